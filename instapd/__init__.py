@@ -1,0 +1,81 @@
+"""instapd: Instagram Graph API data as typed pandas DataFrames.
+
+``import instapd`` also sets ``pd.read_instagram``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+
+from .__about__ import __version__
+from .config import Config
+from .connection import Connection, LinkedAccount, connect, set_default_connection
+from .errors import (
+    AccountError,
+    AuthError,
+    GraphError,
+    IncompleteReadError,
+    InstapdError,
+    InvalidFilterError,
+    InvalidParameterError,
+    NoCredentialsError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    RetryableError,
+    TokenExpiredError,
+    TransientError,
+    UnknownColumnError,
+    UnknownPropertyError,
+    UnknownTableError,
+    UsageError,
+)
+from .info import describe, tables
+from .io import read_instagram
+
+__all__ = [
+    "AccountError",
+    "AuthError",
+    "Config",
+    "Connection",
+    "GraphError",
+    "IncompleteReadError",
+    "InstapdError",
+    "InvalidFilterError",
+    "InvalidParameterError",
+    "LinkedAccount",
+    "NoCredentialsError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "RetryableError",
+    "TokenExpiredError",
+    "TransientError",
+    "UnknownColumnError",
+    "UnknownPropertyError",
+    "UnknownTableError",
+    "UsageError",
+    "__version__",
+    "connect",
+    "describe",
+    "read_instagram",
+    "set_default_connection",
+    "tables",
+]
+
+
+def _register_pandas_reader() -> None:
+    existing = getattr(pd, "read_instagram", None)
+    if existing is None:
+        pd.read_instagram = read_instagram  # type: ignore[attr-defined]
+    elif existing is not read_instagram:
+        warnings.warn(
+            "pandas already has a read_instagram that is not instapd's; leaving it alone. "
+            "Use instapd.read_instagram instead.",
+            stacklevel=2,
+        )
+
+
+_register_pandas_reader()

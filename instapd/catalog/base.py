@@ -1,0 +1,94 @@
+"""The shapes of catalog entries. Data only: no I/O, no pandas.
+
+A table is read by walking *hops* from a root node: ``Comments`` is the account's ``media`` edge,
+then each media's ``comments`` edge. The walk asks for nested hops through field expansion
+(``media{comments.limit(50){...}}``), so a whole tree comes back in few requests. A filter named
+after a hop's key (``media_id=``) starts the walk below that hop instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+#: Column types and the pandas dtype each becomes (see :mod:`instapd.frames`).
+ColumnType = Literal["id", "string", "datetime", "int", "float", "bool", "list"]
+#: Where a walk starts: the account node, the token's user (``me``), or ``me`` filtered to the
+#: chosen accounts' rows.
+Scope = Literal["account", "user", "linked"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A frame column; ``source`` is the dotted Graph field path it is read from.
+
+    ``source=None`` marks a column instapd fills in itself (``business_account_id``, parent ids).
+    """
+
+    name: str
+    type: ColumnType
+    description: str
+    source: str | None = "="
+
+    @property
+    def path(self) -> tuple[str, ...] | None:
+        if self.source is None:
+            return None
+        return tuple((self.name if self.source == "=" else self.source).split("."))
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A table-specific filter keyword of ``read_instagram`` (``media_id=``, ``id=``)."""
+
+    name: str
+    description: str
+    pushdown: bool = True
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One edge of the walk. ``key`` names the column its items' ids fill in descendant rows."""
+
+    edge: str
+    key: str | None = None
+    cap: int = 100
+    time_filter: bool = False
+    cursor_only: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """One catalog entry: how to read a table and what its frame looks like."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    hops: tuple[Hop, ...]
+    scopes: tuple[str, ...]
+    kind: Literal["table", "view"] = "view"
+    scope: Scope = "account"
+    filters: tuple[Filter, ...] = ()
+    time_column: str | None = None
+    linked_column: str | None = None  # for scope="linked": the column holding the account id
+    notes: str = ""
+    family: str = field(default="", compare=False)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def start_level(self, filter_name: str) -> int:
+        """The hop below the one whose key is ``filter_name``."""
+        for index, hop in enumerate(self.hops):
+            if hop.key == filter_name:
+                return index + 1
+        raise KeyError(filter_name)
+
+
+ACCOUNT_ID = Column(
+    "business_account_id", "id", "The Instagram business account the row belongs to", None
+)

@@ -1,0 +1,183 @@
+"""Connection properties: CData names, pythonic names, environment defaults, connection strings.
+
+>>> config = Config.from_properties("OAuthAccessToken=abc;BusinessAccountId=178414", Version="24")
+>>> config.business_account_id, config.version
+('178414', 'v24.0')
+>>> config
+Config(access_token='***', business_account_id='178414', version='v24.0')
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .errors import UnknownPropertyError, UsageError
+
+DEFAULT_GRAPH_URL = "https://graph.facebook.com"
+DEFAULT_VERSION = "v25.0"
+INITIATE_OAUTH_MODES = ("OFF", "GETANDREFRESH", "REFRESH")
+
+
+def _version(value: str) -> str:
+    match = re.fullmatch(r"v?(\d+)(?:\.(\d+))?", str(value).strip())
+    if not match:
+        raise UsageError(f"Version {value!r} is not a Graph API version; write it like 'v25.0'")
+    return f"v{match[1]}.{match[2] or 0}"
+
+
+def _bool(value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise UsageError(f"{value!r} is not a boolean; use true or false")
+
+
+def _positive_int(name: str, low: int = 1, high: int | None = None) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise UsageError(f"{name} must be a whole number, not {value!r}") from None
+        if number < low or (high is not None and number > high):
+            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise UsageError(f"{name} must be {bound}, not {number}")
+        return number
+
+    return convert
+
+
+def _initiate(value: Any) -> str:
+    mode = str(value).strip().upper()
+    if mode not in INITIATE_OAUTH_MODES:
+        raise UsageError(f"InitiateOAuth must be one of {', '.join(INITIATE_OAUTH_MODES)}")
+    return mode
+
+
+@dataclass(frozen=True)
+class Property:
+    """One connection property: its CData name, python name, environment variable, converter."""
+
+    cdata: str
+    python: str
+    env: str | None
+    convert: Callable[[Any], Any] = str
+    secret: bool = False
+
+
+PROPERTIES: tuple[Property, ...] = (
+    Property("OAuthAccessToken", "access_token", "INSTAPD_ACCESS_TOKEN", secret=True),
+    Property("BusinessAccountId", "business_account_id", "INSTAPD_BUSINESS_ACCOUNT_ID"),
+    Property("OAuthClientId", "client_id", "INSTAPD_APP_ID"),
+    Property("OAuthClientSecret", "client_secret", "INSTAPD_APP_SECRET", secret=True),
+    Property("InitiateOAuth", "initiate_oauth", "INSTAPD_INITIATE_OAUTH", _initiate),
+    Property("OAuthSettingsLocation", "oauth_settings_location", "INSTAPD_OAUTH_SETTINGS"),
+    Property("CallbackURL", "callback_url", "INSTAPD_CALLBACK_URL"),
+    Property("Version", "version", "INSTAPD_VERSION", _version),
+    Property("Timeout", "timeout", "INSTAPD_TIMEOUT", _positive_int("Timeout")),
+    Property("Pagesize", "page_size", "INSTAPD_PAGESIZE", _positive_int("Pagesize", 1, 100)),
+    Property("MaxRows", "max_rows", "INSTAPD_MAXROWS", _positive_int("MaxRows", -1)),
+    Property("GraphURL", "graph_url", "INSTAPD_GRAPH_URL"),
+    Property("Sandbox", "sandbox", "INSTAPD_SANDBOX", _bool),
+)
+_BY_NAME: dict[str, Property] = {
+    name.lower(): prop for prop in PROPERTIES for name in (prop.cdata, prop.python)
+}
+
+
+@dataclass(frozen=True, repr=False)
+class Config:
+    """Resolved connection properties. Secrets never show in the repr."""
+
+    access_token: str | None = None
+    business_account_id: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    initiate_oauth: str = "OFF"
+    oauth_settings_location: str | None = None
+    callback_url: str = "https://localhost:33333/"
+    version: str = DEFAULT_VERSION
+    timeout: int = 60
+    page_size: int = 100
+    max_rows: int = -1
+    graph_url: str = DEFAULT_GRAPH_URL
+    sandbox: bool = False
+
+    def __repr__(self) -> str:
+        shown = [
+            f"{prop.python}={'***' if prop.secret else getattr(self, prop.python)!r}"
+            for prop in PROPERTIES
+            if getattr(self, prop.python) != getattr(_DEFAULTS, prop.python)
+        ]
+        return f"Config({', '.join(shown)})"
+
+    @classmethod
+    def from_properties(
+        cls,
+        connection_string: str | None = None,
+        /,
+        *,
+        environ: Mapping[str, str] | None = None,
+        **properties: Any,
+    ) -> Config:
+        """Environment defaults, overridden by the connection string, overridden by keywords."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for prop in PROPERTIES:
+            if prop.env and environ.get(prop.env, "") != "":
+                values[prop.python] = prop.convert(environ[prop.env])
+        given = parse_connection_string(connection_string or "")
+        given.update(properties)
+        for name, value in given.items():
+            prop = lookup_property(name)
+            if value is not None:
+                values[prop.python] = prop.convert(value)
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Config:
+        return replace(self, **changes)
+
+
+_DEFAULTS = Config()
+
+
+def lookup_property(name: str) -> Property:
+    """The property called ``name`` (CData or python spelling, any case)."""
+    prop = _BY_NAME.get(name.lower())
+    if prop is None:
+        known = [p.cdata for p in PROPERTIES] + [p.python for p in PROPERTIES]
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        close += [k for k in known if k.lower() == name.lower().replace("_", "")]
+        hint = f" Did you mean {', '.join(dict.fromkeys(close))}?" if close else ""
+        raise UnknownPropertyError(
+            f"Unknown connection property {name!r}.{hint} Known properties: "
+            + ", ".join(p.cdata for p in PROPERTIES)
+        )
+    return prop
+
+
+def parse_connection_string(text: str) -> dict[str, str]:
+    """``"Key=Value;Other='a;b'"`` -> dict. Values may be quoted with ' or "."""
+    result: dict[str, str] = {}
+    pattern = re.compile(r"\s*([^=;]+?)\s*=\s*(\"[^\"]*\"|'[^']*'|[^;]*)\s*(?:;|$)")
+    position = 0
+    text = text.strip()
+    while position < len(text):
+        match = pattern.match(text, position)
+        if not match:
+            raise UsageError(
+                f"Cannot read the connection string at character {position}: "
+                "write it as Key=Value;Key=Value"
+            )
+        value = match[2]
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        result[match[1]] = value
+        position = match.end()
+    return result

@@ -1,0 +1,216 @@
+"""Connection: configuration, a Graph client, and the linked accounts, built lazily."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from .config import Config
+from .errors import AccountError, NoCredentialsError
+from .graph import GraphClient, RetryPolicy
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .sandbox import Sandbox
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    """An Instagram business account linked to one of the user's Facebook Pages."""
+
+    id: str
+    username: str
+    page_id: str
+    page_name: str
+
+
+class Connection:
+    """A configured way to reach the Graph API. Constructing one does no I/O.
+
+    Use :func:`instapd.connect` to build one from CData-style properties.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        session: requests.Session | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.config = config
+        self._session = session
+        self._retry = retry
+        self._client: GraphClient | None = None
+        self._accounts: list[LinkedAccount] | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        target = "sandbox" if self.config.sandbox else self.config.graph_url
+        account = self.config.business_account_id or "auto"
+        return f"<Connection {target} {self.config.version} account={account}>"
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    @property
+    def client(self) -> GraphClient:
+        """The Graph client, built on first use (this is where credentials are required)."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._build_client()
+            return self._client
+
+    def _build_client(self) -> GraphClient:
+        config = self.config
+        graph_url, token = config.graph_url, config.access_token
+        if config.sandbox:
+            sandbox = shared_sandbox()
+            graph_url, token = sandbox.url, token or sandbox.token
+        if not token:
+            raise NoCredentialsError(
+                "No Instagram credentials. Set INSTAPD_ACCESS_TOKEN (or pass "
+                "OAuthAccessToken=...), log in with instapd.login(), or set INSTAPD_SANDBOX=1 "
+                "to use the built-in sandbox with sample data."
+            )
+        return GraphClient(
+            base_url=graph_url,
+            version=config.version,
+            access_token=token,
+            app_secret=config.client_secret,
+            timeout=config.timeout,
+            retry=self._retry,
+            session=self._session,
+        )
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def accounts(self) -> list[LinkedAccount]:
+        """The Instagram business accounts linked to the user's Pages (read once, then kept)."""
+        if self._accounts is None:
+            found = []
+            params = {"fields": "id,name,instagram_business_account{id,username}", "limit": 100}
+            for page in self.client.pages("me/accounts", params):
+                for item in page.data:
+                    linked = item.get("instagram_business_account")
+                    if linked:
+                        found.append(
+                            LinkedAccount(
+                                str(linked["id"]),
+                                str(linked.get("username", "")),
+                                str(item["id"]),
+                                str(item.get("name", "")),
+                            )
+                        )
+            self._accounts = found
+        return list(self._accounts)
+
+    def resolve_accounts(self, account: str | list[str] | None) -> list[str]:
+        """Account ids for ``account=``: an id, a username, ``"all"``, a list, or the default."""
+        if account is None:
+            if self.config.business_account_id:
+                return [self.config.business_account_id]
+            linked = self.accounts()
+            if len(linked) == 1:
+                return [linked[0].id]
+            if not linked:
+                raise AccountError(
+                    "No Instagram business account is linked to this user's Facebook Pages. "
+                    "Link one in the Page settings, or pass account=<id>."
+                )
+            raise AccountError(
+                "Several Instagram business accounts are linked; choose one with account=... "
+                "(or BusinessAccountId, or account='all'): " + _listing(linked)
+            )
+        if isinstance(account, str) and account.lower() == "all":
+            return [a.id for a in self.accounts()]
+        wanted = [account] if isinstance(account, str) else list(account)
+        return [self._one_account(str(a)) for a in wanted]
+
+    def _one_account(self, account: str) -> str:
+        if account.isdigit():
+            return account
+        for linked in self.accounts():
+            if linked.username.lower() == account.lstrip("@").lower():
+                return linked.id
+        raise AccountError(
+            f"No linked account is called {account!r}. Linked accounts: "
+            + (_listing(self.accounts()) or "none")
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read(self, table: str, **options: Any) -> pd.DataFrame:
+        """Read a table; see :func:`instapd.read_instagram` for the options."""
+        from .io import read_instagram
+
+        return read_instagram(table, connection=self, **options)
+
+
+def _listing(accounts: list[LinkedAccount]) -> str:
+    return ", ".join(f"{a.id} (@{a.username})" for a in accounts)
+
+
+_shared: Sandbox | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_sandbox() -> Sandbox:
+    """The process's embedded sandbox, started on first use (``INSTAPD_SANDBOX=1``)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            from .sandbox import Sandbox
+
+            _shared = Sandbox().start()
+        return _shared
+
+
+_default: Connection | None = None
+
+
+def connect(connection_string: str | None = None, /, **properties: Any) -> Connection:
+    """A :class:`Connection` from a CData-style connection string and/or properties.
+
+    Properties take CData names (``OAuthAccessToken``, ``BusinessAccountId``, ...) or python ones
+    (``access_token``, ``business_account_id``, ...), any case. The environment supplies defaults.
+    ``session=`` and ``retry=`` pass a :class:`requests.Session` or a retry policy through.
+    """
+    session = properties.pop("session", None)
+    retry = properties.pop("retry", None)
+    return Connection(
+        Config.from_properties(connection_string, **properties), session=session, retry=retry
+    )
+
+
+def default_connection() -> Connection:
+    """The connection calls without ``connection=`` use, built from the environment once."""
+    global _default
+    with _shared_lock:
+        if _default is None:
+            _default = connect()
+        return _default
+
+
+def set_default_connection(connection: Connection | None) -> None:
+    """Make ``connection`` the default (None: rebuild from the environment on next use)."""
+    global _default
+    with _shared_lock:
+        _default = connection

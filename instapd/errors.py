@@ -1,0 +1,161 @@
+"""Every error instapd raises, as one tree. Each message says what to do next.
+
+::
+
+    InstapdError
+    ├── UsageError (ValueError)            bad input, raised before any request is made
+    │   ├── UnknownPropertyError           a connection property that does not exist
+    │   ├── UnknownTableError              a table name not in the catalog
+    │   ├── UnknownColumnError             a column the table does not have
+    │   ├── InvalidFilterError             a filter the table does not take, or a bad value
+    │   ├── AccountError                   no linked account, an unknown or ambiguous one
+    │   └── NoCredentialsError             nothing to authenticate with
+    ├── GraphError                         the Graph API answered with an error body
+    │   ├── AuthError                      code 190/102: the token is invalid
+    │   │   └── TokenExpiredError          190/463: the token has expired
+    │   ├── PermissionDeniedError          code 10, 200-299: a scope is missing
+    │   ├── NotFoundError                  100/33: no such object, or not visible to this token
+    │   ├── InvalidParameterError          code 100 and friends: the request is wrong
+    │   └── RetryableError                 worth trying again
+    │       ├── RateLimitedError           4, 17, 32, 613, 80001, 80002: wait ``retry_after``
+    │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies
+    └── IncompleteReadError                retries ran out part-way; says how far the read got
+
+Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
+:mod:`instapd.graph.errors`, never from message text.
+"""
+
+from __future__ import annotations
+
+DOCS_APP_GUIDE = "https://github.com/instapd/instapd#connecting-to-instagram"
+
+
+class InstapdError(Exception):
+    """Base class of every instapd error."""
+
+
+class UsageError(InstapdError, ValueError):
+    """The call is wrong; nothing was sent to the API."""
+
+
+class UnknownPropertyError(UsageError):
+    pass
+
+
+class UnknownTableError(UsageError, KeyError):
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class UnknownColumnError(UsageError):
+    pass
+
+
+class InvalidFilterError(UsageError):
+    pass
+
+
+class AccountError(UsageError):
+    pass
+
+
+class NoCredentialsError(UsageError):
+    pass
+
+
+class GraphError(InstapdError):
+    """The Graph API refused a request.
+
+    The attributes mirror the error body: ``code``, ``subcode``, ``type``, ``fbtrace_id``, and the
+    HTTP ``status``. ``hint`` is instapd's advice on what to do next.
+    """
+
+    hint = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        subcode: int | None = None,
+        type: str | None = None,
+        fbtrace_id: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        self.message = message
+        self.code, self.subcode, self.type = code, subcode, type
+        self.fbtrace_id, self.status = fbtrace_id, status
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        where = f" (code {self.code}" + (f"/{self.subcode}" if self.subcode else "") + ")"
+        text = self.message + (where if self.code is not None else "")
+        return f"{text}. {self.hint}" if self.hint else text
+
+
+class AuthError(GraphError):
+    hint = (
+        "The access token is not valid: log in again (instapd.login() or "
+        "`python -m instapd login`), or set INSTAPD_ACCESS_TOKEN to a fresh token."
+    )
+
+
+class TokenExpiredError(AuthError):
+    hint = (
+        "The access token has expired: log in again (instapd.login() or "
+        "`python -m instapd login`), or connect with InitiateOAuth=GETANDREFRESH so instapd "
+        "refreshes it for you."
+    )
+
+
+class PermissionDeniedError(GraphError):
+    """A permission (scope) is missing. ``scopes`` names the ones the table needs, when known."""
+
+    def __init__(self, message: str, *, scopes: tuple[str, ...] = (), **kwargs: object) -> None:
+        self.scopes = scopes
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def hint(self) -> str:  # type: ignore[override]
+        needed = ", ".join(self.scopes) if self.scopes else "the permission this call needs"
+        return (
+            f"The token lacks a permission: grant {needed} to your app and log in again "
+            f"with that scope. See {DOCS_APP_GUIDE}"
+        )
+
+
+class NotFoundError(GraphError):
+    hint = "Check the id, and that the token's user can see this object."
+
+
+class InvalidParameterError(GraphError):
+    pass
+
+
+class RetryableError(GraphError):
+    """Worth trying again; ``retry_after`` is the wait the API asked for, in seconds."""
+
+    retry_after: float | None = None
+
+
+class RateLimitedError(RetryableError):
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+    @property
+    def hint(self) -> str:  # type: ignore[override]
+        wait = f"about {self.retry_after:.0f} s" if self.retry_after else "a while"
+        return f"The API is throttling this app or account: wait {wait} and try again."
+
+
+class TransientError(RetryableError):
+    hint = "A temporary failure on the API side; trying again usually works."
+
+
+class IncompleteReadError(InstapdError):
+    """Retries ran out part-way through a read. Nothing partial is returned as complete."""
+
+    def __init__(self, message: str, *, rows_read: int, pages_read: int) -> None:
+        super().__init__(message)
+        self.rows_read, self.pages_read = rows_read, pages_read

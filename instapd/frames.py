@@ -1,0 +1,68 @@
+"""Rows -> typed DataFrames, from the catalog's column types. Knows pandas, never HTTP.
+
+========  ==========================  =========================================
+type      pandas dtype                notes
+========  ==========================  =========================================
+id        ``string``                  ids are strings, never numbers
+string    ``string``                  missing is ``<NA>``
+datetime  ``datetime64[us, UTC]``     parsed from the API's ``+0000`` stamps
+int       ``Int64``                   missing is ``<NA>``, never 0
+float     ``Float64``
+bool      ``boolean``
+list      ``object``                  Python lists
+========  ==========================  =========================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .catalog import Column
+
+DTYPES: dict[str, Any] = {
+    "id": pd.StringDtype(),
+    "string": pd.StringDtype(),
+    "datetime": pd.DatetimeTZDtype("us", "UTC"),
+    "int": pd.Int64Dtype(),
+    "float": pd.Float64Dtype(),
+    "bool": pd.BooleanDtype(),
+    "list": object,
+}
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+
+def value_at(row: dict[str, Any], column: Column) -> Any:
+    """The column's value in a raw row; ``None`` when the API omitted it."""
+    path = column.path or (column.name,)
+    value: Any = row
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def to_frame(rows: Iterable[dict[str, Any]], columns: Sequence[Column]) -> pd.DataFrame:
+    """A frame with exactly ``columns``, typed; the same columns and dtypes when empty."""
+    rows = list(rows)
+    data = {c.name: _series([value_at(r, c) for r in rows], c) for c in columns}
+    return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+
+
+def _series(values: list[Any], column: Column) -> pd.Series:
+    dtype = DTYPES[column.type]
+    if column.type == "datetime":
+        parsed = pd.to_datetime(pd.Series(values, dtype=object), format=_TIME_FORMAT, utc=True)
+        return parsed.astype(dtype)
+    if column.type == "id":
+        values = [None if v is None else str(v) for v in values]
+    if column.type == "list":
+        return pd.Series(values, dtype=object)
+    return pd.Series(values, dtype=object).astype(dtype)
+
+
+def empty_frame(columns: Sequence[Column]) -> pd.DataFrame:
+    return to_frame([], columns)

@@ -1,0 +1,223 @@
+"""The Graph API client: one ``requests.Session``, bounded retries, cursor paging.
+
+The token travels in the ``Authorization`` header, never in a URL, so nothing that logs URLs
+(urllib3 at DEBUG, proxies) can see it. Paging links from the API echo the token; the client
+drops it and re-issues the link against its own base URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from ..errors import GraphError, RetryableError, TransientError
+from .errors import error_from_body
+from .usage import Usage, parse_usage
+
+logger = logging.getLogger("instapd.graph")
+
+_SECRET_PARAMS = ("access_token", "appsecret_proof")
+#: Never page further than this in one read: a guard against an API that loops.
+MAX_PAGES = 100_000
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts per request, exponential backoff with jitter, longest wait.
+
+    A throttle that asks for a longer wait than ``max_wait`` is raised at once rather than slept.
+    """
+
+    attempts: int = 5
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    max_wait: float = 300.0
+
+    def retrying(self) -> Retrying:
+        backoff = wait_exponential_jitter(initial=self.backoff_initial, max=self.backoff_max)
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            asked = getattr(exc, "retry_after", None)
+            return float(asked) if asked else float(backoff(state))
+
+        def worth_retrying(exc: BaseException) -> bool:
+            return isinstance(exc, RetryableError) and (exc.retry_after or 0) <= self.max_wait
+
+        return Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait,
+            retry=retry_if_exception(worth_retrying),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0
+    logger.info("retrying in %.2f s after %s", wait, type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of an edge: its items and the raw ``paging`` block."""
+
+    data: list[dict[str, Any]]
+    paging: dict[str, Any]
+
+
+class GraphClient:
+    """HTTP access to one Graph API root with one token.
+
+    Parameters are keyword-only; constructing a client does no I/O. A ``session`` passed in is
+    used as is and never closed by instapd.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        version: str,
+        access_token: str,
+        app_secret: str | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.version = version
+        self._token = access_token
+        self._proof = (
+            hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
+            if app_secret
+            else None
+        )
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._session = session or requests.Session()
+        self._owns_session = session is None
+        self._lock = threading.Lock()
+        self.requests_made = 0
+        self.last_usage = Usage()
+
+    def __repr__(self) -> str:
+        return f"<GraphClient {self.base_url} {self.version} token=***>"
+
+    def close(self) -> None:
+        if self._owns_session:
+            self._session.close()
+
+    # -- single requests -------------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """GET ``/{version}/{path}`` (or a paging link), retried; returns the decoded body."""
+        url, query = self._resolve(path, params or {})
+        for attempt in self.retry.retrying():
+            with attempt:
+                return self._send("GET", url, query)
+        raise AssertionError("unreachable")  # pragma: no cover - reraise=True always raises
+
+    def _resolve(self, path: str, params: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+        """A URL on our base and its query, with any token a paging link carried removed."""
+        query: dict[str, str] = {}
+        if "://" in path:  # a paging link: keep its path and query, not its host or token
+            parts = urlsplit(path)
+            path = parts.path
+            query.update((k, v) for k, v in parse_qsl(parts.query) if k not in _SECRET_PARAMS)
+        else:
+            path = f"/{self.version}/{path.lstrip('/')}"
+        query.update({k: _param(v) for k, v in params.items() if v is not None})
+        return self.base_url + path, query
+
+    def _send(self, method: str, url: str, query: dict[str, str]) -> dict[str, Any]:
+        if self._proof:
+            query = {**query, "appsecret_proof": self._proof}
+        headers = {"Authorization": f"Bearer {self._token}"}
+        with self._lock:
+            self.requests_made += 1
+        logger.debug("%s %s", method, url.removeprefix(self.base_url))
+        try:
+            response = self._session.request(
+                method, url, params=query, headers=headers, timeout=self.timeout
+            )
+            body = response.json() if response.content else None
+        except (requests.ConnectionError, requests.Timeout, ValueError) as exc:
+            # dropped connections, cut-off bodies (ChunkedEncodingError), unparseable JSON
+            raise TransientError(f"{type(exc).__name__} talking to the Graph API") from None
+        self.last_usage = parse_usage(response.headers)
+        if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
+            raise self._redacted(error_from_body(response.status_code, body, self.last_usage))
+        if not isinstance(body, dict):
+            raise TransientError("The Graph API answered with something other than an object")
+        return body
+
+    def _redacted(self, error: GraphError) -> GraphError:
+        """The API never should, but make sure no message carries our token."""
+        if self._token in error.message:
+            error.message = error.message.replace(self._token, "***")
+            error.args = (error.message,)
+        return error
+
+    # -- paging ----------------------------------------------------------------------------
+
+    def pages(
+        self, path: str, params: Mapping[str, Any] | None = None, *, cursor_only: bool = False
+    ) -> Iterator[Page]:
+        """Every page of an edge, following ``paging.next``.
+
+        ``cursor_only`` edges (``/tags``, hashtag media) give cursors without links: the client
+        asks again with ``after=`` until a page comes back empty.
+        """
+        link: str | None = path
+        query = dict(params or {})
+        for _ in range(MAX_PAGES):
+            if link is None:
+                return
+            body = self.get(link, query)
+            page = Page(list(body.get("data") or []), dict(body.get("paging") or {}))
+            yield page
+            link, query = self._next(path, params or {}, page, cursor_only)
+        raise TransientError(f"Stopped after {MAX_PAGES} pages: the API kept sending more")
+
+    @staticmethod
+    def _next(
+        path: str, params: Mapping[str, Any], page: Page, cursor_only: bool
+    ) -> tuple[str | None, dict[str, Any]]:
+        if page.paging.get("next"):
+            return str(page.paging["next"]), {}
+        after = (page.paging.get("cursors") or {}).get("after")
+        if cursor_only and page.data and after:
+            return path, {**params, "after": after}
+        return None, {}
+
+    def follow(self, edge: Mapping[str, Any] | None) -> Iterator[dict[str, Any]]:
+        """The items of an expanded edge (``children{...}``), fetching overflow pages."""
+        if not edge:
+            return
+        yield from edge.get("data") or []
+        link = (edge.get("paging") or {}).get("next")
+        if link:
+            for page in self.pages(str(link)):
+                yield from page.data
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)

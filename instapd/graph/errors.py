@@ -1,0 +1,58 @@
+"""Map a Graph API error response to the typed tree in :mod:`instapd.errors`.
+
+The mapping reads ``error.code`` and ``error.error_subcode`` only, never the message text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import (
+    AuthError,
+    GraphError,
+    InvalidParameterError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    TokenExpiredError,
+    TransientError,
+)
+from .usage import Usage
+
+AUTH_CODES = frozenset({102, 104, 190})
+EXPIRED_SUBCODES = frozenset({463})
+PERMISSION_CODES = frozenset({3, 10, *range(200, 300)})
+THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
+TRANSIENT_CODES = frozenset({1, 2, -1, -2})
+NOT_FOUND = (100, 33)
+
+
+def error_from_body(status: int, body: Any, usage: Usage) -> GraphError:
+    """The exception for one failed response (``body`` is the decoded JSON, or None)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        if status >= 500:
+            return TransientError(f"HTTP {status} from the Graph API", status=status)
+        return InvalidParameterError(f"HTTP {status} without a Graph error body", status=status)
+    code = error.get("code") if isinstance(error.get("code"), int) else None
+    subcode = error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None
+    details: dict[str, Any] = {
+        "code": code,
+        "subcode": subcode,
+        "type": error.get("type"),
+        "fbtrace_id": error.get("fbtrace_id"),
+        "status": status,
+    }
+    message = str(error.get("message") or "Graph API error")
+    if code in AUTH_CODES:
+        expired = subcode in EXPIRED_SUBCODES
+        return (TokenExpiredError if expired else AuthError)(message, **details)
+    if code in PERMISSION_CODES:
+        return PermissionDeniedError(message, **details)
+    if code in THROTTLE_CODES:
+        return RateLimitedError(message, retry_after=usage.regain_seconds or None, **details)
+    if code in TRANSIENT_CODES or status >= 500:
+        return TransientError(message, **details)
+    if (code, subcode) == NOT_FOUND:
+        return NotFoundError(message, **details)
+    return InvalidParameterError(message, **details)

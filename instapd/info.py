@@ -1,0 +1,63 @@
+"""``tables()`` and ``describe()``: the catalog as DataFrames."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .catalog import TABLES, get_table
+from .frames import DTYPES
+
+_UNIVERSAL = "account, columns, since, until, limit"
+
+
+def tables() -> pd.DataFrame:
+    """One row per table: name, kind, description, required scopes and filters.
+
+    >>> tables().set_index("name").loc["Comments", "filters"]
+    'media_id'
+    """
+    rows = [
+        {
+            "name": t.name,
+            "kind": t.kind,
+            "description": t.description,
+            "scopes": ", ".join(t.scopes),
+            "filters": ", ".join(f.name for f in t.filters),
+            "time_column": t.time_column,
+        }
+        for t in TABLES.values()
+    ]
+    return pd.DataFrame(rows).astype("string")
+
+
+def describe(table: str) -> pd.DataFrame:
+    """One row per column of ``table``: name, dtype, description and the Graph field it reads.
+
+    The table's own facts (kind, scopes, filters, notes) are in ``.attrs``.
+
+    >>> describe("media").set_index("column").loc["like_count", "dtype"]
+    'Int64'
+    """
+    entry = get_table(table)
+    frame = pd.DataFrame(
+        [
+            {
+                "column": c.name,
+                "dtype": str(DTYPES[c.type]),
+                "description": c.description,
+                "graph_field": ".".join(c.path) if c.path else "(instapd)",
+            }
+            for c in entry.columns
+        ]
+    ).astype("string")
+    frame.attrs["instapd"] = {
+        "table": entry.name,
+        "kind": entry.kind,
+        "description": entry.description,
+        "scopes": list(entry.scopes),
+        "filters": {f.name: f.description for f in entry.filters},
+        "time_column": entry.time_column,
+        "notes": entry.notes,
+        "every_table_takes": _UNIVERSAL,
+    }
+    return frame

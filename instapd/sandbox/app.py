@@ -1,0 +1,494 @@
+"""The sandbox's WSGI app: the Instagram Graph API (Facebook Login flavour) over a seeded dataset.
+
+It is as strict as Meta: versioned paths, ``fields=`` with the real defaults and nested expansion,
+cursor paging with absolute ``next`` URLs, per-edge ``limit`` caps, Graph-shaped errors with the
+real codes, usage headers on every response, and ``appsecret_proof`` checks.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Request, Response
+
+from .data import Dataset, Node, Ref
+from .faults import GRAPH_FAULTS, Faults
+from .fields import FieldRequest, FieldSyntaxError, format_fields, parse_fields
+from .schema import NODE_TYPES, EdgeType
+from .tokens import IssuedToken, TokenRegistry
+
+_VERSION = re.compile(r"^v(\d+)\.(\d+)$")
+DEFAULT_VERSION = "v25.0"
+_DEFAULT_LIMIT = 25
+
+
+class GraphFailure(Exception):
+    """An error the sandbox answers with a Graph-shaped body."""
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        status: int = 400,
+        subcode: int | None = None,
+        type_: str = "OAuthException",
+        transient: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+        self.subcode, self.type, self.transient = subcode, type_, transient
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"message": self.message, "type": self.type, "code": self.code}
+        if self.subcode is not None:
+            error["error_subcode"] = self.subcode
+        error["is_transient"] = self.transient
+        error["fbtrace_id"] = secrets.token_urlsafe(12)
+        return {"error": error}
+
+
+def _nonexisting(name: str, node_type: str) -> GraphFailure:
+    return GraphFailure(
+        100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({node_type})"
+    )
+
+
+def _unsupported_get(node_id: str) -> GraphFailure:
+    return GraphFailure(
+        100,
+        f"Unsupported get request. Object with ID '{node_id}' does not exist, cannot be loaded "
+        "due to missing permissions, or does not support this operation. Please read the Graph "
+        "API documentation at https://developers.facebook.com/docs/graph-api",
+        subcode=33,
+        type_="GraphMethodException",
+    )
+
+
+_NO_PERMISSION = "(#10) Application does not have permission for this action"
+
+
+def format_time(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def encode_cursor(node_id: str) -> str:
+    return base64.urlsafe_b64encode(f"cursor:{node_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        text = ""
+    if not text.startswith("cursor:"):
+        raise GraphFailure(100, "(#100) The cursor specified is invalid")
+    return text.removeprefix("cursor:")
+
+
+def parse_time(value: str, name: str) -> datetime:
+    """``since``/``until``: a Unix timestamp or a date/time string, as strtotime takes them."""
+    try:
+        if re.fullmatch(r"-?\d+", value):
+            return datetime.fromtimestamp(int(value), UTC)
+        parsed = datetime.fromisoformat(value.replace("+0000", "+00:00"))
+    except (ValueError, OverflowError) as exc:
+        raise GraphFailure(
+            100, f"(#100) The parameter {name} must be a unix timestamp or a strtotime string"
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass
+class Usage:
+    """Call counts over a rolling hour, reported as percentages like Meta's usage headers."""
+
+    call_limit: int
+    _calls: deque[float] = field(default_factory=deque)
+    _by_account: dict[str, deque[float]] = field(default_factory=dict)
+
+    def record(self, account_id: str | None) -> None:
+        now = time.monotonic()
+        self._calls.append(now)
+        if account_id:
+            self._by_account.setdefault(account_id, deque()).append(now)
+
+    def percent(self, calls: deque[float]) -> int:
+        cutoff = time.monotonic() - 3600
+        while calls and calls[0] < cutoff:
+            calls.popleft()
+        return min(100, len(calls) * 100 // self.call_limit)
+
+    def headers(self, account_id: str | None, throttled: bool, regain: int) -> dict[str, str]:
+        app = 100 if throttled else self.percent(self._calls)
+        headers = {
+            "X-App-Usage": json.dumps(
+                {"call_count": app, "total_time": app // 2, "total_cputime": app // 3}
+            )
+        }
+        if account_id:
+            pct = 100 if throttled else self.percent(self._by_account.get(account_id, deque()))
+            entry = {
+                "type": "instagram",
+                "call_count": pct,
+                "total_cputime": pct // 3,
+                "total_time": pct // 2,
+                "estimated_time_to_regain_access": regain if throttled else 0,
+            }
+            headers["X-Business-Use-Case-Usage"] = json.dumps({account_id: [entry]})
+        return headers
+
+
+@dataclass
+class _Call:
+    """What one request asks: its token, version, params, and where paging links point."""
+
+    token: IssuedToken
+    token_value: str | None
+    version: str
+    params: dict[str, str]
+    root: str
+
+
+class SandboxApp:
+    """The WSGI callable. ``served`` counts requests; ``log`` keeps their method and path."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        tokens: TokenRegistry,
+        faults: Faults | None = None,
+        *,
+        app_secret: str | None = None,
+        require_appsecret_proof: bool = False,
+        call_limit: int = 20_000,
+    ) -> None:
+        self.data = dataset
+        self.tokens = tokens
+        self.faults = faults or Faults()
+        self.app_secret = app_secret
+        self.require_appsecret_proof = require_appsecret_proof
+        self.usage = Usage(call_limit)
+        self.served = 0
+        self.log: list[str] = []
+        self._lock = threading.Lock()
+        self._owner = self._index_owners()
+
+    def _index_owners(self) -> dict[str, str]:
+        """Which Instagram account each node belongs to, for the usage header."""
+        owner: dict[str, str] = {}
+
+        def walk(node_id: str, account: str) -> None:
+            owner[node_id] = account
+            for children in self.data[node_id].edges.values():
+                for child in children:
+                    walk(child, account)
+
+        for account in self.data.account_ids:
+            walk(account, account)
+        return owner
+
+    def reset_counters(self) -> None:
+        with self._lock:
+            self.served = 0
+            self.log.clear()
+
+    # -- WSGI ------------------------------------------------------------------------------
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        request = Request(environ)
+        with self._lock:
+            self.served += 1
+            number = self.served
+            self.log.append(f"{request.method} {request.path}")
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
+        fault = self.faults.pick(number)
+        if fault == "drop":  # close the connection without an answer
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            start_response("500 Dropped", [])
+            return []
+        response = self._respond(request, fault)
+        if fault == "truncate":
+            body = response.get_data()
+            response.set_data(body[: len(body) // 2])
+            response.headers["Content-Length"] = str(len(body))
+            response.headers["Connection"] = "close"
+        return response(environ, start_response)
+
+    def _respond(self, request: Request, fault: str | None) -> Response:
+        account = None
+        throttled = bool(fault and fault.startswith("throttle"))
+        try:
+            call = self._authenticate(request)
+            account = self._account_of(request.path)
+            if fault in GRAPH_FAULTS:
+                status, code, message = GRAPH_FAULTS[fault]
+                raise GraphFailure(code, message, status=status, transient=True)
+            self.usage.record(account)
+            body = self._dispatch(request, call)
+            response = Response(json.dumps(body), status=200, mimetype="application/json")
+        except GraphFailure as failure:
+            response = Response(
+                json.dumps(failure.body()), status=failure.status, mimetype="application/json"
+            )
+            if failure.code in (102, 104, 190):
+                response.headers["WWW-Authenticate"] = (
+                    'OAuth "Facebook Platform" "invalid_token" "' + failure.message[:60] + '"'
+                )
+        response.headers.update(self.usage.headers(account, throttled, self.faults.regain_minutes))
+        return response
+
+    def _account_of(self, path: str) -> str | None:
+        for segment in path.strip("/").split("/"):
+            if segment in self._owner:
+                return self._owner[segment]
+        return None
+
+    # -- auth ------------------------------------------------------------------------------
+
+    def _authenticate(self, request: Request) -> _Call:
+        params = dict(request.values.items())
+        value = params.get("access_token")
+        header = request.headers.get("Authorization", "")
+        if not value and header.lower().startswith(("bearer ", "oauth ")):
+            value = header.split(None, 1)[1].strip()
+        if not value:
+            raise GraphFailure(104, "An access token is required to request this resource.")
+        token = self.tokens.lookup(value)
+        if token is None:
+            raise GraphFailure(190, "Invalid OAuth access token - Cannot parse access token")
+        if token.expired():
+            expired_at = datetime.fromtimestamp(token.expires_at or 0, UTC)
+            raise GraphFailure(
+                190,
+                "Error validating access token: Session has expired on "
+                f"{expired_at:%A, %d-%b-%y %H:%M:%S} UTC. The current time is "
+                f"{datetime.now(UTC):%A, %d-%b-%y %H:%M:%S} UTC.",
+                subcode=463,
+            )
+        self._check_proof(value, params.get("appsecret_proof"))
+        version, _ = self._split_version(request.path)
+        return _Call(
+            token, params.get("access_token"), version, params, request.host_url.rstrip("/")
+        )
+
+    def _check_proof(self, token: str, proof: str | None) -> None:
+        if self.app_secret is None:
+            return
+        if proof is None:
+            if self.require_appsecret_proof:
+                raise GraphFailure(
+                    100,
+                    "API calls from the server require an appsecret_proof argument",
+                    type_="GraphMethodException",
+                )
+            return
+        expected = hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, proof):
+            raise GraphFailure(100, "Invalid appsecret_proof provided in the API argument")
+
+    @staticmethod
+    def _split_version(path: str) -> tuple[str, list[str]]:
+        segments = [s for s in path.split("/") if s]
+        if segments and _VERSION.match(segments[0]):
+            return segments[0], segments[1:]
+        if segments and segments[0].startswith("v") and segments[0][1:2].isdigit():
+            raise GraphFailure(2500, f"Unknown path components: /{segments[0]}")
+        return DEFAULT_VERSION, segments
+
+    # -- routing ---------------------------------------------------------------------------
+
+    def _dispatch(self, request: Request, call: _Call) -> dict[str, Any]:
+        if request.method not in ("GET", "POST"):
+            raise GraphFailure(100, f"(#100) Unsupported method {request.method}")
+        _, segments = self._split_version(request.path)
+        if not segments:
+            raise GraphFailure(100, "(#100) Missing node id in the request path")
+        node_id = call.token.user_id if segments[0] == "me" else segments[0]
+        node = self.data.get(node_id)
+        if node is None:
+            raise _unsupported_get(node_id)
+        fields = self._parse_fields(call.params.get("fields"))
+        if len(segments) == 1:
+            return self._render_node(node, fields, call, listed=False)
+        if len(segments) == 2:
+            return self._render_edge_response(node, segments[1], fields, call)
+        raise GraphFailure(2500, "Unknown path components: /" + "/".join(segments[2:]))
+
+    @staticmethod
+    def _parse_fields(text: str | None) -> list[FieldRequest] | None:
+        if not text:
+            return None
+        try:
+            return parse_fields(text)
+        except FieldSyntaxError as exc:
+            raise GraphFailure(2500, f"Syntax error: {exc}") from exc
+
+    def _render_edge_response(
+        self, node: Node, edge: str, fields: list[FieldRequest] | None, call: _Call
+    ) -> dict[str, Any]:
+        node_type = NODE_TYPES[node.type]
+        if node.type == "User" and edge == "permissions":
+            return {"data": [{"permission": s, "status": "granted"} for s in call.token.scopes]}
+        edge_type = node_type.edges.get(edge)
+        if edge_type is None:
+            raise GraphFailure(2500, f"Unknown path components: /{edge}")
+        self._require(call.token, edge_type.scopes)
+        modifiers = {
+            k: call.params[k]
+            for k in ("limit", "after", "before", "since", "until")
+            if k in call.params
+        }
+        return self._edge_page(node, edge, edge_type, modifiers, fields, call)
+
+    @staticmethod
+    def _require(token: IssuedToken, scopes: tuple[str, ...]) -> None:
+        if not set(scopes) <= set(token.scopes):
+            raise GraphFailure(10, _NO_PERMISSION, status=403)
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def _render_node(
+        self, node: Node, fields: Iterable[FieldRequest] | None, call: _Call, *, listed: bool
+    ) -> dict[str, Any]:
+        node_type = NODE_TYPES[node.type]
+        if fields is None:
+            names = (node_type.list_defaults if listed else None) or node_type.defaults
+            fields = [FieldRequest(name) for name in names]
+        out: dict[str, Any] = {}
+        for request in fields:
+            if not node_type.knows(request.name):
+                raise _nonexisting(request.name, node.type)
+            if request.name in node_type.edges:
+                nested = self._edge_page(
+                    node,
+                    request.name,
+                    node_type.edges[request.name],
+                    request.modifiers,
+                    request.subfields,
+                    call,
+                    nested=True,
+                )
+                if nested["data"]:
+                    out[request.name] = nested
+                continue
+            if request.name not in node.values:
+                continue
+            out[request.name] = self._render_value(node.values[request.name], request, call)
+        out.setdefault("id", node.id)
+        return out
+
+    def _render_value(self, value: Any, request: FieldRequest, call: _Call) -> Any:
+        if isinstance(value, Ref):
+            return self._render_node(self.data[value.id], request.subfields, call, listed=False)
+        if isinstance(value, datetime):
+            return format_time(value)
+        if isinstance(value, dict) and request.subfields is not None:
+            wanted = {f.name for f in request.subfields}
+            return {k: v for k, v in value.items() if k in wanted}
+        return value
+
+    def _edge_page(
+        self,
+        node: Node,
+        edge: str,
+        edge_type: EdgeType,
+        modifiers: dict[str, str],
+        subfields: Iterable[FieldRequest] | None,
+        call: _Call,
+        *,
+        nested: bool = False,
+    ) -> dict[str, Any]:
+        """One page of an edge, with the cursors and links the real API gives."""
+        items = self.data.edge(node.id, edge)
+        if edge_type.time_filter:
+            items = self._time_filtered(items, modifiers)
+        limit = self._limit(modifiers.get("limit"), edge_type.cap)
+        start, stop = 0, len(items)
+        positions = {item.id: i for i, item in enumerate(items)}
+        if "after" in modifiers:
+            start = positions.get(decode_cursor(modifiers["after"]), len(items) - 1) + 1
+        if "before" in modifiers:
+            stop = positions.get(decode_cursor(modifiers["before"]), 0)
+            start = max(0, stop - limit)
+        page = items[start : min(stop, start + limit)]
+        subfields = list(subfields) if subfields is not None else None
+        data = [self._render_node(item, subfields, call, listed=True) for item in page]
+        body: dict[str, Any] = {"data": data}
+        if not page:
+            return body
+        paging: dict[str, Any] = {
+            "cursors": {"before": encode_cursor(page[0].id), "after": encode_cursor(page[-1].id)}
+        }
+        if edge_type.urls_in_paging:
+            query = self._link_query(modifiers, subfields, call, nested)
+            if start + len(page) < len(items):
+                after = {**query, "limit": str(limit), "after": paging["cursors"]["after"]}
+                paging["next"] = self._link(node.id, edge, after, call)
+            if start > 0:
+                before = {**query, "limit": str(limit), "before": paging["cursors"]["before"]}
+                paging["previous"] = self._link(node.id, edge, before, call)
+        body["paging"] = paging
+        return body
+
+    def _link_query(
+        self,
+        modifiers: dict[str, str],
+        subfields: list[FieldRequest] | None,
+        call: _Call,
+        nested: bool,
+    ) -> dict[str, str]:
+        query: dict[str, str] = {}
+        if call.token_value:
+            query["access_token"] = call.token_value  # the real API echoes it, so must we
+        query["pretty"] = "0"
+        if subfields is not None:
+            query["fields"] = format_fields(subfields)
+        for key in ("since", "until"):
+            if key in modifiers:
+                query[key] = modifiers[key]
+        if not nested and "appsecret_proof" in call.params:
+            query["appsecret_proof"] = call.params["appsecret_proof"]
+        return query
+
+    @staticmethod
+    def _link(node_id: str, edge: str, query: dict[str, str], call: _Call) -> str:
+        return f"{call.root}/{call.version}/{node_id}/{edge}?{urlencode(query)}"
+
+    @staticmethod
+    def _limit(value: str | None, cap: int) -> int:
+        if value is None:
+            return _DEFAULT_LIMIT
+        if not value.isdigit() or int(value) == 0:
+            raise GraphFailure(100, "(#100) Param limit must be a positive integer")
+        if int(value) > cap:
+            raise GraphFailure(100, f"(#100) The 'limit' parameter should not exceed {cap}")
+        return int(value)
+
+    @staticmethod
+    def _time_filtered(items: list[Node], modifiers: dict[str, str]) -> list[Node]:
+        if "since" in modifiers:
+            since = parse_time(modifiers["since"], "since")
+            items = [i for i in items if i.values["timestamp"] >= since]
+        if "until" in modifiers:
+            until = parse_time(modifiers["until"], "until")
+            items = [i for i in items if i.values["timestamp"] <= until]
+        return items

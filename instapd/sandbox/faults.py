@@ -1,0 +1,63 @@
+"""Latency and fault injection for the sandbox: scheduled or random, deterministic by seed."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+
+#: Fault kinds and the Graph error each produces: (HTTP status, code, message).
+GRAPH_FAULTS: dict[str, tuple[int, int, str]] = {
+    "error-1": (500, 1, "An unknown error occurred"),
+    "error-2": (500, 2, "An unexpected error has occurred. Please retry your request later."),
+    "throttle-4": (400, 4, "(#4) Application request limit reached"),
+    "throttle-17": (400, 17, "(#17) User request limit reached"),
+    "throttle-32": (400, 32, "(#32) Page request limit reached"),
+    "throttle-613": (400, 613, "(#613) Calls to this api have exceeded the rate limit."),
+    "throttle-80002": (
+        400,
+        80002,
+        "(#80002) There have been too many calls to this Instagram account. Wait a bit and try "
+        "again. For more info, please refer to "
+        "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+    ),
+}
+#: Faults below the Graph layer: the connection closes with no answer, or the body is cut short.
+TRANSPORT_FAULTS = ("drop", "truncate")
+FAULT_KINDS = (*GRAPH_FAULTS, *TRANSPORT_FAULTS)
+
+
+@dataclass
+class Faults:
+    """What goes wrong, and when.
+
+    ``schedule`` maps a request number (1-based, counted across all requests the sandbox serves)
+    to a fault kind. ``rate`` makes each request fail with that probability, the kind drawn from
+    ``kinds``, reproducibly from ``seed``. ``latency`` (seconds) delays every response.
+    ``regain_minutes`` is what throttles report as ``estimated_time_to_regain_access``.
+    """
+
+    latency: float = 0.0
+    schedule: dict[int, str] = field(default_factory=dict)
+    rate: float = 0.0
+    kinds: tuple[str, ...] = FAULT_KINDS
+    seed: int = 0
+    regain_minutes: int = 0
+
+    def __post_init__(self) -> None:
+        unknown = {k for k in (*self.schedule.values(), *self.kinds) if k not in FAULT_KINDS}
+        if unknown:
+            raise ValueError(f"Unknown fault kinds {sorted(unknown)}; known: {list(FAULT_KINDS)}")
+        self._rng = random.Random(self.seed)
+        self._lock = threading.Lock()
+
+    def pick(self, request_number: int) -> str | None:
+        """The fault for this request, if any."""
+        if request_number in self.schedule:
+            return self.schedule[request_number]
+        if self.rate <= 0:
+            return None
+        with self._lock:
+            if self._rng.random() < self.rate:
+                return self._rng.choice(self.kinds)
+        return None

@@ -1,0 +1,140 @@
+"""What each Graph node type exposes: its fields, default fields, edges, edge caps and scopes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class EdgeType:
+    """A connection such as ``/{ig-user-id}/media``."""
+
+    cap: int = 100
+    scopes: tuple[str, ...] = ()
+    urls_in_paging: bool = True  # /tags gives cursors without next/previous URLs
+    time_filter: bool = False  # since/until accepted
+
+
+@dataclass(frozen=True)
+class NodeType:
+    name: str
+    fields: frozenset[str]
+    defaults: tuple[str, ...] = ("id",)
+    edges: dict[str, EdgeType] = field(default_factory=dict)
+    list_defaults: tuple[str, ...] | None = None  # default fields when listed by an edge
+
+    def knows(self, name: str) -> bool:
+        return name in self.fields or name in self.edges
+
+
+_MEDIA_EDGE = EdgeType(scopes=("instagram_basic",), time_filter=True)
+_COMMENTS_EDGE = EdgeType(cap=50, scopes=("instagram_basic", "instagram_manage_comments"))
+
+NODE_TYPES: dict[str, NodeType] = {
+    t.name: t
+    for t in [
+        NodeType(
+            "User",
+            frozenset({"id", "name", "email", "first_name", "last_name"}),
+            defaults=("name", "id"),
+            edges={"accounts": EdgeType(scopes=("pages_show_list",)), "permissions": EdgeType()},
+        ),
+        NodeType(
+            "Page",
+            frozenset(
+                {
+                    "id",
+                    "name",
+                    "category",
+                    "tasks",
+                    "instagram_business_account",
+                    "connected_instagram_account",
+                    "about",
+                    "link",
+                }
+            ),
+            defaults=("name", "id"),
+            list_defaults=("name", "category", "tasks", "id"),
+        ),
+        NodeType(
+            "IGUser",
+            frozenset(
+                {
+                    "id",
+                    "ig_id",
+                    "username",
+                    "name",
+                    "biography",
+                    "website",
+                    "profile_picture_url",
+                    "followers_count",
+                    "follows_count",
+                    "media_count",
+                    "has_profile_pic",
+                    "is_published",
+                    "legacy_instagram_user_id",
+                }
+            ),
+            edges={
+                "media": _MEDIA_EDGE,
+                "stories": EdgeType(scopes=("instagram_basic",)),
+                "tags": EdgeType(
+                    scopes=("instagram_basic", "instagram_manage_comments"), urls_in_paging=False
+                ),
+            },
+        ),
+        NodeType(
+            "IGMedia",
+            frozenset(
+                {
+                    "id",
+                    "caption",
+                    "media_type",
+                    "media_product_type",
+                    "media_url",
+                    "permalink",
+                    "thumbnail_url",
+                    "timestamp",
+                    "username",
+                    "owner",
+                    "like_count",
+                    "comments_count",
+                    "is_comment_enabled",
+                    "shortcode",
+                    "is_shared_to_feed",
+                    "alt_text",
+                    "legacy_instagram_media_id",
+                }
+            ),
+            edges={"children": EdgeType(scopes=("instagram_basic",)), "comments": _COMMENTS_EDGE},
+        ),
+        NodeType(
+            "IGComment",
+            frozenset(
+                {
+                    "id",
+                    "text",
+                    "timestamp",
+                    "username",
+                    "like_count",
+                    "hidden",
+                    "from",
+                    "parent_id",
+                    "media",
+                    "user",
+                    "legacy_instagram_comment_id",
+                }
+            ),
+            defaults=("timestamp", "text", "id"),
+            edges={"replies": _COMMENTS_EDGE},
+        ),
+    ]
+}
+
+ALL_SCOPES = (
+    "instagram_basic",
+    "instagram_manage_comments",
+    "instagram_manage_insights",
+    "pages_show_list",
+    "pages_read_engagement",
+)

@@ -1,0 +1,136 @@
+"""Serve the sandbox on loopback in a background thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .app import DEFAULT_VERSION, SandboxApp
+from .data import build_dataset
+from .faults import Faults
+from .schema import ALL_SCOPES
+from .tokens import TokenRegistry
+
+logger = logging.getLogger("instapd.sandbox")
+
+#: Lifetime of the sandbox's default token, as a long-lived Facebook user token: 60 days.
+LONG_LIVED_SECONDS = 60 * 24 * 3600
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Logs the path only: a query string may hold an access token."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = self.path.split("?", 1)[0]
+        logger.debug("%s %s %s", self.command, path, code)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        logger.debug("sandbox connection error")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class Sandbox:
+    """A local Graph API server with seeded data.
+
+    >>> with Sandbox() as sandbox:
+    ...     sandbox.url.startswith("http://127.0.0.1:")
+    True
+
+    ``url`` is the API root without a version, as ``INSTAPD_GRAPH_URL`` wants it; ``token`` is a
+    long-lived token with every scope instapd uses. ``faults`` injects latency and errors.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        faults: Faults | None = None,
+        now: datetime | None = None,
+        media_per_account: tuple[int, ...] = (160, 60),
+        app_secret: str | None = None,
+        require_appsecret_proof: bool = False,
+    ) -> None:
+        self.dataset = build_dataset(seed, now=now, media_per_account=media_per_account)
+        self.tokens = TokenRegistry()
+        self.app = SandboxApp(
+            self.dataset,
+            self.tokens,
+            faults,
+            app_secret=app_secret,
+            require_appsecret_proof=require_appsecret_proof,
+        )
+        self.token = self.issue_token()
+        self.version = DEFAULT_VERSION
+        self._host, self._port = host, port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        state = self.url if self._server else "stopped"
+        return f"<Sandbox {state}>"
+
+    @property
+    def faults(self) -> Faults:
+        return self.app.faults
+
+    @faults.setter
+    def faults(self, value: Faults) -> None:
+        self.app.faults = value
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("The sandbox is not running; call start() first")
+        return f"http://{self._server.host}:{self._server.port}"
+
+    @property
+    def requests_served(self) -> int:
+        return self.app.served
+
+    @property
+    def account_ids(self) -> list[str]:
+        return list(self.dataset.account_ids)
+
+    def issue_token(
+        self, scopes: tuple[str, ...] = ALL_SCOPES, lifetime: float | None = LONG_LIVED_SECONDS
+    ) -> str:
+        """A new user token for the sandbox's user."""
+        return self.tokens.issue(self.dataset.user_id, scopes, lifetime)
+
+    def start(self) -> Sandbox:
+        if self._server is None:
+            self._server = make_server(
+                self._host, self._port, self.app, threaded=True, request_handler=_QuietHandler
+            )
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, name="instapd-sandbox", daemon=True
+            )
+            self._thread.start()
+            logger.info("sandbox serving on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

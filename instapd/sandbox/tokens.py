@@ -1,0 +1,47 @@
+"""Access tokens the sandbox has issued: who they belong to, their scopes and their expiry."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    user_id: str
+    scopes: tuple[str, ...]
+    expires_at: float | None  # Unix time; None never expires
+    kind: str = "USER"
+
+    def expired(self, now: float | None = None) -> bool:
+        return self.expires_at is not None and (now or time.time()) >= self.expires_at
+
+
+class TokenRegistry:
+    """Thread-safe map of token strings to :class:`IssuedToken`."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, IssuedToken] = {}
+        self._lock = threading.Lock()
+
+    def issue(
+        self, user_id: str, scopes: tuple[str, ...], lifetime: float | None, *, kind: str = "USER"
+    ) -> str:
+        """Mint a new token; ``lifetime`` in seconds (None: never expires)."""
+        value = "SBX" + secrets.token_urlsafe(36).replace("-", "x").replace("_", "y")
+        expires_at = None if lifetime is None else time.time() + lifetime
+        with self._lock:
+            self._tokens[value] = IssuedToken(user_id, scopes, expires_at, kind)
+        return value
+
+    def lookup(self, value: str) -> IssuedToken | None:
+        with self._lock:
+            return self._tokens.get(value)
+
+    def expire(self, value: str) -> None:
+        """Make a token expired now (for tests of refresh paths)."""
+        with self._lock:
+            token = self._tokens[value]
+            self._tokens[value] = IssuedToken(token.user_id, token.scopes, time.time(), token.kind)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .catalog import Column
@@ -29,7 +30,7 @@ DTYPES: dict[str, Any] = {
     "int": pd.Int64Dtype(),
     "float": pd.Float64Dtype(),
     "bool": pd.BooleanDtype(),
-    "list": object,
+    "list": np.dtype(object),
 }
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 

@@ -61,3 +61,10 @@ def describe(table: str) -> pd.DataFrame:
         "every_table_takes": _UNIVERSAL,
     }
     return frame
+
+
+def tables_markdown() -> str:
+    """The README's table list, generated from the catalog so it cannot drift."""
+    lines = ["| table | kind | what it holds |", "|---|---|---|"]
+    lines += [f"| `{t.name}` | {t.kind} | {t.description} |" for t in TABLES.values()]
+    return "\n".join(lines)

@@ -49,7 +49,9 @@ class RetryPolicy:
     max_wait: float = 300.0
 
     def retrying(self) -> Retrying:
-        backoff = wait_exponential_jitter(initial=self.backoff_initial, max=self.backoff_max)
+        backoff = wait_exponential_jitter(
+            multiplier=self.backoff_initial, max=self.backoff_max, jitter=self.backoff_initial
+        )
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -157,7 +159,12 @@ class GraphClient:
                 method, url, params=query, headers=headers, timeout=self.timeout
             )
             body = response.json() if response.content else None
-        except (requests.ConnectionError, requests.Timeout, ValueError) as exc:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            ValueError,
+        ) as exc:
             # dropped connections, cut-off bodies (ChunkedEncodingError), unparseable JSON
             raise TransientError(f"{type(exc).__name__} talking to the Graph API") from None
         self.last_usage = parse_usage(response.headers)

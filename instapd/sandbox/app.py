@@ -37,6 +37,12 @@ DEFAULT_VERSION = "v25.0"
 _DEFAULT_LIMIT = 25
 
 
+def _describe(request: Request) -> str:
+    """A log line for a request, without its token: method, path, fields and paging params."""
+    shown = {k: v for k, v in request.args.items() if k in ("fields", "limit", "after", "since")}
+    return f"{request.method} {request.path}" + (f"?{urlencode(shown)}" if shown else "")
+
+
 class GraphFailure(Exception):
     """An error the sandbox answers with a Graph-shaped body."""
 
@@ -166,7 +172,7 @@ class _Call:
 
 
 class SandboxApp:
-    """The WSGI callable. ``served`` counts requests; ``log`` keeps their method and path."""
+    """The WSGI callable. ``served`` counts requests; ``log`` keeps method, path and fields."""
 
     def __init__(
         self,
@@ -217,7 +223,7 @@ class SandboxApp:
         with self._lock:
             self.served += 1
             number = self.served
-            self.log.append(f"{request.method} {request.path}")
+            self.log.append(_describe(request))
         if self.faults.latency:
             time.sleep(self.faults.latency)
         fault = self.faults.pick(number)
@@ -328,6 +334,7 @@ class SandboxApp:
             raise _unsupported_get(node_id)
         fields = self._parse_fields(call.params.get("fields"))
         if len(segments) == 1:
+            self._require(call.token, NODE_TYPES[node.type].scopes)
             return self._render_node(node, fields, call, listed=False)
         if len(segments) == 2:
             return self._render_edge_response(node, segments[1], fields, call)
@@ -352,7 +359,7 @@ class SandboxApp:
         if edge_type is None:
             raise GraphFailure(2500, f"Unknown path components: /{edge}")
         self._require(call.token, edge_type.scopes)
-        modifiers = {
+        modifiers: dict[str, str] = {
             k: call.params[k]
             for k in ("limit", "after", "before", "since", "until")
             if k in call.params

@@ -22,6 +22,7 @@ class NodeType:
     defaults: tuple[str, ...] = ("id",)
     edges: dict[str, EdgeType] = field(default_factory=dict)
     list_defaults: tuple[str, ...] | None = None  # default fields when listed by an edge
+    scopes: tuple[str, ...] = ()  # needed to read the node itself
 
     def knows(self, name: str) -> bool:
         return name in self.fields or name in self.edges
@@ -55,6 +56,7 @@ NODE_TYPES: dict[str, NodeType] = {
             ),
             defaults=("name", "id"),
             list_defaults=("name", "category", "tasks", "id"),
+            scopes=("pages_show_list",),
         ),
         NodeType(
             "IGUser",
@@ -82,6 +84,7 @@ NODE_TYPES: dict[str, NodeType] = {
                     scopes=("instagram_basic", "instagram_manage_comments"), urls_in_paging=False
                 ),
             },
+            scopes=("instagram_basic",),
         ),
         NodeType(
             "IGMedia",
@@ -107,6 +110,7 @@ NODE_TYPES: dict[str, NodeType] = {
                 }
             ),
             edges={"children": EdgeType(scopes=("instagram_basic",)), "comments": _COMMENTS_EDGE},
+            scopes=("instagram_basic",),
         ),
         NodeType(
             "IGComment",
@@ -127,6 +131,7 @@ NODE_TYPES: dict[str, NodeType] = {
             ),
             defaults=("timestamp", "text", "id"),
             edges={"replies": _COMMENTS_EDGE},
+            scopes=("instagram_basic",),
         ),
     ]
 }

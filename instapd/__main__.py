@@ -1,0 +1,7 @@
+"""``python -m instapd``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,157 @@
+"""``python -m instapd``: list and describe tables, read one to a file, serve the sandbox, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .connection import Connection, connect
+from .errors import InstapdError
+from .info import describe, tables
+from .io import read_instagram
+
+_WIDE = {"display.width": 120, "display.max_columns": 8, "display.max_colwidth": 28}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except InstapdError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="instapd", description="Instagram Graph API data as pandas DataFrames."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    sub = commands.add_parser("tables", help="list every table")
+    sub.set_defaults(run=_tables)
+
+    sub = commands.add_parser("describe", help="the columns of a table")
+    sub.add_argument("table")
+    sub.set_defaults(run=_describe)
+
+    sub = commands.add_parser("read", help="read a table and print it or save it")
+    sub.add_argument("table")
+    sub.add_argument("--account", help="account id or username, or 'all'")
+    sub.add_argument("--since", help="start of the time range (inclusive)")
+    sub.add_argument("--until", help="end of the time range (exclusive)")
+    sub.add_argument("--limit", type=int, help="at most this many rows")
+    sub.add_argument("--columns", help="comma-separated column names")
+    sub.add_argument("--out", type=Path, help="write to FILE.parquet or FILE.csv")
+    sub.add_argument("--sandbox", action="store_true", help="read from the built-in sandbox")
+    sub.set_defaults(run=_read)
+
+    sub = commands.add_parser("sandbox", help="serve the sandbox Graph API until interrupted")
+    sub.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    sub.add_argument("--seed", type=int, default=0, help="dataset seed")
+    sub.set_defaults(run=_sandbox)
+
+    sub = commands.add_parser("demo", help="read a few tables from an in-process sandbox")
+    sub.set_defaults(run=_demo)
+    return parser
+
+
+def _tables(args: argparse.Namespace) -> None:
+    with pd.option_context(*_flat({**_WIDE, "display.max_colwidth": 70})):
+        print(tables()[["name", "kind", "description"]].to_string(index=False))
+
+
+def _describe(args: argparse.Namespace) -> None:
+    frame = describe(args.table)
+    info = frame.attrs["instapd"]
+    print(f"{info['table']} ({info['kind']}): {info['description']}")
+    print(f"scopes: {', '.join(info['scopes']) or 'none'}")
+    for name, text in info["filters"].items():
+        print(f"filter {name}=: {text}")
+    if info["notes"]:
+        print(info["notes"])
+    print()
+    with pd.option_context(*_flat({**_WIDE, "display.max_colwidth": 60})):
+        print(frame.to_string(index=False))
+
+
+def _read(args: argparse.Namespace) -> None:
+    connection = connect(sandbox=True) if args.sandbox else None
+    frame = read_instagram(
+        args.table,
+        connection=connection,
+        account=args.account,
+        since=args.since,
+        until=args.until,
+        limit=args.limit,
+        columns=args.columns.split(",") if args.columns else None,
+    )
+    if args.out is None:
+        with pd.option_context(*_flat(_WIDE)):
+            print(frame)
+        return
+    suffix = args.out.suffix.lower()
+    if suffix == ".parquet":
+        frame.to_parquet(args.out, index=False)
+    elif suffix == ".csv":
+        frame.to_csv(args.out, index=False)
+    else:
+        raise SystemExit(f"error: --out must end in .parquet or .csv, not {suffix or 'nothing'}")
+    print(f"wrote {len(frame)} rows to {args.out}")
+
+
+def _sandbox(args: argparse.Namespace) -> None:
+    from .sandbox import Sandbox
+
+    with Sandbox(port=args.port, seed=args.seed) as sandbox:
+        print(f"sandbox Graph API at {sandbox.url} (version {sandbox.version})")
+        print("use it from another shell with:")
+        print(f"  export INSTAPD_GRAPH_URL={sandbox.url}")
+        print(f"  export INSTAPD_ACCESS_TOKEN={sandbox.token}  # a sandbox token, not a real one")
+        print("press Ctrl-C to stop", flush=True)
+        threading.Event().wait()
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from .sandbox import Sandbox
+
+    with Sandbox() as sandbox:
+        connection = connect(graph_url=sandbox.url, access_token=sandbox.token)
+        _show_demo(connection)
+        print(f"\n{sandbox.requests_served} requests to the sandbox at {sandbox.url}")
+
+
+def _show_demo(connection: Connection) -> None:
+    with pd.option_context(*_flat(_WIDE)):
+        profiles = connection.read("InstagramBusinessProfile", account="all")
+        print("Linked accounts:")
+        print(profiles[["username", "followers_count", "media_count"]].to_string(index=False))
+        account = profiles["id"].iloc[0]
+        media = connection.read("Media", account=account)
+        print(f"\nMedia of @{profiles['username'].iloc[0]}: {len(media)} items, newest first")
+        columns = ["timestamp", "media_type", "like_count", "comments_count"]
+        print(media[columns].head(8).to_string(index=False))
+        print("\nMedia by type:")
+        print(
+            media.groupby("media_product_type")[["like_count", "comments_count"]]
+            .agg(["count", "mean"])
+            .round(1)
+        )
+        comments = connection.read("Comments", account=account, limit=5)
+        print("\nLatest comments on the newest media:")
+        print(comments[["timestamp", "username", "text"]].to_string(index=False))
+
+
+def _flat(options: dict[str, object]) -> list[object]:
+    return [item for pair in options.items() for item in pair]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

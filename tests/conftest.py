@@ -1,0 +1,53 @@
+"""Shared fixtures: one sandbox server per session, fresh connections per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import instapd
+from instapd.graph import RetryPolicy
+from instapd.sandbox import Faults, Sandbox
+
+#: Retries without real waiting, so fault tests stay fast.
+FAST_RETRY = RetryPolicy(attempts=5, backoff_initial=0.001, backoff_max=0.01)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's credentials or settings."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("INSTAPD_"):
+            monkeypatch.delenv(name)
+    instapd.set_default_connection(None)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as server:
+        yield server
+
+
+@pytest.fixture
+def clean_sandbox(sandbox: Sandbox) -> Iterator[Sandbox]:
+    """The session sandbox with no faults, and counters starting at zero."""
+    sandbox.faults = Faults()
+    sandbox.app.reset_counters()
+    yield sandbox
+    sandbox.faults = Faults()
+
+
+@pytest.fixture
+def connection(clean_sandbox: Sandbox) -> Iterator[instapd.Connection]:
+    with instapd.connect(
+        graph_url=clean_sandbox.url, access_token=clean_sandbox.token, retry=FAST_RETRY
+    ) as conn:
+        yield conn
+
+
+@pytest.fixture
+def account(clean_sandbox: Sandbox) -> str:
+    return clean_sandbox.account_ids[0]

@@ -1,0 +1,39 @@
+"""The README cannot drift: its examples run, and its table list is the catalog's."""
+
+from __future__ import annotations
+
+import doctest
+import types
+from pathlib import Path
+
+import instapd
+from instapd.info import tables_markdown
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_examples_run() -> None:
+    result = doctest.testfile(str(README), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_readme_lists_every_table_from_the_catalog() -> None:
+    text = README.read_text()
+    section = text.split("<!-- tables:start -->\n")[1].split("\n<!-- tables:end -->")[0]
+    assert section == tables_markdown()
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert 'pip install -e ".[test]" && pytest' in README.read_text()
+    assert 'pip install -e ".[test]" && pytest' in ci
+
+
+def test_public_api_is_explicit() -> None:
+    public = {
+        name
+        for name, value in vars(instapd).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    } - {"annotations"}
+    assert public | {"__version__"} == set(instapd.__all__)

@@ -7,6 +7,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -149,7 +150,7 @@ def _show_demo(connection: Connection) -> None:
         print(comments[["timestamp", "username", "text"]].to_string(index=False))
 
 
-def _flat(options: dict[str, object]) -> list[object]:
+def _flat(options: dict[str, Any]) -> list[Any]:
     return [item for pair in options.items() for item in pair]
 
 

@@ -264,3 +264,30 @@ def test_any_graph_server_via_environment(
     frame = pd.read_instagram("Media")  # type: ignore[attr-defined]
     assert frame["id"].is_unique
     assert len(frame) == 60
+
+
+def test_max_rows_caps_every_read(clean_sandbox: Sandbox, account: str) -> None:
+    connection = instapd.connect(
+        f"OAuthAccessToken={clean_sandbox.token};MaxRows=9", graph_url=clean_sandbox.url
+    )
+    assert len(connection.read("Media", account=account)) == 9
+    assert len(connection.read("Media", account=account, limit=4)) == 4
+
+
+def test_an_existing_pandas_reader_is_left_alone() -> None:
+    import warnings
+
+    from instapd import _register_pandas_reader
+
+    def theirs() -> None: ...
+
+    ours = pd.read_instagram  # type: ignore[attr-defined]
+    pd.read_instagram = theirs  # type: ignore[attr-defined]
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _register_pandas_reader()
+        assert pd.read_instagram is theirs  # type: ignore[attr-defined]
+        assert "leaving it alone" in str(caught[0].message)
+    finally:
+        pd.read_instagram = ours  # type: ignore[attr-defined]

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import json
 import re
-import secrets
 import socket
 import threading
 import time
@@ -24,16 +23,20 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from .data import Dataset, Node, Ref
+from .failures import NO_PERMISSION, GraphFailure, nonexisting_field, unsupported_get
 from .faults import GRAPH_FAULTS, Faults
 from .fields import FieldRequest, FieldSyntaxError, format_fields, parse_fields
+from .insights import InsightsModel, media_insights, user_insights
 from .schema import NODE_TYPES, EdgeType
 from .tokens import IssuedToken, TokenRegistry
 
 _VERSION = re.compile(r"^v(\d+)\.(\d+)$")
 DEFAULT_VERSION = "v25.0"
+MAX_BATCH = 50
 _DEFAULT_LIMIT = 25
 
 
@@ -41,52 +44,6 @@ def _describe(request: Request) -> str:
     """A log line for a request, without its token: method, path, fields and paging params."""
     shown = {k: v for k, v in request.args.items() if k in ("fields", "limit", "after", "since")}
     return f"{request.method} {request.path}" + (f"?{urlencode(shown)}" if shown else "")
-
-
-class GraphFailure(Exception):
-    """An error the sandbox answers with a Graph-shaped body."""
-
-    def __init__(
-        self,
-        code: int,
-        message: str,
-        *,
-        status: int = 400,
-        subcode: int | None = None,
-        type_: str = "OAuthException",
-        transient: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
-        self.subcode, self.type, self.transient = subcode, type_, transient
-
-    def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"message": self.message, "type": self.type, "code": self.code}
-        if self.subcode is not None:
-            error["error_subcode"] = self.subcode
-        error["is_transient"] = self.transient
-        error["fbtrace_id"] = secrets.token_urlsafe(12)
-        return {"error": error}
-
-
-def _nonexisting(name: str, node_type: str) -> GraphFailure:
-    return GraphFailure(
-        100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({node_type})"
-    )
-
-
-def _unsupported_get(node_id: str) -> GraphFailure:
-    return GraphFailure(
-        100,
-        f"Unsupported get request. Object with ID '{node_id}' does not exist, cannot be loaded "
-        "due to missing permissions, or does not support this operation. Please read the Graph "
-        "API documentation at https://developers.facebook.com/docs/graph-api",
-        subcode=33,
-        type_="GraphMethodException",
-    )
-
-
-_NO_PERMISSION = "(#10) Application does not have permission for this action"
 
 
 def format_time(ts: datetime) -> str:
@@ -194,6 +151,7 @@ class SandboxApp:
         self.log: list[str] = []
         self._lock = threading.Lock()
         self._owner = self._index_owners()
+        self.insights = InsightsModel(dataset)
 
     def _index_owners(self) -> dict[str, str]:
         """Which Instagram account each node belongs to, for the usage header."""
@@ -248,8 +206,11 @@ class SandboxApp:
             if fault in GRAPH_FAULTS:
                 status, code, message = GRAPH_FAULTS[fault]
                 raise GraphFailure(code, message, status=status, transient=True)
-            self.usage.record(account)
-            body = self._dispatch(request, call)
+            if request.method == "POST" and "batch" in call.params:
+                body: Any = self._batch(request, call)
+            else:
+                self.usage.record(account)
+                body = self._dispatch(request, call)
             response = Response(json.dumps(body), status=200, mimetype="application/json")
         except GraphFailure as failure:
             response = Response(
@@ -261,6 +222,44 @@ class SandboxApp:
                 )
         response.headers.update(self.usage.headers(account, throttled, self.faults.regain_minutes))
         return response
+
+    def _batch(self, request: Request, call: _Call) -> list[dict[str, Any] | None]:
+        """``POST /`` with ``batch=[...]``: each operation answered as if sent on its own."""
+        try:
+            operations = json.loads(call.params["batch"])
+        except ValueError:
+            raise GraphFailure(100, "(#100) The batch parameter must be a JSON array") from None
+        if not isinstance(operations, list) or not operations:
+            raise GraphFailure(100, "(#100) The batch parameter must be a JSON array")
+        if len(operations) > MAX_BATCH:
+            raise GraphFailure(
+                100, f"(#100) Too many requests in batch message. Maximum batch size is {MAX_BATCH}"
+            )
+        return [self._operation(op, request, call) for op in operations]
+
+    def _operation(self, op: Any, request: Request, call: _Call) -> dict[str, Any] | None:
+        if not isinstance(op, dict) or op.get("method", "GET").upper() != "GET":
+            failure = GraphFailure(100, "(#100) Only GET operations are supported in the sandbox")
+            return {"code": 400, "headers": [], "body": json.dumps(failure.body())}
+        path, _, query = str(op.get("relative_url", "")).lstrip("/").partition("?")
+        if not _VERSION.match(path.split("/", 1)[0]):
+            path = f"{call.version}/{path}"
+        headers = {k: v for k, v in request.headers.items() if k.lower() == "authorization"}
+        environ = EnvironBuilder(
+            method="GET",
+            path="/" + path,
+            query_string=query,
+            headers=list(headers.items()),
+            base_url=request.host_url,
+        ).get_environ()
+        if call.token_value and "access_token=" not in query:
+            environ["QUERY_STRING"] += "&access_token=" + call.token_value
+        response = self._respond(Request(environ), None)
+        return {
+            "code": response.status_code,
+            "headers": [{"name": k, "value": v} for k, v in response.headers.items()],
+            "body": response.get_data(as_text=True),
+        }
 
     def _account_of(self, path: str) -> str | None:
         for segment in path.strip("/").split("/"):
@@ -331,7 +330,7 @@ class SandboxApp:
         node_id = call.token.user_id if segments[0] == "me" else segments[0]
         node = self.data.get(node_id)
         if node is None:
-            raise _unsupported_get(node_id)
+            raise unsupported_get(node_id)
         fields = self._parse_fields(call.params.get("fields"))
         if len(segments) == 1:
             self._require(call.token, NODE_TYPES[node.type].scopes)
@@ -353,6 +352,9 @@ class SandboxApp:
         self, node: Node, edge: str, fields: list[FieldRequest] | None, call: _Call
     ) -> dict[str, Any]:
         node_type = NODE_TYPES[node.type]
+        if edge == "insights" and node.type in ("IGUser", "IGMedia"):
+            self._require(call.token, ("instagram_basic", "instagram_manage_insights"))
+            return self._insights(node, call)
         if node.type == "User" and edge == "permissions":
             return {"data": [{"permission": s, "status": "granted"} for s in call.token.scopes]}
         edge_type = node_type.edges.get(edge)
@@ -366,10 +368,19 @@ class SandboxApp:
         }
         return self._edge_page(node, edge, edge_type, modifiers, fields, call)
 
+    def _insights(self, node: Node, call: _Call) -> dict[str, Any]:
+        version = int(call.version[1:].split(".")[0])
+        if node.type == "IGUser":
+            link = f"{call.root}/{call.version}/{node.id}/insights"
+            return user_insights(self.insights, node, call.params, version, link)
+        product = node.values.get("media_product_type")
+        surface = product if product in ("FEED", "REELS", "STORY") else None
+        return media_insights(self.insights, node, call.params, version, surface)
+
     @staticmethod
     def _require(token: IssuedToken, scopes: tuple[str, ...]) -> None:
         if not set(scopes) <= set(token.scopes):
-            raise GraphFailure(10, _NO_PERMISSION, status=403)
+            raise GraphFailure(10, NO_PERMISSION, status=403)
 
     # -- rendering -------------------------------------------------------------------------
 
@@ -383,7 +394,7 @@ class SandboxApp:
         out: dict[str, Any] = {}
         for request in fields:
             if not node_type.knows(request.name):
-                raise _nonexisting(request.name, node.type)
+                raise nonexisting_field(request.name, node.type)
             if request.name in node_type.edges:
                 nested = self._edge_page(
                     node,

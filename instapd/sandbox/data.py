@@ -123,7 +123,8 @@ def build_dataset(
                     "biography": bio,
                     "website": f"https://{username.replace('.', '-')}.example",
                     "profile_picture_url": f"https://cdn.sandbox.invalid/{username}.jpg",
-                    "followers_count": rng.randint(1_200, 48_000),
+                    # the second account is small: too few followers for demographics
+                    "followers_count": rng.randint(1_200, 48_000) if index != 1 else 87,
                     "follows_count": rng.randint(80, 900),
                 },
             )
@@ -155,6 +156,8 @@ def build_dataset(
                     add(reply)
                     comment.edges.setdefault("replies", []).append(reply.id)
         account.values["media_count"] = len(account.edges.get("media", []))
+        for oldest in account.edges["media"][-3:]:  # posted before the account went professional
+            nodes[oldest].values["_pre_professional"] = True
         for story in _stories(rng, ids, account, now):
             add(story)
             account.edges.setdefault("stories", []).append(story.id)
@@ -319,6 +322,7 @@ def _stories(rng: random.Random, ids: _Ids, account: Node, now: datetime) -> lis
             values["thumbnail_url"] = f"https://cdn.sandbox.invalid/{story_id}_thumb.jpg"
         stories.append(Node("IGMedia", values))
     stories.sort(key=lambda n: n.values["timestamp"], reverse=True)
+    stories[-1].values["_few_viewers"] = True  # fewer than 5 viewers: no insights
     return stories
 
 

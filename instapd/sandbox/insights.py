@@ -1,0 +1,488 @@
+"""``/{ig-user-id}/insights`` and ``/{ig-media-id}/insights``, with Meta's refusals.
+
+Values are derived from a hash of (object, metric, day), so they are stable across requests and
+processes without being stored. Days end at midnight US-Pacific, reported in UTC, as Meta does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from .data import Dataset, Node
+from .failures import GraphFailure
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+MAX_SPAN = 30 * 86400
+RETENTION_DAYS = 730
+MIN_FOLLOWERS = 100
+
+
+@dataclass(frozen=True)
+class UserMetric:
+    periods: tuple[str, ...] = ("day",)
+    types: tuple[str, ...] = ("total_value",)
+    breakdowns: tuple[str, ...] = ()
+    needs_followers: bool = False
+    scale: int = 100
+
+
+USER_METRICS: dict[str, UserMetric] = {
+    "reach": UserMetric(
+        ("day", "week", "days_28"), ("time_series", "total_value"),
+        ("media_product_type", "follow_type"), scale=900,
+    ),
+    "follower_count": UserMetric(types=("time_series",), needs_followers=True, scale=12),
+    "online_followers": UserMetric(("lifetime",), ("time_series",), needs_followers=True),
+    "accounts_engaged": UserMetric(scale=120),
+    "total_interactions": UserMetric(breakdowns=("media_product_type",), scale=300),
+    "likes": UserMetric(breakdowns=("media_product_type",), scale=220),
+    "comments": UserMetric(breakdowns=("media_product_type",), scale=30),
+    "saves": UserMetric(breakdowns=("media_product_type",), scale=25),
+    "shares": UserMetric(breakdowns=("media_product_type",), scale=20),
+    "replies": UserMetric(scale=6),
+    "reposts": UserMetric(scale=4),
+    "views": UserMetric(breakdowns=("follower_type", "media_product_type"), scale=2500),
+    "follows_and_unfollows": UserMetric(
+        breakdowns=("follow_type",), needs_followers=True, scale=15
+    ),
+    "profile_links_taps": UserMetric(breakdowns=("contact_button_type",), scale=10),
+    "follower_demographics": UserMetric(
+        ("lifetime",), breakdowns=("age", "city", "country", "gender"), needs_followers=True
+    ),
+    "engaged_audience_demographics": UserMetric(
+        ("lifetime",), breakdowns=("age", "city", "country", "gender"), needs_followers=True
+    ),
+}  # fmt: skip
+DEMOGRAPHICS = ("follower_demographics", "engaged_audience_demographics")
+TIMEFRAMES = ("this_week", "this_month")
+BREAKDOWN_VALUES: dict[str, tuple[str, ...]] = {
+    "media_product_type": ("POST", "CAROUSEL_CONTAINER", "REEL", "STORY", "AD"),
+    "follow_type": ("FOLLOWER", "NON_FOLLOWER", "UNKNOWN"),
+    "follower_type": ("FOLLOWER", "NON_FOLLOWER"),
+    "contact_button_type": ("BOOK_NOW", "CALL", "DIRECTION", "EMAIL", "TEXT", "UNDEFINED"),
+    "age": ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"),
+    "gender": ("F", "M", "U"),
+    "country": ("FR", "US", "DE", "IT", "ES", "GB", "BE", "CH", "CA", "JP"),
+    "city": ("Paris, Île-de-France", "Lyon, Auvergne-Rhône-Alpes", "Berlin, Berlin",
+             "London, England", "New York, New York", "Milano, Lombardia", "Tokyo, Tokyo"),
+}  # fmt: skip
+
+#: Media metrics by surface (FEED, REELS, STORY), as of v25.
+MEDIA_METRICS: dict[str, frozenset[str]] = {
+    "reach": frozenset({"FEED", "REELS", "STORY"}),
+    "views": frozenset({"FEED", "REELS", "STORY"}),
+    "likes": frozenset({"FEED", "REELS"}),
+    "comments": frozenset({"FEED", "REELS"}),
+    "saved": frozenset({"FEED", "REELS"}),
+    "shares": frozenset({"FEED", "REELS", "STORY"}),
+    "total_interactions": frozenset({"FEED", "REELS", "STORY"}),
+    "reposts": frozenset({"FEED", "REELS", "STORY"}),
+    "follows": frozenset({"FEED", "STORY"}),
+    "profile_visits": frozenset({"FEED", "STORY"}),
+    "profile_activity": frozenset({"FEED", "STORY"}),
+    "navigation": frozenset({"STORY"}),
+    "replies": frozenset({"STORY"}),
+    "ig_reels_avg_watch_time": frozenset({"REELS"}),
+    "ig_reels_video_view_total_time": frozenset({"REELS"}),
+    "reels_skip_rate": frozenset({"REELS"}),
+    "crossposted_views": frozenset({"REELS"}),
+    "facebook_views": frozenset({"FEED", "REELS", "STORY"}),
+    "total_likes": frozenset({"FEED", "REELS"}),
+    "total_comments": frozenset({"FEED", "REELS"}),
+    "total_views": frozenset({"FEED", "REELS", "STORY"}),
+}
+MEDIA_BREAKDOWNS = {
+    "profile_activity": ("action_type", ("bio_link_clicked", "call", "direction", "email", "text")),
+    "navigation": (
+        "story_navigation_action_type",
+        ("swipe_forward", "tap_back", "tap_exit", "tap_forward"),
+    ),
+}
+#: Retired metrics and the version from which asking for them is an error.
+RETIRED: dict[str, int] = {
+    "impressions": 22,
+    "plays": 22,
+    "clips_replays_count": 22,
+    "ig_reels_aggregated_all_plays_count": 22,
+    "video_views": 21,
+}
+FB_ONLY = {"crossposted_views", "facebook_views"}  # error unless shared to Facebook
+
+
+def _number(*parts: object) -> float:
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def day_end(day: date) -> datetime:
+    """The ``end_time`` Meta reports for a day: the next midnight in US-Pacific, in UTC."""
+    midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=PACIFIC)
+    return midnight.astimezone(UTC)
+
+
+def format_end(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+class InsightsModel:
+    """Deterministic insight values for the sandbox dataset."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.data = dataset
+
+    def followers(self, account: Node) -> int:
+        return int(account.values.get("followers_count", 0))
+
+    def daily(self, account: str, metric: str, day: date, scale: int) -> int:
+        weekday_lift = 1.25 if day.weekday() >= 5 else 1.0
+        return int(scale * weekday_lift * (0.5 + _number(account, metric, day)))
+
+    def split(self, total: int, key: str, values: tuple[str, ...], *seed: object) -> list[int]:
+        weights = [0.2 + _number(*seed, key, v) for v in values]
+        shares = [int(total * w / sum(weights)) for w in weights]
+        shares[0] += total - sum(shares)
+        return shares
+
+    def media_value(self, media: Node, metric: str) -> int:
+        likes = int(media.values.get("like_count", 0) or 0) or int(30 * _number(media.id, "l"))
+        base = {
+            "likes": likes,
+            "total_likes": likes,
+            "comments": int(media.values.get("comments_count", 0)),
+            "total_comments": int(media.values.get("comments_count", 0)),
+            "reach": likes * 12 + int(200 * _number(media.id, "r")),
+            "views": likes * 30 + int(900 * _number(media.id, "v")),
+            "total_views": likes * 31 + int(900 * _number(media.id, "v")),
+            "ig_reels_avg_watch_time": 2500 + int(9000 * _number(media.id, "w")),
+            "reels_skip_rate": int(100 * _number(media.id, "s")),
+        }
+        if metric in base:
+            return base[metric]
+        if metric == "total_interactions":
+            return sum(self.media_value(media, m) for m in ("likes", "comments", "saved", "shares"))
+        if metric == "ig_reels_video_view_total_time":
+            return self.media_value(media, "views") * self.media_value(
+                media, "ig_reels_avg_watch_time"
+            )
+        return int(likes * 0.2 * _number(media.id, metric) + _number(media.id, metric, 2) * 9)
+
+
+# -- /{ig-user-id}/insights -------------------------------------------------------------------
+
+
+def _csv(params: dict[str, str], name: str) -> list[str]:
+    return [v.strip() for v in params.get(name, "").split(",") if v.strip()]
+
+
+def _stamp(value: str, name: str) -> int:
+    if not re.fullmatch(r"\d+", value):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise GraphFailure(
+                100, f"(#100) The parameter {name} must be a unix timestamp or strtotime string"
+            ) from None
+        return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp())
+    return int(value)
+
+
+def user_insights(
+    model: InsightsModel, account: Node, params: dict[str, str], version: int, link: str
+) -> dict[str, Any]:
+    metrics = _csv(params, "metric")
+    if not metrics:
+        raise GraphFailure(100, "(#100) The parameter metric is required")
+    for index, metric in enumerate(metrics):
+        if metric == "impressions" and version >= RETIRED["impressions"]:
+            raise GraphFailure(
+                100,
+                "(#100) Starting from version 22 and above, the impressions metric is no longer "
+                "supported for the queried user. Please refer to the documentation at "
+                "https://developers.facebook.com/docs/instagram-api/reference/ig-user/insights "
+                "for a list of supported metrics.",
+            )
+        if metric not in USER_METRICS:
+            raise GraphFailure(
+                100, f"(#100) metric[{index}] must be one of the following values: "
+                + ", ".join(USER_METRICS),
+            )  # fmt: skip
+    period = params.get("period")
+    if not period:
+        raise GraphFailure(100, "(#100) The parameter period is required")
+    metric_type = params.get("metric_type", "time_series")
+    if metric_type not in ("time_series", "total_value"):
+        raise GraphFailure(100, "(#100) metric_type must be one of: time_series, total_value")
+    for metric in metrics:
+        spec = USER_METRICS[metric]
+        if period not in spec.periods:
+            raise GraphFailure(
+                100, f"(#100) Incompatible period {period} for metric {metric}; "
+                f"supported: {', '.join(spec.periods)}",
+            )  # fmt: skip
+    needs_total = [m for m in metrics if USER_METRICS[m].types == ("total_value",)]
+    if needs_total and metric_type != "total_value":
+        raise GraphFailure(
+            100,
+            f"(#100) The following metrics ({','.join(needs_total)}) should be specified with "
+            "parameter metric_type=total_value",
+        )
+    breakdowns = _csv(params, "breakdown")
+    if breakdowns and metric_type != "total_value":
+        breakdowns = []  # time_series ignores breakdowns
+    for metric in metrics:
+        if any(b not in USER_METRICS[metric].breakdowns for b in breakdowns):
+            raise GraphFailure(100, "An unknown error has occurred.")
+    needs_followers = any(USER_METRICS[m].needs_followers for m in metrics)
+    if needs_followers and model.followers(account) < MIN_FOLLOWERS:
+        raise GraphFailure(
+            10,
+            "(#10) Not enough followers: this metric needs an account with at least "
+            f"{MIN_FOLLOWERS} followers",
+        )
+    if any(m in DEMOGRAPHICS for m in metrics):
+        return _demographics(model, account, metrics, params, breakdowns)
+    now = datetime.now(UTC)
+    since, until = _range(params, now)
+    days = _days(since, until, now)
+    data = []
+    for metric in metrics:
+        spec = USER_METRICS[metric]
+        entry: dict[str, Any] = {"name": metric, "period": period, "title": _title(metric)}
+        entry["description"] = f"The sandbox's {metric.replace('_', ' ')}"
+        entry["id"] = f"{account.id}/insights/{metric}/{period}"
+        if metric_type == "time_series":
+            if metric in ("follower_count", "online_followers"):
+                days = [d for d in days if d >= (now - timedelta(days=30)).date()]
+            entry["values"] = [
+                {
+                    "value": _series_value(model, account, metric, d, spec),
+                    "end_time": format_end(day_end(d)),
+                }
+                for d in days
+            ]
+        else:
+            if metric == "follower_count":
+                continue  # observed: an empty result with total_value
+            total = sum(model.daily(account.id, metric, d, spec.scale) for d in days)
+            entry["total_value"] = _total(model, account.id, metric, total, breakdowns)
+        data.append(entry)
+    body: dict[str, Any] = {"data": data}
+    if "since" in params or "until" in params:
+        span = until - since
+        query = {k: v for k, v in params.items() if k not in ("since", "until", "access_token")}
+        previous = {**query, "since": str(since - span), "until": str(since)}
+        following = {**query, "since": str(until), "until": str(until + span)}
+        body["paging"] = {
+            "previous": f"{link}?{urlencode(previous)}",
+            "next": f"{link}?{urlencode(following)}",
+        }
+    return body
+
+
+def _title(metric: str) -> str:
+    return metric.replace("_", " ").capitalize()
+
+
+def _series_value(
+    model: InsightsModel, account: Node, metric: str, day: date, spec: UserMetric
+) -> Any:
+    if metric == "online_followers":
+        followers = model.followers(account)
+        return {
+            str(h): int(
+                followers
+                * (0.05 + 0.25 * _number(account.id, day, h))
+                * (1.4 if 17 <= h <= 21 else 1)
+            )
+            for h in range(24)
+        }
+    return model.daily(account.id, metric, day, spec.scale)
+
+
+def _total(
+    model: InsightsModel, account: str, metric: str, total: int, breakdowns: list[str]
+) -> dict[str, Any]:
+    result: dict[str, Any] = {"value": total}
+    if breakdowns:
+        combos = list(itertools.product(*(BREAKDOWN_VALUES[b] for b in breakdowns)))
+        labels = tuple("|".join(c) for c in combos)
+        shares = model.split(total, ",".join(breakdowns), labels, account, metric)
+        result["breakdowns"] = [
+            {
+                "dimension_keys": breakdowns,
+                "results": [
+                    {"dimension_values": list(c), "value": v}
+                    for c, v in zip(combos, shares, strict=True)
+                    if v
+                ],
+            }
+        ]
+    return result
+
+
+def _range(params: dict[str, str], now: datetime) -> tuple[int, int]:
+    until = _stamp(params["until"], "until") if "until" in params else int(now.timestamp())
+    since = _stamp(params["since"], "since") if "since" in params else until - 86400
+    if until - since > MAX_SPAN:
+        raise GraphFailure(
+            100, "(#100) There cannot be more than 30 days (2592000 s) between since and until"
+        )
+    if since >= until:
+        raise GraphFailure(100, "(#100) since must be before until")
+    return since, until
+
+
+def _days(since: int, until: int, now: datetime) -> list[date]:
+    """Days whose end_time falls in (since, until], within retention, not in the future."""
+    first = datetime.fromtimestamp(since, UTC).astimezone(PACIFIC).date() - timedelta(days=1)
+    oldest = (now - timedelta(days=RETENTION_DAYS)).date()
+    days = []
+    day = first
+    while day_end(day).timestamp() <= until:
+        if (
+            day_end(day).timestamp() > since
+            and day >= oldest
+            and day_end(day) <= now + timedelta(days=1)
+        ):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _demographics(
+    model: InsightsModel,
+    account: Node,
+    metrics: list[str],
+    params: dict[str, str],
+    breakdowns: list[str],
+) -> dict[str, Any]:
+    timeframe = params.get("timeframe")
+    if not timeframe:
+        raise GraphFailure(100, "(#100) The parameter timeframe is required for demographics")
+    if timeframe not in TIMEFRAMES:
+        raise GraphFailure(
+            100, f"(#100) timeframe must be one of the following values: {', '.join(TIMEFRAMES)}"
+        )
+    if params.get("metric_type") != "total_value":
+        raise GraphFailure(
+            100,
+            f"(#100) The following metrics ({','.join(metrics)}) should be specified with "
+            "parameter metric_type=total_value",
+        )
+    population = model.followers(account) // (1 if timeframe == "this_month" else 4)
+    data = []
+    for metric in metrics:
+        people = population if metric == "follower_demographics" else population // 6
+        total = _total(model, account.id, f"{metric}:{timeframe}", people, breakdowns)
+        for block in total.get("breakdowns", []):
+            block["dimension_keys"] = ["timeframe", *block["dimension_keys"]]
+            for result in block["results"]:
+                result["dimension_values"] = [timeframe.upper(), *result["dimension_values"]]
+            block["results"] = sorted(block["results"], key=lambda r: -r["value"])[:45]
+        total.pop("value", None)
+        data.append(
+            {
+                "name": metric,
+                "period": "lifetime",
+                "title": _title(metric),
+                "description": f"The sandbox's {metric.replace('_', ' ')}",
+                "total_value": total,
+                "id": f"{account.id}/insights/{metric}/lifetime",
+            }
+        )
+    return {"data": data}
+
+
+# -- /{ig-media-id}/insights ------------------------------------------------------------------
+
+
+def media_insights(
+    model: InsightsModel, media: Node, params: dict[str, str], version: int, surface: str | None
+) -> dict[str, Any]:
+    metrics = _csv(params, "metric")
+    if not metrics:
+        raise GraphFailure(100, "(#100) The parameter metric is required")
+    if surface is None:
+        raise GraphFailure(10, "(#10) Insights are not available for carousel album children")
+    for index, metric in enumerate(metrics):
+        if metric in RETIRED and version >= RETIRED[metric]:
+            raise GraphFailure(
+                100,
+                f"(#100) Starting from version {RETIRED[metric]} and above, the {metric} metric "
+                "is no longer supported. Please refer to the documentation for a list of "
+                "supported metrics.",
+            )
+        if metric not in MEDIA_METRICS:
+            raise GraphFailure(
+                100, f"(#100) metric[{index}] must be one of the following values: "
+                + ", ".join(MEDIA_METRICS),
+            )  # fmt: skip
+    if media.values.get("_pre_professional"):
+        raise GraphFailure(
+            100,
+            "(#100) Media Posted Before Business Account Conversion",
+            subcode=2108006,
+            type_="IGApiException",
+        )
+    for metric in metrics:
+        if surface not in MEDIA_METRICS[metric]:
+            raise GraphFailure(
+                100,
+                f"(#100) The Media Insights API does not support the {metric} metric for this "
+                "media product type.",
+            )
+        if metric in FB_ONLY:
+            raise GraphFailure(
+                100, f"(#100) The metric {metric} requires the media to be shared to Facebook"
+            )
+    if (surface == "STORY" and model.media_value(media, "reach") < 5) or media.values.get(
+        "_few_viewers"
+    ):
+        raise GraphFailure(10, "(#10) Not enough viewers for the media to show insights")
+    breakdowns = _csv(params, "breakdown")
+    data = []
+    for metric in metrics:
+        value = model.media_value(media, metric)
+        entry: dict[str, Any] = {
+            "name": metric,
+            "period": "lifetime",
+            "values": [{"value": value}],
+            "title": _title(metric),
+            "description": f"The sandbox's {metric.replace('_', ' ')}",
+            "id": f"{media.id}/insights/{metric}/lifetime",
+        }
+        if breakdowns:
+            if metric not in MEDIA_BREAKDOWNS or breakdowns != [MEDIA_BREAKDOWNS[metric][0]]:
+                raise GraphFailure(100, "An unknown error has occurred.")
+            key, values = MEDIA_BREAKDOWNS[metric]
+            shares = model.split(value, key, values, media.id, metric)
+            entry["total_value"] = {
+                "value": value,
+                "breakdowns": [
+                    {
+                        "dimension_keys": [key],
+                        "results": [
+                            {"dimension_values": [v], "value": n}
+                            for v, n in zip(values, shares, strict=True)
+                        ],
+                    }
+                ],
+            }
+        data.append(entry)
+    return {"data": data}
+
+
+def surfaces(data: Dataset) -> Iterator[tuple[str, str | None]]:
+    """(media id, surface) for every media node: FEED, REELS, STORY; None for album children."""
+    for node in data.nodes.values():
+        if node.type == "IGMedia":
+            product = node.values.get("media_product_type")
+            yield node.id, product if product in ("FEED", "REELS", "STORY") else None

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .connection import Connection, connect
 from .errors import InstapdError
-from .info import describe, tables
+from .info import describe, tables, tables_markdown
 from .io import read_instagram
 
 _WIDE = {"display.width": 120, "display.max_columns": 8, "display.max_colwidth": 28}
@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     sub = commands.add_parser("tables", help="list every table")
+    sub.add_argument("--markdown", action="store_true", help="as the README's Markdown table")
     sub.set_defaults(run=_tables)
 
     sub = commands.add_parser("describe", help="the columns of a table")
@@ -65,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _tables(args: argparse.Namespace) -> None:
+    if args.markdown:
+        print(tables_markdown())
+        return
     with pd.option_context(*_flat({**_WIDE, "display.max_colwidth": 70})):
         print(tables()[["name", "kind", "description"]].to_string(index=False))
 

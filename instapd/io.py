@@ -2,54 +2,24 @@
 
 from __future__ import annotations
 
-import difflib
 import itertools
-import math
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
 from . import __about__
-from .catalog import Table, get_table
 from .connection import Connection, default_connection
 from .errors import (
     IncompleteReadError,
-    InvalidFilterError,
     PermissionDeniedError,
     RetryableError,
-    UnknownColumnError,
 )
-from .fetch import Plan, Root, Row, field_expression, walk
 from .frames import to_frame
-
-TimeLike = datetime | date | str | int | float | pd.Timestamp
-
-
-@dataclass(frozen=True)
-class Query:
-    """A validated request: what to read, before anything is sent."""
-
-    table: Table
-    columns: tuple[str, ...]
-    since: pd.Timestamp | None
-    until: pd.Timestamp | None
-    limit: int | None
-    id_filters: dict[str, tuple[str, ...]]
-
-    def describe(self, accounts: Sequence[str]) -> dict[str, Any]:
-        """Plain-JSON form for ``df.attrs``."""
-        return {
-            "table": self.table.name,
-            "accounts": list(accounts),
-            "columns": list(self.columns),
-            "since": self.since.isoformat() if self.since is not None else None,
-            "until": self.until.isoformat() if self.until is not None else None,
-            "limit": self.limit,
-            "filters": {k: list(v) for k, v in self.id_filters.items()},
-        }
+from .query import Query, TimeLike, build_query
+from .readers import READERS, ReadContext, Row, warn_skipped
+from .readers.walk import pushed_filter
 
 
 def read_instagram(
@@ -85,12 +55,23 @@ def read_instagram(
         Table-specific filters, such as ``media_id=`` for ``Comments`` (see ``describe``).
     """
     connection = connection or default_connection()
-    query = build_query(table, columns, since, until, limit, filters, connection.config.max_rows)
+    config = connection.config
+    query = build_query(
+        table,
+        columns,
+        since,
+        until,
+        limit,
+        filters,
+        max_rows=config.max_rows,
+        version=config.version,
+    )
     accounts = _accounts_for(connection, query, account)
-    plan = _plan(query, accounts, connection.config.page_size)
-    rows = _filtered(walk(connection.client, plan), query, accounts)
+    context = ReadContext(connection.client, query, accounts, config.version, config.page_size)
+    rows = _filtered(READERS[query.table.reader](context), query, accounts)
     out_columns = [query.table.column(name) for name in query.columns]
     frame = to_frame(_collect(rows, query, connection), out_columns)
+    warn_skipped(query.table.name, context.skipped)
     frame.attrs["instapd"] = {
         **query.describe(accounts),
         "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -101,92 +82,6 @@ def read_instagram(
     return frame
 
 
-# -- validation: everything here runs before the first request -----------------------------
-
-
-def build_query(
-    table_name: str,
-    columns: Sequence[str] | None,
-    since: TimeLike | None,
-    until: TimeLike | None,
-    limit: int | None,
-    filters: dict[str, Any],
-    max_rows: int = -1,
-) -> Query:
-    table = get_table(table_name)
-    chosen = _columns(table, columns)
-    start, end = _time(since, "since"), _time(until, "until")
-    if (start is not None or end is not None) and table.time_column is None:
-        raise InvalidFilterError(
-            f"{table.name} has no time column, so since/until do not apply to it."
-        )
-    if start is not None and end is not None and start >= end:
-        raise InvalidFilterError(f"since ({start}) must be before until ({end}).")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise InvalidFilterError(f"limit must be a positive whole number, not {limit!r}.")
-    if max_rows > 0:
-        limit = min(limit or max_rows, max_rows)
-    return Query(table, chosen, start, end, limit, _id_filters(table, filters))
-
-
-def _columns(table: Table, columns: Sequence[str] | None) -> tuple[str, ...]:
-    if columns is None:
-        return table.column_names
-    if isinstance(columns, str):
-        columns = [columns]
-    unknown = [c for c in columns if c not in table.column_names]
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], table.column_names, n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise UnknownColumnError(
-            f"{table.name} has no column {unknown[0]!r}.{hint} "
-            f"Its columns: {', '.join(table.column_names)}."
-        )
-    return tuple(dict.fromkeys(columns))
-
-
-def _time(value: TimeLike | None, name: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            stamp = pd.Timestamp(value, unit="s")
-        else:
-            stamp = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError):
-        raise InvalidFilterError(
-            f"{name}={value!r} is not a time: pass a datetime, a date, an ISO string such as "
-            "'2026-01-31', or Unix seconds."
-        ) from None
-    if pd.isna(stamp):
-        raise InvalidFilterError(f"{name} must be a time, not NaT.")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def _id_filters(table: Table, filters: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    known = {f.name: f for f in table.filters}
-    result = {}
-    for name, value in filters.items():
-        if name not in known:
-            available = ", ".join(known) or "none"
-            raise InvalidFilterError(
-                f"{table.name} takes no filter {name!r}. Its filters: {available}; every table "
-                "also takes account, columns, since, until and limit."
-            )
-        values = [value] if isinstance(value, str | int) else list(value)
-        ids = tuple(str(v).strip() for v in values)
-        bad = [v for v in ids if not v.isdigit()]
-        if bad or not ids:
-            raise InvalidFilterError(
-                f"{name} takes Graph ids (strings of digits), not {bad[0] if bad else value!r}."
-            )
-        result[name] = ids
-    return result
-
-
-# -- planning and walking ------------------------------------------------------------------
-
-
 def _accounts_for(
     connection: Connection, query: Query, account: str | list[str] | None
 ) -> list[str]:
@@ -195,42 +90,10 @@ def _accounts_for(
     return connection.resolve_accounts(account)
 
 
-def _plan(query: Query, accounts: list[str], page_size: int) -> Plan:
-    table = query.table
-    fetched = list(query.columns)
-    if table.linked_column:
-        fetched.append(table.linked_column)
-    if table.time_column and (query.since is not None or query.until is not None):
-        fetched.append(table.time_column)
-    fields = field_expression(table, fetched) or ["id"]
-    time_params = {}
-    if query.since is not None:
-        time_params["since"] = math.floor(query.since.timestamp())
-    if query.until is not None:
-        time_params["until"] = math.ceil(query.until.timestamp())
-    return Plan(table, _roots(query, accounts), _start(query), fields, page_size, time_params)
-
-
-def _start(query: Query) -> int:
-    levels = [query.table.start_level(name) for name in query.id_filters]
-    return max(levels, default=0)
-
-
-def _roots(query: Query, accounts: list[str]) -> list[Root]:
-    table = query.table
-    if table.scope != "account":
-        return [Root("me")]
-    if not query.id_filters:
-        return [Root(a, {"business_account_id": a}) for a in accounts]
-    name = max(query.id_filters, key=table.start_level)
-    owner = {"business_account_id": accounts[0]} if accounts else {}
-    return [Root(node, {**owner, name: node}) for node in query.id_filters[name]]
-
-
 def _filtered(rows: Iterable[Row], query: Query, accounts: list[str]) -> Iterator[Row]:
     """Filters the API cannot apply: linked accounts, secondary ids, the exact time range."""
     table = query.table
-    pushed = max(query.id_filters, key=table.start_level) if query.id_filters else None
+    pushed = pushed_filter(query)
     local_ids = {k: set(v) for k, v in query.id_filters.items() if k != pushed}
     for row in rows:
         if table.scope == "linked":

@@ -21,7 +21,7 @@ def test_readme_examples_run() -> None:
 def test_readme_lists_every_table_from_the_catalog() -> None:
     text = README.read_text()
     section = text.split("<!-- tables:start -->\n")[1].split("\n<!-- tables:end -->")[0]
-    assert section == tables_markdown()
+    assert section == tables_markdown(), "regenerate: python -m instapd tables --markdown"
 
 
 def test_readme_test_command_is_what_ci_runs() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import difflib
 
 from ..errors import UnknownTableError
-from . import accounts, comments, media
+from . import accounts, comments, discovery, insights, media
 from .base import Column, Filter, Hop, Table
 
 __all__ = ["TABLES", "Column", "Filter", "Hop", "Table", "get_table"]
 
 TABLES: dict[str, Table] = {}
-for _module in (accounts, media, comments):
+for _module in (accounts, media, comments, insights, discovery):
     for _table in _module.TABLES:
         TABLES[_table.name.lower()] = _table
 

@@ -9,7 +9,7 @@ after a hop's key (``media_id=``) starts the walk below that hop instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 #: Column types and the pandas dtype each becomes (see :mod:`instapd.frames`).
 ColumnType = Literal["id", "string", "datetime", "int", "float", "bool", "list"]
@@ -37,13 +37,23 @@ class Column:
         return tuple((self.name if self.source == "=" else self.source).split("."))
 
 
+FilterKind = Literal["ids", "choice", "list", "text"]
+
+
 @dataclass(frozen=True)
 class Filter:
-    """A table-specific filter keyword of ``read_instagram`` (``media_id=``, ``id=``)."""
+    """A table-specific keyword of ``read_instagram`` (``media_id=``, ``period=``, ``metrics=``).
+
+    ``ids`` take Graph ids (one or a list); ``choice`` one of ``choices``; ``list`` several of
+    them; ``text`` any string. ``default`` applies when the keyword is absent.
+    """
 
     name: str
     description: str
-    pushdown: bool = True
+    kind: FilterKind = "ids"
+    choices: tuple[str, ...] = ()
+    default: str | tuple[str, ...] | None = None
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,8 @@ class Table:
     time_column: str | None = None
     linked_column: str | None = None  # for scope="linked": the column holding the account id
     notes: str = ""
-    family: str = field(default="", compare=False)
+    reader: str = "walk"  # how rows are fetched: a name in instapd.readers
+    options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -80,6 +91,9 @@ class Table:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    def filter(self, name: str) -> Filter:
+        return next(f for f in self.filters if f.name == name)
 
     def start_level(self, filter_name: str) -> int:
         """The hop below the one whose key is ``filter_name``."""

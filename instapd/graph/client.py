@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 from tenacity import (
@@ -34,6 +35,8 @@ logger = logging.getLogger("instapd.graph")
 _SECRET_PARAMS = ("access_token", "appsecret_proof")
 #: Never page further than this in one read: a guard against an API that loops.
 MAX_PAGES = 100_000
+#: Operations per batch request, Meta's limit.
+MAX_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ def _log_retry(state: RetryCallState) -> None:
     exc = state.outcome.exception() if state.outcome else None
     wait = state.next_action.sleep if state.next_action else 0
     logger.info("retrying in %.2f s after %s", wait, type(exc).__name__)
+
+
+#: What one batched operation ended with: its body, or the error it could not get past.
+Outcome = dict[str, Any] | GraphError
 
 
 @dataclass(frozen=True)
@@ -130,9 +137,17 @@ class GraphClient:
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET ``/{version}/{path}`` (or a paging link), retried; returns the decoded body."""
         url, query = self._resolve(path, params or {})
+        body = self._retried("GET", url, query)
+        if not isinstance(body, dict):
+            raise TransientError("The Graph API answered with something other than an object")
+        return body
+
+    def _retried(
+        self, method: str, url: str, query: dict[str, str], data: dict[str, str] | None = None
+    ) -> Any:
         for attempt in self.retry.retrying():
             with attempt:
-                return self._send("GET", url, query)
+                return self._send(method, url, query, data)
         raise AssertionError("unreachable")  # pragma: no cover - reraise=True always raises
 
     def _resolve(self, path: str, params: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
@@ -147,7 +162,9 @@ class GraphClient:
         query.update({k: _param(v) for k, v in params.items() if v is not None})
         return self.base_url + path, query
 
-    def _send(self, method: str, url: str, query: dict[str, str]) -> dict[str, Any]:
+    def _send(
+        self, method: str, url: str, query: dict[str, str], data: dict[str, str] | None = None
+    ) -> Any:
         if self._proof:
             query = {**query, "appsecret_proof": self._proof}
         headers = {"Authorization": f"Bearer {self._token}"}
@@ -156,7 +173,7 @@ class GraphClient:
         logger.debug("%s %s", method, url.removeprefix(self.base_url))
         try:
             response = self._session.request(
-                method, url, params=query, headers=headers, timeout=self.timeout
+                method, url, params=query, data=data, headers=headers, timeout=self.timeout
             )
             body = response.json() if response.content else None
         except (
@@ -170,8 +187,6 @@ class GraphClient:
         self.last_usage = parse_usage(response.headers)
         if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
             raise self._redacted(error_from_body(response.status_code, body, self.last_usage))
-        if not isinstance(body, dict):
-            raise TransientError("The Graph API answered with something other than an object")
         return body
 
     def _redacted(self, error: GraphError) -> GraphError:
@@ -180,6 +195,54 @@ class GraphClient:
             error.message = error.message.replace(self._token, "***")
             error.args = (error.message,)
         return error
+
+    # -- batch -----------------------------------------------------------------------------
+
+    def batch(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Outcome]:
+        """GET many paths in batch requests of up to 50 operations each.
+
+        Each outcome is the decoded body, or the :class:`GraphError` that operation ended with.
+        An operation the batch left unanswered (``null``) or that failed transiently is retried
+        on its own, so one bad operation never fails its neighbours.
+        """
+        outcomes: list[Outcome] = []
+        for start in range(0, len(requests), MAX_BATCH):
+            outcomes += self._one_batch(requests[start : start + MAX_BATCH])
+        return outcomes
+
+    def _one_batch(self, chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Outcome]:
+        operations = []
+        for path, params in chunk:
+            query = urlencode({k: _param(v) for k, v in params.items() if v is not None})
+            operations.append({"method": "GET", "relative_url": f"{path}?{query}"})
+        url = f"{self.base_url}/{self.version}/"
+        answers = self._retried("POST", url, {}, {"batch": json.dumps(operations)})
+        if not isinstance(answers, list) or len(answers) != len(chunk):
+            raise TransientError("The batch answer does not match the operations sent")
+        return [
+            self._outcome(answer, path, params)
+            for answer, (path, params) in zip(answers, chunk, strict=True)
+        ]
+
+    def _outcome(self, answer: Any, path: str, params: Mapping[str, Any]) -> Outcome:
+        if isinstance(answer, dict):
+            try:
+                body = json.loads(answer.get("body") or "null")
+            except ValueError:
+                body = None
+            status = int(answer.get("code") or 500)
+            if status < 400 and isinstance(body, dict) and "error" not in body:
+                return body
+            headers = {h["name"]: h["value"] for h in answer.get("headers") or [] if "name" in h}
+            error = self._redacted(error_from_body(status, body, parse_usage(headers)))
+            if not isinstance(error, RetryableError):
+                return error
+        try:  # unanswered, or a transient failure: once more on its own, with retries
+            return self.get(path, params)
+        except RetryableError:
+            raise
+        except GraphError as exc:
+            return exc
 
     # -- paging ----------------------------------------------------------------------------
 

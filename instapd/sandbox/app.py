@@ -27,11 +27,12 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from .data import Dataset, Node, Ref
+from .discovery import DiscoveryRoutes, HashtagLedger
 from .failures import NO_PERMISSION, GraphFailure, nonexisting_field, unsupported_get
 from .faults import GRAPH_FAULTS, Faults
 from .fields import FieldRequest, FieldSyntaxError, format_fields, parse_fields
 from .insights import InsightsModel, media_insights, user_insights
-from .schema import NODE_TYPES, EdgeType
+from .schema import NODE_TYPES, SPECIAL_FIELDS, EdgeType
 from .tokens import IssuedToken, TokenRegistry
 
 _VERSION = re.compile(r"^v(\d+)\.(\d+)$")
@@ -128,7 +129,7 @@ class _Call:
     root: str
 
 
-class SandboxApp:
+class SandboxApp(DiscoveryRoutes):
     """The WSGI callable. ``served`` counts requests; ``log`` keeps method, path and fields."""
 
     def __init__(
@@ -152,6 +153,7 @@ class SandboxApp:
         self._lock = threading.Lock()
         self._owner = self._index_owners()
         self.insights = InsightsModel(dataset)
+        self.hashtags = HashtagLedger()
 
     def _index_owners(self) -> dict[str, str]:
         """Which Instagram account each node belongs to, for the usage header."""
@@ -327,6 +329,9 @@ class SandboxApp:
         _, segments = self._split_version(request.path)
         if not segments:
             raise GraphFailure(100, "(#100) Missing node id in the request path")
+        if segments == ["ig_hashtag_search"]:
+            self._require(call.token, ("instagram_basic",))
+            return self.hashtag_search(call)
         node_id = call.token.user_id if segments[0] == "me" else segments[0]
         node = self.data.get(node_id)
         if node is None:
@@ -355,6 +360,13 @@ class SandboxApp:
         if edge == "insights" and node.type in ("IGUser", "IGMedia"):
             self._require(call.token, ("instagram_basic", "instagram_manage_insights"))
             return self._insights(node, call)
+        if node.type == "IGHashtag" and edge in ("top_media", "recent_media"):
+            return self.hashtag_media(node, edge, fields, call)
+        if node.type == "IGUser" and edge == "recently_searched_hashtags":
+            return self.recently_searched(node, call)
+        if node.type == "IGUser" and edge == "content_publishing_limit":
+            self._require(call.token, ("instagram_basic", "instagram_content_publish"))
+            return self.publishing_limit(fields)
         if node.type == "User" and edge == "permissions":
             return {"data": [{"permission": s, "status": "granted"} for s in call.token.scopes]}
         edge_type = node_type.edges.get(edge)
@@ -393,6 +405,9 @@ class SandboxApp:
             fields = [FieldRequest(name) for name in names]
         out: dict[str, Any] = {}
         for request in fields:
+            if request.name in SPECIAL_FIELDS.get(node.type, ()):
+                out[request.name] = self.special_field(node, request, call)
+                continue
             if not node_type.knows(request.name):
                 raise nonexisting_field(request.name, node.type)
             if request.name in node_type.edges:
@@ -434,9 +449,11 @@ class SandboxApp:
         call: _Call,
         *,
         nested: bool = False,
+        items: list[Node] | None = None,
     ) -> dict[str, Any]:
-        """One page of an edge, with the cursors and links the real API gives."""
-        items = self.data.edge(node.id, edge)
+        """One page of an edge (``items`` when given), with the real API's cursors and links."""
+        if items is None:
+            items = self.data.edge(node.id, edge)
         if edge_type.time_filter:
             items = self._time_filtered(items, modifiers)
         limit = self._limit(modifiers.get("limit"), edge_type.cap)

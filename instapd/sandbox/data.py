@@ -7,6 +7,7 @@ how the Graph API omits fields that do not apply.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,6 +44,25 @@ class Dataset:
     page_ids: list[str]
     account_ids: list[str]
     now: datetime
+    public_ids: list[str] = field(default_factory=list)  # business accounts not linked to the user
+
+    def find_user(self, username: str) -> Node | None:
+        """An Instagram business or creator account by username."""
+        for node_id in (*self.account_ids, *self.public_ids):
+            if self.nodes[node_id].values["username"].lower() == username.lower():
+                return self.nodes[node_id]
+        return None
+
+    def hashtag_media(self, name: str) -> list[Node]:
+        """Public media whose caption carries #name, newest first."""
+        needle = f"#{name.lower()}"
+        found = [
+            self.nodes[m]
+            for a in self.public_ids
+            for m in self.nodes[a].edges.get("media", [])
+            if needle in str(self.nodes[m].values.get("caption", "")).lower().split()
+        ]
+        return sorted(found, key=lambda n: n.values["timestamp"], reverse=True)
 
     def __getitem__(self, node_id: str) -> Node:
         return self.nodes[node_id]
@@ -70,6 +90,10 @@ _COMMENTS = [
     "How much is it?",
     "First!",
     "This made my day\nthank you",
+]
+_PUBLIC_ACCOUNTS = [
+    ("bluebottle", "Blue Bottle Coffee", "Coffee, roasted with care."),
+    ("nordic.roasters", "Nordic Roasters", "Light roasts from Oslo"),
 ]
 _PATHS = {"REELS": "reel", "IMAGE": "p", "CAROUSEL_ALBUM": "p"}
 _ACCOUNTS = [
@@ -169,7 +193,64 @@ def build_dataset(
     )
     page_ids.append(no_ig_page.id)
     user.edges["accounts"] = list(page_ids)
-    return Dataset(nodes, user.id, page_ids, account_ids, now)
+    own = [nodes[a] for a in account_ids]
+    public_ids = []
+    for username, name, bio in _PUBLIC_ACCOUNTS:
+        public = add(_public_account(rng, ids, username, name, bio))
+        public_ids.append(public.id)
+        for media in _media(rng, ids, public, 45, now, mention=own[0].values["username"]):
+            for comment in media.values.pop("_comments", []):
+                add(comment)
+                media.edges.setdefault("comments", []).append(comment.id)
+                comment.values.pop("_replies", None)
+            for child in media.values.pop("_children", []):
+                add(child)
+                media.edges.setdefault("children", []).append(child.id)
+            add(media)
+            public.edges.setdefault("media", []).append(media.id)
+        public.values["media_count"] = len(public.edges["media"])
+    for tag in _HASHTAGS:
+        add(Node("IGHashtag", {"id": hashtag_id(tag[1:]), "name": tag[1:]}))
+    if own:
+        own[0].edges["live_media"] = [add(_live(ids, own[0], now)).id]
+    return Dataset(nodes, user.id, page_ids, account_ids, now, public_ids)
+
+
+def hashtag_id(name: str) -> str:
+    """Hashtag ids are global and static: derived from the name."""
+    digest = hashlib.sha256(name.lower().encode()).hexdigest()
+    return "178" + str(int(digest[:14], 16)).zfill(14)[:14]
+
+
+def _public_account(rng: random.Random, ids: _Ids, username: str, name: str, bio: str) -> Node:
+    return Node(
+        "IGUser",
+        {
+            "id": ids.new("178414", 17),
+            "ig_id": int(ids.new("5", 10)),
+            "username": username,
+            "name": name,
+            "biography": bio,
+            "website": f"https://{username.replace('.', '-')}.example",
+            "profile_picture_url": f"https://cdn.sandbox.invalid/{username}.jpg",
+            "followers_count": rng.randint(20_000, 900_000),
+            "follows_count": rng.randint(100, 2_000),
+        },
+    )
+
+
+def _live(ids: _Ids, account: Node, now: datetime) -> Node:
+    return Node(
+        "IGMedia",
+        {
+            "id": ids.new("179", 17),
+            "media_type": "BROADCAST",
+            "media_product_type": "LIVE",
+            "owner": Ref(account.id),
+            "username": account.values["username"],
+            "timestamp": _stamp(now - timedelta(minutes=12)),
+        },
+    )
 
 
 def _caption(rng: random.Random) -> str | None:
@@ -192,12 +273,19 @@ def _stamp(ts: datetime) -> datetime:
 
 
 def _media(
-    rng: random.Random, ids: _Ids, account: Node, count: int, now: datetime
+    rng: random.Random,
+    ids: _Ids,
+    account: Node,
+    count: int,
+    now: datetime,
+    mention: str | None = None,
 ) -> Iterator[Node]:
     """Newest first, spread over about nine months, like ``/media`` returns them."""
     username = account.values["username"]
     span = timedelta(days=270).total_seconds()
     offsets = sorted(rng.uniform(3600, span) for _ in range(count))
+    if mention:  # public accounts post often: a few in the last day, for recent hashtag media
+        offsets = sorted([rng.uniform(600, 20 * 3600) for _ in range(6)] + offsets[6:])
     for offset in offsets:
         ts = _stamp(now - timedelta(seconds=offset))
         kind = rng.choices(["IMAGE", "REELS", "CAROUSEL_ALBUM"], weights=[5, 3, 2])[0]
@@ -215,8 +303,12 @@ def _media(
             "is_comment_enabled": rng.random() > 0.05,
         }
         caption = _caption(rng)
+        if caption is not None and mention and rng.random() < 0.15:
+            caption += f" thanks @{mention}"
         if caption is not None:
             values["caption"] = caption
+        if kind == "REELS" and mention:
+            values["view_count"] = int(rng.paretovariate(1.2) * 900)
         if kind != "REELS" or rng.random() > 0.1:  # copyrighted audio: no media_url
             values["media_url"] = _cdn(media_id, "VIDEO" if kind == "REELS" else "IMAGE")
         if kind == "REELS":

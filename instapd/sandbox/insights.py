@@ -36,8 +36,10 @@ class UserMetric:
 
 USER_METRICS: dict[str, UserMetric] = {
     "reach": UserMetric(
-        ("day", "week", "days_28"), ("time_series", "total_value"),
-        ("media_product_type", "follow_type"), scale=900,
+        ("day", "week", "days_28"),
+        ("time_series", "total_value"),
+        ("media_product_type", "follow_type"),
+        scale=900,
     ),
     "follower_count": UserMetric(types=("time_series",), needs_followers=True, scale=12),
     "online_followers": UserMetric(("lifetime",), ("time_series",), needs_followers=True),
@@ -60,7 +62,7 @@ USER_METRICS: dict[str, UserMetric] = {
     "engaged_audience_demographics": UserMetric(
         ("lifetime",), breakdowns=("age", "city", "country", "gender"), needs_followers=True
     ),
-}  # fmt: skip
+}
 DEMOGRAPHICS = ("follower_demographics", "engaged_audience_demographics")
 TIMEFRAMES = ("this_week", "this_month")
 BREAKDOWN_VALUES: dict[str, tuple[str, ...]] = {
@@ -71,9 +73,16 @@ BREAKDOWN_VALUES: dict[str, tuple[str, ...]] = {
     "age": ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"),
     "gender": ("F", "M", "U"),
     "country": ("FR", "US", "DE", "IT", "ES", "GB", "BE", "CH", "CA", "JP"),
-    "city": ("Paris, Île-de-France", "Lyon, Auvergne-Rhône-Alpes", "Berlin, Berlin",
-             "London, England", "New York, New York", "Milano, Lombardia", "Tokyo, Tokyo"),
-}  # fmt: skip
+    "city": (
+        "Paris, Île-de-France",
+        "Lyon, Auvergne-Rhône-Alpes",
+        "Berlin, Berlin",
+        "London, England",
+        "New York, New York",
+        "Milano, Lombardia",
+        "Tokyo, Tokyo",
+    ),
+}
 
 #: Media metrics by surface (FEED, REELS, STORY), as of v25.
 MEDIA_METRICS: dict[str, frozenset[str]] = {
@@ -211,9 +220,10 @@ def user_insights(
             )
         if metric not in USER_METRICS:
             raise GraphFailure(
-                100, f"(#100) metric[{index}] must be one of the following values: "
+                100,
+                f"(#100) metric[{index}] must be one of the following values: "
                 + ", ".join(USER_METRICS),
-            )  # fmt: skip
+            )
     period = params.get("period")
     if not period:
         raise GraphFailure(100, "(#100) The parameter period is required")
@@ -224,9 +234,10 @@ def user_insights(
         spec = USER_METRICS[metric]
         if period not in spec.periods:
             raise GraphFailure(
-                100, f"(#100) Incompatible period {period} for metric {metric}; "
+                100,
+                f"(#100) Incompatible period {period} for metric {metric}; "
                 f"supported: {', '.join(spec.periods)}",
-            )  # fmt: skip
+            )
     needs_total = [m for m in metrics if USER_METRICS[m].types == ("total_value",)]
     if needs_total and metric_type != "total_value":
         raise GraphFailure(
@@ -422,9 +433,10 @@ def media_insights(
             )
         if metric not in MEDIA_METRICS:
             raise GraphFailure(
-                100, f"(#100) metric[{index}] must be one of the following values: "
+                100,
+                f"(#100) metric[{index}] must be one of the following values: "
                 + ", ".join(MEDIA_METRICS),
-            )  # fmt: skip
+            )
     if media.values.get("_pre_professional"):
         raise GraphFailure(
             100,

@@ -80,6 +80,9 @@ NODE_TYPES: dict[str, NodeType] = {
             edges={
                 "media": _MEDIA_EDGE,
                 "stories": EdgeType(scopes=("instagram_basic",)),
+                "live_media": EdgeType(scopes=("instagram_basic",), time_filter=True),
+                "recently_searched_hashtags": EdgeType(scopes=("instagram_basic",)),
+                "content_publishing_limit": EdgeType(),
                 "tags": EdgeType(
                     scopes=("instagram_basic", "instagram_manage_comments"), urls_in_paging=False
                 ),
@@ -105,6 +108,7 @@ NODE_TYPES: dict[str, NodeType] = {
                     "is_comment_enabled",
                     "shortcode",
                     "is_shared_to_feed",
+                    "view_count",
                     "alt_text",
                     "legacy_instagram_media_id",
                 }
@@ -133,7 +137,17 @@ NODE_TYPES: dict[str, NodeType] = {
             edges={"replies": _COMMENTS_EDGE},
             scopes=("instagram_basic",),
         ),
+        NodeType(
+            "IGHashtag",
+            frozenset({"id", "name"}),
+            edges={"top_media": EdgeType(cap=50), "recent_media": EdgeType(cap=50)},
+            scopes=("instagram_basic",),
+        ),
     ]
+}
+#: Fields computed per request from their modifiers, such as ``business_discovery.username(x)``.
+SPECIAL_FIELDS = {
+    "IGUser": frozenset({"business_discovery", "mentioned_media", "mentioned_comment"})
 }
 
 ALL_SCOPES = (
@@ -142,4 +156,5 @@ ALL_SCOPES = (
     "instagram_manage_insights",
     "pages_show_list",
     "pages_read_engagement",
+    "instagram_content_publish",
 )

@@ -5,6 +5,7 @@ import instapd
 from instapd.catalog import TABLES
 from instapd.frames import DTYPES, to_frame
 from instapd.io import build_query
+from instapd.readers import READERS
 
 FOUNDATION_TABLES = [
     "Pages", "InstagramPages", "InstagramBusinessProfile", "Media", "IGMedia", "MediaChildren",
@@ -22,9 +23,15 @@ def test_catalog_entries_are_consistent() -> None:
         names = table.column_names
         assert len(names) == len(set(names)), table.name
         assert all(c.type in DTYPES for c in table.columns)
+        assert table.reader in READERS, table.name
         for item in table.filters:
-            assert item.name in names
-            assert table.start_level(item.name) >= 1
+            if item.kind == "ids" and table.reader == "walk":
+                assert item.name in names
+                assert table.start_level(item.name) >= 1
+            if item.kind in ("choice", "list"):
+                assert item.choices, (table.name, item.name)
+                defaults = (item.default,) if isinstance(item.default, str) else item.default
+                assert set(defaults or ()) <= set(item.choices), (table.name, item.name)
         if table.time_column:
             assert table.column(table.time_column).type == "datetime"
         if table.scope != "user":

@@ -1,4 +1,4 @@
-"""Walk a catalog entry's hops with the Graph client and yield raw rows. No pandas here.
+"""The ``walk`` reader: follow a catalog entry's hops and yield raw rows. No pandas here.
 
 Nested hops are asked for inline through field expansion, so ``Comments`` for a whole account
 costs one request per page of media (plus one per media with more than 50 comments), not one per
@@ -7,14 +7,15 @@ media.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import Hop, Table
-from .graph import GraphClient
-
-Row = dict[str, Any]
+from ..catalog import Hop, Table
+from ..graph import GraphClient
+from ..query import Query
+from .context import ReadContext, Row
 
 
 @dataclass(frozen=True)
@@ -93,3 +94,54 @@ def _descend(
         keys = {**keys, key: str(item["id"])}
     for child in client.follow(item.get(hops[level + 1].edge)):
         yield from _descend(client, child, hops, level + 1, keys)
+
+
+def read(ctx: ReadContext) -> Iterator[Row]:
+    """The rows of a hop-walking table, for the context's accounts and filters."""
+    return walk(ctx.client, plan(ctx.query, ctx.accounts, ctx.page_size))
+
+
+def plan(query: Query, accounts: list[str], page_size: int) -> Plan:
+    """Roots, start level, fields and pushed-down time range for a query."""
+    table = query.table
+    fetched = list(query.columns)
+    if table.linked_column:
+        fetched.append(table.linked_column)
+    if table.time_column and (query.since is not None or query.until is not None):
+        fetched.append(table.time_column)
+    fields = field_expression(table, fetched) or ["id"]
+    return Plan(
+        table, _roots(query, accounts), _start(query), fields, page_size, time_params(query)
+    )
+
+
+def time_params(query: Query) -> dict[str, int]:
+    """``since``/``until`` as the API takes them: Unix seconds, widened to whole seconds."""
+    params = {}
+    if query.since is not None:
+        params["since"] = math.floor(query.since.timestamp())
+    if query.until is not None:
+        params["until"] = math.ceil(query.until.timestamp())
+    return params
+
+
+def _start(query: Query) -> int:
+    levels = [query.table.start_level(name) for name in query.id_filters]
+    return max(levels, default=0)
+
+
+def pushed_filter(query: Query) -> str | None:
+    """The id filter the walk starts from: the deepest one given."""
+    ids = query.id_filters
+    return max(ids, key=query.table.start_level) if ids else None
+
+
+def _roots(query: Query, accounts: list[str]) -> list[Root]:
+    table = query.table
+    if table.scope != "account":
+        return [Root("me")]
+    name = pushed_filter(query)
+    if name is None:
+        return [Root(a, {"business_account_id": a}) for a in accounts]
+    owner = {"business_account_id": accounts[0]} if accounts else {}
+    return [Root(node, {**owner, name: node}) for node in query.id_filters[name]]

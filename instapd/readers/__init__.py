@@ -1,0 +1,48 @@
+"""Readers: how each kind of table fetches its rows. HTTP through the client; no pandas.
+
+A catalog entry names its reader (``Table.reader``); adding a table of a known kind is adding
+an entry. Every reader takes a :class:`ReadContext` and yields plain row dicts.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+
+from . import account_insights, discovery, media_insights, walk
+from .context import ReadContext, Reader, Row, Skip
+
+__all__ = ["READERS", "ReadContext", "Row", "Skip", "warn_skipped"]
+
+READERS: dict[str, Reader] = {
+    "walk": walk.read,
+    "account_insights": account_insights.read_wide,
+    "account_totals": account_insights.read_totals,
+    "audience": account_insights.read_audience,
+    "online_followers": account_insights.read_online_followers,
+    "media_insights": media_insights.read,
+    **discovery.READERS,
+}
+
+
+class SkippedWarning(UserWarning):
+    """Some objects or metrics were refused by the API; their cells are NA."""
+
+
+def warn_skipped(table: str, skipped: list[Skip]) -> None:
+    """One warning that sums up what a read skipped and why."""
+    if not skipped:
+        return
+    reasons = Counter(
+        f"{s.error.message} (code {s.error.code}"
+        + (f"/{s.error.subcode})" if s.error.subcode else ")")
+        for s in skipped
+    )
+    objects = len({s.object_id for s in skipped})
+    lines = "; ".join(f"{n} x {reason}" for reason, n in reasons.most_common())
+    warnings.warn(
+        f"{table}: {objects} object(s) had values the API refused; those cells are NA. "
+        f"{lines}. Pass on_error='raise' to fail instead.",
+        SkippedWarning,
+        stacklevel=3,
+    )

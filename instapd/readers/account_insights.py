@@ -1,0 +1,239 @@
+"""Account insights readers: the wide ``AccountInsights``, totals with breakdowns, audience
+demographics and online followers.
+
+Meta's days end at midnight US-Pacific and are reported in UTC (``end_time``); a value with
+``end_time`` T covers the Pacific day ending at T. A request may span at most 30 days, so longer
+ranges are split into adjacent windows and stitched back, each day kept once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..catalog.metrics import TIME_SERIES_METRICS, USER_METRICS_BY_NAME
+from ..errors import InvalidFilterError
+from .context import ReadContext, Row
+from .ops import Op, run
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+MAX_WINDOW = timedelta(days=30) - timedelta(seconds=1)  # the API allows 30 days, inclusive
+DEFAULT_RANGE = timedelta(days=30)
+_STAMP = "%Y-%m-%dT%H:%M:%S+0000"
+
+
+def day_end(day: date) -> datetime:
+    """The ``end_time`` of a Pacific day: the next Pacific midnight, in UTC."""
+    midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=PACIFIC)
+    return midnight.astimezone(UTC)
+
+
+def _range(ctx: ReadContext) -> tuple[datetime, datetime]:
+    """The query's range, by default the last 30 days."""
+    until = ctx.query.until.to_pydatetime() if ctx.query.until is not None else datetime.now(UTC)
+    since = ctx.query.since.to_pydatetime() if ctx.query.since is not None else None
+    return since or until - DEFAULT_RANGE, until
+
+
+def days_in(since: datetime, until: datetime) -> list[date]:
+    """Pacific days whose ``end_time`` falls in ``[since, until)``."""
+    day = since.astimezone(PACIFIC).date() - timedelta(days=1)
+    days = []
+    while day_end(day) < until:
+        if day_end(day) >= since:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def windows(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+    """Adjacent windows of at most 30 days covering ``[since, until)``."""
+    edges, start = [], since
+    while start < until:
+        end = min(start + MAX_WINDOW, until)
+        edges.append((start, end))
+        start = end
+    return edges
+
+
+def _unix(ts: datetime) -> int:
+    return int(ts.timestamp())
+
+
+def _metrics(ctx: ReadContext, default: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(ctx.query.filters.get("metrics") or default)
+
+
+# -- AccountInsights: one row per (account, period, end_time), one column per metric -------
+
+
+def read_wide(ctx: ReadContext) -> Iterator[Row]:
+    period = ctx.query.filters["period"]
+    metric_type = ctx.query.filters["metric_type"]
+    metrics = _wide_metrics(ctx, period, metric_type)
+    since, until = _range(ctx)
+    base = {"period": period, "metric_type": metric_type}
+    ops = []
+    for account in ctx.accounts:
+        if metric_type == "time_series":
+            for start, end in windows(since, until):
+                # the API's window is (since, until]; ours is [since, until)
+                params = {**base, "since": _unix(start) - 1, "until": _unix(end)}
+                ops.append(Op(account, metrics, params))
+        else:
+            for day in days_in(since, until):
+                params = {
+                    **base,
+                    "since": _unix(day_end(day - timedelta(days=1))),
+                    "until": _unix(day_end(day)),
+                }
+                ops.append(Op(account, metrics, params, tag=day_end(day)))
+    rows: dict[tuple[str, str], Row] = {}
+    for op, body in run(ctx, ops):
+        for entry in body.get("data") or []:
+            if "values" in entry:
+                points = [(v.get("end_time"), v.get("value")) for v in entry["values"]]
+            else:
+                points = [(op.tag.strftime(_STAMP), (entry.get("total_value") or {}).get("value"))]
+            for end_time, value in points:
+                row = rows.setdefault(
+                    (op.owner, end_time),
+                    {"business_account_id": op.owner, **base, "end_time": end_time},
+                )
+                row[entry["name"]] = value  # a day seen twice keeps one value
+    yield from (rows[key] for key in sorted(rows))
+
+
+def _wide_metrics(ctx: ReadContext, period: str, metric_type: str) -> tuple[str, ...]:
+    chosen = ctx.query.filters.get("metrics")
+    candidates = chosen or tuple(USER_METRICS_BY_NAME)
+    usable = tuple(
+        m
+        for m in candidates
+        if metric_type in USER_METRICS_BY_NAME[m].metric_types
+        and period in USER_METRICS_BY_NAME[m].periods
+    )
+    if chosen and usable != tuple(chosen):
+        wrong = sorted(set(chosen) - set(usable))
+        raise InvalidFilterError(
+            f"AccountInsights: {', '.join(wrong)} cannot be read with period={period} and "
+            f"metric_type={metric_type}. time_series works for: "
+            f"{', '.join(TIME_SERIES_METRICS)}."
+        )
+    if not usable:
+        raise InvalidFilterError(f"No metric works with period={period} and {metric_type}.")
+    return usable
+
+
+# -- totals with a breakdown: one row per (account, range, metric, breakdown value) ----------
+
+
+def read_totals(ctx: ReadContext) -> Iterator[Row]:
+    breakdown: str | None = ctx.query.table.options.get("breakdown")
+    per_day: bool = ctx.query.table.options.get("per_day", False)
+    metrics = _metrics(ctx, ctx.query.table.filter("metrics").choices)
+    since, until = _range(ctx)
+    base: dict[str, Any] = {"period": "day", "metric_type": "total_value"}
+    if breakdown:
+        base["breakdown"] = breakdown
+    if per_day:
+        spans = [(day_end(d - timedelta(days=1)), day_end(d)) for d in days_in(since, until)]
+    else:
+        spans = windows(since, until)
+    ops = [
+        Op(account, metrics, {**base, "since": _unix(start), "until": _unix(end)}, (start, end))
+        for account in ctx.accounts
+        for start, end in spans
+    ]
+    for op, body in run(ctx, ops):
+        start, end = op.tag
+        keys = {
+            "business_account_id": op.owner,
+            "start_time": start.strftime(_STAMP),
+            "end_time": end.strftime(_STAMP),
+        }
+        for entry in body.get("data") or []:
+            total = entry.get("total_value") or {}
+            if not breakdown:
+                yield {**keys, "metric": entry["name"], "value": total.get("value")}
+                continue
+            for block in total.get("breakdowns") or []:
+                for result in block.get("results") or []:
+                    dims = dict(
+                        zip(block["dimension_keys"], result["dimension_values"], strict=False)
+                    )
+                    yield {**keys, "metric": entry["name"], **dims, "value": result.get("value")}
+
+
+# -- AudienceInsights: demographics by age, city, country, gender -----------------------------
+
+
+def read_audience(ctx: ReadContext) -> Iterator[Row]:
+    filters = ctx.query.filters
+    timeframe = filters["timeframe"]
+    ops = [
+        Op(
+            account,
+            (metric,),
+            {
+                "period": "lifetime",
+                "metric_type": "total_value",
+                "timeframe": timeframe,
+                "breakdown": audience,
+            },
+            tag=audience,
+        )
+        for account in ctx.accounts
+        for metric in filters["metrics"]
+        for audience in filters["audience_type"]
+    ]
+    for op, body in run(ctx, ops):
+        for entry in body.get("data") or []:
+            for block in (entry.get("total_value") or {}).get("breakdowns") or []:
+                for result in block.get("results") or []:
+                    dims = dict(
+                        zip(block["dimension_keys"], result["dimension_values"], strict=False)
+                    )
+                    dims.pop("timeframe", None)
+                    yield {
+                        "business_account_id": op.owner,
+                        "metric": entry["name"],
+                        "timeframe": timeframe,
+                        "audience_type": op.tag,
+                        **dims,
+                        "value": result.get("value"),
+                    }
+
+
+# -- OnlineFollowers: one row per (account, day, hour) ----------------------------------------
+
+
+def read_online_followers(ctx: ReadContext) -> Iterator[Row]:
+    since, until = _range(ctx)
+    ops = [
+        Op(
+            account,
+            ("online_followers",),
+            {"period": "lifetime", "since": _unix(start) - 1, "until": _unix(end)},
+        )
+        for account in ctx.accounts
+        for start, end in windows(since, until)
+    ]
+    seen: set[tuple[str, str, int]] = set()
+    for op, body in run(ctx, ops):
+        for entry in body.get("data") or []:
+            for point in entry.get("values") or []:
+                for hour, value in sorted(
+                    (point.get("value") or {}).items(), key=lambda kv: int(kv[0])
+                ):
+                    key = (op.owner, point["end_time"], int(hour))
+                    if key not in seen:
+                        seen.add(key)
+                        yield {
+                            "business_account_id": op.owner,
+                            "end_time": point["end_time"],
+                            "hour": int(hour),
+                            "value": value,
+                        }

@@ -1,0 +1,91 @@
+"""Insights requests in batches, with refused metrics isolated instead of sinking the read.
+
+Insights calls ask for several metrics at once, and the API refuses the whole call when one
+metric does not apply (a follower threshold, a media posted before the account turned
+professional). :func:`run` sends every operation through the batch endpoint; for each object
+whose call was refused it probes the metrics one by one (all probes in one batch), records the
+refused ones as skips, and asks again without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..errors import GraphError, NotFoundError, PermissionDeniedError
+from .context import ReadContext
+
+
+@dataclass(frozen=True)
+class Op:
+    """One insights call: ``{owner}/insights`` for ``metrics``, plus other parameters."""
+
+    owner: str
+    metrics: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
+    tag: Any = field(default=None, hash=False)  # the caller's context: a window, a day, a media
+
+    def request(self) -> tuple[str, dict[str, Any]]:
+        return f"{self.owner}/insights", {**self.params, "metric": ",".join(self.metrics)}
+
+
+def run(ctx: ReadContext, ops: Sequence[Op]) -> Iterator[tuple[Op, dict[str, Any]]]:
+    """Each op with its answer; refused metrics are skipped (NA), never fatal unless strict."""
+    pending = list(ops)
+    while pending:
+        outcomes = ctx.client.batch([op.request() for op in pending])
+        failed: dict[str, list[tuple[Op, GraphError]]] = {}
+        for op, outcome in zip(pending, outcomes, strict=True):
+            if isinstance(outcome, GraphError):
+                failed.setdefault(op.owner, []).append((op, outcome))
+            else:
+                yield op, outcome
+        pending = []
+        if failed:
+            probes = [first for first, _ in (items[0] for items in failed.values())]
+            refused = yield from _probe(ctx, probes)
+            for owner, items in failed.items():
+                bad = refused[owner]
+                for op, error in items[1:]:
+                    kept = tuple(m for m in op.metrics if m not in bad)
+                    if bad and kept:
+                        pending.append(replace(op, metrics=kept))
+                    elif not bad:
+                        ctx.skip(owner, error)
+
+
+def _probe(
+    ctx: ReadContext, probes: list[Op]
+) -> Generator[tuple[Op, dict[str, Any]], None, dict[str, set[str]]]:
+    """Ask each probe's metrics one at a time; yield what worked, return what was refused."""
+    singles = [replace(op, metrics=(m,)) for op in probes for m in op.metrics]
+    outcomes = ctx.client.batch([s.request() for s in singles]) if singles else []
+    refused: dict[str, set[str]] = {op.owner: set() for op in probes}
+    by_owner: dict[str, list[tuple[Op, dict[str, Any] | GraphError]]] = {}
+    for single, outcome in zip(singles, outcomes, strict=True):
+        by_owner.setdefault(single.owner, []).append((single, outcome))
+    for probe in probes:
+        answers = by_owner.get(probe.owner, [])
+        errors = [o for _, o in answers if isinstance(o, GraphError)]
+        if errors and len(errors) == len(answers):  # the object itself is refused...
+            if not _object_refusal(errors[0]):  # ...or the request is wrong: never hide that
+                raise errors[0]
+            ctx.skip(probe.owner, errors[0])
+            refused[probe.owner] = set(probe.metrics)
+            continue
+        data: list[Any] = []
+        for single, outcome in answers:
+            if isinstance(outcome, GraphError):
+                ctx.skip(probe.owner, outcome)
+                refused[probe.owner].add(single.metrics[0])
+            else:
+                data += outcome.get("data") or []
+        if data:
+            yield probe, {"data": data}
+    return refused
+
+
+def _object_refusal(error: GraphError) -> bool:
+    """Refusals about one object (a threshold, a permission, a pre-conversion media)."""
+    return isinstance(error, PermissionDeniedError | NotFoundError) or error.subcode is not None

@@ -19,7 +19,6 @@ from .errors import (
 from .frames import to_frame
 from .query import Query, TimeLike, build_query
 from .readers import READERS, ReadContext, Row, warn_skipped
-from .readers.walk import pushed_filter
 
 
 def read_instagram(
@@ -68,7 +67,7 @@ def read_instagram(
     )
     accounts = _accounts_for(connection, query, account)
     context = ReadContext(connection.client, query, accounts, config.version, config.page_size)
-    rows = _filtered(READERS[query.table.reader](context), query, accounts)
+    rows = _in_time_range(READERS[query.table.reader](context), query)
     out_columns = [query.table.column(name) for name in query.columns]
     frame = to_frame(_collect(rows, query, connection), out_columns)
     warn_skipped(query.table.name, context.skipped)
@@ -90,22 +89,12 @@ def _accounts_for(
     return connection.resolve_accounts(account)
 
 
-def _filtered(rows: Iterable[Row], query: Query, accounts: list[str]) -> Iterator[Row]:
-    """Filters the API cannot apply: linked accounts, secondary ids, the exact time range."""
-    table = query.table
-    pushed = pushed_filter(query)
-    local_ids = {k: set(v) for k, v in query.id_filters.items() if k != pushed}
+def _in_time_range(rows: Iterable[Row], query: Query) -> Iterator[Row]:
+    """The exact ``[since, until)`` range, whatever the API's own boundaries are."""
+    column = query.table.time_column
     for row in rows:
-        if table.scope == "linked":
-            linked = (row.get("instagram_business_account") or {}).get("id")
-            if linked not in accounts:
-                continue
-            row = {**row, "business_account_id": linked}
-        if any(str(row.get(k)) not in ids for k, ids in local_ids.items()):
-            continue
-        if table.time_column and not _in_range(row.get(table.time_column), query):
-            continue
-        yield row
+        if column is None or _in_range(row.get(column), query):
+            yield row
 
 
 def _in_range(stamp: Any, query: Query) -> bool:

@@ -97,8 +97,18 @@ def _descend(
 
 
 def read(ctx: ReadContext) -> Iterator[Row]:
-    """The rows of a hop-walking table, for the context's accounts and filters."""
-    return walk(ctx.client, plan(ctx.query, ctx.accounts, ctx.page_size))
+    """The rows of a hop-walking table, with the filters the API cannot apply done here."""
+    query, table = ctx.query, ctx.query.table
+    pushed = pushed_filter(query)
+    local_ids = {k: set(v) for k, v in query.id_filters.items() if k != pushed}
+    for row in walk(ctx.client, plan(query, ctx.accounts, ctx.page_size)):
+        if table.scope == "linked":
+            linked = (row.get("instagram_business_account") or {}).get("id")
+            if linked not in ctx.accounts:
+                continue
+            row = {**row, "business_account_id": linked}
+        if all(str(row.get(k)) in ids for k, ids in local_ids.items()):
+            yield row
 
 
 def plan(query: Query, accounts: list[str], page_size: int) -> Plan:

@@ -41,9 +41,12 @@ MAX_BATCH = 50
 _DEFAULT_LIMIT = 25
 
 
+_LOGGED_PARAMS = ("fields", "metric", "limit", "after", "since", "until", "breakdown")
+
+
 def _describe(request: Request) -> str:
     """A log line for a request, without its token: method, path, fields and paging params."""
-    shown = {k: v for k, v in request.args.items() if k in ("fields", "limit", "after", "since")}
+    shown = {k: v for k, v in request.args.items() if k in _LOGGED_PARAMS}
     return f"{request.method} {request.path}" + (f"?{urlencode(shown)}" if shown else "")
 
 
@@ -256,7 +259,10 @@ class SandboxApp(DiscoveryRoutes):
         ).get_environ()
         if call.token_value and "access_token=" not in query:
             environ["QUERY_STRING"] += "&access_token=" + call.token_value
-        response = self._respond(Request(environ), None)
+        operation = Request(environ)
+        with self._lock:
+            self.log.append("BATCH " + _describe(operation))
+        response = self._respond(operation, None)
         return {
             "code": response.status_code,
             "headers": [{"name": k, "value": v} for k, v in response.headers.items()],

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from .cache import QueryCache
 from .connection import Connection, connect
 from .errors import InstapdError
 from .info import describe, tables, tables_markdown
@@ -59,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     sub.add_argument("--seed", type=int, default=0, help="dataset seed")
     sub.set_defaults(run=_sandbox)
+
+    sub = commands.add_parser("cache", help="list or clear the query cache")
+    sub.add_argument("action", choices=["ls", "clear"])
+    sub.add_argument("--table", help="only this table")
+    sub.add_argument("--account", help="only this account id")
+    sub.add_argument("--older-than", help="only entries older than this, e.g. '7 days'")
+    sub.set_defaults(run=_cache)
 
     sub = commands.add_parser("demo", help="read a few tables from an in-process sandbox")
     sub.set_defaults(run=_demo)
@@ -112,6 +120,25 @@ def _read(args: argparse.Namespace) -> None:
     print(f"wrote {len(frame)} rows to {args.out}")
 
 
+def _cache(args: argparse.Namespace) -> None:
+    store = QueryCache()
+    if args.action == "clear":
+        removed = store.clear(args.table, args.account, args.older_than)
+        print(f"removed {removed} entries from {store.location}")
+        return
+    listing = store.entries()
+    if args.table:
+        listing = listing[listing["table"].str.lower() == args.table.lower()]
+    if args.account:
+        listing = listing[listing["account"] == args.account]
+    print(f"{len(listing)} entries in {store.location}")
+    if len(listing):
+        with pd.option_context(*_flat(_WIDE)):
+            print(
+                listing[["table", "account", "rows", "bytes", "fetched_at"]].to_string(index=False)
+            )
+
+
 def _sandbox(args: argparse.Namespace) -> None:
     from .sandbox import Sandbox
 
@@ -128,7 +155,7 @@ def _demo(args: argparse.Namespace) -> None:
     from .sandbox import Sandbox
 
     with Sandbox() as sandbox:
-        connection = connect(graph_url=sandbox.url, access_token=sandbox.token)
+        connection = connect(graph_url=sandbox.url, access_token=sandbox.token, cache=False)
         _show_demo(connection)
         print(f"\n{sandbox.requests_served} requests to the sandbox at {sandbox.url}")
 

@@ -85,6 +85,12 @@ PROPERTIES: tuple[Property, ...] = (
     Property("MaxRows", "max_rows", "INSTAPD_MAXROWS", _positive_int("MaxRows", -1)),
     Property("GraphURL", "graph_url", "INSTAPD_GRAPH_URL"),
     Property("Sandbox", "sandbox", "INSTAPD_SANDBOX", _bool),
+    Property("Cache", "cache", "INSTAPD_CACHE", _bool),
+    Property("CacheLocation", "cache_location", "INSTAPD_CACHE_DIR"),
+    Property(
+        "CacheMaxAge", "cache_max_age", "INSTAPD_CACHE_MAX_AGE", _positive_int("CacheMaxAge", 0)
+    ),
+    Property("Offline", "offline", "INSTAPD_OFFLINE", _bool),
 )
 _BY_NAME: dict[str, Property] = {
     name.lower(): prop for prop in PROPERTIES for name in (prop.cdata, prop.python)
@@ -108,6 +114,10 @@ class Config:
     max_rows: int = -1
     graph_url: str = DEFAULT_GRAPH_URL
     sandbox: bool = False
+    cache: bool = True
+    cache_location: str | None = None
+    cache_max_age: int = 3600
+    offline: bool = False
 
     def __repr__(self) -> str:
         shown = [

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from .cache import QueryCache
 from .config import Config
-from .errors import AccountError, NoCredentialsError
+from .errors import AccountError, NoCredentialsError, OfflineError
 from .graph import GraphClient, RetryPolicy
 
 if TYPE_CHECKING:
@@ -48,6 +49,11 @@ class Connection:
         self._client: GraphClient | None = None
         self._accounts: list[LinkedAccount] | None = None
         self._lock = threading.Lock()
+
+    @property
+    def source_name(self) -> str:
+        """Where data comes from, for cache keys: the API root, or ``sandbox``."""
+        return "sandbox" if self.config.sandbox else self.config.graph_url.rstrip("/")
 
     def __repr__(self) -> str:
         target = "sandbox" if self.config.sandbox else self.config.graph_url
@@ -103,7 +109,22 @@ class Connection:
     # -- accounts --------------------------------------------------------------------------
 
     def accounts(self) -> list[LinkedAccount]:
-        """The Instagram business accounts linked to the user's Pages (read once, then kept)."""
+        """The Instagram business accounts linked to the user's Pages (read once, then kept).
+
+        The list is also kept in the cache folder, so offline reads can resolve accounts.
+        """
+        config = self.config
+        store = QueryCache(config.cache_location)
+        if self._accounts is None and (config.cache or config.offline):
+            max_age = None if config.offline else config.cache_max_age
+            known = store.linked_accounts(self.source_name, max_age)
+            if known is None and config.offline:
+                raise OfflineError(
+                    "INSTAPD_OFFLINE=1 and the linked accounts were never cached; pass "
+                    "account=<id> or read once online."
+                )
+            if known is not None:
+                self._accounts = [LinkedAccount(**item) for item in known]
         if self._accounts is None:
             found = []
             params = {"fields": "id,name,instagram_business_account{id,username}", "limit": 100}
@@ -120,6 +141,8 @@ class Connection:
                             )
                         )
             self._accounts = found
+            if self.config.cache:
+                store.remember_accounts(self.source_name, [vars(a) for a in found])
         return list(self._accounts)
 
     def resolve_accounts(self, account: str | list[str] | None) -> list[str]:

@@ -9,7 +9,8 @@
     │   ├── UnknownColumnError             a column the table does not have
     │   ├── InvalidFilterError             a filter the table does not take, or a bad value
     │   ├── AccountError                   no linked account, an unknown or ambiguous one
-    │   └── NoCredentialsError             nothing to authenticate with
+    │   ├── NoCredentialsError             nothing to authenticate with
+    │   └── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
     ├── GraphError                         the Graph API answered with an error body
     │   ├── AuthError                      code 190/102: the token is invalid
     │   │   └── TokenExpiredError          190/463: the token has expired
@@ -60,6 +61,10 @@ class AccountError(UsageError):
 
 
 class NoCredentialsError(UsageError):
+    pass
+
+
+class OfflineError(UsageError):
     pass
 
 

@@ -10,9 +10,11 @@ from typing import Any
 import pandas as pd
 
 from . import __about__
+from .cached import read_through_cache
 from .connection import Connection, default_connection
 from .errors import (
     IncompleteReadError,
+    OfflineError,
     PermissionDeniedError,
     RetryableError,
 )
@@ -30,6 +32,8 @@ def read_instagram(
     since: TimeLike | None = None,
     until: TimeLike | None = None,
     limit: int | None = None,
+    cache: bool | None = None,
+    refresh: bool = False,
     **filters: Any,
 ) -> pd.DataFrame:
     """Read an Instagram table into a typed DataFrame.
@@ -50,6 +54,11 @@ def read_instagram(
         or Unix seconds, UTC when naive. Pushed down to the API where the edge supports it.
     limit
         At most this many rows; paging stops as soon as they are in.
+    cache
+        Read through the Parquet cache (default: the ``Cache`` property, on). ``False`` bypasses
+        it. Entries younger than ``CacheMaxAge`` are served with no request at all.
+    refresh
+        Go to the API even when a fresh entry exists, and rewrite the entry.
     **filters
         Table-specific filters, such as ``media_id=`` for ``Comments`` (see ``describe``).
     """
@@ -65,16 +74,36 @@ def read_instagram(
         max_rows=config.max_rows,
         version=config.version,
     )
+    use_cache = config.cache if cache is None else bool(cache)
+    if config.offline and (not use_cache or refresh):
+        raise OfflineError(
+            "INSTAPD_OFFLINE=1 serves reads from the cache only; cache=False and refresh=True "
+            "need the API. Unset INSTAPD_OFFLINE to go online."
+        )
     accounts = _accounts_for(connection, query, account)
+    if not use_cache:
+        return fetch(connection, query, accounts)
+    return read_through_cache(connection, query, accounts, refresh=refresh, fetch=fetch)
+
+
+def fetch(
+    connection: Connection,
+    query: Query,
+    accounts: list[str],
+    *,
+    stop_at: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """Read from the API. ``stop_at``: ids at which to stop (an incremental refresh)."""
+    config = connection.config
     context = ReadContext(connection.client, query, accounts, config.version, config.page_size)
     rows = _in_time_range(READERS[query.table.reader](context), query)
     out_columns = [query.table.column(name) for name in query.columns]
-    frame = to_frame(_collect(rows, query, connection), out_columns)
+    frame = to_frame(_collect(rows, query, connection, stop_at), out_columns)
     warn_skipped(query.table.name, context.skipped)
     frame.attrs["instapd"] = {
         **query.describe(accounts),
         "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "api_version": connection.config.version,
+        "api_version": config.version,
         "instapd_version": __about__.__version__,
         "source": "api",
     }
@@ -108,11 +137,15 @@ def _in_range(stamp: Any, query: Query) -> bool:
     return query.until is None or when < query.until
 
 
-def _collect(rows: Iterator[Row], query: Query, connection: Connection) -> list[Row]:
+def _collect(
+    rows: Iterator[Row], query: Query, connection: Connection, stop_at: frozenset[str]
+) -> list[Row]:
     """Rows up to ``limit``; a failure part-way never passes for a complete result."""
     collected: list[Row] = []
     try:
         for row in itertools.islice(rows, query.limit):
+            if stop_at and str(row.get("id")) in stop_at:
+                break
             collected.append(row)
     except PermissionDeniedError as exc:
         raise PermissionDeniedError(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,13 +17,12 @@ FAST_RETRY = RetryPolicy(attempts=5, backoff_initial=0.001, backoff_max=0.01)
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's credentials or settings."""
-    import os
-
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's credentials, settings or cache; each gets its own cache."""
     for name in list(os.environ):
         if name.startswith("INSTAPD_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("INSTAPD_CACHE_DIR", str(tmp_path / "cache"))
     instapd.set_default_connection(None)
 
 

@@ -77,7 +77,9 @@ ACCOUNT_INSIGHTS = Table(
         _ON_ERROR,
     ),
     time_column="end_time",
-    notes=_DAY_NOTE + " Without since/until: the last 30 days.",
+    notes=_DAY_NOTE + " Without since/until: the last 30 days. A stale cache entry is refreshed "
+    "with the missing days plus the last two.",
+    options={"incremental": "days"},
 )
 
 

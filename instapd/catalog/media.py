@@ -48,7 +48,8 @@ TABLES = (
         hops=(Hop("media", time_filter=True),),
         scopes=MEDIA_SCOPES,
         time_column="timestamp",
-        notes=_SINCE_NOTE,
+        notes=_SINCE_NOTE + " A stale cache entry is refreshed with only the newer media.",
+        options={"incremental": "newest_first"},
     ),
     Table(
         "IGMedia",

@@ -46,6 +46,33 @@ class Dataset:
     now: datetime
     public_ids: list[str] = field(default_factory=list)  # business accounts not linked to the user
 
+    def publish(self, account_id: str, caption: str) -> str:
+        """A new image post at the head of the account's media (newest first)."""
+        account = self.nodes[account_id]
+        media_id = str(max(int(i) for i in self.nodes if i.startswith("179")) + 1)
+        self.now = datetime.now(UTC).replace(microsecond=0)
+        self.nodes[media_id] = Node(
+            "IGMedia",
+            {
+                "id": media_id,
+                "caption": caption,
+                "media_type": "IMAGE",
+                "media_product_type": "FEED",
+                "media_url": _cdn(media_id, "IMAGE"),
+                "permalink": f"https://www.instagram.com/p/N{media_id[-10:]}/",
+                "shortcode": f"N{media_id[-10:]}",
+                "timestamp": self.now,
+                "username": account.values["username"],
+                "owner": Ref(account_id),
+                "is_comment_enabled": True,
+                "like_count": 0,
+                "comments_count": 0,
+            },
+        )
+        account.edges["media"].insert(0, media_id)
+        account.values["media_count"] = len(account.edges["media"])
+        return media_id
+
     def find_user(self, username: str) -> Node | None:
         """An Instagram business or creator account by username."""
         for node_id in (*self.account_ids, *self.public_ids):

@@ -106,6 +106,10 @@ class Sandbox:
         """A new user token for the sandbox's user."""
         return self.tokens.issue(self.dataset.user_id, scopes, lifetime)
 
+    def publish(self, account_id: str, caption: str = "Fresh from the roaster ☕") -> str:
+        """Add a new image post to an account, as if just published; returns its id."""
+        return self.dataset.publish(account_id, caption)
+
     def start(self) -> Sandbox:
         if self._server is None:
             self._server = make_server(

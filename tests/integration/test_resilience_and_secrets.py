@@ -15,8 +15,9 @@ FAST = RetryPolicy(attempts=4, backoff_initial=0.001, backoff_max=0.01)
 
 
 def _connect(sandbox: Sandbox, token: str | None = None, **props: object) -> instapd.Connection:
+    """A connection without the cache: these tests are about the API path."""
     return instapd.connect(
-        graph_url=sandbox.url, access_token=token or sandbox.token, retry=FAST, **props
+        graph_url=sandbox.url, access_token=token or sandbox.token, retry=FAST, Cache=False, **props
     )
 
 
@@ -45,6 +46,7 @@ def test_random_faults_give_identical_frames(clean_sandbox: Sandbox, account: st
         graph_url=clean_sandbox.url,
         access_token=clean_sandbox.token,
         Pagesize=25,
+        Cache=False,
         retry=RetryPolicy(attempts=8, backoff_initial=0.001, backoff_max=0.01),
     )
     pd.testing.assert_frame_equal(clean, retrying.read("Replies", account=account))

@@ -1,0 +1,248 @@
+"""The Parquet query cache: a notebook re-run costs no API calls.
+
+Each result is one Parquet file, keyed by the normalised query (table, accounts, columns, filters,
+time range, API version, the table's schema version, and the API root it came from; never the
+token). Files live one folder per account and table, so DuckDB, Polars or Spark read a table's
+files directly::
+
+    {cache dir}/{business_account_id}/{Table}/{key}.parquet     one account
+    {cache dir}/_user/{Table}/{key}.parquet                       tables of the user (Pages...)
+    {cache dir}/_multi/{Table}/{key}.parquet                      several accounts in one read
+
+The query, ``fetched_at``, row count and instapd version are in the file's metadata (key
+``instapd``) and come back in ``df.attrs["instapd"]``. Writes go to a temporary file renamed into
+place, so a reader never sees a torn file; an unreadable file is ignored with a warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import platformdirs
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .__about__ import __version__
+from .catalog import Table
+
+logger = logging.getLogger("instapd.cache")
+
+METADATA_KEY = b"instapd"
+USER_FOLDER, MULTI_FOLDER = "_user", "_multi"
+
+
+class CacheWarning(UserWarning):
+    """The cache could not be read or written; the data itself is fine."""
+
+
+def default_location() -> Path:
+    """``INSTAPD_CACHE_DIR``, else the user's cache directory (platformdirs)."""
+    return Path(os.environ.get("INSTAPD_CACHE_DIR") or platformdirs.user_cache_dir("instapd"))
+
+
+def schema_version(table: Table) -> str:
+    """Changes whenever the table's columns, types or way of reading change."""
+    shape = [(c.name, c.type, c.source) for c in table.columns]
+    text = json.dumps([shape, table.reader, sorted(map(str, table.options.items()))])
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def query_key(description: dict[str, Any]) -> str:
+    """A stable key for a normalised query description (plain JSON)."""
+    canonical = json.dumps(description, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A cached result: the frame (attrs included), its metadata, and where it lives."""
+
+    frame: pd.DataFrame
+    meta: dict[str, Any]
+    path: Path
+
+    @property
+    def fetched_at(self) -> datetime:
+        return datetime.fromisoformat(self.meta["fetched_at"])
+
+    @property
+    def age(self) -> timedelta:
+        return datetime.now(UTC) - self.fetched_at
+
+
+class QueryCache:
+    """Parquet files under ``location``. Constructing one touches no disk."""
+
+    def __init__(self, location: str | Path | None = None) -> None:
+        self.location = Path(location) if location else default_location()
+
+    def __repr__(self) -> str:
+        return f"<QueryCache {self.location}>"
+
+    def path(self, table: str, accounts: list[str], key: str) -> Path:
+        folder = (
+            USER_FOLDER if not accounts else accounts[0] if len(accounts) == 1 else MULTI_FOLDER
+        )
+        return self.location / folder / table / f"{key}.parquet"
+
+    def lookup(self, path: Path) -> Entry | None:
+        """The entry at ``path``; None when absent, and a warning when unreadable."""
+        if not path.exists():
+            return None
+        try:
+            table = pq.read_table(path)
+            meta = json.loads((table.schema.metadata or {})[METADATA_KEY])
+            frame = table.to_pandas()
+        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+            warnings.warn(
+                f"Ignoring an unreadable cache file {path} ({type(exc).__name__}); "
+                "reading from the API instead.",
+                CacheWarning,
+                stacklevel=4,
+            )
+            return None
+        for column, dtype in frame.dtypes.items():  # Parquet lists come back as arrays
+            if dtype == object:
+                frame[column] = [v.tolist() if hasattr(v, "tolist") else v for v in frame[column]]
+        return Entry(frame, meta, path)
+
+    def store(self, path: Path, frame: pd.DataFrame, meta: dict[str, Any]) -> bool:
+        """Write atomically; on failure (a full disk...) warn and return False."""
+        temporary = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            metadata = {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(meta).encode()}
+            pq.write_table(table.replace_schema_metadata(metadata), temporary)
+            os.replace(temporary, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            warnings.warn(
+                f"Could not write the cache ({exc.strerror or exc}); the data is returned but "
+                "not cached.",
+                CacheWarning,
+                stacklevel=4,
+            )
+            return False
+        return True
+
+    def _accounts_file(self, source: str) -> Path:
+        return self.location / USER_FOLDER / f"accounts-{query_key({'source': source})}.json"
+
+    def remember_accounts(self, source: str, accounts: list[dict[str, str]]) -> None:
+        """Keep the linked accounts (ids and usernames, no secrets) for offline use."""
+        path = self._accounts_file(source)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            stamped = {"fetched_at": datetime.now(UTC).isoformat(), "accounts": accounts}
+            temporary.write_text(json.dumps(stamped))
+            os.replace(temporary, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+    def linked_accounts(
+        self, source: str, max_age: float | None = None
+    ) -> list[dict[str, str]] | None:
+        """The remembered linked accounts, if any (and, with ``max_age``, fresh enough)."""
+        try:
+            stamped = json.loads(self._accounts_file(source).read_text())
+            age = datetime.now(UTC) - datetime.fromisoformat(stamped["fetched_at"])
+            accounts = list(stamped["accounts"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return accounts if max_age is None or age.total_seconds() <= max_age else None
+
+    def files(self) -> Iterator[Path]:
+        if self.location.exists():
+            yield from sorted(self.location.glob("*/*/*.parquet"))
+
+    def entries(self) -> pd.DataFrame:
+        """One row per entry: table, account, query, rows, bytes, fetched_at, path."""
+        rows = []
+        for path in self.files():
+            try:
+                meta = json.loads((pq.read_schema(path).metadata or {})[METADATA_KEY])
+            except (OSError, ValueError, KeyError, pa.ArrowException):
+                continue
+            rows.append(
+                {
+                    "table": meta["query"]["table"],
+                    "account": path.parent.parent.name,
+                    "query": json.dumps(meta["query"], sort_keys=True),
+                    "rows": meta["rows"],
+                    "bytes": path.stat().st_size,
+                    "fetched_at": pd.Timestamp(meta["fetched_at"]),
+                    "path": str(path),
+                }
+            )
+        columns = ["table", "account", "query", "rows", "bytes", "fetched_at", "path"]
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.astype(
+            {"table": "string", "account": "string", "query": "string", "rows": "Int64",
+             "bytes": "Int64", "fetched_at": "datetime64[us, UTC]", "path": "string"}
+        )  # fmt: skip
+
+    def clear(
+        self,
+        table: str | None = None,
+        account: str | None = None,
+        older_than: timedelta | str | None = None,
+    ) -> int:
+        """Remove matching entries (and stray temporary files); returns how many entries."""
+        listing = self.entries()
+        if table is not None:
+            listing = listing[listing["table"].str.lower() == table.lower()]
+        if account is not None:
+            listing = listing[listing["account"] == account]
+        if older_than is not None:
+            cutoff = pd.Timestamp.now(tz="UTC") - pd.Timedelta(older_than)
+            listing = listing[listing["fetched_at"] < cutoff]
+        for path in listing["path"]:
+            with contextlib.suppress(FileNotFoundError):
+                Path(path).unlink()
+        if table is None and account is None and older_than is None and self.location.exists():
+            for stray in self.location.glob("*/*/.*.tmp"):
+                with contextlib.suppress(FileNotFoundError):
+                    stray.unlink()
+        return len(listing)
+
+
+def entries(location: str | Path | None = None) -> pd.DataFrame:
+    """The cache's entries as a DataFrame (default location: see :func:`default_location`)."""
+    return QueryCache(location).entries()
+
+
+def clear(
+    table: str | None = None,
+    account: str | None = None,
+    older_than: timedelta | str | None = None,
+    *,
+    location: str | Path | None = None,
+) -> int:
+    """Remove cache entries by table, account and/or age; returns how many."""
+    return QueryCache(location).clear(table, account, older_than)
+
+
+def stamp_meta(query: dict[str, Any], rows: int, api_version: str) -> dict[str, Any]:
+    return {
+        "query": query,
+        "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rows": rows,
+        "api_version": api_version,
+        "instapd_version": __version__,
+    }

@@ -114,7 +114,7 @@ class QueryCache:
             )
             return None
         for column, dtype in frame.dtypes.items():  # Parquet lists come back as arrays
-            if dtype == object:
+            if dtype.kind == "O":
                 frame[column] = [v.tolist() if hasattr(v, "tolist") else v for v in frame[column]]
         return Entry(frame, meta, path)
 

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import platformdirs
 import pyarrow as pa
@@ -114,7 +115,7 @@ class QueryCache:
             )
             return None
         for column, dtype in frame.dtypes.items():  # Parquet lists come back as arrays
-            if dtype.kind == "O":
+            if isinstance(dtype, np.dtype) and dtype.kind == "O":
                 frame[column] = [v.tolist() if hasattr(v, "tolist") else v for v in frame[column]]
         return Entry(frame, meta, path)
 

@@ -32,12 +32,14 @@ from .failures import NO_PERMISSION, GraphFailure, nonexisting_field, unsupporte
 from .faults import GRAPH_FAULTS, Faults
 from .fields import FieldRequest, FieldSyntaxError, format_fields, parse_fields
 from .insights import InsightsModel, media_insights, user_insights
+from .oauth import OAuthRoutes
 from .schema import NODE_TYPES, SPECIAL_FIELDS, EdgeType
 from .tokens import IssuedToken, TokenRegistry
 
 _VERSION = re.compile(r"^v(\d+)\.(\d+)$")
 DEFAULT_VERSION = "v25.0"
 MAX_BATCH = 50
+LOGIN_ROUTES = ("dialog/oauth", "dialog/decide", "oauth/access_token", "debug_token")
 _DEFAULT_LIMIT = 25
 
 
@@ -141,10 +143,12 @@ class SandboxApp(DiscoveryRoutes):
         tokens: TokenRegistry,
         faults: Faults | None = None,
         *,
+        oauth: OAuthRoutes,
         app_secret: str | None = None,
         require_appsecret_proof: bool = False,
         call_limit: int = 20_000,
     ) -> None:
+        self.oauth = oauth
         self.data = dataset
         self.tokens = tokens
         self.faults = faults or Faults()
@@ -203,16 +207,30 @@ class SandboxApp(DiscoveryRoutes):
         return response(environ, start_response)
 
     def _respond(self, request: Request, fault: str | None) -> Response:
+        body: Any
+        route = self._login_route(request.path)
+        if route in ("dialog/oauth", "dialog/decide"):  # HTML pages for the browser
+            return (
+                self.oauth.dialog(request)
+                if route == "dialog/oauth"
+                else self.oauth.decide(request)
+            )
         account = None
         throttled = bool(fault and fault.startswith("throttle"))
         try:
+            if route == "oauth/access_token":
+                body = self.oauth.access_token(request)
+                return Response(json.dumps(body), status=200, mimetype="application/json")
+            if route == "debug_token":
+                body = self.oauth.debug_token(request)
+                return Response(json.dumps(body), status=200, mimetype="application/json")
             call = self._authenticate(request)
             account = self._account_of(request.path)
             if fault in GRAPH_FAULTS:
                 status, code, message = GRAPH_FAULTS[fault]
                 raise GraphFailure(code, message, status=status, transient=True)
             if request.method == "POST" and "batch" in call.params:
-                body: Any = self._batch(request, call)
+                body = self._batch(request, call)
             else:
                 self.usage.record(account)
                 body = self._dispatch(request, call)
@@ -269,6 +287,15 @@ class SandboxApp(DiscoveryRoutes):
             "body": response.get_data(as_text=True),
         }
 
+    @staticmethod
+    def _login_route(path: str) -> str | None:
+        """The Facebook Login routes, which need no access token."""
+        segments = [s for s in path.split("/") if s]
+        if segments and _VERSION.match(segments[0]):
+            segments = segments[1:]
+        joined = "/".join(segments)
+        return joined if joined in LOGIN_ROUTES else None
+
     def _account_of(self, path: str) -> str | None:
         for segment in path.strip("/").split("/"):
             if segment in self._owner:
@@ -304,16 +331,14 @@ class SandboxApp(DiscoveryRoutes):
         )
 
     def _check_proof(self, token: str, proof: str | None) -> None:
-        if self.app_secret is None:
+        if not self.require_appsecret_proof or self.app_secret is None:
             return
         if proof is None:
-            if self.require_appsecret_proof:
-                raise GraphFailure(
-                    100,
-                    "API calls from the server require an appsecret_proof argument",
-                    type_="GraphMethodException",
-                )
-            return
+            raise GraphFailure(
+                100,
+                "API calls from the server require an appsecret_proof argument",
+                type_="GraphMethodException",
+            )
         expected = hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, proof):
             raise GraphFailure(100, "Invalid appsecret_proof provided in the API argument")

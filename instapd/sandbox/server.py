@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from datetime import datetime
 from types import TracebackType
@@ -13,11 +14,14 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from .app import DEFAULT_VERSION, SandboxApp
 from .data import build_dataset
 from .faults import Faults
+from .oauth import OAuthApp, OAuthRoutes
 from .schema import ALL_SCOPES
 from .tokens import TokenRegistry
 
 logger = logging.getLogger("instapd.sandbox")
 
+#: The sandbox's own Meta app, which its login dialog knows.
+SANDBOX_APP_ID = "1000000000000042"
 #: Lifetime of the sandbox's default token, as a long-lived Facebook user token: 60 days.
 LONG_LIVED_SECONDS = 60 * 24 * 3600
 
@@ -45,6 +49,8 @@ class Sandbox:
 
     ``url`` is the API root without a version, as ``INSTAPD_GRAPH_URL`` wants it; ``token`` is a
     long-lived token with every scope instapd uses. ``faults`` injects latency and errors.
+    ``app_id`` and ``app_secret`` (random unless given) are the sandbox's own Meta app, which its
+    login dialog and token endpoint know; ``appsecret_proof`` is checked when required.
     """
 
     def __init__(
@@ -58,14 +64,20 @@ class Sandbox:
         media_per_account: tuple[int, ...] = (160, 60),
         app_secret: str | None = None,
         require_appsecret_proof: bool = False,
+        app_id: str = SANDBOX_APP_ID,
     ) -> None:
         self.dataset = build_dataset(seed, now=now, media_per_account=media_per_account)
         self.tokens = TokenRegistry()
+        self.oauth_app = OAuthApp(app_id=app_id, app_secret=app_secret or secrets.token_hex(16))
+        user = self.dataset[self.dataset.user_id]
         self.app = SandboxApp(
             self.dataset,
             self.tokens,
             faults,
-            app_secret=app_secret,
+            oauth=OAuthRoutes(
+                self.oauth_app, self.tokens, user.id, user.values["name"], ALL_SCOPES
+            ),
+            app_secret=self.oauth_app.app_secret,
             require_appsecret_proof=require_appsecret_proof,
         )
         self.token = self.issue_token()
@@ -99,6 +111,11 @@ class Sandbox:
     @property
     def account_ids(self) -> list[str]:
         return list(self.dataset.account_ids)
+
+    @property
+    def dialog_url(self) -> str:
+        """The login dialog, as ``OAuthAuthorizationURL`` wants it."""
+        return f"{self.url}/{self.version}/dialog/oauth"
 
     def issue_token(
         self, scopes: tuple[str, ...] = ALL_SCOPES, lifetime: float | None = LONG_LIVED_SECONDS

@@ -10,22 +10,28 @@ import warnings
 import pandas as pd
 
 from .__about__ import __version__
+from .auth.login import login, logout
 from .config import Config
 from .connection import Connection, LinkedAccount, connect, set_default_connection
 from .errors import (
+    AccessDeniedError,
     AccountError,
     AuthError,
+    CodeExchangeError,
     GraphError,
     IncompleteReadError,
     InstapdError,
     InvalidFilterError,
     InvalidParameterError,
+    LoginError,
+    LoginTimeoutError,
     NoCredentialsError,
     NotFoundError,
     OfflineError,
     PermissionDeniedError,
     RateLimitedError,
     RetryableError,
+    StateMismatchError,
     TokenExpiredError,
     TransientError,
     UnknownColumnError,
@@ -37,8 +43,10 @@ from .info import describe, tables
 from .io import read_instagram
 
 __all__ = [
+    "AccessDeniedError",
     "AccountError",
     "AuthError",
+    "CodeExchangeError",
     "Config",
     "Connection",
     "GraphError",
@@ -47,12 +55,15 @@ __all__ = [
     "InvalidFilterError",
     "InvalidParameterError",
     "LinkedAccount",
+    "LoginError",
+    "LoginTimeoutError",
     "NoCredentialsError",
     "NotFoundError",
     "OfflineError",
     "PermissionDeniedError",
     "RateLimitedError",
     "RetryableError",
+    "StateMismatchError",
     "TokenExpiredError",
     "TransientError",
     "UnknownColumnError",
@@ -62,6 +73,8 @@ __all__ = [
     "__version__",
     "connect",
     "describe",
+    "login",
+    "logout",
     "read_instagram",
     "set_default_connection",
     "tables",

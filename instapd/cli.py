@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from .auth.login import login
 from .cache import QueryCache
 from .connection import Connection, connect
 from .errors import InstapdError
@@ -60,6 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     sub.add_argument("--seed", type=int, default=0, help="dataset seed")
     sub.set_defaults(run=_sandbox)
+
+    sub = commands.add_parser("login", help="log in with Facebook and store the token")
+    sub.add_argument("--web", action="store_true", help="print the URL, then paste where you land")
+    sub.add_argument("--sandbox", action="store_true", help="log in to the built-in sandbox")
+    sub.set_defaults(run=_login)
+
+    sub = commands.add_parser("logout", help="delete the stored token")
+    sub.add_argument("--sandbox", action="store_true", help="the sandbox's token")
+    sub.set_defaults(run=_logout)
 
     sub = commands.add_parser("cache", help="list or clear the query cache")
     sub.add_argument("action", choices=["ls", "clear"])
@@ -118,6 +128,19 @@ def _read(args: argparse.Namespace) -> None:
     else:
         raise SystemExit(f"error: --out must end in .parquet or .csv, not {suffix or 'nothing'}")
     print(f"wrote {len(frame)} rows to {args.out}")
+
+
+def _login(args: argparse.Namespace) -> None:
+    connection = connect(sandbox=True) if args.sandbox else connect()
+    credentials = login(connection, web=args.web)
+    print(f"Token stored at {connection.token_store().path}")
+    del credentials
+
+
+def _logout(args: argparse.Namespace) -> None:
+    connection = connect(sandbox=True) if args.sandbox else connect()
+    removed = connection.logout()
+    print(f"Removed {connection.token_store().path}" if removed else "No stored token.")
 
 
 def _cache(args: argparse.Namespace) -> None:

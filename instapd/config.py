@@ -53,6 +53,11 @@ def _positive_int(name: str, low: int = 1, high: int | None = None) -> Callable[
     return convert
 
 
+def _scopes(value: Any) -> tuple[str, ...]:
+    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    return tuple(str(s) for s in items)
+
+
 def _initiate(value: Any) -> str:
     mode = str(value).strip().upper()
     if mode not in INITIATE_OAUTH_MODES:
@@ -79,6 +84,8 @@ PROPERTIES: tuple[Property, ...] = (
     Property("InitiateOAuth", "initiate_oauth", "INSTAPD_INITIATE_OAUTH", _initiate),
     Property("OAuthSettingsLocation", "oauth_settings_location", "INSTAPD_OAUTH_SETTINGS"),
     Property("CallbackURL", "callback_url", "INSTAPD_CALLBACK_URL"),
+    Property("OAuthAuthorizationURL", "dialog_url", "INSTAPD_DIALOG_URL"),
+    Property("Scope", "scope", "INSTAPD_SCOPE", _scopes),
     Property("Version", "version", "INSTAPD_VERSION", _version),
     Property("Timeout", "timeout", "INSTAPD_TIMEOUT", _positive_int("Timeout")),
     Property("Pagesize", "page_size", "INSTAPD_PAGESIZE", _positive_int("Pagesize", 1, 100)),
@@ -108,6 +115,8 @@ class Config:
     initiate_oauth: str = "OFF"
     oauth_settings_location: str | None = None
     callback_url: str = "https://localhost:33333/"
+    dialog_url: str | None = None
+    scope: tuple[str, ...] | None = None
     version: str = DEFAULT_VERSION
     timeout: int = 60
     page_size: int = 100

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import threading
+import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import requests
 
+from .auth.credentials import Credentials
+from .auth.flows import DEFAULT_SCOPES, OAuthApp
+from .auth.session import Browser, desktop_login, resolve_credentials
+from .auth.store import TokenStore, default_token_path
 from .cache import QueryCache
 from .config import Config
-from .errors import AccountError, NoCredentialsError, OfflineError
+from .errors import DOCS_APP_GUIDE, AccountError, NoCredentialsError, OfflineError
 from .graph import GraphClient, RetryPolicy
 
 if TYPE_CHECKING:
@@ -42,13 +48,17 @@ class Connection:
         *,
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
+        browser: Browser | None = None,
     ) -> None:
         self.config = config
         self._session = session
         self._retry = retry
+        self._browser = browser
+        self._credentials: Credentials | None = None
+        self.pending_states: set[str] = set()  # issued by GetOAuthAuthorizationURL
         self._client: GraphClient | None = None
         self._accounts: list[LinkedAccount] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     @property
     def source_name(self) -> str:
@@ -84,27 +94,123 @@ class Connection:
                 self._client = self._build_client()
             return self._client
 
-    def _build_client(self) -> GraphClient:
+    @property
+    def graph_url(self) -> str:
+        return shared_sandbox().url if self.config.sandbox else self.config.graph_url
+
+    def _token(self) -> str:
         config = self.config
-        graph_url, token = config.graph_url, config.access_token
-        if config.sandbox:
-            sandbox = shared_sandbox()
-            graph_url, token = sandbox.url, token or sandbox.token
+        if self._credentials is not None:
+            return self._credentials.access_token
+        if config.initiate_oauth != "OFF":
+            self._credentials = resolve_credentials(
+                config.initiate_oauth, self.token_store(), self.oauth_app, self.login_desktop
+            )
+            return self._credentials.access_token
+        token = config.access_token or (shared_sandbox().token if config.sandbox else None)
         if not token:
             raise NoCredentialsError(
                 "No Instagram credentials. Set INSTAPD_ACCESS_TOKEN (or pass "
                 "OAuthAccessToken=...), log in with instapd.login(), or set INSTAPD_SANDBOX=1 "
                 "to use the built-in sandbox with sample data."
             )
+        return token
+
+    def _build_client(self) -> GraphClient:
+        config = self.config
         return GraphClient(
-            base_url=graph_url,
+            base_url=self.graph_url,
             version=config.version,
-            access_token=token,
-            app_secret=config.client_secret,
+            access_token=self._token(),
+            app_secret=self._app_secret(),
             timeout=config.timeout,
             retry=self._retry,
             session=self._session,
         )
+
+    # -- logging in ------------------------------------------------------------------------
+
+    def _app_secret(self) -> str | None:
+        """For ``appsecret_proof``: ``OAuthClientSecret``, or the sandbox app's own."""
+        config = self.config
+        if config.sandbox and not config.client_id:
+            return shared_sandbox().oauth_app.app_secret
+        return config.client_secret
+
+    def oauth_app(self) -> OAuthApp:
+        """Your Meta app (``OAuthClientId``/``OAuthClientSecret``, or the sandbox's)."""
+        config = self.config
+        client_id, secret = config.client_id, config.client_secret
+        if config.sandbox and not client_id:
+            sandbox = shared_sandbox()
+            client_id, secret = sandbox.oauth_app.app_id, sandbox.oauth_app.app_secret
+        if not client_id:
+            raise NoCredentialsError(
+                "Logging in needs your Meta app: set OAuthClientId (INSTAPD_APP_ID) and "
+                f"OAuthClientSecret (INSTAPD_APP_SECRET). See {DOCS_APP_GUIDE}"
+            )
+        dialog = config.dialog_url or (
+            shared_sandbox().dialog_url
+            if config.sandbox
+            else f"https://www.facebook.com/{config.version}/dialog/oauth"
+        )
+        return OAuthApp(client_id, secret, self.graph_url, config.version, dialog, config.timeout)
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return self.config.scope or DEFAULT_SCOPES
+
+    def token_store(self) -> TokenStore:
+        """``OAuthSettingsLocation``, else one file per app id in the user's config folder."""
+        location = self.config.oauth_settings_location
+        if location:
+            return TokenStore(location)
+        client_id = self.config.client_id or ("sandbox" if self.config.sandbox else None)
+        return TokenStore(default_token_path(client_id))
+
+    def login_desktop(self, on_url: Callable[[str], None] | None = None) -> Credentials:
+        """Run the desktop flow now (browser + loopback callback), save and use the token."""
+        credentials = desktop_login(
+            self.oauth_app(),
+            self.config.callback_url,
+            self.scopes,
+            open_browser=self._browser or webbrowser.open,
+            on_url=on_url,
+        )
+        self.token_store().save(credentials)
+        self.use_credentials(credentials)
+        return credentials
+
+    @property
+    def credentials(self) -> Credentials | None:
+        """What the connection logged in with, if it logged in (never the raw token in a repr)."""
+        return self._credentials
+
+    def use_credentials(self, credentials: Credentials | None) -> None:
+        """Read with these credentials from now on (after a login or a logout)."""
+        with self._lock:
+            self._credentials = credentials
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+            self._accounts = None
+
+    def use_account(self, account_id: str | None) -> None:
+        """Make ``account_id`` the connection's ``BusinessAccountId``."""
+        self.config = self.config.with_(business_account_id=account_id)
+
+    def call(self, procedure: str, **parameters: Any) -> pd.DataFrame:
+        """Run a CData stored procedure: ``GetOAuthAuthorizationURL``, ``GetOAuthAccessToken``,
+        ``RefreshOAuthAccessToken``. Returns a one-row DataFrame."""
+        from .auth.procedures import call
+
+        return call(self, procedure, parameters)
+
+    def logout(self) -> bool:
+        """Forget the login: delete the token file and stop using its token."""
+        removed = self.token_store().delete()
+        self.use_credentials(None)
+        return removed
 
     # -- accounts --------------------------------------------------------------------------
 
@@ -214,13 +320,14 @@ def connect(connection_string: str | None = None, /, **properties: Any) -> Conne
 
     Properties take CData names (``OAuthAccessToken``, ``BusinessAccountId``, ...) or python ones
     (``access_token``, ``business_account_id``, ...), any case. The environment supplies defaults.
-    ``session=`` and ``retry=`` pass a :class:`requests.Session` or a retry policy through.
+    ``session=`` and ``retry=`` pass a :class:`requests.Session` or a retry policy through;
+    ``browser=`` replaces ``webbrowser.open`` for the desktop login.
     """
     session = properties.pop("session", None)
     retry = properties.pop("retry", None)
-    return Connection(
-        Config.from_properties(connection_string, **properties), session=session, retry=retry
-    )
+    browser = properties.pop("browser", None)
+    config = Config.from_properties(connection_string, **properties)
+    return Connection(config, session=session, retry=retry, browser=browser)
 
 
 def default_connection() -> Connection:

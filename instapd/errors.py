@@ -20,7 +20,12 @@
     │   └── RetryableError                 worth trying again
     │       ├── RateLimitedError           4, 17, 32, 613, 80001, 80002: wait ``retry_after``
     │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies
-    └── IncompleteReadError                retries ran out part-way; says how far the read got
+    ├── IncompleteReadError                retries ran out part-way; says how far the read got
+    └── LoginError                         logging in did not complete
+        ├── AccessDeniedError              the user clicked Deny in the login dialog
+        ├── StateMismatchError             the callback's state is not the one we sent
+        ├── LoginTimeoutError              no callback arrived in time
+        └── CodeExchangeError              the code was refused: expired, reused, wrong redirect
 
 Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
 :mod:`instapd.graph.errors`, never from message text.
@@ -28,7 +33,9 @@ Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
 
 from __future__ import annotations
 
-DOCS_APP_GUIDE = "https://github.com/instapd/instapd#connecting-to-instagram"
+from typing import ClassVar
+
+DOCS_APP_GUIDE = "https://github.com/instapd/instapd/blob/main/docs/meta-app.md"
 
 
 class InstapdError(Exception):
@@ -164,3 +171,51 @@ class IncompleteReadError(InstapdError):
     def __init__(self, message: str, *, rows_read: int, pages_read: int) -> None:
         super().__init__(message)
         self.rows_read, self.pages_read = rows_read, pages_read
+
+
+class LoginError(InstapdError):
+    """Logging in did not complete. Nothing was stored."""
+
+
+class AccessDeniedError(LoginError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "The login was declined in the Facebook dialog"
+            + (f" ({detail})" if detail else "")
+            + ". Log in again and choose Allow, granting the permissions listed."
+        )
+
+
+class StateMismatchError(LoginError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The callback's state does not match the login that was started (an old tab, or a "
+            "forged request). Start the login again and use the newest browser tab."
+        )
+
+
+class LoginTimeoutError(LoginError):
+    def __init__(self, seconds: float, where: str) -> None:
+        super().__init__(
+            f"No login callback reached {where} within {seconds:.0f} s. Finish the login in the "
+            "browser, or use web mode (paste the URL the browser landed on) when the browser "
+            "cannot reach this machine."
+        )
+
+
+class CodeExchangeError(LoginError):
+    """The authorization code was refused; ``reason`` is expired, reused or redirect_uri."""
+
+    FIXES: ClassVar[dict[str, str]] = {
+        "expired": "The code expired (they last ten minutes): log in again.",
+        "reused": "The code was already used (each works once): log in again.",
+        "redirect_uri": (
+            "The redirect URI differs from the one the login started with: use the same "
+            "CallbackURL for both steps, and register it in your Meta app's Facebook Login "
+            f"settings ({DOCS_APP_GUIDE})."
+        ),
+    }
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(f"{message} {self.FIXES.get(reason, 'Log in again.')}")

@@ -68,3 +68,10 @@ def tables_markdown() -> str:
     lines = ["| table | kind | what it holds |", "|---|---|---|"]
     lines += [f"| `{t.name}` | {t.kind} | {t.description} |" for t in TABLES.values()]
     return "\n".join(lines)
+
+
+def scopes_markdown() -> str:
+    """The Meta app guide's scope table, generated from the catalog so it cannot drift."""
+    lines = ["| table | permissions it needs |", "|---|---|"]
+    lines += [f"| `{t.name}` | {', '.join(t.scopes) or 'none'} |" for t in TABLES.values()]
+    return "\n".join(lines)

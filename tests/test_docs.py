@@ -7,7 +7,7 @@ import types
 from pathlib import Path
 
 import instapd
-from instapd.info import tables_markdown
+from instapd.info import scopes_markdown, tables_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -37,3 +37,10 @@ def test_public_api_is_explicit() -> None:
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     } - {"annotations"}
     assert public | {"__version__"} == set(instapd.__all__)
+
+
+def test_the_app_guide_lists_each_tables_scopes_from_the_catalog() -> None:
+    text = (README.parent / "docs" / "meta-app.md").read_text()
+    section = text.split("<!-- scopes:start -->\n")[1].split("\n<!-- scopes:end -->")[0]
+    assert section == scopes_markdown()
+    assert "docs/meta-app.md" in README.read_text()

@@ -40,6 +40,7 @@ class OAuthApp:
     app_secret: str
     short_lifetime: float = 2 * 3600
     long_lifetime: float = 60 * 86400
+    code_lifetime: float = CODE_LIFETIME
 
 
 class OAuthRoutes:
@@ -127,7 +128,7 @@ class OAuthRoutes:
             issued = self._codes[code]
             if issued is None:
                 raise GraphFailure(100, "This authorization code has been used.", subcode=36009)
-            if time.time() - issued.issued > CODE_LIFETIME:
+            if time.time() - issued.issued > self.app.code_lifetime:
                 raise GraphFailure(100, "This authorization code has expired.", subcode=36007)
             if redirect_uri != issued.redirect_uri:
                 raise GraphFailure(

@@ -1,0 +1,1 @@
+"""Logging in: Facebook Login flows, the token store, the callback listener, procedures."""

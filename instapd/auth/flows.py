@@ -1,0 +1,256 @@
+"""Facebook Login, built on requests-oauthlib: the authorization URL, the code exchange, the
+swap for a long-lived token, ``debug_token``, and refresh.
+
+oauthlib insists on HTTPS. The sandbox and the desktop callback live on loopback over plain HTTP,
+so :func:`_loopback_http_allowed` lifts that rule for loopback URLs only, for the duration of one
+call; every other URL must be HTTPS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from oauthlib.oauth2 import OAuth2Error
+from requests_oauthlib import OAuth2Session
+from requests_oauthlib.compliance_fixes import facebook_compliance_fix
+
+from ..errors import (
+    AccessDeniedError,
+    CodeExchangeError,
+    GraphError,
+    LoginError,
+    StateMismatchError,
+)
+from ..graph.errors import error_from_body
+from ..graph.usage import Usage
+from .credentials import Credentials
+
+DEFAULT_SCOPES = (
+    "instagram_basic",
+    "instagram_manage_comments",
+    "instagram_manage_insights",
+    "pages_show_list",
+    "pages_read_engagement",
+)
+
+
+class _NoDebugBodies(logging.Filter):
+    """requests-oauthlib logs request bodies and tokens at DEBUG, client_secret included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+logging.getLogger("requests_oauthlib").addFilter(_NoDebugBodies())
+logging.getLogger("requests_oauthlib.oauth2_session").addFilter(_NoDebugBodies())
+
+_EXCHANGE_REASONS = {36007: "expired", 36009: "reused", 36008: "redirect_uri"}
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+_env_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class OAuthApp:
+    """The user's Meta app and where its Facebook Login lives."""
+
+    client_id: str
+    client_secret: str | None = field(repr=False)
+    graph_url: str
+    version: str
+    dialog_url: str
+    timeout: float = 60.0
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.graph_url.rstrip('/')}/{self.version}/oauth/access_token"
+
+    def require_secret(self) -> str:
+        if not self.client_secret:
+            raise LoginError(
+                "OAuthClientSecret (INSTAPD_APP_SECRET) is needed to exchange the code: it is "
+                "your Meta app's App Secret. instapd never ships one."
+            )
+        return self.client_secret
+
+
+def is_loopback(url: str) -> bool:
+    return (urlsplit(url).hostname or "") in _LOOPBACK
+
+
+@contextlib.contextmanager
+def _loopback_http_allowed(*urls: str) -> Iterator[None]:
+    insecure = [u for u in urls if u.startswith("http://")]
+    if not insecure or not all(is_loopback(u) for u in insecure):
+        yield
+        return
+    with _env_lock:
+        before = os.environ.get("OAUTHLIB_INSECURE_TRANSPORT")
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("OAUTHLIB_INSECURE_TRANSPORT", None)
+            else:
+                os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = before
+
+
+def new_state() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def authorization_url(
+    app: OAuthApp,
+    redirect_uri: str,
+    scopes: tuple[str, ...] = DEFAULT_SCOPES,
+    state: str | None = None,
+) -> tuple[str, str]:
+    """The Facebook Login dialog URL for this app, and the ``state`` it carries."""
+    session = OAuth2Session(app.client_id, redirect_uri=redirect_uri, scope=",".join(scopes))
+    with _loopback_http_allowed(app.dialog_url):
+        url, issued = session.authorization_url(app.dialog_url, state=state or new_state())
+    return str(url), str(issued)
+
+
+def callback_state(callback_url: str) -> str | None:
+    """The ``state`` a callback URL carries."""
+    values = parse_qs(urlsplit(callback_url).query).get("state")
+    return values[0] if values else None
+
+
+def parse_callback(callback_url: str, expected_state: str | None) -> str:
+    """The code in the URL the browser landed on; checks ``state`` and refusals first."""
+    query = {k: v[0] for k, v in parse_qs(urlsplit(callback_url).query).items()}
+    if query.get("error"):
+        raise AccessDeniedError(query.get("error_reason") or query["error"])
+    if expected_state is not None and query.get("state") != expected_state:
+        raise StateMismatchError()
+    if not query.get("code"):
+        raise LoginError(
+            "That URL carries no authorization code: paste the whole address the browser "
+            "landed on after you clicked Allow."
+        )
+    return query["code"]
+
+
+def exchange_code(app: OAuthApp, code: str, redirect_uri: str) -> Credentials:
+    """Code -> short-lived token -> long-lived token -> what ``debug_token`` says of it."""
+    session = OAuth2Session(app.client_id, redirect_uri=redirect_uri)
+    facebook_compliance_fix(session)
+    session.register_compliance_hook("access_token_response", _raise_graph_errors)
+    try:
+        with _loopback_http_allowed(app.token_url, redirect_uri):
+            token = session.fetch_token(
+                app.token_url,
+                code=code,
+                client_secret=app.require_secret(),
+                include_client_id=True,
+                timeout=app.timeout,
+            )
+    except OAuth2Error as exc:
+        raise LoginError(f"The code exchange failed: {exc.description or exc.error}") from None
+    return long_lived(app, str(token["access_token"]))
+
+
+def long_lived(app: OAuthApp, token: str) -> Credentials:
+    """Swap a token for a long-lived one (``grant_type=fb_exchange_token``); also refreshes.
+
+    Sent as a form body: secrets never go in a URL, where urllib3's DEBUG log would show them.
+    """
+    body = _call(app, "POST", app.token_url, form={
+        "grant_type": "fb_exchange_token",
+        "client_id": app.client_id,
+        "client_secret": app.require_secret(),
+        "fb_exchange_token": token,
+    })  # fmt: skip
+    return inspect(app, str(body["access_token"]), body.get("expires_in"))
+
+
+def refresh(app: OAuthApp, credentials: Credentials) -> Credentials:
+    """A fresh long-lived token for a valid one."""
+    return long_lived(app, credentials.access_token)
+
+
+def token_is_valid(app: OAuthApp, token: str) -> bool:
+    """False when the API refuses the token (revoked, expired, unknown)."""
+    try:
+        _call(app, "GET", _graph(app, "me"), bearer=token)
+    except LoginError:
+        return False
+    return True
+
+
+def inspect(app: OAuthApp, token: str, expires_in: Any = None) -> Credentials:
+    """Who the token is for and which scopes it carries (``/me``, ``/me/permissions``).
+
+    ``debug_token`` would need the token in the query string, so the token is asked about
+    with itself, in the ``Authorization`` header.
+    """
+    me = _call(app, "GET", _graph(app, "me"), {"fields": "id,name"}, bearer=token)
+    granted = _call(app, "GET", _graph(app, "me/permissions"), bearer=token).get("data") or []
+    expires_at = None
+    if expires_in:
+        expires_at = datetime.now(UTC) + timedelta(seconds=int(expires_in))
+    return Credentials(
+        access_token=token,
+        expires_at=expires_at,
+        scopes=tuple(p["permission"] for p in granted if p.get("status") == "granted"),
+        user_id=str(me.get("id") or ""),
+        user_name=me.get("name"),
+    )
+
+
+def _graph(app: OAuthApp, path: str) -> str:
+    return f"{app.graph_url.rstrip('/')}/{app.version}/{path}"
+
+
+def _call(
+    app: OAuthApp,
+    method: str,
+    url: str,
+    params: dict[str, str] | None = None,
+    *,
+    form: dict[str, str] | None = None,
+    bearer: str | None = None,
+) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    try:
+        response = requests.request(
+            method, url, params=params, data=form, headers=headers, timeout=app.timeout
+        )
+        body = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise LoginError(
+            f"Could not reach Facebook Login ({type(exc).__name__}); try again."
+        ) from None
+    if response.status_code >= 400 or "error" in body:
+        raise _login_error(error_from_body(response.status_code, body, Usage()))
+    return dict(body)
+
+
+def _raise_graph_errors(response: requests.Response) -> requests.Response:
+    """requests-oauthlib hook: Graph error bodies become typed errors, by code and subcode."""
+    if response.status_code >= 400:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        raise _login_error(error_from_body(response.status_code, body, Usage()))
+    return response
+
+
+def _login_error(error: GraphError) -> LoginError:
+    reason = _EXCHANGE_REASONS.get(error.subcode or 0)
+    if reason:
+        return CodeExchangeError(reason, error.message)
+    return LoginError(f"Facebook Login refused the request: {error.message}")

@@ -19,6 +19,7 @@ from .cache import QueryCache
 from .config import Config
 from .errors import DOCS_APP_GUIDE, AccountError, NoCredentialsError, OfflineError
 from .graph import GraphClient, RetryPolicy
+from .graph.throttle import Throttle
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,11 +49,13 @@ class Connection:
         *,
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
+        throttle: Throttle | None = None,
         browser: Browser | None = None,
     ) -> None:
         self.config = config
         self._session = session
         self._retry = retry
+        self._throttle = throttle
         self._browser = browser
         self._credentials: Credentials | None = None
         self.pending_states: set[str] = set()  # issued by GetOAuthAuthorizationURL
@@ -126,6 +129,7 @@ class Connection:
             timeout=config.timeout,
             retry=self._retry,
             session=self._session,
+            throttle=self._throttle,
         )
 
     # -- logging in ------------------------------------------------------------------------
@@ -320,14 +324,16 @@ def connect(connection_string: str | None = None, /, **properties: Any) -> Conne
 
     Properties take CData names (``OAuthAccessToken``, ``BusinessAccountId``, ...) or python ones
     (``access_token``, ``business_account_id``, ...), any case. The environment supplies defaults.
-    ``session=`` and ``retry=`` pass a :class:`requests.Session` or a retry policy through;
+    ``session=``, ``retry=`` and ``throttle=`` pass a :class:`requests.Session`, a retry policy
+    or a :class:`~instapd.graph.throttle.Throttle` through;
     ``browser=`` replaces ``webbrowser.open`` for the desktop login.
     """
     session = properties.pop("session", None)
     retry = properties.pop("retry", None)
+    throttle = properties.pop("throttle", None)
     browser = properties.pop("browser", None)
     config = Config.from_properties(connection_string, **properties)
-    return Connection(config, session=session, retry=retry, browser=browser)
+    return Connection(config, session=session, retry=retry, throttle=throttle, browser=browser)
 
 
 def default_connection() -> Connection:

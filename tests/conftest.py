@@ -10,10 +10,15 @@ import pytest
 
 import instapd
 from instapd.graph import RetryPolicy
+from instapd.graph.throttle import Throttle
 from instapd.sandbox import Faults, Sandbox
 
-#: Retries without real waiting, so fault tests stay fast.
+#: Retries and throttling without real waiting, so fault tests stay fast.
 FAST_RETRY = RetryPolicy(attempts=5, backoff_initial=0.001, backoff_max=0.01)
+
+
+def fast_throttle() -> Throttle:
+    return Throttle(max_delay=0.01)
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +49,10 @@ def clean_sandbox(sandbox: Sandbox) -> Iterator[Sandbox]:
 @pytest.fixture
 def connection(clean_sandbox: Sandbox) -> Iterator[instapd.Connection]:
     with instapd.connect(
-        graph_url=clean_sandbox.url, access_token=clean_sandbox.token, retry=FAST_RETRY
+        graph_url=clean_sandbox.url,
+        access_token=clean_sandbox.token,
+        retry=FAST_RETRY,
+        throttle=fast_throttle(),
     ) as conn:
         yield conn
 

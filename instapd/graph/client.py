@@ -12,7 +12,8 @@ import hmac
 import json
 import logging
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -26,8 +27,9 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from ..errors import GraphError, RetryableError, TransientError
+from ..errors import GraphError, RetryableError, TokenExpiredError, TransientError
 from .errors import error_from_body
+from .throttle import Throttle
 from .usage import Usage, parse_usage
 
 logger = logging.getLogger("instapd.graph")
@@ -108,19 +110,22 @@ class GraphClient:
         timeout: float = 60.0,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
+        concurrency: int = 4,
+        throttle: Throttle | None = None,
+        renew_token: Callable[[], str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.version = version
-        self._token = access_token
-        self._proof = (
-            hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
-            if app_secret
-            else None
-        )
+        self._app_secret = app_secret
+        self._set_token(access_token)
+        self._renew_token = renew_token
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self._session = session or requests.Session()
+        self.throttle = throttle or Throttle()
+        self.concurrency = max(1, concurrency)
+        self._session = session or _pooled_session(self.concurrency)
         self._owns_session = session is None
+        self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.requests_made = 0
         self.last_usage = Usage()
@@ -129,8 +134,28 @@ class GraphClient:
         return f"<GraphClient {self.base_url} {self.version} token=***>"
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
         if self._owns_session:
             self._session.close()
+
+    def _set_token(self, token: str) -> None:
+        self._token = token
+        secret = self._app_secret
+        self._proof = (
+            hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+            if secret
+            else None
+        )
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        """The small bounded pool that independent requests share."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="instapd")
+            return self._pool
 
     # -- single requests -------------------------------------------------------------------
 
@@ -144,6 +169,19 @@ class GraphClient:
 
     def _retried(
         self, method: str, url: str, query: dict[str, str], data: dict[str, str] | None = None
+    ) -> Any:
+        try:
+            return self._attempts(method, url, query, data)
+        except TokenExpiredError:
+            if self._renew_token is None:
+                raise
+            logger.info("the token expired mid-read; renewing it and going on")
+            with self._lock:
+                self._set_token(self._renew_token())
+            return self._attempts(method, url, query, data)
+
+    def _attempts(
+        self, method: str, url: str, query: dict[str, str], data: dict[str, str] | None
     ) -> Any:
         for attempt in self.retry.retrying():
             with attempt:
@@ -168,6 +206,7 @@ class GraphClient:
         if self._proof:
             query = {**query, "appsecret_proof": self._proof}
         headers = {"Authorization": f"Bearer {self._token}"}
+        self.throttle.before_request()
         with self._lock:
             self.requests_made += 1
         logger.debug("%s %s", method, url.removeprefix(self.base_url))
@@ -185,6 +224,7 @@ class GraphClient:
             # dropped connections, cut-off bodies (ChunkedEncodingError), unparseable JSON
             raise TransientError(f"{type(exc).__name__} talking to the Graph API") from None
         self.last_usage = parse_usage(response.headers)
+        self.throttle.after_response(self.last_usage)
         if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
             raise self._redacted(error_from_body(response.status_code, body, self.last_usage))
         return body
@@ -205,10 +245,10 @@ class GraphClient:
         An operation the batch left unanswered (``null``) or that failed transiently is retried
         on its own, so one bad operation never fails its neighbours.
         """
-        outcomes: list[Outcome] = []
-        for start in range(0, len(requests), MAX_BATCH):
-            outcomes += self._one_batch(requests[start : start + MAX_BATCH])
-        return outcomes
+        chunks = [requests[i : i + MAX_BATCH] for i in range(0, len(requests), MAX_BATCH)]
+        if len(chunks) == 1:
+            return self._one_batch(chunks[0])
+        return [o for answers in self.pool.map(self._one_batch, chunks) for o in answers]
 
     def _one_batch(self, chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Outcome]:
         operations = []
@@ -291,3 +331,12 @@ def _param(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ",".join(str(v) for v in value)
     return str(value)
+
+
+def _pooled_session(size: int) -> requests.Session:
+    """A session whose connection pool fits the concurrency, so threads reuse connections."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=size, pool_maxsize=size * 2)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -9,6 +9,7 @@ import pytest
 
 import instapd
 from instapd.graph import RetryPolicy
+from instapd.graph.throttle import Throttle
 from instapd.sandbox import Faults, Sandbox
 
 FAST = RetryPolicy(attempts=4, backoff_initial=0.001, backoff_max=0.01)
@@ -17,7 +18,12 @@ FAST = RetryPolicy(attempts=4, backoff_initial=0.001, backoff_max=0.01)
 def _connect(sandbox: Sandbox, token: str | None = None, **props: object) -> instapd.Connection:
     """A connection without the cache: these tests are about the API path."""
     return instapd.connect(
-        graph_url=sandbox.url, access_token=token or sandbox.token, retry=FAST, Cache=False, **props
+        graph_url=sandbox.url,
+        access_token=token or sandbox.token,
+        retry=FAST,
+        throttle=Throttle(max_delay=0.01),
+        Cache=False,
+        **props,
     )
 
 
@@ -47,6 +53,7 @@ def test_random_faults_give_identical_frames(clean_sandbox: Sandbox, account: st
         access_token=clean_sandbox.token,
         Pagesize=25,
         Cache=False,
+        throttle=Throttle(max_delay=0.01),
         retry=RetryPolicy(attempts=8, backoff_initial=0.001, backoff_max=0.01),
     )
     pd.testing.assert_frame_equal(clean, retrying.read("Replies", account=account))

@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("sandbox", help="serve the sandbox Graph API until interrupted")
     sub.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     sub.add_argument("--seed", type=int, default=0, help="dataset seed")
+    sub.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
+    sub.add_argument("--media", help="media per account, e.g. 160,60 (the default)")
     sub.set_defaults(run=_sandbox)
 
     sub = commands.add_parser("login", help="log in with Facebook and store the token")
@@ -163,9 +165,11 @@ def _cache(args: argparse.Namespace) -> None:
 
 
 def _sandbox(args: argparse.Namespace) -> None:
-    from .sandbox import Sandbox
+    from .sandbox import Faults, Sandbox
 
-    with Sandbox(port=args.port, seed=args.seed) as sandbox:
+    media = tuple(int(n) for n in args.media.split(",")) if args.media else (160, 60)
+    faults = Faults(latency=args.latency)
+    with Sandbox(port=args.port, seed=args.seed, media_per_account=media, faults=faults) as sandbox:
         print(f"sandbox Graph API at {sandbox.url} (version {sandbox.version})")
         print("use it from another shell with:")
         print(f"  export INSTAPD_GRAPH_URL={sandbox.url}")

@@ -13,7 +13,7 @@ import requests
 
 from .auth.credentials import Credentials
 from .auth.flows import DEFAULT_SCOPES, OAuthApp
-from .auth.session import Browser, desktop_login, resolve_credentials
+from .auth.session import Browser, desktop_login, resolve_credentials, stored_or_refreshed
 from .auth.store import TokenStore, default_token_path
 from .cache import QueryCache
 from .config import Config
@@ -130,6 +130,7 @@ class Connection:
             retry=self._retry,
             session=self._session,
             throttle=self._throttle,
+            renew_token=self._renew if config.initiate_oauth == "GETANDREFRESH" else None,
         )
 
     # -- logging in ------------------------------------------------------------------------
@@ -171,6 +172,23 @@ class Connection:
             return TokenStore(location)
         client_id = self.config.client_id or ("sandbox" if self.config.sandbox else None)
         return TokenStore(default_token_path(client_id))
+
+    def _renew(self) -> str:
+        """GETANDREFRESH: the token died mid-read; refresh what is stored, else log in again."""
+        stored = stored_or_refreshed(self.token_store(), self.oauth_app())
+        current = self._credentials.access_token if self._credentials else None
+        if stored is not None and stored.access_token != current:
+            self._credentials = stored
+            return stored.access_token
+        credentials = desktop_login(
+            self.oauth_app(),
+            self.config.callback_url,
+            self.scopes,
+            open_browser=self._browser or webbrowser.open,
+        )
+        self.token_store().save(credentials)
+        self._credentials = credentials
+        return credentials.access_token
 
     def login_desktop(self, on_url: Callable[[str], None] | None = None) -> Credentials:
         """Run the desktop flow now (browser + loopback callback), save and use the token."""

@@ -46,10 +46,18 @@ def value_at(row: dict[str, Any], column: Column) -> Any:
     return value
 
 
+def _column_values(rows: list[dict[str, Any]], column: Column) -> list[Any]:
+    path = column.path or (column.name,)
+    if len(path) == 1:  # most columns: one key, read directly
+        key = path[0]
+        return [row.get(key) for row in rows]
+    return [value_at(row, column) for row in rows]
+
+
 def to_frame(rows: Iterable[dict[str, Any]], columns: Sequence[Column]) -> pd.DataFrame:
     """A frame with exactly ``columns``, typed; the same columns and dtypes when empty."""
     rows = list(rows)
-    data = {c.name: _series([value_at(r, c) for r in rows], c) for c in columns}
+    data = {c.name: _series(_column_values(rows, c), c) for c in columns}
     return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
 
 

@@ -20,17 +20,20 @@ _LISTING_FIELDS = "id,media_type,media_product_type,timestamp"
 
 
 def read(ctx: ReadContext) -> Iterator[Row]:
-    media = list(_media(ctx))
+    media: list[Row] = []
     wanted = ctx.query.filters.get("metrics")
-    ops = []
-    for row in media:
-        metrics = media_metrics_for(
-            ctx.version, row.get("media_product_type", ""), row.get("media_type", ""), wanted
-        )
-        if metrics:
-            ops.append(Op(row["media_id"], metrics))
+
+    def ops() -> Iterator[Op]:  # produced while the listing pages; batches leave as they fill
+        for row in _media(ctx):
+            media.append(row)
+            metrics = media_metrics_for(
+                ctx.version, row.get("media_product_type", ""), row.get("media_type", ""), wanted
+            )
+            if metrics:
+                yield Op(row["media_id"], metrics)
+
     values: dict[str, dict[str, Any]] = {}
-    for op, body in run(ctx, ops):
+    for op, body in run(ctx, ops()):
         for entry in body.get("data") or []:
             points = entry.get("values") or [{}]
             values.setdefault(op.owner, {})[entry["name"]] = points[0].get("value")

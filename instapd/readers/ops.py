@@ -9,12 +9,17 @@ refused ones as skips, and asks again without them.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import GraphError, NotFoundError, PermissionDeniedError
+from ..graph.client import MAX_BATCH, Outcome
 from .context import ReadContext
+
+#: What readers use of an insights result; leaving out titles and descriptions halves the bytes.
+RESULT_FIELDS = "name,period,values,total_value"
 
 
 @dataclass(frozen=True)
@@ -27,21 +32,28 @@ class Op:
     tag: Any = field(default=None, hash=False)  # the caller's context: a window, a day, a media
 
     def request(self) -> tuple[str, dict[str, Any]]:
-        return f"{self.owner}/insights", {**self.params, "metric": ",".join(self.metrics)}
+        params = {"fields": RESULT_FIELDS, **self.params, "metric": ",".join(self.metrics)}
+        return f"{self.owner}/insights", params
 
 
-def run(ctx: ReadContext, ops: Sequence[Op]) -> Iterator[tuple[Op, dict[str, Any]]]:
-    """Each op with its answer; refused metrics are skipped (NA), never fatal unless strict."""
-    pending = list(ops)
+def run(ctx: ReadContext, ops: Iterable[Op]) -> Iterator[tuple[Op, dict[str, Any]]]:
+    """Each op with its answer; refused metrics are skipped (NA), never fatal unless strict.
+
+    Batches of 50 are sent on the client's pool as soon as they fill, while ``ops`` is still
+    being produced (from a media listing that is still paging, say).
+    """
+    pending, outcomes = _send_streaming(ctx, ops)
     while pending:
-        outcomes = ctx.client.batch([op.request() for op in pending])
         failed: dict[str, list[tuple[Op, GraphError]]] = {}
         for op, outcome in zip(pending, outcomes, strict=True):
-            if isinstance(outcome, GraphError):
+            if isinstance(outcome, GraphError) and outcome.subcode is not None:
+                ctx.skip(op.owner, outcome)  # a subcode names the object's own refusal
+            elif isinstance(outcome, GraphError):
                 failed.setdefault(op.owner, []).append((op, outcome))
             else:
                 yield op, outcome
         pending = []
+        outcomes = []
         if failed:
             probes = [first for first, _ in (items[0] for items in failed.values())]
             refused = yield from _probe(ctx, probes)
@@ -53,6 +65,29 @@ def run(ctx: ReadContext, ops: Sequence[Op]) -> Iterator[tuple[Op, dict[str, Any
                         pending.append(replace(op, metrics=kept))
                     elif not bad:
                         ctx.skip(owner, error)
+        if pending:
+            outcomes = ctx.client.batch([op.request() for op in pending])
+
+
+def _send_streaming(ctx: ReadContext, ops: Iterable[Op]) -> tuple[list[Op], list[Outcome]]:
+    """Send each full chunk of ops at once on the pool; return the ops and their outcomes."""
+    sent: list[Op] = []
+    futures: list[Future[list[Outcome]]] = []
+    chunk: list[Op] = []
+    for op in ops:
+        chunk.append(op)
+        if len(chunk) == MAX_BATCH:
+            futures.append(ctx.client.pool.submit(_batch, ctx, chunk))
+            sent += chunk
+            chunk = []
+    if chunk:
+        futures.append(ctx.client.pool.submit(_batch, ctx, chunk))
+        sent += chunk
+    return sent, [outcome for future in futures for outcome in future.result()]
+
+
+def _batch(ctx: ReadContext, chunk: list[Op]) -> list[Outcome]:
+    return ctx.client.batch([op.request() for op in chunk])
 
 
 def _probe(

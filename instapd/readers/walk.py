@@ -8,11 +8,14 @@ media.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Hop, Table
+from ..errors import GraphError
 from ..graph import GraphClient
 from ..query import Query
 from .context import ReadContext, Row
@@ -52,24 +55,56 @@ def field_expression(table: Table, names: Sequence[str]) -> list[str]:
 
 
 def walk(client: GraphClient, plan: Plan) -> Iterator[Row]:
-    """Every row of the plan, lazily: stop iterating and no further page is fetched."""
+    """Every row of the plan, in order, lazily: stop iterating and no further page is fetched.
+
+    Pages of the first hop are fetched one after another (each needs the previous cursor); the
+    overflow of nested edges (a thread with more than 50 comments) is fetched meanwhile on the
+    client's pool, so it never holds up the next page.
+    """
     hops = plan.table.hops[plan.start :]
     leaf = ",".join(plan.fields)
+    if not hops:
+        yield from _nodes(client, plan.roots, leaf)
+        return
+    first = hops[0]
+    params: dict[str, Any] = {
+        "fields": _nested(hops[1:], leaf, plan.time_params),
+        "limit": min(plan.page_size, first.cap),
+    }
+    if first.time_filter:
+        params.update(plan.time_params)
     for root in plan.roots:
-        if not hops:
-            yield {**root.keys, **client.get(root.node, {"fields": leaf})}
+        pages = client.pages(f"{root.node}/{first.edge}", params, cursor_only=first.cursor_only)
+        if len(hops) == 1:
+            yield from ({**root.keys, **item} for page in pages for item in page.data)
             continue
-        first = hops[0]
-        params: dict[str, Any] = {
-            "fields": _nested(hops[1:], leaf, plan.time_params),
-            "limit": min(plan.page_size, first.cap),
-        }
-        if first.time_filter:
-            params.update(plan.time_params)
-        path = f"{root.node}/{first.edge}"
-        for page in client.pages(path, params, cursor_only=first.cursor_only):
-            for item in page.data:
-                yield from _descend(client, item, hops, 0, root.keys)
+        pending: deque[Future[list[Row]]] = deque()
+        try:
+            for page in pages:
+                for item in page.data:
+                    pending.append(client.pool.submit(_rows_below, client, item, hops, root.keys))
+                while pending and pending[0].done():
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _nodes(client: GraphClient, roots: Sequence[Root], leaf: str) -> Iterator[Row]:
+    """Node reads (a profile, media by id): one batch request for up to 50 of them."""
+    outcomes = client.batch([(root.node, {"fields": leaf}) for root in roots])
+    for root, outcome in zip(roots, outcomes, strict=True):
+        if isinstance(outcome, GraphError):
+            raise outcome
+        yield {**root.keys, **outcome}
+
+
+def _rows_below(
+    client: GraphClient, item: Row, hops: Sequence[Hop], keys: dict[str, str]
+) -> list[Row]:
+    return list(_descend(client, item, hops, 0, keys))
 
 
 def _nested(hops: Sequence[Hop], leaf: str, time_params: dict[str, int]) -> str:

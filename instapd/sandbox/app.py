@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -21,15 +22,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
-from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from .data import Dataset, Node, Ref
 from .discovery import DiscoveryRoutes, HashtagLedger
 from .failures import NO_PERMISSION, GraphFailure, nonexisting_field, unsupported_get
-from .faults import GRAPH_FAULTS, Faults
+from .faults import EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .fields import FieldRequest, FieldSyntaxError, format_fields, parse_fields
 from .insights import InsightsModel, media_insights, user_insights
 from .oauth import OAuthRoutes
@@ -39,6 +39,9 @@ from .tokens import IssuedToken, TokenRegistry
 _VERSION = re.compile(r"^v(\d+)\.(\d+)$")
 DEFAULT_VERSION = "v25.0"
 MAX_BATCH = 50
+INSIGHT_RESULT_FIELDS = frozenset(
+    {"id", "name", "period", "values", "title", "description", "total_value"}
+)
 LOGIN_ROUTES = ("dialog/oauth", "dialog/decide", "oauth/access_token", "debug_token")
 _DEFAULT_LIMIT = 25
 
@@ -52,6 +55,7 @@ def _describe(request: Request) -> str:
     return f"{request.method} {request.path}" + (f"?{urlencode(shown)}" if shown else "")
 
 
+@functools.lru_cache(maxsize=65536)
 def format_time(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
@@ -224,6 +228,8 @@ class SandboxApp(DiscoveryRoutes):
             if route == "debug_token":
                 body = self.oauth.debug_token(request)
                 return Response(json.dumps(body), status=200, mimetype="application/json")
+            if fault == EXPIRE_TOKEN:
+                self._expire_presented_token(request)
             call = self._authenticate(request)
             account = self._account_of(request.path)
             if fault in GRAPH_FAULTS:
@@ -233,7 +239,7 @@ class SandboxApp(DiscoveryRoutes):
                 body = self._batch(request, call)
             else:
                 self.usage.record(account)
-                body = self._dispatch(request, call)
+                body = self._dispatch(request.method, request.path, call)
             response = Response(json.dumps(body), status=200, mimetype="application/json")
         except GraphFailure as failure:
             response = Response(
@@ -258,34 +264,40 @@ class SandboxApp(DiscoveryRoutes):
             raise GraphFailure(
                 100, f"(#100) Too many requests in batch message. Maximum batch size is {MAX_BATCH}"
             )
-        return [self._operation(op, request, call) for op in operations]
+        headers = call.params.get("include_headers", "true").lower() != "false"
+        return [self._operation(op, call, headers) for op in operations]
 
-    def _operation(self, op: Any, request: Request, call: _Call) -> dict[str, Any] | None:
+    def _operation(self, op: Any, call: _Call, include_headers: bool) -> dict[str, Any] | None:
+        """One operation, answered as if sent alone (without the cost of a whole request)."""
         if not isinstance(op, dict) or op.get("method", "GET").upper() != "GET":
             failure = GraphFailure(100, "(#100) Only GET operations are supported in the sandbox")
             return {"code": 400, "headers": [], "body": json.dumps(failure.body())}
         path, _, query = str(op.get("relative_url", "")).lstrip("/").partition("?")
         if not _VERSION.match(path.split("/", 1)[0]):
             path = f"{call.version}/{path}"
-        headers = {k: v for k, v in request.headers.items() if k.lower() == "authorization"}
-        environ = EnvironBuilder(
-            method="GET",
-            path="/" + path,
-            query_string=query,
-            headers=list(headers.items()),
-            base_url=request.host_url,
-        ).get_environ()
-        if call.token_value and "access_token=" not in query:
-            environ["QUERY_STRING"] += "&access_token=" + call.token_value
-        operation = Request(environ)
+        params = dict(parse_qsl(query))
+        shown = {k: v for k, v in params.items() if k in _LOGGED_PARAMS}
         with self._lock:
-            self.log.append("BATCH " + _describe(operation))
-        response = self._respond(operation, None)
-        return {
-            "code": response.status_code,
-            "headers": [{"name": k, "value": v} for k, v in response.headers.items()],
-            "body": response.get_data(as_text=True),
-        }
+            self.log.append(f"BATCH GET /{path}" + (f"?{urlencode(shown)}" if shown else ""))
+        fault = self.faults.pick_operation()
+        if fault == "null":  # Meta answers null for operations that timed out
+            return None
+        account = self._account_of(path)
+        try:
+            if fault in GRAPH_FAULTS:
+                status, code, message = GRAPH_FAULTS[fault]
+                raise GraphFailure(code, message, status=status, transient=True)
+            self.usage.record(account)
+            op_call = _Call(call.token, call.token_value, call.version, params, call.root)
+            status, body = 200, self._dispatch("GET", "/" + path, op_call)
+        except GraphFailure as failure:
+            status, body = failure.status, failure.body()
+        answer: dict[str, Any] = {"code": status, "body": json.dumps(body)}
+        if include_headers:
+            headers = self.usage.headers(account, bool(fault), self.faults.regain_minutes)
+            headers["Content-Type"] = "application/json"
+            answer["headers"] = [{"name": k, "value": v} for k, v in headers.items()]
+        return answer
 
     @staticmethod
     def _login_route(path: str) -> str | None:
@@ -306,6 +318,10 @@ class SandboxApp(DiscoveryRoutes):
 
     def _authenticate(self, request: Request) -> _Call:
         params = dict(request.values.items())
+        if request.is_json:  # Graph POSTs take JSON bodies too
+            payload = request.get_json(silent=True)
+            for key, item in (payload if isinstance(payload, dict) else {}).items():
+                params[key] = item if isinstance(item, str) else json.dumps(item)
         value = params.get("access_token")
         header = request.headers.get("Authorization", "")
         if not value and header.lower().startswith(("bearer ", "oauth ")):
@@ -329,6 +345,12 @@ class SandboxApp(DiscoveryRoutes):
         return _Call(
             token, params.get("access_token"), version, params, request.host_url.rstrip("/")
         )
+
+    def _expire_presented_token(self, request: Request) -> None:
+        header = request.headers.get("Authorization", "")
+        value = request.values.get("access_token") or header.partition(" ")[2].strip()
+        if self.tokens.lookup(value) is not None:
+            self.tokens.expire(value)
 
     def _check_proof(self, token: str, proof: str | None) -> None:
         if not self.require_appsecret_proof or self.app_secret is None:
@@ -354,10 +376,10 @@ class SandboxApp(DiscoveryRoutes):
 
     # -- routing ---------------------------------------------------------------------------
 
-    def _dispatch(self, request: Request, call: _Call) -> dict[str, Any]:
-        if request.method not in ("GET", "POST"):
-            raise GraphFailure(100, f"(#100) Unsupported method {request.method}")
-        _, segments = self._split_version(request.path)
+    def _dispatch(self, method: str, path: str, call: _Call) -> dict[str, Any]:
+        if method not in ("GET", "POST"):
+            raise GraphFailure(100, f"(#100) Unsupported method {method}")
+        _, segments = self._split_version(path)
         if not segments:
             raise GraphFailure(100, "(#100) Missing node id in the request path")
         if segments == ["ig_hashtag_search"]:
@@ -415,10 +437,19 @@ class SandboxApp(DiscoveryRoutes):
         version = int(call.version[1:].split(".")[0])
         if node.type == "IGUser":
             link = f"{call.root}/{call.version}/{node.id}/insights"
-            return user_insights(self.insights, node, call.params, version, link)
-        product = node.values.get("media_product_type")
-        surface = product if product in ("FEED", "REELS", "STORY") else None
-        return media_insights(self.insights, node, call.params, version, surface)
+            body = user_insights(self.insights, node, call.params, version, link)
+        else:
+            product = node.values.get("media_product_type")
+            surface = product if product in ("FEED", "REELS", "STORY") else None
+            body = media_insights(self.insights, node, call.params, version, surface)
+        fields = self._parse_fields(call.params.get("fields"))
+        if fields is not None:  # field selection works on insights results as on any edge
+            wanted = {f.name for f in fields} | {"id"}
+            unknown = wanted - INSIGHT_RESULT_FIELDS
+            if unknown:
+                raise nonexisting_field(sorted(unknown)[0], "InstagramInsightsResult")
+            body["data"] = [{k: v for k, v in e.items() if k in wanted} for e in body["data"]]
+        return body
 
     @staticmethod
     def _require(token: IssuedToken, scopes: tuple[str, ...]) -> None:
@@ -435,13 +466,23 @@ class SandboxApp(DiscoveryRoutes):
             names = (node_type.list_defaults if listed else None) or node_type.defaults
             fields = [FieldRequest(name) for name in names]
         out: dict[str, Any] = {}
+        special = SPECIAL_FIELDS.get(node.type, ())
+        values = node.values
         for request in fields:
-            if request.name in SPECIAL_FIELDS.get(node.type, ()):
-                out[request.name] = self.special_field(node, request, call)
+            name = request.name
+            value = values.get(name)
+            if value is not None and not isinstance(value, Ref) and request.subfields is None:
+                # the common case, kept cheap: a plain stored value of a known field
+                if name not in node_type.fields:
+                    raise nonexisting_field(name, node.type)
+                out[name] = format_time(value) if isinstance(value, datetime) else value
                 continue
-            if not node_type.knows(request.name):
-                raise nonexisting_field(request.name, node.type)
-            if request.name in node_type.edges:
+            if name in special:
+                out[name] = self.special_field(node, request, call)
+                continue
+            if not node_type.knows(name):
+                raise nonexisting_field(name, node.type)
+            if name in node_type.edges:
                 nested = self._edge_page(
                     node,
                     request.name,

@@ -24,7 +24,11 @@ GRAPH_FAULTS: dict[str, tuple[int, int, str]] = {
 }
 #: Faults below the Graph layer: the connection closes with no answer, or the body is cut short.
 TRANSPORT_FAULTS = ("drop", "truncate")
-FAULT_KINDS = (*GRAPH_FAULTS, *TRANSPORT_FAULTS)
+#: The token presented expires just before this request: code 190/463.
+EXPIRE_TOKEN = "expire-token"
+FAULT_KINDS = (*GRAPH_FAULTS, *TRANSPORT_FAULTS, EXPIRE_TOKEN)
+#: Faults of one operation inside a batch: a Graph error, or ``null`` (Meta's timeout answer).
+OPERATION_FAULTS = (*GRAPH_FAULTS, "null")
 
 
 @dataclass
@@ -35,6 +39,8 @@ class Faults:
     to a fault kind. ``rate`` makes each request fail with that probability, the kind drawn from
     ``kinds``, reproducibly from ``seed``. ``latency`` (seconds) delays every response.
     ``regain_minutes`` is what throttles report as ``estimated_time_to_regain_access``.
+    ``op_schedule`` and ``op_rate`` do the same for operations inside batch requests (counted
+    separately), with :data:`OPERATION_FAULTS`.
     """
 
     latency: float = 0.0
@@ -43,13 +49,28 @@ class Faults:
     kinds: tuple[str, ...] = FAULT_KINDS
     seed: int = 0
     regain_minutes: int = 0
+    op_schedule: dict[int, str] = field(default_factory=dict)
+    op_rate: float = 0.0
 
     def __post_init__(self) -> None:
         unknown = {k for k in (*self.schedule.values(), *self.kinds) if k not in FAULT_KINDS}
+        unknown |= {k for k in self.op_schedule.values() if k not in OPERATION_FAULTS}
         if unknown:
             raise ValueError(f"Unknown fault kinds {sorted(unknown)}; known: {list(FAULT_KINDS)}")
         self._rng = random.Random(self.seed)
+        self._op_rng = random.Random(self.seed + 1)
         self._lock = threading.Lock()
+        self._operations = 0
+
+    def pick_operation(self) -> str | None:
+        """The fault for the next operation inside a batch, if any."""
+        with self._lock:
+            self._operations += 1
+            if self._operations in self.op_schedule:
+                return self.op_schedule[self._operations]
+            if self.op_rate > 0 and self._op_rng.random() < self.op_rate:
+                return self._op_rng.choice(OPERATION_FAULTS)
+        return None
 
     def pick(self, request_number: int) -> str | None:
         """The fault for this request, if any."""

@@ -146,6 +146,7 @@ class InsightsModel:
 
     def __init__(self, dataset: Dataset) -> None:
         self.data = dataset
+        self._media_values: dict[tuple[str, str], int] = {}
 
     def followers(self, account: Node) -> int:
         return int(account.values.get("followers_count", 0))
@@ -161,27 +162,38 @@ class InsightsModel:
         return shares
 
     def media_value(self, media: Node, metric: str) -> int:
-        likes = int(media.values.get("like_count", 0) or 0) or int(30 * _number(media.id, "l"))
-        base = {
-            "likes": likes,
-            "total_likes": likes,
-            "comments": int(media.values.get("comments_count", 0)),
-            "total_comments": int(media.values.get("comments_count", 0)),
-            "reach": likes * 12 + int(200 * _number(media.id, "r")),
-            "views": likes * 30 + int(900 * _number(media.id, "v")),
-            "total_views": likes * 31 + int(900 * _number(media.id, "v")),
-            "ig_reels_avg_watch_time": 2500 + int(9000 * _number(media.id, "w")),
-            "reels_skip_rate": int(100 * _number(media.id, "s")),
-        }
-        if metric in base:
-            return base[metric]
+        """A media item's lifetime value of ``metric``, stable across requests."""
+        key = (media.id, metric)
+        if key not in self._media_values:
+            self._media_values[key] = self._compute_media_value(media, metric)
+        return self._media_values[key]
+
+    def _compute_media_value(self, media: Node, metric: str) -> int:
+        if metric in ("likes", "total_likes"):
+            liked = int(media.values.get("like_count", 0) or 0)
+            return liked or int(30 * _number(media.id, "l"))  # hidden counts still have likes
+        if metric in ("comments", "total_comments"):
+            return int(media.values.get("comments_count", 0))
+        likes = self.media_value(media, "likes")
+        if metric in _SCALED:
+            multiplier, spread, seed = _SCALED[metric]
+            return likes * multiplier + int(spread * _number(media.id, seed))
         if metric == "total_interactions":
             return sum(self.media_value(media, m) for m in ("likes", "comments", "saved", "shares"))
         if metric == "ig_reels_video_view_total_time":
-            return self.media_value(media, "views") * self.media_value(
-                media, "ig_reels_avg_watch_time"
-            )
+            watch = self.media_value(media, "ig_reels_avg_watch_time")
+            return self.media_value(media, "views") * watch
         return int(likes * 0.2 * _number(media.id, metric) + _number(media.id, metric, 2) * 9)
+
+
+#: metric -> (likes multiplier, random spread, seed): a plausible value from the like count.
+_SCALED = {
+    "reach": (12, 200, "r"),
+    "views": (30, 900, "v"),
+    "total_views": (31, 900, "v"),
+    "ig_reels_avg_watch_time": (0, 9000, "w"),
+    "reels_skip_rate": (0, 100, "s"),
+}
 
 
 # -- /{ig-user-id}/insights -------------------------------------------------------------------

@@ -51,6 +51,8 @@ class Sandbox:
     long-lived token with every scope instapd uses. ``faults`` injects latency and errors.
     ``app_id`` and ``app_secret`` (random unless given) are the sandbox's own Meta app, which its
     login dialog and token endpoint know; ``appsecret_proof`` is checked when required.
+    ``token`` fixes the default token and ``listen_fd`` serves an already listening socket, so
+    several processes can serve one port (benchmarks use that to model a server farm).
     """
 
     def __init__(
@@ -65,6 +67,8 @@ class Sandbox:
         app_secret: str | None = None,
         require_appsecret_proof: bool = False,
         app_id: str = SANDBOX_APP_ID,
+        token: str | None = None,
+        listen_fd: int | None = None,
     ) -> None:
         self.dataset = build_dataset(seed, now=now, media_per_account=media_per_account)
         self.tokens = TokenRegistry()
@@ -80,9 +84,12 @@ class Sandbox:
             app_secret=self.oauth_app.app_secret,
             require_appsecret_proof=require_appsecret_proof,
         )
-        self.token = self.issue_token()
+        self.token = self.issue_token() if token is None else token
+        if token is not None:
+            self.tokens.register(token, self.dataset.user_id, ALL_SCOPES, LONG_LIVED_SECONDS)
         self.version = DEFAULT_VERSION
         self._host, self._port = host, port
+        self._listen_fd = listen_fd
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -130,7 +137,12 @@ class Sandbox:
     def start(self) -> Sandbox:
         if self._server is None:
             self._server = make_server(
-                self._host, self._port, self.app, threaded=True, request_handler=_QuietHandler
+                self._host,
+                self._port,
+                self.app,
+                threaded=True,
+                request_handler=_QuietHandler,
+                fd=self._listen_fd,
             )
             self._thread = threading.Thread(
                 target=self._server.serve_forever, name="instapd-sandbox", daemon=True

@@ -36,6 +36,14 @@ class TokenRegistry:
             self._tokens[value] = IssuedToken(user_id, scopes, expires_at, kind)
         return value
 
+    def register(
+        self, value: str, user_id: str, scopes: tuple[str, ...], lifetime: float | None
+    ) -> None:
+        """Accept a token chosen by the caller (one shared by several sandbox processes)."""
+        expires_at = None if lifetime is None else time.time() + lifetime
+        with self._lock:
+            self._tokens[value] = IssuedToken(user_id, scopes, expires_at)
+
     def lookup(self, value: str) -> IssuedToken | None:
         with self._lock:
             return self._tokens.get(value)

@@ -200,3 +200,10 @@ def test_dataset_is_deterministic_and_rich() -> None:
     assert any("caption" not in m.values for m in media)
     assert len(first.page_ids) == 3
     assert len(first.account_ids) == 2
+
+
+def test_node_fields_default_to_their_id(clean_sandbox: Sandbox, account: str) -> None:
+    pages = get(clean_sandbox, "me/accounts", fields="instagram_business_account").json()["data"]
+    assert pages[0]["instagram_business_account"] == {"id": account}
+    media = get(clean_sandbox, f"{account}/media", fields="owner", limit=1).json()["data"][0]
+    assert media["owner"] == {"id": account}

@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class RetryPolicy:
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     max_wait: float = 300.0
+    sleep: Callable[[float], None] = time.sleep
 
     def retrying(self) -> Retrying:
         backoff = wait_exponential_jitter(
@@ -60,8 +62,9 @@ class RetryPolicy:
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
-            asked = getattr(exc, "retry_after", None)
-            return float(asked) if asked else float(backoff(state))
+            if getattr(exc, "retry_after", None):
+                return 0.0  # the throttle holds every request until access returns
+            return float(backoff(state))
 
         def worth_retrying(exc: BaseException) -> bool:
             return isinstance(exc, RetryableError) and (exc.retry_after or 0) <= self.max_wait
@@ -72,6 +75,7 @@ class RetryPolicy:
             retry=retry_if_exception(worth_retrying),
             before_sleep=_log_retry,
             reraise=True,
+            sleep=self.sleep,
         )
 
 
@@ -127,6 +131,7 @@ class GraphClient:
         self._owns_session = session is None
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._renew_lock = threading.Lock()
         self.requests_made = 0
         self.last_usage = Usage()
 
@@ -170,14 +175,16 @@ class GraphClient:
     def _retried(
         self, method: str, url: str, query: dict[str, str], body: dict[str, Any] | None = None
     ) -> Any:
+        token_used = self._token
         try:
             return self._attempts(method, url, query, body)
         except TokenExpiredError:
             if self._renew_token is None:
                 raise
-            logger.info("the token expired mid-read; renewing it and going on")
-            with self._lock:
-                self._set_token(self._renew_token())
+            with self._renew_lock:  # requests in flight all see the expiry; renew once
+                if self._token == token_used:
+                    logger.info("the token expired mid-read; renewing it and going on")
+                    self._set_token(self._renew_token())
             return self._attempts(method, url, query, body)
 
     def _attempts(

@@ -26,7 +26,9 @@ GRAPH_FAULTS: dict[str, tuple[int, int, str]] = {
 TRANSPORT_FAULTS = ("drop", "truncate")
 #: The token presented expires just before this request: code 190/463.
 EXPIRE_TOKEN = "expire-token"
-FAULT_KINDS = (*GRAPH_FAULTS, *TRANSPORT_FAULTS, EXPIRE_TOKEN)
+#: What ``rate`` draws from by default: the faults a client can retry through.
+RETRYABLE_FAULTS = (*GRAPH_FAULTS, *TRANSPORT_FAULTS)
+FAULT_KINDS = (*RETRYABLE_FAULTS, EXPIRE_TOKEN)
 #: Faults of one operation inside a batch: a Graph error, or ``null`` (Meta's timeout answer).
 OPERATION_FAULTS = (*GRAPH_FAULTS, "null")
 
@@ -46,7 +48,7 @@ class Faults:
     latency: float = 0.0
     schedule: dict[int, str] = field(default_factory=dict)
     rate: float = 0.0
-    kinds: tuple[str, ...] = FAULT_KINDS
+    kinds: tuple[str, ...] = RETRYABLE_FAULTS
     seed: int = 0
     regain_minutes: int = 0
     op_schedule: dict[int, str] = field(default_factory=dict)

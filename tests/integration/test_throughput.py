@@ -1,0 +1,175 @@
+"""Few round trips, pacing from the usage headers, and nothing lost under faults."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import instapd
+from instapd.graph import RetryPolicy
+from instapd.graph.throttle import Throttle
+from instapd.readers import SkippedWarning
+from instapd.sandbox import Faults, Sandbox
+from instapd.sandbox.faults import GRAPH_FAULTS, OPERATION_FAULTS, TRANSPORT_FAULTS
+
+from ..browser_double import click_through
+
+PATIENT = RetryPolicy(attempts=10, backoff_initial=0.001, backoff_max=0.005)
+TABLES = ("Media", "Comments", "Replies", "MediaChildren", "MediaInsights", "AccountInsights")
+
+
+def _connect(sandbox: Sandbox, **props: Any) -> instapd.Connection:
+    settings: dict[str, Any] = {
+        "graph_url": sandbox.url,
+        "access_token": sandbox.token,
+        "retry": PATIENT,
+        "throttle": Throttle(max_delay=0.001),
+        "Cache": False,
+        "Pagesize": 40,
+    }
+    return instapd.connect(**{**settings, **props})
+
+
+def _read(connection: instapd.Connection, table: str, account: str) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedWarning)
+        return connection.read(table, account=account)
+
+
+@pytest.fixture(scope="module")
+def clean_frames(sandbox: Sandbox) -> dict[str, pd.DataFrame]:
+    sandbox.faults = Faults()
+    account = sandbox.account_ids[0]
+    return {t: _read(_connect(sandbox), t, account) for t in TABLES}
+
+
+def test_one_request_in_five_failing_changes_nothing(
+    clean_sandbox: Sandbox, account: str, clean_frames: dict[str, pd.DataFrame]
+) -> None:
+    clean_sandbox.faults = Faults(rate=0.2, seed=5, op_rate=0.2)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(
+            _read(_connect(clean_sandbox), table, account), clean_frames[table]
+        )
+    assert clean_sandbox.requests_served > 0
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    schedule=st.dictionaries(
+        st.integers(1, 14), st.sampled_from([*GRAPH_FAULTS, *TRANSPORT_FAULTS]), max_size=5
+    ),
+    op_schedule=st.dictionaries(st.integers(1, 80), st.sampled_from(OPERATION_FAULTS), max_size=6),
+    table=st.sampled_from(["Comments", "MediaInsights", "Replies", "AccountInsights"]),
+)
+def test_any_fault_schedule_gives_the_fault_free_frame(
+    sandbox: Sandbox,
+    clean_frames: dict[str, pd.DataFrame],
+    schedule: dict[int, str],
+    op_schedule: dict[int, str],
+    table: str,
+) -> None:
+    sandbox.app.reset_counters()
+    sandbox.faults = Faults(schedule=schedule, op_schedule=op_schedule)
+    try:
+        frame = _read(_connect(sandbox), table, sandbox.account_ids[0])
+    finally:
+        sandbox.faults = Faults()
+    pd.testing.assert_frame_equal(frame, clean_frames[table])
+
+
+def test_failed_and_unanswered_batch_operations_are_retried_alone(
+    clean_sandbox: Sandbox, account: str, clean_frames: dict[str, pd.DataFrame]
+) -> None:
+    clean_sandbox.faults = Faults(op_schedule={3: "null", 9: "error-2", 20: "throttle-17"})
+    frame = _read(_connect(clean_sandbox), "MediaInsights", account)
+    pd.testing.assert_frame_equal(frame, clean_frames["MediaInsights"])
+    alone = [
+        line for line in clean_sandbox.app.log if line.startswith("GET") and "/insights" in line
+    ]
+    assert len(alone) == 3, "only the three failed operations were asked again, each on its own"
+
+
+def test_media_insights_for_many_media_in_few_requests() -> None:
+    with Sandbox(media_per_account=(400,)) as sandbox:
+        frame = _read(_connect(sandbox), "MediaInsights", sandbox.account_ids[0])
+        assert len(frame) == 400
+        # 10 listing pages of 40, 8 batches of 50; refused media are skipped, not probed
+        assert sandbox.requests_served == 10 + 8
+
+
+def test_children_and_replies_come_inline(clean_sandbox: Sandbox, account: str) -> None:
+    connection = _connect(clean_sandbox, Pagesize=100)
+    connection.read("MediaChildren", account=account)
+    assert clean_sandbox.requests_served == 2  # 160 media: two pages, children inside them
+    clean_sandbox.app.reset_counters()
+    connection.read("Replies", account=account)
+    pages_of_threads = [line for line in clean_sandbox.app.log if "/comments" in line]
+    assert clean_sandbox.requests_served == 2 + len(pages_of_threads)
+    assert not any("/replies" in line for line in clean_sandbox.app.log)
+
+
+def test_pacing_from_the_usage_headers() -> None:
+    waits: list[float] = []
+    with Sandbox() as sandbox:
+        sandbox.app.usage.call_limit = 5  # every call is 20% of the hour's allowance
+        throttle = Throttle(max_delay=2.0, sleep=waits.append)
+        connection = instapd.connect(graph_url=sandbox.url, access_token=sandbox.token,
+                                     throttle=throttle, Cache=False, Pagesize=20)  # fmt: skip
+        connection.read("Media", account=sandbox.account_ids[0])
+    assert waits, "the client slowed down as usage neared 100%"
+    assert max(waits) == pytest.approx(2.0)
+    assert waits == sorted(waits), "the closer to the limit, the longer the pause"
+
+
+def test_a_throttled_account_is_waited_out_not_hammered(account: str) -> None:
+    waits: list[float] = []
+    retried: list[float] = []
+    with Sandbox() as sandbox:
+        sandbox.faults = Faults(schedule={2: "throttle-80002"}, regain_minutes=1)
+        listener: list[tuple[float, str]] = []
+        throttle = Throttle(sleep=waits.append)
+        throttle.listeners.append(lambda seconds, why: listener.append((seconds, why)))
+        retry = RetryPolicy(attempts=3, backoff_initial=0.001, sleep=retried.append)
+        connection = instapd.connect(graph_url=sandbox.url, access_token=sandbox.token,
+                                     throttle=throttle, retry=retry, Cache=False, Pagesize=50)  # fmt: skip
+        frame = connection.read("Media", account=sandbox.account_ids[0])
+        assert len(frame) == 160
+        assert sandbox.requests_served == 5  # 4 pages, and the throttled one once more
+    assert retried == [0.0], "no second wait on top of the throttle's"
+    assert max(waits) == pytest.approx(60, abs=1)
+    assert listener[0][1] == "regaining access"
+
+
+def test_an_expired_token_mid_read_is_renewed_and_the_read_goes_on(
+    clean_sandbox: Sandbox, tmp_path: Path, account: str, clean_frames: dict[str, pd.DataFrame]
+) -> None:
+    opened: list[str] = []
+
+    def browser(url: str) -> None:
+        opened.append(url)
+        click_through(url)
+
+    connection = _connect(
+        clean_sandbox,
+        OAuthClientId=clean_sandbox.oauth_app.app_id,
+        OAuthClientSecret=clean_sandbox.oauth_app.app_secret,
+        OAuthAuthorizationURL=clean_sandbox.dialog_url,
+        OAuthSettingsLocation=str(tmp_path / "token.json"),
+        CallbackURL="http://localhost:0/",
+        InitiateOAuth="GETANDREFRESH",
+        access_token=None,
+        browser=browser,
+    )
+    connection.read("Permissions")  # logged in
+    start = clean_sandbox.requests_served
+    clean_sandbox.faults = Faults(schedule={start + 3: "expire-token"})
+    frame = _read(connection, "Comments", account)
+    pd.testing.assert_frame_equal(frame, clean_frames["Comments"])
+    assert len(opened) == 2, "the expired token was replaced by a new login, once"

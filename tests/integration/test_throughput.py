@@ -137,8 +137,14 @@ def test_a_throttled_account_is_waited_out_not_hammered(account: str) -> None:
         throttle = Throttle(sleep=waits.append)
         throttle.listeners.append(lambda seconds, why: listener.append((seconds, why)))
         retry = RetryPolicy(attempts=3, backoff_initial=0.001, sleep=retried.append)
-        connection = instapd.connect(graph_url=sandbox.url, access_token=sandbox.token,
-                                     throttle=throttle, retry=retry, Cache=False, Pagesize=50)  # fmt: skip
+        connection = instapd.connect(
+            graph_url=sandbox.url,
+            access_token=sandbox.token,
+            throttle=throttle,
+            retry=retry,
+            Cache=False,
+            Pagesize=50,
+        )
         frame = connection.read("Media", account=sandbox.account_ids[0])
         assert len(frame) == 160
         assert sandbox.requests_served == 5  # 4 pages, and the throttled one once more

@@ -9,6 +9,7 @@ import warnings
 
 import pandas as pd
 
+from . import accessor as accessor  # registers DataFrame.ig
 from .__about__ import __version__
 from .auth.login import login, logout
 from .config import Config

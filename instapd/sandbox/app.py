@@ -33,7 +33,7 @@ from .faults import EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .fields import FieldRequest, FieldSyntaxError, format_fields, parse_fields
 from .insights import InsightsModel, media_insights, user_insights
 from .oauth import OAuthRoutes
-from .schema import NODE_TYPES, SPECIAL_FIELDS, EdgeType
+from .schema import NODE_TYPES, SPECIAL_FIELDS, EdgeType, NodeType
 from .tokens import IssuedToken, TokenRegistry
 
 _VERSION = re.compile(r"^v(\d+)\.(\d+)$")
@@ -164,6 +164,8 @@ class SandboxApp(DiscoveryRoutes):
         self._lock = threading.Lock()
         self._owner = self._index_owners()
         self.insights = InsightsModel(dataset)
+        #: Renders of plain fields, by node and fields: the dataset does not change under them.
+        self._rendered: dict[tuple[str, tuple[FieldRequest, ...]], dict[str, Any]] = {}
         self.hashtags = HashtagLedger()
 
     def _index_owners(self) -> dict[str, str]:
@@ -179,6 +181,10 @@ class SandboxApp(DiscoveryRoutes):
         for account in self.data.account_ids:
             walk(account, account)
         return owner
+
+    def forget_renders(self) -> None:
+        """After the dataset changed (a new post): nothing rendered before may be reused."""
+        self._rendered.clear()
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -465,6 +471,20 @@ class SandboxApp(DiscoveryRoutes):
         if fields is None:
             names = (node_type.list_defaults if listed else None) or node_type.defaults
             fields = [FieldRequest(name) for name in names]
+        fields = tuple(fields)
+        key = (node.id, fields)
+        cached = self._rendered.get(key)
+        if cached is not None:
+            return dict(cached)
+        out = self._render_fields(node, node_type, fields, call)
+        if not any(f.name in node_type.edges or f.name in SPECIAL_FIELDS.get(node.type, ())
+                   for f in fields):  # fmt: skip
+            self._rendered[key] = out  # plain fields only: nothing depends on the call
+        return dict(out)
+
+    def _render_fields(
+        self, node: Node, node_type: NodeType, fields: tuple[FieldRequest, ...], call: _Call
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         special = SPECIAL_FIELDS.get(node.type, ())
         values = node.values

@@ -16,7 +16,7 @@ class FieldSyntaxError(ValueError):
 @dataclass(frozen=True)
 class FieldRequest:
     name: str
-    modifiers: dict[str, str] = field(default_factory=dict)
+    modifiers: dict[str, str] = field(default_factory=dict, hash=False)
     subfields: tuple[FieldRequest, ...] | None = None
 
 

@@ -132,7 +132,9 @@ class Sandbox:
 
     def publish(self, account_id: str, caption: str = "Fresh from the roaster ☕") -> str:
         """Add a new image post to an account, as if just published; returns its id."""
-        return self.dataset.publish(account_id, caption)
+        media_id = self.dataset.publish(account_id, caption)
+        self.app.forget_renders()
+        return media_id
 
     def start(self) -> Sandbox:
         if self._server is None:

@@ -1,0 +1,218 @@
+"""``DataFrame.ig``: the next step from a frame instapd read (its comments, its insights, ...).
+
+The accessor keeps no state: pandas builds a new one on every access, and everything it knows
+comes from ``df.attrs["instapd"]``, which survives Parquet and the cache.
+
+Engagement, as :meth:`IgAccessor.engagement` computes it::
+
+    interactions             = like_count + comments_count + saved + shares   (NA parts count 0)
+    engagement_rate_reach    = interactions / reach
+    engagement_rate_follower = interactions / followers_count of the account
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .catalog import get_table
+from .connection import Connection
+from .frames import empty_frame
+from .io import read_instagram
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+MEDIA_TABLES = {"media", "igmedia", "stories", "tags", "businessdiscoverymedia"}
+COMMENT_TABLES = {"comments", "replies", "mentionedcomment"}
+#: Up to this many ids are pushed down one by one; more, and the account is read in one walk.
+PUSHDOWN_LIMIT = 20
+
+
+@pd.api.extensions.register_dataframe_accessor("ig")
+class IgAccessor:
+    """Follow-up reads from a frame instapd returned.
+
+    Raises ``AttributeError`` on a frame instapd did not read, as pandas asks of accessors.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        meta = frame.attrs.get("instapd")
+        if not isinstance(meta, dict) or "table" not in meta:
+            raise AttributeError(
+                "This DataFrame did not come from instapd (df.attrs['instapd'] is missing), so "
+                ".ig has nothing to follow. Read it with instapd.read_instagram(...)."
+            )
+        self._frame = frame
+        self._meta = meta
+
+    # -- what the frame is ------------------------------------------------------------------
+
+    @property
+    def table(self) -> str:
+        return str(self._meta["table"])
+
+    @property
+    def query(self) -> dict[str, Any]:
+        """The query the frame answers, as plain JSON."""
+        keys = ("table", "accounts", "columns", "since", "until", "limit", "filters")
+        return {k: self._meta.get(k) for k in keys}
+
+    @property
+    def fetched_at(self) -> pd.Timestamp:
+        return pd.Timestamp(self._meta["fetched_at"])
+
+    def refresh(self, connection: Connection | None = None) -> pd.DataFrame:
+        """The same query again, from the API (the cache entry is rewritten)."""
+        query = self.query
+        options: dict[str, Any] = dict(query["filters"] or {})
+        accounts = query["accounts"] or None
+        if get_table(self.table).scope != "user":
+            options["account"] = accounts
+        return read_instagram(
+            self.table,
+            connection=connection,
+            columns=query["columns"],
+            since=query["since"],
+            until=query["until"],
+            limit=query["limit"],
+            refresh=True,
+            **options,
+        )
+
+    # -- from media -------------------------------------------------------------------------
+
+    def comments(self, connection: Connection | None = None, **options: Any) -> pd.DataFrame:
+        """The comments on this frame's media."""
+        return self._below("Comments", "media_id", self._media_ids(), connection, options)
+
+    def replies(self, connection: Connection | None = None, **options: Any) -> pd.DataFrame:
+        """Replies: to this frame's comments, or to all comments on this frame's media."""
+        if self.table.lower() in COMMENT_TABLES:
+            ids = self._column("id")
+            return self._below("Replies", "comment_id", ids, connection, options)
+        return self._below("Replies", "media_id", self._media_ids(), connection, options)
+
+    def children(self, connection: Connection | None = None, **options: Any) -> pd.DataFrame:
+        """The images and videos inside this frame's carousel albums."""
+        albums = self._media_ids(only_type="CAROUSEL_ALBUM")
+        return self._below("MediaChildren", "media_id", albums, connection, options)
+
+    def insights(
+        self, metrics: list[str] | None = None, connection: Connection | None = None
+    ) -> pd.DataFrame:
+        """Lifetime insights of this frame's media, one row each (batched, 50 per request)."""
+        ids = self._media_ids()
+        options: dict[str, Any] = {"metrics": metrics} if metrics else {}
+        table = "StoryInsights" if self.table.lower() == "stories" else "MediaInsights"
+        if not ids:
+            return _empty(table)
+        return read_instagram(
+            table, connection=connection, account=self._account(), media_id=ids, **options
+        )
+
+    def engagement(self, connection: Connection | None = None) -> pd.DataFrame:
+        """This frame with ``interactions`` and engagement rates added (see the module doc)."""
+        frame = self._frame.copy()
+        stats = self.insights(["reach", "saved", "shares"], connection)
+        stats = stats.set_index("media_id")[["reach", "saved", "shares"]]
+        joined = frame.join(stats, on=self._id_column(), rsuffix="_insights")
+        parts = [c for c in ("like_count", "comments_count", "saved", "shares") if c in joined]
+        interactions = joined[parts].fillna(0).sum(axis=1).astype("Int64")
+        profile = read_instagram(
+            "InstagramBusinessProfile", connection=connection, account=self._account()
+        )
+        followers = profile["followers_count"].iloc[0]
+        frame["reach"] = joined["reach"]
+        frame["interactions"] = interactions
+        frame["engagement_rate_reach"] = (interactions / joined["reach"]).astype("Float64")
+        frame["engagement_rate_follower"] = (interactions / followers).astype("Float64")
+        return frame
+
+    # -- from insights ----------------------------------------------------------------------
+
+    def tidy(self) -> pd.DataFrame:
+        """Long form: the frame's keys, then one row per ``metric`` and ``value``."""
+        table = get_table(self.table)
+        metric_columns = [c.name for c in table.columns if c.type == "int" and c.source is None]
+        if not metric_columns or "value" in self._frame.columns:
+            return self._frame.copy()
+        present = [c for c in metric_columns if c in self._frame.columns]
+        keys = [c for c in self._frame.columns if c not in present]
+        long = self._frame.melt(id_vars=keys, value_vars=present, var_name="metric")
+        long["metric"] = long["metric"].astype("string")
+        long["value"] = long["value"].astype("Int64")
+        return long.dropna(subset=["value"]).reset_index(drop=True)
+
+    def plot(self, metrics: list[str] | None = None, **options: Any) -> Axes:
+        """A time-series chart of an insights frame: one line per metric (and account)."""
+        frame = self._frame
+        time_column = get_table(self.table).time_column
+        if time_column is None or time_column not in frame.columns:
+            raise AttributeError(f".ig.plot needs a time column; {self.table} has none.")
+        tidy = self.tidy()
+        if metrics:
+            tidy = tidy[tidy["metric"].isin(metrics)]
+        series = ["metric"] + (
+            ["business_account_id"] if tidy["business_account_id"].nunique() > 1 else []
+        )
+        wide = tidy.pivot_table(index=time_column, columns=series, values="value", aggfunc="sum")
+        options.setdefault("title", f"{self.table} ({', '.join(map(str, wide.columns))})"[:90])
+        options.setdefault("xlabel", f"{time_column} (UTC)")
+        options.setdefault("ylabel", "value")
+        return wide.astype(float).plot(**options)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _column(self, name: str) -> list[str]:
+        if name not in self._frame.columns:
+            raise AttributeError(f"This {self.table} frame has no {name!r} column to follow.")
+        return [str(v) for v in self._frame[name].dropna().unique()]
+
+    def _id_column(self) -> str:
+        media_frame = self.table.lower() in MEDIA_TABLES
+        return "media_id" if "media_id" in self._frame.columns and not media_frame else "id"
+
+    def _media_ids(self, only_type: str | None = None) -> list[str]:
+        if self.table.lower() not in MEDIA_TABLES and "media_id" not in self._frame.columns:
+            raise AttributeError(f"A {self.table} frame holds no media to follow.")
+        frame = self._frame
+        if only_type is not None:
+            if "media_type" not in frame.columns:
+                raise AttributeError("Read the media with the media_type column to find albums.")
+            frame = frame[frame["media_type"] == only_type]
+        column = self._id_column()
+        return [str(v) for v in frame[column].dropna().unique()]
+
+    def _account(self) -> str | list[str] | None:
+        accounts = self._meta.get("accounts") or []
+        return accounts[0] if len(accounts) == 1 else accounts or None
+
+    def _below(
+        self,
+        table: str,
+        key: str,
+        ids: list[str],
+        connection: Connection | None,
+        options: dict[str, Any],
+    ) -> pd.DataFrame:
+        """Rows of ``table`` under ``ids``: pushed down when few, else one walk then a filter."""
+        account = self._account()
+        if not ids:
+            return _empty(table)
+        if len(ids) <= PUSHDOWN_LIMIT:
+            pushed: dict[str, Any] = {key: ids, **options}
+            return read_instagram(table, connection=connection, account=account, **pushed)
+        frame = read_instagram(table, connection=connection, account=account, **options)
+        kept = frame[frame[key].isin(ids)].reset_index(drop=True)
+        kept.attrs = frame.attrs
+        return kept
+
+
+def _empty(table: str) -> pd.DataFrame:
+    """The typed empty frame of ``table``, with nothing to ask the API."""
+    entry = get_table(table)
+    frame = empty_frame(entry.columns)
+    frame.attrs["instapd"] = {"table": entry.name, "accounts": [], "fetched_at": None}
+    return frame

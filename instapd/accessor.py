@@ -117,7 +117,10 @@ class IgAccessor:
         frame = self._frame.copy()
         stats = self.insights(["reach", "saved", "shares"], connection)
         stats = stats.set_index("media_id")[["reach", "saved", "shares"]]
-        joined = frame.join(stats, on=self._id_column(), rsuffix="_insights")
+        joined = frame.merge(
+            stats, left_on=self._id_column(), right_index=True, how="left",
+            suffixes=("", "_insights"),
+        )  # fmt: skip
         parts = [c for c in ("like_count", "comments_count", "saved", "shares") if c in joined]
         interactions = joined[parts].fillna(0).sum(axis=1).astype("Int64")
         profile = read_instagram(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from .errors import (
     RetryableError,
 )
 from .frames import to_frame
+from .progress import enabled, requests_bar
 from .query import Query, TimeLike, build_query
 from .readers import READERS, ReadContext, Row, warn_skipped
 
@@ -34,6 +36,7 @@ def read_instagram(
     limit: int | None = None,
     cache: bool | None = None,
     refresh: bool = False,
+    progress: bool | None = None,
     **filters: Any,
 ) -> pd.DataFrame:
     """Read an Instagram table into a typed DataFrame.
@@ -59,6 +62,9 @@ def read_instagram(
         it. Entries younger than ``CacheMaxAge`` are served with no request at all.
     refresh
         Go to the API even when a fresh entry exists, and rewrite the entry.
+    progress
+        Show a progress bar for reads that take over a second (default: on, unless
+        ``INSTAPD_PROGRESS=0``).
     **filters
         Table-specific filters, such as ``media_id=`` for ``Comments`` (see ``describe``).
     """
@@ -81,9 +87,10 @@ def read_instagram(
             "need the API. Unset INSTAPD_OFFLINE to go online."
         )
     accounts = _accounts_for(connection, query, account)
+    reader = functools.partial(fetch, progress=enabled(progress))
     if not use_cache:
-        return fetch(connection, query, accounts)
-    return read_through_cache(connection, query, accounts, refresh=refresh, fetch=fetch)
+        return reader(connection, query, accounts)
+    return read_through_cache(connection, query, accounts, refresh=refresh, fetch=reader)
 
 
 def fetch(
@@ -92,13 +99,16 @@ def fetch(
     accounts: list[str],
     *,
     stop_at: frozenset[str] = frozenset(),
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Read from the API. ``stop_at``: ids at which to stop (an incremental refresh)."""
     config = connection.config
     context = ReadContext(connection.client, query, accounts, config.version, config.page_size)
     rows = _in_time_range(READERS[query.table.reader](context), query)
     out_columns = [query.table.column(name) for name in query.columns]
-    frame = to_frame(_collect(rows, query, connection, stop_at), out_columns)
+    with requests_bar(query.table.name, connection.client, progress):
+        collected = _collect(rows, query, connection, stop_at)
+    frame = to_frame(collected, out_columns)
     warn_skipped(query.table.name, context.skipped)
     frame.attrs["instapd"] = {
         **query.describe(accounts),

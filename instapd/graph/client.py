@@ -133,6 +133,7 @@ class GraphClient:
         self._lock = threading.Lock()
         self._renew_lock = threading.Lock()
         self.requests_made = 0
+        self.request_listeners: list[Callable[[], None]] = []  # told after each request
         self.last_usage = Usage()
 
     def __repr__(self) -> str:
@@ -232,6 +233,8 @@ class GraphClient:
             raise TransientError(f"{type(exc).__name__} talking to the Graph API") from None
         self.last_usage = parse_usage(response.headers)
         self.throttle.after_response(self.last_usage)
+        for listener in list(self.request_listeners):
+            listener()
         if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
             raise self._redacted(error_from_body(response.status_code, body, self.last_usage))
         return body

@@ -161,10 +161,11 @@ class IgAccessor:
             ["business_account_id"] if tidy["business_account_id"].nunique() > 1 else []
         )
         wide = tidy.pivot_table(index=time_column, columns=series, values="value", aggfunc="sum")
-        options.setdefault("title", f"{self.table} ({', '.join(map(str, wide.columns))})"[:90])
+        options.setdefault("title", self.table)
         options.setdefault("xlabel", f"{time_column} (UTC)")
         options.setdefault("ylabel", "value")
-        return wide.astype(float).plot(**options)
+        axes: Axes = wide.astype(float).plot(**options)
+        return axes
 
     # -- helpers ----------------------------------------------------------------------------
 

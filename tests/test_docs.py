@@ -44,3 +44,16 @@ def test_the_app_guide_lists_each_tables_scopes_from_the_catalog() -> None:
     section = text.split("<!-- scopes:start -->\n")[1].split("\n<!-- scopes:end -->")[0]
     assert section == scopes_markdown()
     assert "docs/meta-app.md" in README.read_text()
+
+
+def test_notebooks_hold_no_secret_and_no_stale_output() -> None:
+    import json
+
+    for path in sorted((README.parent / "notebooks").glob("*.ipynb")):
+        notebook = json.loads(path.read_text())
+        text = path.read_text()
+        assert "SBX" not in text, f"{path.name} holds a token"
+        assert "access_token=" not in text
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code" and cell["outputs"]:
+                assert "NBVAL_CHECK_OUTPUT" in "".join(cell["source"]), path.name

@@ -1,0 +1,343 @@
+"""Write notebooks/*.ipynb from the cells below, run them, and keep only the outputs that nbval
+checks (cells marked ``# NBVAL_CHECK_OUTPUT``): nothing that goes stale or could hold a secret.
+
+    python tools/make_notebooks.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
+
+SANDBOX = """import os
+
+# The built-in sandbox: realistic data, no account needed. With your own account, delete this
+# cell and set INSTAPD_ACCESS_TOKEN (or log in: see login.ipynb).
+os.environ.setdefault("INSTAPD_SANDBOX", "1")"""
+
+NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
+    "quickstart": [
+        (
+            "md",
+            """# instapd quickstart
+
+Instagram business data as typed pandas DataFrames. This notebook runs on instapd's **sandbox**,
+a local server that speaks the Instagram Graph API with seeded data, so it needs no account. A
+real user sets `INSTAPD_ACCESS_TOKEN` or logs in (see `login.ipynb`) and reads the same tables.""",
+        ),
+        ("code", SANDBOX),
+        (
+            "code",
+            """import pandas as pd
+
+import instapd
+
+instapd.tables()[["name", "kind", "description"]].head(12)""",
+        ),
+        ("md", "Every table has typed columns; `instapd.describe` says which, and what they mean."),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+instapd.describe("Media")[["column", "dtype"]].head(8)""",
+        ),
+        (
+            "md",
+            """## The accounts
+
+`pd.read_instagram` is set by `import instapd`. `account="all"` reads every Instagram business
+account linked to your Facebook Pages.""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+profiles = pd.read_instagram("InstagramBusinessProfile", account="all")
+profiles[["username", "name", "media_count"]]""",
+        ),
+        (
+            "md",
+            """## Media
+
+Ids are strings, timestamps tz-aware UTC, counts `Int64` with `<NA>` where Instagram hides them
+(never 0).""",
+        ),
+        (
+            "code",
+            """media = pd.read_instagram("Media", account="brewlab.coffee")
+media[["timestamp", "media_type", "media_product_type", "like_count", "comments_count"]].head()""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+media[["timestamp", "like_count", "comments_count"]].dtypes""",
+        ),
+        (
+            "code",
+            """monthly = (
+    media.set_index("timestamp")
+    .groupby([pd.Grouper(freq="MS"), "media_product_type"])
+    .size()
+    .unstack(fill_value=0)
+)
+monthly.index = monthly.index.strftime("%Y-%m")
+monthly.plot(kind="bar", stacked=True, title="Posts and reels per month", ylabel="media");""",
+        ),
+        (
+            "md",
+            """## The next step from a frame
+
+The `ig` accessor follows a frame: its comments, replies, carousel children, insights.""",
+        ),
+        (
+            "code",
+            """comments = media.head(5).ig.comments()
+comments[["media_id", "timestamp", "username", "text", "hidden"]].head()""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+first = media.head(5)
+sorted(comments["media_id"].unique()) == sorted(first.loc[first["comments_count"] > 0, "id"])""",
+        ),
+    ],
+    "login": [
+        (
+            "md",
+            """# Logging in
+
+instapd logs in with Facebook Login, as the CData connector does. `instapd.login()` shows a panel:
+
+- **desktop mode** (a local Jupyter): *Log in* opens the Facebook dialog; after *Allow*, the
+  browser is sent back to a listener on `CallbackURL` (default `https://localhost:33333/`) and the
+  panel updates itself.
+- **web mode** (`web=True`, for remote kernels such as Binder or JupyterHub, where localhost is
+  not your machine): open the link, log in, then paste the address the browser landed on.
+
+Then pick the business account to read. The token is stored at `OAuthSettingsLocation` (0600)
+and refreshed before it expires. With a real account you need your own Meta app
+(`OAuthClientId`, `OAuthClientSecret`): see `docs/meta-app.md`. Here, the sandbox plays
+Facebook.""",
+        ),
+        ("code", SANDBOX),
+        (
+            "code",
+            """import tempfile
+from pathlib import Path
+
+import instapd
+
+settings = Path(tempfile.mkdtemp()) / "token.json"   # a real user keeps the default location
+connection = instapd.connect(OAuthSettingsLocation=str(settings))
+panel = instapd.login(connection, web=True)
+panel""",
+        ),
+        (
+            "md",
+            """Click *Log in*, follow the link, press *Allow*, and paste the address you land on. To
+let this notebook run unattended, the next cell plays that part: it opens the login page, presses
+Allow and pastes the address, exactly as you would.""",
+        ),
+        (
+            "code",
+            """import re
+
+import requests
+
+def play_the_browser(panel):
+    if panel.connection.credentials is not None:
+        return  # you already logged in by hand
+    panel.login_button.click()
+    url = re.search(r'href="([^"]+)"', panel.link.value)[1].replace("&amp;", "&")
+    dialog = requests.get(url, timeout=10).text
+    form = dict(re.findall(r'name="(\\w+)" value="([^"]*)"', dialog))
+    answer = requests.post(url.split("?")[0].replace("oauth", "decide"),
+                           data={**form, "decision": "allow"}, allow_redirects=False, timeout=10)
+    panel.pasted.value = answer.headers["Location"]
+    panel.submit_button.click()
+
+play_the_browser(panel)""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+credentials = panel.wait(timeout=60)
+print(credentials.user_name, "granted", len(credentials.scopes), "permissions")
+print([label for label, _ in panel.accounts.options])""",
+        ),
+        ("md", "The dropdown's choice is the connection's `BusinessAccountId`:"),
+        (
+            "code",
+            """panel.accounts.value = panel.accounts.options[1][1]
+connection.read("Stories")[["timestamp", "media_type", "username"]]""",
+        ),
+        (
+            "md",
+            """From a terminal: `python -m instapd login` (desktop) or
+`python -m instapd login --web`.
+Web applications call CData's procedures: `connection.call("GetOAuthAuthorizationURL", ...)` and
+`connection.call("GetOAuthAccessToken", Verifier=..., ...)`.""",
+        ),
+    ],
+    "insights": [
+        (
+            "md",
+            """# Insights
+
+Account trends, the best posts by engagement, reels against posts. Meta's days end at midnight
+US-Pacific: `end_time` is that moment in UTC. Values may be revised for 48 hours.""",
+        ),
+        ("code", SANDBOX),
+        (
+            "code",
+            """import warnings
+
+import pandas as pd
+
+import instapd  # noqa: F401 - sets pd.read_instagram and DataFrame.ig
+
+until = pd.Timestamp.now(tz="UTC").floor("D")
+daily = pd.read_instagram("AccountInsights", account="brewlab.coffee",
+                          since=until - pd.Timedelta(days=90), until=until)
+daily[["end_time", "reach", "follower_count"]].tail()""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+print(len(daily), "days, each once:", daily["end_time"].is_unique)""",
+        ),
+        ("code", """daily.ig.plot(["reach"], figsize=(9, 3));"""),
+        (
+            "md",
+            """## The best posts
+
+`engagement()` adds `interactions` (likes, comments, saves, shares) and their rate per reach and
+per follower. Media posted before the account turned professional have no insights: their cells
+are NA, and one warning says so.""",
+        ),
+        (
+            "code",
+            """media = pd.read_instagram("Media", account="brewlab.coffee")
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    engaged = media.ig.engagement()
+engaged.sort_values("engagement_rate_reach", ascending=False)[
+    ["timestamp", "media_product_type", "reach", "interactions", "engagement_rate_reach"]
+].head(10)""",
+        ),
+        ("md", "## Reels against posts"),
+        (
+            "code",
+            """with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    insights = pd.read_instagram("MediaInsights", account="brewlab.coffee")
+by_kind = insights.groupby("media_product_type")[["reach", "views", "shares"]].mean().round()
+by_kind.plot(kind="bar", title="Average per media", ylabel="accounts / views");
+by_kind""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+sorted(insights["media_product_type"].unique())""",
+        ),
+        ("md", "## Who the followers are"),
+        (
+            "code",
+            """audience = pd.read_instagram("AudienceInsights", account="brewlab.coffee",
+                            audience_type="age,gender", metrics=["follower_demographics"])
+audience.pivot_table(index="age", columns="gender", values="value", aggfunc="sum")""",
+        ),
+    ],
+    "caching": [
+        (
+            "md",
+            """# Caching and offline work
+
+Reads go through a Parquet cache keyed by the query: a re-run costs no API call. Entries are
+fresh for `CacheMaxAge` seconds (an hour by default); `refresh=True` re-reads, `cache=False`
+bypasses, and `INSTAPD_OFFLINE=1` serves the cache whatever its age.""",
+        ),
+        (
+            "code",
+            SANDBOX
+            + """
+import tempfile
+
+os.environ["INSTAPD_CACHE_DIR"] = tempfile.mkdtemp()   # a real user keeps the default folder""",
+        ),
+        (
+            "code",
+            """import pandas as pd
+
+import instapd
+
+first = pd.read_instagram("Comments", account="brewlab.coffee")
+again = pd.read_instagram("Comments", account="brewlab.coffee")
+print(first.attrs["instapd"]["source"], "then", again.attrs["instapd"]["source"])""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+entries = instapd.cache.entries()
+entries[["table", "account", "rows"]]""",
+        ),
+        (
+            "md",
+            """Each table is a folder of Parquet files: DuckDB, Polars or Spark read it directly,
+and so does pandas:""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+from pathlib import Path
+
+folder = Path(entries["path"].iloc[0]).parent
+len(pd.read_parquet(folder)) == len(first)""",
+        ),
+        ("md", "Offline, the cache answers whatever its age, and says clearly what it lacks:"),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+offline = instapd.connect(Offline=True)
+print(len(offline.read("Comments", account="brewlab.coffee")), "comments, no request")
+try:
+    offline.read("Tags", account="brewlab.coffee")
+except instapd.OfflineError as error:
+    print(type(error).__name__)""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+instapd.cache.clear()""",
+        ),
+    ],
+}
+
+
+def build(name: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}  # fmt: skip
+    for kind, source in cells:
+        make = nbformat.v4.new_markdown_cell if kind == "md" else nbformat.v4.new_code_cell
+        notebook.cells.append(make(source))
+    return notebook
+
+
+def main() -> None:
+    for name, cells in NOTEBOOKS.items():
+        notebook = build(name, cells)
+        NotebookClient(notebook, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(FOLDER)}}).execute()  # fmt: skip
+        for cell in notebook.cells:
+            if cell.cell_type == "code" and "NBVAL_CHECK_OUTPUT" not in cell.source:
+                cell.outputs = []  # nbval compares only the checked cells' outputs
+                cell.execution_count = None
+        nbformat.write(notebook, FOLDER / f"{name}.ipynb")
+        print("wrote", name)
+
+
+if __name__ == "__main__":
+    main()

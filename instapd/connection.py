@@ -190,18 +190,27 @@ class Connection:
         self._credentials = credentials
         return credentials.access_token
 
-    def login_desktop(self, on_url: Callable[[str], None] | None = None) -> Credentials:
+    def login_desktop(
+        self,
+        on_url: Callable[[str], None] | None = None,
+        open_browser: Browser | None = None,
+    ) -> Credentials:
         """Run the desktop flow now (browser + loopback callback), save and use the token."""
         credentials = desktop_login(
             self.oauth_app(),
             self.config.callback_url,
             self.scopes,
-            open_browser=self._browser or webbrowser.open,
+            open_browser=open_browser or self._browser or webbrowser.open,
             on_url=on_url,
         )
         self.token_store().save(credentials)
         self.use_credentials(credentials)
         return credentials
+
+    @property
+    def browser(self) -> Browser | None:
+        """The ``browser=`` the connection was given, if any."""
+        return self._browser
 
     @property
     def credentials(self) -> Credentials | None:

@@ -110,9 +110,9 @@ sorted(comments["media_id"].unique()) == sorted(first.loc[first["comments_count"
 
 instapd logs in with Facebook Login, as the CData connector does. `instapd.login()` shows a panel:
 
-- **desktop mode** (a local Jupyter): *Log in* opens the Facebook dialog; after *Allow*, the
-  browser is sent back to a listener on `CallbackURL` (default `https://localhost:33333/`) and the
-  panel updates itself.
+- **desktop mode** (Jupyter on your machine): *Log in* shows a link to the Facebook dialog;
+  after *Allow*, the browser is sent back to a listener on `CallbackURL` (default
+  `https://localhost:33333/`) and the panel updates itself.
 - **web mode** (`web=True`, for remote kernels such as Binder or JupyterHub, where localhost is
   not your machine): open the link, log in, then paste the address the browser landed on.
 
@@ -121,42 +121,67 @@ and refreshed before it expires. With a real account you need your own Meta app
 (`OAuthClientId`, `OAuthClientSecret`): see `docs/meta-app.md`. Here, the sandbox plays
 Facebook.""",
         ),
-        ("code", SANDBOX),
         (
             "code",
-            """import tempfile
+            SANDBOX
+            + """
+import tempfile
 from pathlib import Path
 
 import instapd
 
-settings = Path(tempfile.mkdtemp()) / "token.json"   # a real user keeps the default location
-connection = instapd.connect(OAuthSettingsLocation=str(settings))
-panel = instapd.login(connection, web=True)
+settings = Path(tempfile.mkdtemp())  # a real user keeps the default token location
+connection = instapd.connect(
+    OAuthSettingsLocation=str(settings / "desktop.json"),
+    CallbackURL="http://localhost:0/",  # the sandbox's login page comes back to any free port
+)""",
+        ),
+        ("md", "## Desktop mode"),
+        (
+            "code",
+            """panel = instapd.login(connection)
 panel""",
         ),
         (
             "md",
-            """Click *Log in*, follow the link, press *Allow*, and paste the address you land on. To
-let this notebook run unattended, the next cell plays that part: it opens the login page, presses
-Allow and pastes the address, exactly as you would.""",
+            """Click *Log in*, then the link, then *Allow*. To let this notebook run unattended, the
+next cell plays that part when nobody has: it follows the link and presses Allow, as you
+would.""",
         ),
         (
             "code",
             """import re
+import threading
 
 import requests
 
-def play_the_browser(panel):
+
+def play_the_browser(panel, paste=False):
+    \"\"\"Follow the panel's link to the login page and press Allow (skipped once logged in).\"\"\"
     if panel.connection.credentials is not None:
-        return  # you already logged in by hand
+        return
     panel.login_button.click()
+    for _ in range(100):  # the desktop link appears once the listener is up
+        if "href" in panel.link.value:
+            break
+        threading.Event().wait(0.05)
     url = re.search(r'href="([^"]+)"', panel.link.value)[1].replace("&amp;", "&")
-    dialog = requests.get(url, timeout=10).text
-    form = dict(re.findall(r'name="(\\w+)" value="([^"]*)"', dialog))
-    answer = requests.post(url.split("?")[0].replace("oauth", "decide"),
-                           data={**form, "decision": "allow"}, allow_redirects=False, timeout=10)
-    panel.pasted.value = answer.headers["Location"]
-    panel.submit_button.click()
+    form = dict(re.findall(r'name="(\\w+)" value="([^"]*)"', requests.get(url, timeout=10).text))
+    decided = requests.post(
+        url.split("?")[0].replace("dialog/oauth", "dialog/decide"),
+        data={**form, "decision": "allow"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    landed = decided.headers["Location"]
+    if paste:
+        panel.pasted.value = landed
+        panel.submit_button.click()
+    else:
+        requests.get(landed, timeout=10)  # the browser arriving at the listener
+    panel.wait(timeout=60)
+    panel.accounts.value = panel.accounts.options[-1][1]
+
 
 play_the_browser(panel)""",
         ),
@@ -167,17 +192,37 @@ credentials = panel.wait(timeout=60)
 print(credentials.user_name, "granted", len(credentials.scopes), "permissions")
 print([label for label, _ in panel.accounts.options])""",
         ),
-        ("md", "The dropdown's choice is the connection's `BusinessAccountId`:"),
+        ("md", "The account picked in the dropdown is the connection's `BusinessAccountId`:"),
         (
             "code",
-            """panel.accounts.value = panel.accounts.options[1][1]
-connection.read("Stories")[["timestamp", "media_type", "username"]]""",
+            """media = connection.read("Media", limit=5)
+media[["username", "timestamp", "media_type", "like_count"]]""",
+        ),
+        (
+            "md",
+            """## Web mode
+
+On Binder or JupyterHub, the kernel's localhost is not your machine: log in in the new tab, then
+paste the address the browser landed on (even if that page does not load).""",
+        ),
+        (
+            "code",
+            """web = instapd.connect(OAuthSettingsLocation=str(settings / "web.json"))
+web_panel = instapd.login(web, web=True)
+web_panel""",
+        ),
+        ("code", """play_the_browser(web_panel, paste=True)"""),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+print(web_panel.wait(timeout=60).user_name, "logged in; the pasted box is empty again:",
+      web_panel.pasted.value == "")""",
         ),
         (
             "md",
             """From a terminal: `python -m instapd login` (desktop) or
-`python -m instapd login --web`.
-Web applications call CData's procedures: `connection.call("GetOAuthAuthorizationURL", ...)` and
+`python -m instapd login --web`. Web applications call CData's procedures:
+`connection.call("GetOAuthAuthorizationURL", ...)` then
 `connection.call("GetOAuthAccessToken", Verifier=..., ...)`.""",
         ),
     ],

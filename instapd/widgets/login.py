@@ -94,8 +94,12 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
     # -- view ------------------------------------------------------------------------------
 
     def _desktop(self) -> None:
+        # the panel shows a link to click; a connection's own browser= (tests) still applies
         try:
-            self._succeed(self.connection.login_desktop(on_url=self._link))
+            credentials = self.connection.login_desktop(
+                on_url=self._link, open_browser=self.connection.browser or _link_only
+            )
+            self._succeed(credentials)
         except InstapdError as exc:
             self._fail(exc)
 
@@ -145,3 +149,7 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
     def _account_chosen(self, change: dict[str, Any]) -> None:
         if change.get("new"):
             self.connection.use_account(str(change["new"]))
+
+
+def _link_only(url: str) -> None:
+    """In a notebook the panel's link opens the dialog: the kernel may be far from any browser."""

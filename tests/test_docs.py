@@ -26,8 +26,9 @@ def test_readme_lists_every_table_from_the_catalog() -> None:
 
 def test_readme_test_command_is_what_ci_runs() -> None:
     ci = (README.parent / ".ci" / "run").read_text()
-    assert 'pip install -e ".[test]" && pytest' in README.read_text()
-    assert 'pip install -e ".[test]" && pytest' in ci
+    command = 'tools/setup-browser && pip install -e ".[test]" && pytest'
+    assert command in README.read_text()
+    assert command in ci
 
 
 def test_public_api_is_explicit() -> None:

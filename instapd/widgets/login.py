@@ -37,7 +37,9 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
         )
         self.submit_button = widgets.Button(description="Submit")
         self.paste_row = widgets.HBox([self.pasted, self.submit_button])
-        self.accounts = widgets.Dropdown(description="Account:", options=[], disabled=True)
+        self.accounts = widgets.Dropdown(
+            description="Account:", options=[], disabled=True, layout=widgets.Layout(width="30em")
+        )
         self.logout_button = widgets.Button(description="Log out", icon="sign-out")
         self.login_button.on_click(lambda _: self.start())
         self.submit_button.on_click(lambda _: self.submit())

@@ -20,6 +20,7 @@ import time
 import warnings
 from collections.abc import Callable
 
+import pandas as pd
 from _server import sandbox_process  # type: ignore[import-not-found]
 
 import instapd
@@ -124,6 +125,10 @@ def main() -> None:
     with sandbox_process(media=args.media, latency=args.latency) as server:
         connection = instapd.connect(graph_url=server.url, access_token=server.token, cache=False)
         counter = RequestCounter(connection)
+
+        def read(table: str) -> pd.DataFrame:
+            return connection.read(table, account=account, progress=False)
+
         print(f"{args.media} media, {args.latency * 1000:.0f} ms latency per request\n")
         header = f"{'table':<15}{'who':<10}{'requests':>9}{'rows':>7}{'seconds':>9}{'x bound':>9}"
         print(header)

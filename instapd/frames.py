@@ -66,11 +66,11 @@ def _series(values: list[Any], column: Column) -> pd.Series:
     if column.type == "datetime":
         parsed = pd.to_datetime(pd.Series(values, dtype=object), format=_TIME_FORMAT, utc=True)
         return parsed.astype(dtype)
-    if column.type == "id":
-        values = [None if v is None else str(v) for v in values]
     if column.type == "list":
         return pd.Series(values, dtype=object)
-    return pd.Series(values, dtype=object).astype(dtype)
+    if column.type == "id":
+        values = [None if v is None else str(v) for v in values]
+    return pd.Series(pd.array(values, dtype=dtype))
 
 
 def empty_frame(columns: Sequence[Column]) -> pd.DataFrame:

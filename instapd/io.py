@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,7 +104,7 @@ def fetch(
     """Read from the API. ``stop_at``: ids at which to stop (an incremental refresh)."""
     config = connection.config
     context = ReadContext(connection.client, query, accounts, config.version, config.page_size)
-    rows = _in_time_range(READERS[query.table.reader](context), query)
+    rows = _in_time_range(iter(READERS[query.table.reader](context)), query)
     out_columns = [query.table.column(name) for name in query.columns]
     with requests_bar(query.table.name, connection.client, progress):
         collected = _collect(rows, query, connection, stop_at)
@@ -128,12 +128,12 @@ def _accounts_for(
     return connection.resolve_accounts(account)
 
 
-def _in_time_range(rows: Iterable[Row], query: Query) -> Iterator[Row]:
+def _in_time_range(rows: Iterator[Row], query: Query) -> Iterator[Row]:
     """The exact ``[since, until)`` range, whatever the API's own boundaries are."""
     column = query.table.time_column
-    for row in rows:
-        if column is None or _in_range(row.get(column), query):
-            yield row
+    if column is None or (query.since is None and query.until is None):
+        return rows
+    return (row for row in rows if _in_range(row.get(column), query))
 
 
 def _in_range(stamp: Any, query: Query) -> bool:
@@ -153,10 +153,9 @@ def _collect(
     """Rows up to ``limit``; a failure part-way never passes for a complete result."""
     collected: list[Row] = []
     try:
-        for row in itertools.islice(rows, query.limit):
-            if stop_at and str(row.get("id")) in stop_at:
-                break
-            collected.append(row)
+        if stop_at:
+            rows = itertools.takewhile(lambda row: str(row.get("id")) not in stop_at, rows)
+        collected.extend(itertools.islice(rows, query.limit))  # rows read stay on failure
     except PermissionDeniedError as exc:
         raise PermissionDeniedError(
             exc.message,

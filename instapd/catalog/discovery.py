@@ -33,6 +33,22 @@ _HASHTAG_NOTE = (
     "again. Pages come with an 'after' cursor only."
 )
 
+
+def _hashtag_media(name: str, description: str, edge: str) -> Table:
+    return Table(
+        name,
+        description,
+        (*_HASHTAG_KEYS, *_PUBLIC_MEDIA),
+        hops=(),
+        scopes=HASHTAG_SCOPES,
+        reader="hashtag_media",
+        options={"edge": edge},
+        filters=(_HASHTAG,),
+        time_column="timestamp",
+        notes=_HASHTAG_NOTE,
+    )
+
+
 TABLES = (
     Table(
         "MentionedMedia",
@@ -72,29 +88,9 @@ TABLES = (
         filters=(_HASHTAG,),
         notes=_HASHTAG_NOTE,
     ),
-    Table(
-        "HashtagTopMedia",
-        "The most popular public media with a hashtag",
-        (*_HASHTAG_KEYS, *_PUBLIC_MEDIA),
-        hops=(),
-        scopes=HASHTAG_SCOPES,
-        reader="hashtag_media",
-        options={"edge": "top_media"},
-        filters=(_HASHTAG,),
-        time_column="timestamp",
-        notes=_HASHTAG_NOTE,
-    ),
-    Table(
-        "HashtagRecentMedia",
-        "Public media with a hashtag from the last 24 hours",
-        (*_HASHTAG_KEYS, *_PUBLIC_MEDIA),
-        hops=(),
-        scopes=HASHTAG_SCOPES,
-        reader="hashtag_media",
-        options={"edge": "recent_media"},
-        filters=(_HASHTAG,),
-        time_column="timestamp",
-        notes=_HASHTAG_NOTE,
+    _hashtag_media("HashtagTopMedia", "The most popular public media with a hashtag", "top_media"),
+    _hashtag_media(
+        "HashtagRecentMedia", "Public media with a hashtag from the last 24 hours", "recent_media"
     ),
     Table(
         "RecentlySearchedHashtags",

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode
 from werkzeug.wrappers import Request, Response
 
 from .data import Dataset, Node, Ref
-from .discovery import DiscoveryRoutes, HashtagLedger
+from .discovery import DiscoveryRoutes
 from .failures import NO_PERMISSION, GraphFailure, nonexisting_field, unsupported_get
 from .faults import EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .fields import FieldRequest, FieldSyntaxError, format_fields, parse_fields
@@ -138,7 +138,7 @@ class _Call:
     root: str
 
 
-class SandboxApp(DiscoveryRoutes):
+class SandboxApp:
     """The WSGI callable. ``served`` counts requests; ``log`` keeps method, path and fields."""
 
     def __init__(
@@ -166,7 +166,7 @@ class SandboxApp(DiscoveryRoutes):
         self.insights = InsightsModel(dataset)
         #: Renders of plain fields, by node and fields: the dataset does not change under them.
         self._rendered: dict[tuple[str, tuple[FieldRequest, ...]], dict[str, Any]] = {}
-        self.hashtags = HashtagLedger()
+        self.discovery = DiscoveryRoutes(self)
 
     def _index_owners(self) -> dict[str, str]:
         """Which Instagram account each node belongs to, for the usage header."""
@@ -390,7 +390,7 @@ class SandboxApp(DiscoveryRoutes):
             raise GraphFailure(100, "(#100) Missing node id in the request path")
         if segments == ["ig_hashtag_search"]:
             self._require(call.token, ("instagram_basic",))
-            return self.hashtag_search(call)
+            return self.discovery.hashtag_search(call)
         node_id = call.token.user_id if segments[0] == "me" else segments[0]
         node = self.data.get(node_id)
         if node is None:
@@ -420,12 +420,12 @@ class SandboxApp(DiscoveryRoutes):
             self._require(call.token, ("instagram_basic", "instagram_manage_insights"))
             return self._insights(node, call)
         if node.type == "IGHashtag" and edge in ("top_media", "recent_media"):
-            return self.hashtag_media(node, edge, fields, call)
+            return self.discovery.hashtag_media(node, edge, fields, call)
         if node.type == "IGUser" and edge == "recently_searched_hashtags":
-            return self.recently_searched(node, call)
+            return self.discovery.recently_searched(node, call)
         if node.type == "IGUser" and edge == "content_publishing_limit":
             self._require(call.token, ("instagram_basic", "instagram_content_publish"))
-            return self.publishing_limit(fields)
+            return self.discovery.publishing_limit(fields)
         if node.type == "User" and edge == "permissions":
             return {"data": [{"permission": s, "status": "granted"} for s in call.token.scopes]}
         edge_type = node_type.edges.get(edge)
@@ -498,7 +498,7 @@ class SandboxApp(DiscoveryRoutes):
                 out[name] = format_time(value) if isinstance(value, datetime) else value
                 continue
             if name in special:
-                out[name] = self.special_field(node, request, call)
+                out[name] = self.discovery.special_field(node, request, call)
                 continue
             if not node_type.knows(name):
                 raise nonexisting_field(name, node.type)

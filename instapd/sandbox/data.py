@@ -163,23 +163,9 @@ def build_dataset(
         username, name, bio = _ACCOUNTS[index % len(_ACCOUNTS)]
         if index >= len(_ACCOUNTS):
             username, name = f"{username}{index}", f"{name} {index}"
-        account = add(
-            Node(
-                "IGUser",
-                {
-                    "id": ids.new("178414", 17),
-                    "ig_id": int(ids.new("5", 10)),
-                    "username": username,
-                    "name": name,
-                    "biography": bio,
-                    "website": f"https://{username.replace('.', '-')}.example",
-                    "profile_picture_url": f"https://cdn.sandbox.invalid/{username}.jpg",
-                    # the second account is small: too few followers for demographics
-                    "followers_count": rng.randint(1_200, 48_000) if index != 1 else 87,
-                    "follows_count": rng.randint(80, 900),
-                },
-            )
-        )
+        # the second account is small: too few followers for demographics
+        followers = rng.randint(1_200, 48_000) if index != 1 else 87
+        account = add(_ig_user(ids, username, name, bio, followers, rng.randint(80, 900)))
         account_ids.append(account.id)
         page = add(
             Node(
@@ -223,7 +209,8 @@ def build_dataset(
     own = [nodes[a] for a in account_ids]
     public_ids = []
     for username, name, bio in _PUBLIC_ACCOUNTS:
-        public = add(_public_account(rng, ids, username, name, bio))
+        followers, follows = rng.randint(20_000, 900_000), rng.randint(100, 2_000)
+        public = add(_ig_user(ids, username, name, bio, followers, follows))
         public_ids.append(public.id)
         for media in _media(rng, ids, public, 45, now, mention=own[0].values["username"]):
             for comment in media.values.pop("_comments", []):
@@ -249,7 +236,8 @@ def hashtag_id(name: str) -> str:
     return "178" + str(int(digest[:14], 16)).zfill(14)[:14]
 
 
-def _public_account(rng: random.Random, ids: _Ids, username: str, name: str, bio: str) -> Node:
+def _ig_user(ids: _Ids, username: str, name: str, bio: str, followers: int, follows: int) -> Node:
+    """An Instagram business or creator account's profile."""
     return Node(
         "IGUser",
         {
@@ -260,8 +248,8 @@ def _public_account(rng: random.Random, ids: _Ids, username: str, name: str, bio
             "biography": bio,
             "website": f"https://{username.replace('.', '-')}.example",
             "profile_picture_url": f"https://cdn.sandbox.invalid/{username}.jpg",
-            "followers_count": rng.randint(20_000, 900_000),
-            "follows_count": rng.randint(100, 2_000),
+            "followers_count": followers,
+            "follows_count": follows,
         },
     )
 

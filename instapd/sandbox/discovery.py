@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .data import Dataset, Node, hashtag_id
@@ -19,7 +18,7 @@ from .fields import FieldRequest
 from .schema import EdgeType
 
 if TYPE_CHECKING:
-    from .app import _Call
+    from .app import SandboxApp, _Call
 
 HASHTAG_WINDOW = 7 * 86400
 HASHTAG_LIMIT = 30
@@ -61,30 +60,12 @@ class HashtagLedger:
 
 
 class DiscoveryRoutes:
-    """Mixed into the sandbox app; relies on its rendering and paging methods."""
+    """The special routes of a :class:`~instapd.sandbox.app.SandboxApp`, using its rendering."""
 
-    data: Dataset
-    hashtags: HashtagLedger
-
-    # provided by SandboxApp
-    def _render_node(
-        self, node: Node, fields: Iterable[FieldRequest] | None, call: _Call, *, listed: bool
-    ) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _edge_page(
-        self,
-        node: Node,
-        edge: str,
-        edge_type: EdgeType,
-        modifiers: dict[str, str],
-        subfields: Iterable[FieldRequest] | None,
-        call: _Call,
-        *,
-        nested: bool = False,
-        items: list[Node] | None = None,
-    ) -> dict[str, Any]:
-        raise NotImplementedError
+    def __init__(self, app: SandboxApp) -> None:
+        self.app = app
+        self.data: Dataset = app.data
+        self.hashtags = HashtagLedger()
 
     def hashtag_search(self, call: _Call) -> dict[str, Any]:
         user_id, name = call.params.get("user_id"), call.params.get("q", "").strip().lstrip("#")
@@ -116,7 +97,7 @@ class DiscoveryRoutes:
         modifiers: dict[str, str] = {
             k: call.params[k] for k in ("limit", "after") if k in call.params
         }
-        page = self._edge_page(tag, edge, _HASHTAG_EDGE, modifiers, fields, call, items=items)
+        page = self.app._edge_page(tag, edge, _HASHTAG_EDGE, modifiers, fields, call, items=items)
         if "paging" in page:
             page["paging"]["cursors"].pop("before", None)
         return page
@@ -124,7 +105,7 @@ class DiscoveryRoutes:
     def recently_searched(self, account: Node, call: _Call) -> dict[str, Any]:
         tags = [self.data[t] for t in self.hashtags.recent(account.id)]
         names = [FieldRequest("id"), FieldRequest("name")]
-        return {"data": [self._render_node(t, names, call, listed=True) for t in tags]}
+        return {"data": [self.app._render_node(t, names, call, listed=True) for t in tags]}
 
     def publishing_limit(self, fields: list[FieldRequest] | None) -> dict[str, Any]:
         entry: dict[str, Any] = {"quota_usage": 3}
@@ -155,7 +136,7 @@ class DiscoveryRoutes:
             found.values.get("caption", "")
         ):
             raise GraphFailure(100, f"(#100) That media does not mention @{username}")
-        return self._render_node(found, request.subfields, call, listed=False)
+        return self.app._render_node(found, request.subfields, call, listed=False)
 
     def _own_objects(self, account: Node) -> set[str]:
         own = set(account.edges.get("media", []))
@@ -169,7 +150,7 @@ class DiscoveryRoutes:
         out: dict[str, Any] = {}
         for request in subfields or (FieldRequest("id"),):
             if request.name == "media":
-                page = self._edge_page(
+                page = self.app._edge_page(
                     target, "media", _DISCOVERY_MEDIA, request.modifiers, request.subfields, call
                 )
                 out["media"] = page

@@ -3,6 +3,10 @@
 It is as strict as Meta: versioned paths, ``fields=`` with the real defaults and nested expansion,
 cursor paging with absolute ``next`` URLs, per-edge ``limit`` caps, Graph-shaped errors with the
 real codes, usage headers on every response, and ``appsecret_proof`` checks.
+
+The dataset only changes through :meth:`~instapd.sandbox.Sandbox.publish`, so the app keeps what
+it rendered (per node and fields) and the JSON of plain reads (per path, parameters and asker),
+and forgets both on a change: its own cost per request stays small next to injected latency.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ DEFAULT_VERSION = "v25.0"
 MAX_BATCH = 50
 INSIGHT_RESULT_FIELDS = frozenset(
     {"id", "name", "period", "values", "title", "description", "total_value"}
+)
+#: Reads whose answer depends on more than the dataset: time ranges, the hashtag ledger.
+_DYNAMIC = re.compile(
+    r"/(insights|top_media|recent_media|recently_searched_hashtags|ig_hashtag_search)$"
 )
 LOGIN_ROUTES = ("dialog/oauth", "dialog/decide", "oauth/access_token", "debug_token")
 _DEFAULT_LIMIT = 25
@@ -166,6 +174,7 @@ class SandboxApp:
         self.insights = InsightsModel(dataset)
         #: Renders of plain fields, by node and fields: the dataset does not change under them.
         self._rendered: dict[tuple[str, tuple[FieldRequest, ...]], dict[str, Any]] = {}
+        self._answers: dict[tuple[Any, ...], str] = {}
         self.discovery = DiscoveryRoutes(self)
 
     def _index_owners(self) -> dict[str, str]:
@@ -185,6 +194,7 @@ class SandboxApp:
     def forget_renders(self) -> None:
         """After the dataset changed (a new post): nothing rendered before may be reused."""
         self._rendered.clear()
+        self._answers.clear()
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -242,11 +252,11 @@ class SandboxApp:
                 status, code, message = GRAPH_FAULTS[fault]
                 raise GraphFailure(code, message, status=status, transient=True)
             if request.method == "POST" and "batch" in call.params:
-                body = self._batch(request, call)
+                text = json.dumps(self._batch(request, call))
             else:
                 self.usage.record(account)
-                body = self._dispatch(request.method, request.path, call)
-            response = Response(json.dumps(body), status=200, mimetype="application/json")
+                text = self._answer(request.method, request.path, call)
+            response = Response(text, status=200, mimetype="application/json")
         except GraphFailure as failure:
             response = Response(
                 json.dumps(failure.body()), status=failure.status, mimetype="application/json"
@@ -304,6 +314,18 @@ class SandboxApp:
             headers["Content-Type"] = "application/json"
             answer["headers"] = [{"name": k, "value": v} for k, v in headers.items()]
         return answer
+
+    def _answer(self, method: str, path: str, call: _Call) -> str:
+        """The JSON text of a read; reads of the static dataset are kept and served again."""
+        if method != "GET" or _DYNAMIC.search(path):
+            return json.dumps(self._dispatch(method, path, call))
+        # who asks matters: scopes decide what may be read
+        key = (path, tuple(sorted(call.params.items())), call.token.user_id, call.token.scopes)
+        text = self._answers.get(key)
+        if text is None:
+            text = json.dumps(self._dispatch(method, path, call))
+            self._answers[key] = text
+        return text
 
     @staticmethod
     def _login_route(path: str) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,7 @@ class Plan:
     fields: Sequence[str]
     page_size: int = 100
     time_params: dict[str, int] = field(default_factory=dict)
+    concurrent_roots: bool = False  # only when no row limit asks to stop early
 
 
 def field_expression(table: Table, names: Sequence[str]) -> list[str]:
@@ -59,7 +60,8 @@ def walk(client: GraphClient, plan: Plan) -> Iterator[Row]:
 
     Pages of the first hop are fetched one after another (each needs the previous cursor); the
     overflow of nested edges (a thread with more than 50 comments) is fetched meanwhile on the
-    client's pool, so it never holds up the next page.
+    client's pool, so it never holds up the next page. With ``plan.concurrent_roots`` (no row
+    limit), the roots (several accounts, several media) are walked side by side.
     """
     hops = plan.table.hops[plan.start :]
     leaf = ",".join(plan.fields)
@@ -73,23 +75,48 @@ def walk(client: GraphClient, plan: Plan) -> Iterator[Row]:
     }
     if first.time_filter:
         params.update(plan.time_params)
-    for root in plan.roots:
-        pages = client.pages(f"{root.node}/{first.edge}", params, cursor_only=first.cursor_only)
-        if len(hops) == 1:
-            yield from ({**root.keys, **item} for page in pages for item in page.data)
-            continue
-        pending: deque[Future[list[Row]]] = deque()
+    roots = list(plan.roots)
+    if not plan.concurrent_roots or len(roots) < 2:
+        for root in roots:
+            yield from _walk_root(client, root, hops, params)
+        return
+    with ThreadPoolExecutor(min(len(roots) - 1, 4), thread_name_prefix="instapd-roots") as side:
+        later = [side.submit(_rows_of_root, client, r, hops, params) for r in roots[1:]]
         try:
-            for page in pages:
-                for item in page.data:
-                    pending.append(client.pool.submit(_rows_below, client, item, hops, root.keys))
-                while pending and pending[0].done():
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
+            yield from _walk_root(client, roots[0], hops, params)
+            for future in later:
+                yield from future.result()
         finally:
-            for future in pending:
+            for future in later:
                 future.cancel()
+
+
+def _rows_of_root(
+    client: GraphClient, root: Root, hops: Sequence[Hop], params: dict[str, Any]
+) -> list[Row]:
+    return list(_walk_root(client, root, hops, params))
+
+
+def _walk_root(
+    client: GraphClient, root: Root, hops: Sequence[Hop], params: dict[str, Any]
+) -> Iterator[Row]:
+    first = hops[0]
+    pages = client.pages(f"{root.node}/{first.edge}", params, cursor_only=first.cursor_only)
+    if len(hops) == 1:
+        yield from ({**root.keys, **item} for page in pages for item in page.data)
+        return
+    pending: deque[Future[list[Row]]] = deque()
+    try:
+        for page in pages:
+            for item in page.data:
+                pending.append(client.pool.submit(_rows_below, client, item, hops, root.keys))
+            while pending and pending[0].done():
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 def _nodes(client: GraphClient, roots: Sequence[Root], leaf: str) -> Iterator[Row]:
@@ -156,7 +183,13 @@ def plan(query: Query, accounts: list[str], page_size: int) -> Plan:
         fetched.append(table.time_column)
     fields = field_expression(table, fetched) or ["id"]
     return Plan(
-        table, _roots(query, accounts), _start(query), fields, page_size, time_params(query)
+        table,
+        _roots(query, accounts),
+        _start(query),
+        fields,
+        page_size,
+        time_params(query),
+        concurrent_roots=query.limit is None,
     )
 
 

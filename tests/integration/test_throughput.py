@@ -179,3 +179,18 @@ def test_an_expired_token_mid_read_is_renewed_and_the_read_goes_on(
     frame = _read(connection, "Comments", account)
     pd.testing.assert_frame_equal(frame, clean_frames["Comments"])
     assert len(opened) == 2, "the expired token was replaced by a new login, once"
+
+
+def test_several_accounts_are_walked_side_by_side_in_order(
+    clean_sandbox: Sandbox, clean_frames: dict[str, pd.DataFrame]
+) -> None:
+    connection = _connect(clean_sandbox)
+    both = _read(connection, "Comments", "all")
+    first, second = clean_sandbox.account_ids
+    separate = [connection.read("Comments", account=a) for a in (first, second)]
+    expected = pd.concat(separate, ignore_index=True)
+    pd.testing.assert_frame_equal(both, expected, check_like=False)
+    assert both["business_account_id"].iloc[0] == first
+    assert both["business_account_id"].iloc[-1] == second
+    limited = connection.read("Media", account="all", limit=3)
+    assert set(limited["business_account_id"]) == {first}, "a limit still stops at once"

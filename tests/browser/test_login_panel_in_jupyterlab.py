@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -123,6 +124,19 @@ def _run_cells(page: object, count: int) -> None:
         )
 
 
+def _open_login_page(steps: Steps, context: Any, panel: Any, mode: str) -> Any:
+    """From a logged-out panel: Log in, then its link, to the login page in a new tab."""
+    steps.see(panel.get_by_text("Logged out"), f"{mode}-panel")
+    panel.get_by_role("button", name="Log in").click()
+    link = panel.get_by_text("Open the Facebook login page")
+    steps.see(link, f"{mode}-link")
+    with context.expect_page() as opened:
+        link.click()
+    dialog = opened.value
+    steps.see(dialog.locator("#allow"), f"{mode}-login-page", dialog)
+    return dialog
+
+
 def test_log_in_through_the_panel_in_chromium(lab: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -141,14 +155,7 @@ def test_log_in_through_the_panel_in_chromium(lab: str) -> None:
 
         # desktop mode: Log in, the link, the sandbox's login page in a new tab, Allow
         panel = page.locator(".widget-vbox").first
-        steps.see(panel.get_by_text("Logged out"), "panel-logged-out")
-        panel.get_by_role("button", name="Log in").click()
-        link = panel.get_by_text("Open the Facebook login page")
-        steps.see(link, "panel-link")
-        with context.expect_page() as opened:
-            link.click()
-        dialog = opened.value
-        steps.see(dialog.locator("#allow"), "login-page", dialog)
+        dialog = _open_login_page(steps, context, panel, "desktop")
         dialog.locator("#allow").click()
         steps.see(dialog.get_by_text("You may close this tab"), "callback-page", dialog)
         dialog.close()
@@ -169,14 +176,7 @@ def test_log_in_through_the_panel_in_chromium(lab: str) -> None:
         # web mode: the same, pasting the address the browser landed on
         _run_cells(page, 2)  # heading, the web panel
         web_panel = page.locator(".widget-vbox").nth(1)
-        steps.see(web_panel.get_by_text("Logged out"), "web-panel")
-        web_panel.get_by_role("button", name="Log in").click()
-        web_link = web_panel.get_by_text("Open the Facebook login page")
-        steps.see(web_link, "web-link")
-        with context.expect_page() as opened:
-            web_link.click()
-        web_dialog = opened.value
-        steps.see(web_dialog.locator("#allow"), "web-login-page", web_dialog)
+        web_dialog = _open_login_page(steps, context, web_panel, "web")
         # the address the browser lands on belongs to the web app; nothing listens there here
         web_dialog.route("https://localhost:33333/**", lambda route: route.fulfill(
             status=404, content_type="text/html", body="<h1>Nothing here</h1>"))  # fmt: skip

@@ -21,9 +21,8 @@ import re
 import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -39,6 +38,7 @@ from .insights import InsightsModel, media_insights, user_insights
 from .oauth import OAuthRoutes
 from .schema import NODE_TYPES, SPECIAL_FIELDS, EdgeType, NodeType
 from .tokens import IssuedToken, TokenRegistry
+from .usage import Usage
 
 _VERSION = re.compile(r"^v(\d+)\.(\d+)$")
 DEFAULT_VERSION = "v25.0"
@@ -93,46 +93,6 @@ def parse_time(value: str, name: str) -> datetime:
             100, f"(#100) The parameter {name} must be a unix timestamp or a strtotime string"
         ) from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@dataclass
-class Usage:
-    """Call counts over a rolling hour, reported as percentages like Meta's usage headers."""
-
-    call_limit: int
-    _calls: deque[float] = field(default_factory=deque)
-    _by_account: dict[str, deque[float]] = field(default_factory=dict)
-
-    def record(self, account_id: str | None) -> None:
-        now = time.monotonic()
-        self._calls.append(now)
-        if account_id:
-            self._by_account.setdefault(account_id, deque()).append(now)
-
-    def percent(self, calls: deque[float]) -> int:
-        cutoff = time.monotonic() - 3600
-        while calls and calls[0] < cutoff:
-            calls.popleft()
-        return min(100, len(calls) * 100 // self.call_limit)
-
-    def headers(self, account_id: str | None, throttled: bool, regain: int) -> dict[str, str]:
-        app = 100 if throttled else self.percent(self._calls)
-        headers = {
-            "X-App-Usage": json.dumps(
-                {"call_count": app, "total_time": app // 2, "total_cputime": app // 3}
-            )
-        }
-        if account_id:
-            pct = 100 if throttled else self.percent(self._by_account.get(account_id, deque()))
-            entry = {
-                "type": "instagram",
-                "call_count": pct,
-                "total_cputime": pct // 3,
-                "total_time": pct // 2,
-                "estimated_time_to_regain_access": regain if throttled else 0,
-            }
-            headers["X-Business-Use-Case-Usage"] = json.dumps({account_id: [entry]})
-        return headers
 
 
 @dataclass

@@ -180,14 +180,8 @@ class Connection:
         if stored is not None and stored.access_token != current:
             self._credentials = stored
             return stored.access_token
-        credentials = desktop_login(
-            self.oauth_app(),
-            self.config.callback_url,
-            self.scopes,
-            open_browser=self._browser or webbrowser.open,
-        )
-        self.token_store().save(credentials)
-        self._credentials = credentials
+        credentials = self._desktop_credentials()
+        self._credentials = credentials  # the client renewing is using it: keep it open
         return credentials.access_token
 
     def login_desktop(
@@ -196,6 +190,14 @@ class Connection:
         open_browser: Browser | None = None,
     ) -> Credentials:
         """Run the desktop flow now (browser + loopback callback), save and use the token."""
+        credentials = self._desktop_credentials(on_url, open_browser)
+        self.use_credentials(credentials)
+        return credentials
+
+    def _desktop_credentials(
+        self, on_url: Callable[[str], None] | None = None, open_browser: Browser | None = None
+    ) -> Credentials:
+        """The desktop flow, its token saved to the store."""
         credentials = desktop_login(
             self.oauth_app(),
             self.config.callback_url,
@@ -204,7 +206,6 @@ class Connection:
             on_url=on_url,
         )
         self.token_store().save(credentials)
-        self.use_credentials(credentials)
         return credentials
 
     @property

@@ -19,25 +19,51 @@ if TYPE_CHECKING:
     from ..connection import Connection
 
 
-def start_web_login(connection: Connection) -> str:
+def start_web_login(
+    connection: Connection,
+    *,
+    callback_url: str | None = None,
+    scopes: tuple[str, ...] | None = None,
+    state: str | None = None,
+) -> str:
     """The login URL for web mode; its ``state`` is remembered for :func:`finish_web_login`."""
-    state = new_state()
+    state = state or new_state()
     url, _ = authorization_url(
-        connection.oauth_app(), connection.config.callback_url, connection.scopes, state
+        connection.oauth_app(),
+        callback_url or connection.config.callback_url,
+        scopes or connection.scopes,
+        state,
     )
     connection.pending_states.add(state)
     return url
 
 
-def finish_web_login(connection: Connection, landed_url: str) -> Credentials:
-    """Exchange the code in the pasted URL (its state checked), then save and use the token."""
-    code = parse_callback(landed_url.strip(), None)
-    state = callback_state(landed_url.strip())
-    if state not in connection.pending_states:
-        raise StateMismatchError()
-    connection.pending_states.discard(state)
-    credentials = exchange_code(connection.oauth_app(), code, connection.config.callback_url)
-    connection.token_store().save(credentials)
+def finish_web_login(
+    connection: Connection,
+    verifier: str,
+    *,
+    callback_url: str | None = None,
+    state: str | None = None,
+    save: bool = True,
+    bare_code: bool = False,
+) -> Credentials:
+    """Exchange the code, then (with ``save``) store it and use it.
+
+    ``verifier`` is the address the browser landed on (its ``state`` is checked against
+    ``state``, or the states :func:`start_web_login` issued), or with ``bare_code`` the code.
+    """
+    verifier = verifier.strip()
+    code = verifier
+    if "://" in verifier or not bare_code:
+        code = parse_callback(verifier, None)  # a refusal in the URL is raised first
+        landed = callback_state(verifier)
+        if landed not in ({state} if state else connection.pending_states):
+            raise StateMismatchError()
+        connection.pending_states.discard(str(landed))
+    redirect = callback_url or connection.config.callback_url
+    credentials = exchange_code(connection.oauth_app(), code, redirect)
+    if save:
+        connection.token_store().save(credentials)
     connection.use_credentials(credentials)
     return credentials
 

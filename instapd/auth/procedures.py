@@ -16,16 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..errors import StateMismatchError, UsageError
+from ..errors import UsageError
 from .credentials import Credentials
-from .flows import (
-    authorization_url,
-    callback_state,
-    exchange_code,
-    new_state,
-    parse_callback,
-    refresh,
-)
+from .flows import refresh
+from .login import finish_web_login, start_web_login
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -65,40 +59,35 @@ def _scopes(connection: Connection, given: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _authorization_url(connection: Connection, given: dict[str, Any]) -> pd.DataFrame:
-    state = str(given.get("state") or new_state())
-    url, _ = authorization_url(
-        connection.oauth_app(), _callback(connection, given), _scopes(connection, given), state
+    url = start_web_login(
+        connection,
+        callback_url=_callback(connection, given),
+        scopes=_scopes(connection, given),
+        state=str(given["state"]) if given.get("state") else None,
     )
-    connection.pending_states.add(state)
     return pd.DataFrame({"URL": pd.array([url], dtype="string")})
 
 
 def _access_token(connection: Connection, given: dict[str, Any]) -> Credentials:
     mode = str(given.get("authmode") or "WEB").upper()
     if mode == "APP":
-        credentials = connection.login_desktop()
-    elif mode == "WEB":
-        verifier = str(given.get("verifier") or "")
-        if not verifier:
-            raise UsageError(
-                "GetOAuthAccessToken with AuthMode=WEB needs Verifier=<the code, or the whole "
-                "URL the browser landed on after the login>."
-            )
-        code = verifier
-        if "://" in verifier:
-            code = parse_callback(verifier, None)  # a refusal in the URL is raised first
-            landed = callback_state(verifier)
-            known = {str(given["state"])} if given.get("state") else connection.pending_states
-            if landed not in known:
-                raise StateMismatchError()
-            connection.pending_states.discard(landed)
-        credentials = exchange_code(connection.oauth_app(), code, _callback(connection, given))
-    else:
+        return connection.login_desktop()
+    if mode != "WEB":
         raise UsageError(f"AuthMode must be WEB or APP, not {mode!r}.")
-    if connection.config.oauth_settings_location:
-        connection.token_store().save(credentials)
-    connection.use_credentials(credentials)
-    return credentials
+    verifier = str(given.get("verifier") or "")
+    if not verifier:
+        raise UsageError(
+            "GetOAuthAccessToken with AuthMode=WEB needs Verifier=<the code, or the whole "
+            "URL the browser landed on after the login>."
+        )
+    return finish_web_login(
+        connection,
+        verifier,
+        callback_url=_callback(connection, given),
+        state=str(given["state"]) if given.get("state") else None,
+        save=bool(connection.config.oauth_settings_location),
+        bare_code=True,
+    )
 
 
 def _token_frame(connection: Connection, credentials: Credentials) -> pd.DataFrame:

@@ -165,4 +165,3 @@ TOTAL_VALUE_METRICS = tuple(m.name for m in USER_METRICS if "total_value" in m.m
 DEMOGRAPHIC_METRICS = ("follower_demographics", "engaged_audience_demographics")
 AUDIENCE_TYPES = ("age", "city", "country", "gender", "age,gender")
 TIMEFRAMES = ("this_week", "this_month")
-RETIRED_TIMEFRAMES = ("last_14_days", "last_30_days", "last_90_days", "prev_month")

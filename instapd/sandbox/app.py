@@ -21,7 +21,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -57,10 +57,10 @@ _DEFAULT_LIMIT = 25
 _LOGGED_PARAMS = ("fields", "metric", "limit", "after", "since", "until", "breakdown")
 
 
-def _describe(request: Request) -> str:
+def _describe(method: str, path: str, params: Mapping[str, str]) -> str:
     """A log line for a request, without its token: method, path, fields and paging params."""
-    shown = {k: v for k, v in request.args.items() if k in _LOGGED_PARAMS}
-    return f"{request.method} {request.path}" + (f"?{urlencode(shown)}" if shown else "")
+    shown = {k: v for k, v in params.items() if k in _LOGGED_PARAMS}
+    return f"{method} {path}" + (f"?{urlencode(shown)}" if shown else "")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -170,7 +170,7 @@ class SandboxApp:
         with self._lock:
             self.served += 1
             number = self.served
-            self.log.append(_describe(request))
+            self.log.append(_describe(request.method, request.path, request.args))
         if self.faults.latency:
             time.sleep(self.faults.latency)
         fault = self.faults.pick(number)
@@ -252,9 +252,8 @@ class SandboxApp:
         if not _VERSION.match(path.split("/", 1)[0]):
             path = f"{call.version}/{path}"
         params = dict(parse_qsl(query))
-        shown = {k: v for k, v in params.items() if k in _LOGGED_PARAMS}
         with self._lock:
-            self.log.append(f"BATCH GET /{path}" + (f"?{urlencode(shown)}" if shown else ""))
+            self.log.append("BATCH " + _describe("GET", "/" + path, params))
         fault = self.faults.pick_operation()
         if fault == "null":  # Meta answers null for operations that timed out
             return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -502,11 +501,3 @@ def media_insights(
             }
         data.append(entry)
     return {"data": data}
-
-
-def surfaces(data: Dataset) -> Iterator[tuple[str, str | None]]:
-    """(media id, surface) for every media node: FEED, REELS, STORY; None for album children."""
-    for node in data.nodes.values():
-        if node.type == "IGMedia":
-            product = node.values.get("media_product_type")
-            yield node.id, product if product in ("FEED", "REELS", "STORY") else None

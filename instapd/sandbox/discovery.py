@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .call import Call
 from .data import Dataset, Node, hashtag_id
 from .failures import GraphFailure
 from .fields import FieldRequest
+from .rendering import Renderer
 from .schema import EdgeType
-
-if TYPE_CHECKING:
-    from .app import SandboxApp, _Call
 
 HASHTAG_WINDOW = 7 * 86400
 HASHTAG_LIMIT = 30
@@ -60,14 +59,14 @@ class HashtagLedger:
 
 
 class DiscoveryRoutes:
-    """The special routes of a :class:`~instapd.sandbox.app.SandboxApp`, using its rendering."""
+    """The special routes and fields, rendered by a :class:`~instapd.sandbox.rendering.Renderer`."""
 
-    def __init__(self, app: SandboxApp) -> None:
-        self.app = app
-        self.data: Dataset = app.data
+    def __init__(self, renderer: Renderer) -> None:
+        self.renderer = renderer
+        self.data: Dataset = renderer.data
         self.hashtags = HashtagLedger()
 
-    def hashtag_search(self, call: _Call) -> dict[str, Any]:
+    def hashtag_search(self, call: Call) -> dict[str, Any]:
         user_id, name = call.params.get("user_id"), call.params.get("q", "").strip().lstrip("#")
         if not user_id or user_id not in self.data.account_ids:
             raise GraphFailure(100, "(#100) The parameter user_id is required")
@@ -80,7 +79,7 @@ class DiscoveryRoutes:
         return {"data": [{"id": tag_id}]}
 
     def hashtag_media(
-        self, tag: Node, edge: str, fields: list[FieldRequest] | None, call: _Call
+        self, tag: Node, edge: str, fields: list[FieldRequest] | None, call: Call
     ) -> dict[str, Any]:
         user_id = call.params.get("user_id")
         if not user_id or user_id not in self.data.account_ids:
@@ -97,15 +96,17 @@ class DiscoveryRoutes:
         modifiers: dict[str, str] = {
             k: call.params[k] for k in ("limit", "after") if k in call.params
         }
-        page = self.app._edge_page(tag, edge, _HASHTAG_EDGE, modifiers, fields, call, items=items)
+        page = self.renderer.edge_page(
+            tag, edge, _HASHTAG_EDGE, modifiers, fields, call, items=items
+        )
         if "paging" in page:
             page["paging"]["cursors"].pop("before", None)
         return page
 
-    def recently_searched(self, account: Node, call: _Call) -> dict[str, Any]:
+    def recently_searched(self, account: Node, call: Call) -> dict[str, Any]:
         tags = [self.data[t] for t in self.hashtags.recent(account.id)]
         names = [FieldRequest("id"), FieldRequest("name")]
-        return {"data": [self.app._render_node(t, names, call, listed=True) for t in tags]}
+        return {"data": [self.renderer.render_node(t, names, call, listed=True) for t in tags]}
 
     def publishing_limit(self, fields: list[FieldRequest] | None) -> dict[str, Any]:
         entry: dict[str, Any] = {"quota_usage": 3}
@@ -120,7 +121,7 @@ class DiscoveryRoutes:
                 )
         return {"data": [entry]}
 
-    def special_field(self, node: Node, request: FieldRequest, call: _Call) -> Any:
+    def special_field(self, node: Node, request: FieldRequest, call: Call) -> Any:
         """``business_discovery.username(x){...}``, ``mentioned_media.media_id(x){...}``..."""
         if request.name == "business_discovery":
             target = self.data.find_user(request.modifiers.get("username", ""))
@@ -136,7 +137,7 @@ class DiscoveryRoutes:
             found.values.get("caption", "")
         ):
             raise GraphFailure(100, f"(#100) That media does not mention @{username}")
-        return self.app._render_node(found, request.subfields, call, listed=False)
+        return self.renderer.render_node(found, request.subfields, call, listed=False)
 
     def _own_objects(self, account: Node) -> set[str]:
         own = set(account.edges.get("media", []))
@@ -145,12 +146,12 @@ class DiscoveryRoutes:
         return own
 
     def _discovered(
-        self, target: Node, subfields: tuple[FieldRequest, ...] | None, call: _Call
+        self, target: Node, subfields: tuple[FieldRequest, ...] | None, call: Call
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for request in subfields or (FieldRequest("id"),):
             if request.name == "media":
-                page = self.app._edge_page(
+                page = self.renderer.edge_page(
                     target, "media", _DISCOVERY_MEDIA, request.modifiers, request.subfields, call
                 )
                 out["media"] = page

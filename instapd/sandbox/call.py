@@ -1,0 +1,48 @@
+"""What one request asks of the sandbox: its token, API version, parameters and link root."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from .failures import NO_PERMISSION, GraphFailure
+from .tokens import IssuedToken
+
+VERSION = re.compile(r"^v(\d+)\.(\d+)$")
+DEFAULT_VERSION = "v25.0"
+_LOGGED_PARAMS = ("fields", "metric", "limit", "after", "since", "until", "breakdown")
+
+
+@dataclass
+class Call:
+    """What one request asks: its token, version, params, and where paging links point."""
+
+    token: IssuedToken
+    token_value: str | None
+    version: str
+    params: dict[str, str]
+    root: str
+
+
+def split_version(path: str) -> tuple[str, list[str]]:
+    """A path's API version (the default when absent) and its remaining segments."""
+    segments = [s for s in path.split("/") if s]
+    if segments and VERSION.match(segments[0]):
+        return segments[0], segments[1:]
+    if segments and segments[0].startswith("v") and segments[0][1:2].isdigit():
+        raise GraphFailure(2500, f"Unknown path components: /{segments[0]}")
+    return DEFAULT_VERSION, segments
+
+
+def require(token: IssuedToken, scopes: tuple[str, ...]) -> None:
+    """Refuse, as Meta does, a token that lacks one of ``scopes``."""
+    if not set(scopes) <= set(token.scopes):
+        raise GraphFailure(10, NO_PERMISSION, status=403)
+
+
+def describe(method: str, path: str, params: Mapping[str, str]) -> str:
+    """A log line for a request, without its token: method, path, fields and paging params."""
+    shown = {k: v for k, v in params.items() if k in _LOGGED_PARAMS}
+    return f"{method} {path}" + (f"?{urlencode(shown)}" if shown else "")

@@ -1,0 +1,140 @@
+"""Nodes as JSON: requested fields, nested expansion, edges paged inside a node, times as Meta.
+
+Renders of plain fields are kept per node and fields (the dataset only changes through
+``publish``, after which :meth:`Renderer.forget` drops them).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from .call import Call
+from .data import Dataset, Node, Ref
+from .failures import nonexisting_field
+from .fields import FieldRequest
+from .paging import paging_block, window
+from .schema import NODE_TYPES, SPECIAL_FIELDS, EdgeType, NodeType
+
+
+@functools.lru_cache(maxsize=65536)
+def format_time(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+class SpecialFields(Protocol):
+    """Renders the fields that take modifiers and are no edge (``business_discovery``...)."""
+
+    def special_field(self, node: Node, request: FieldRequest, call: Call) -> Any: ...
+
+
+class _NoSpecialFields:
+    def special_field(self, node: Node, request: FieldRequest, call: Call) -> Any:
+        raise nonexisting_field(request.name, node.type)
+
+
+class Renderer:
+    """Renders nodes and edge pages of a dataset; ``specials`` renders the special fields."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.data = dataset
+        self.specials: SpecialFields = _NoSpecialFields()
+        self._rendered: dict[tuple[str, tuple[FieldRequest, ...]], dict[str, Any]] = {}
+
+    def forget(self) -> None:
+        """After the dataset changed (a new post): nothing rendered before may be reused."""
+        self._rendered.clear()
+
+    def render_node(
+        self, node: Node, fields: Iterable[FieldRequest] | None, call: Call, *, listed: bool
+    ) -> dict[str, Any]:
+        node_type = NODE_TYPES[node.type]
+        if fields is None:
+            names = (node_type.list_defaults if listed else None) or node_type.defaults
+            fields = [FieldRequest(name) for name in names]
+        fields = tuple(fields)
+        key = (node.id, fields)
+        cached = self._rendered.get(key)
+        if cached is not None:
+            return dict(cached)
+        out = self._render_fields(node, node_type, fields, call)
+        if not any(f.name in node_type.edges or f.name in SPECIAL_FIELDS.get(node.type, ())
+                   for f in fields):  # fmt: skip
+            self._rendered[key] = out  # plain fields only: nothing depends on the call
+        return dict(out)
+
+    def _render_fields(
+        self, node: Node, node_type: NodeType, fields: tuple[FieldRequest, ...], call: Call
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        special = SPECIAL_FIELDS.get(node.type, ())
+        values = node.values
+        for request in fields:
+            name = request.name
+            value = values.get(name)
+            if value is not None and not isinstance(value, Ref) and request.subfields is None:
+                # the common case, kept cheap: a plain stored value of a known field
+                if name not in node_type.fields:
+                    raise nonexisting_field(name, node.type)
+                out[name] = format_time(value) if isinstance(value, datetime) else value
+                continue
+            if name in special:
+                out[name] = self.specials.special_field(node, request, call)
+                continue
+            if not node_type.knows(name):
+                raise nonexisting_field(name, node.type)
+            if name in node_type.edges:
+                nested = self.edge_page(
+                    node,
+                    request.name,
+                    node_type.edges[request.name],
+                    request.modifiers,
+                    request.subfields,
+                    call,
+                    nested=True,
+                )
+                if nested["data"]:
+                    out[request.name] = nested
+                continue
+            if request.name not in node.values:
+                continue
+            out[request.name] = self._render_value(node.values[request.name], request, call)
+        out.setdefault("id", node.id)
+        return out
+
+    def _render_value(self, value: Any, request: FieldRequest, call: Call) -> Any:
+        if isinstance(value, Ref):
+            return self.render_node(self.data[value.id], request.subfields, call, listed=False)
+        if isinstance(value, datetime):
+            return format_time(value)
+        if isinstance(value, dict) and request.subfields is not None:
+            wanted = {f.name for f in request.subfields}
+            return {k: v for k, v in value.items() if k in wanted}
+        return value
+
+    def edge_page(
+        self,
+        node: Node,
+        edge: str,
+        edge_type: EdgeType,
+        modifiers: dict[str, str],
+        subfields: Iterable[FieldRequest] | None,
+        call: Call,
+        *,
+        nested: bool = False,
+        items: list[Node] | None = None,
+    ) -> dict[str, Any]:
+        """One page of an edge (``items`` when given), with the real API's cursors and links."""
+        if items is None:
+            items = self.data.edge(node.id, edge)
+        shown = window(items, modifiers, edge_type)
+        subfields = list(subfields) if subfields is not None else None
+        data = [self.render_node(item, subfields, call, listed=True) for item in shown.page]
+        body: dict[str, Any] = {"data": data}
+        if shown.page:
+            body["paging"] = paging_block(
+                node.id, edge, edge_type, shown, modifiers, subfields, call, nested=nested
+            )
+        return body

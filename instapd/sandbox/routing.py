@@ -1,0 +1,105 @@
+"""Which answer a path gets: a node, an edge page, insights, or one of the special routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .call import Call, require, split_version
+from .data import Dataset, Node
+from .discovery import DiscoveryRoutes
+from .failures import GraphFailure, nonexisting_field, unsupported_get
+from .fields import FieldRequest, FieldSyntaxError, parse_fields
+from .insights import InsightsModel, media_insights, user_insights
+from .rendering import Renderer
+from .schema import NODE_TYPES
+
+INSIGHT_RESULT_FIELDS = frozenset(
+    {"id", "name", "period", "values", "title", "description", "total_value"}
+)
+
+
+class Router:
+    """Answers an authenticated call on a path with the Graph API's JSON (as a dict)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.data = dataset
+        self.renderer = Renderer(dataset)
+        self.discovery = DiscoveryRoutes(self.renderer)
+        self.renderer.specials = self.discovery
+        self.insights = InsightsModel(dataset)
+
+    def dispatch(self, method: str, path: str, call: Call) -> dict[str, Any]:
+        if method not in ("GET", "POST"):
+            raise GraphFailure(100, f"(#100) Unsupported method {method}")
+        _, segments = split_version(path)
+        if not segments:
+            raise GraphFailure(100, "(#100) Missing node id in the request path")
+        if segments == ["ig_hashtag_search"]:
+            require(call.token, ("instagram_basic",))
+            return self.discovery.hashtag_search(call)
+        node_id = call.token.user_id if segments[0] == "me" else segments[0]
+        node = self.data.get(node_id)
+        if node is None:
+            raise unsupported_get(node_id)
+        fields = parse_field_param(call.params.get("fields"))
+        if len(segments) == 1:
+            require(call.token, NODE_TYPES[node.type].scopes)
+            return self.renderer.render_node(node, fields, call, listed=False)
+        if len(segments) == 2:
+            return self._edge_response(node, segments[1], fields, call)
+        raise GraphFailure(2500, "Unknown path components: /" + "/".join(segments[2:]))
+
+    def _edge_response(
+        self, node: Node, edge: str, fields: list[FieldRequest] | None, call: Call
+    ) -> dict[str, Any]:
+        node_type = NODE_TYPES[node.type]
+        if edge == "insights" and node.type in ("IGUser", "IGMedia"):
+            require(call.token, ("instagram_basic", "instagram_manage_insights"))
+            return self._insights(node, call)
+        if node.type == "IGHashtag" and edge in ("top_media", "recent_media"):
+            return self.discovery.hashtag_media(node, edge, fields, call)
+        if node.type == "IGUser" and edge == "recently_searched_hashtags":
+            return self.discovery.recently_searched(node, call)
+        if node.type == "IGUser" and edge == "content_publishing_limit":
+            require(call.token, ("instagram_basic", "instagram_content_publish"))
+            return self.discovery.publishing_limit(fields)
+        if node.type == "User" and edge == "permissions":
+            return {"data": [{"permission": s, "status": "granted"} for s in call.token.scopes]}
+        edge_type = node_type.edges.get(edge)
+        if edge_type is None:
+            raise GraphFailure(2500, f"Unknown path components: /{edge}")
+        require(call.token, edge_type.scopes)
+        modifiers: dict[str, str] = {
+            k: call.params[k]
+            for k in ("limit", "after", "before", "since", "until")
+            if k in call.params
+        }
+        return self.renderer.edge_page(node, edge, edge_type, modifiers, fields, call)
+
+    def _insights(self, node: Node, call: Call) -> dict[str, Any]:
+        version = int(call.version[1:].split(".")[0])
+        if node.type == "IGUser":
+            link = f"{call.root}/{call.version}/{node.id}/insights"
+            body = user_insights(self.insights, node, call.params, version, link)
+        else:
+            product = node.values.get("media_product_type")
+            surface = product if product in ("FEED", "REELS", "STORY") else None
+            body = media_insights(self.insights, node, call.params, version, surface)
+        fields = parse_field_param(call.params.get("fields"))
+        if fields is not None:  # field selection works on insights results as on any edge
+            wanted = {f.name for f in fields} | {"id"}
+            unknown = wanted - INSIGHT_RESULT_FIELDS
+            if unknown:
+                raise nonexisting_field(sorted(unknown)[0], "InstagramInsightsResult")
+            body["data"] = [{k: v for k, v in e.items() if k in wanted} for e in body["data"]]
+        return body
+
+
+def parse_field_param(text: str | None) -> list[FieldRequest] | None:
+    """The ``fields`` parameter, parsed; a syntax error is Meta's code 2500."""
+    if not text:
+        return None
+    try:
+        return parse_fields(text)
+    except FieldSyntaxError as exc:
+        raise GraphFailure(2500, f"Syntax error: {exc}") from exc

@@ -11,9 +11,9 @@ import pandas as pd
 
 from . import accessor as accessor  # registers DataFrame.ig
 from .__about__ import __version__
-from .auth.login import login, logout
+from .api import Connection, connect, login, logout, read_instagram, set_default_connection
 from .config import Config
-from .connection import Connection, LinkedAccount, connect, set_default_connection
+from .connection import LinkedAccount
 from .errors import (
     AccessDeniedError,
     AccountError,
@@ -41,7 +41,6 @@ from .errors import (
     UsageError,
 )
 from .info import describe, tables
-from .io import read_instagram
 
 __all__ = [
     "AccessDeniedError",

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .api import Connection, read_instagram
 from .catalog import get_table
-from .connection import Connection
 from .frames import empty_frame
-from .io import read_instagram
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

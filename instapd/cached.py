@@ -21,7 +21,7 @@ from .query import Query
 from .readers.account_insights import DEFAULT_RANGE
 
 if TYPE_CHECKING:
-    from .connection import Connection
+    from .connection import BaseConnection
 
 logger = logging.getLogger("instapd.cache")
 
@@ -30,7 +30,9 @@ Fetch = Callable[..., pd.DataFrame]
 REVISED_DAYS = timedelta(days=2)
 
 
-def cache_description(connection: Connection, query: Query, accounts: list[str]) -> dict[str, Any]:
+def cache_description(
+    connection: BaseConnection, query: Query, accounts: list[str]
+) -> dict[str, Any]:
     """What makes two reads the same: never the token."""
     return {
         **query.describe(sorted(accounts)),
@@ -41,7 +43,7 @@ def cache_description(connection: Connection, query: Query, accounts: list[str])
 
 
 def read_through_cache(
-    connection: Connection, query: Query, accounts: list[str], *, refresh: bool, fetch: Fetch
+    connection: BaseConnection, query: Query, accounts: list[str], *, refresh: bool, fetch: Fetch
 ) -> pd.DataFrame:
     config = connection.config
     store = QueryCache(config.cache_location)
@@ -88,7 +90,7 @@ def _served(entry: Entry) -> pd.DataFrame:
 
 
 def _incremental(
-    connection: Connection,
+    connection: BaseConnection,
     query: Query,
     accounts: list[str],
     entry: Entry,

@@ -11,12 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from .auth.login import login
+from .api import Connection, connect, login, read_instagram
 from .cache import QueryCache
-from .connection import Connection, connect
 from .errors import InstapdError
 from .info import describe, tables, tables_markdown
-from .io import read_instagram
 
 _WIDE = {"display.width": 120, "display.max_columns": 8, "display.max_colwidth": 28}
 

@@ -1,4 +1,7 @@
-"""``read_instagram``: catalog -> Graph walk -> typed frame. The only place the layers meet."""
+"""Reading a table: catalog -> query -> Graph walk (readers) -> typed frame, through the cache.
+
+:func:`instapd.read_instagram` and :meth:`instapd.Connection.read` call :func:`read`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import pandas as pd
 
 from . import __about__
 from .cached import read_through_cache
-from .connection import Connection, default_connection
+from .connection import BaseConnection
 from .errors import (
     IncompleteReadError,
     OfflineError,
@@ -25,10 +28,10 @@ from .query import Query, TimeLike, build_query
 from .readers import READERS, ReadContext, Row, warn_skipped
 
 
-def read_instagram(
+def read(
+    connection: BaseConnection,
     table: str,
     *,
-    connection: Connection | None = None,
     account: str | list[str] | None = None,
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
@@ -39,36 +42,7 @@ def read_instagram(
     progress: bool | None = None,
     **filters: Any,
 ) -> pd.DataFrame:
-    """Read an Instagram table into a typed DataFrame.
-
-    Parameters
-    ----------
-    table
-        A table name from :func:`instapd.tables` (CData's names, any case), e.g. ``"Media"``.
-    connection
-        From :func:`instapd.connect`; by default one built from the environment.
-    account
-        An Instagram business account id or username, a list of them, or ``"all"``. By default
-        ``BusinessAccountId``, else the only linked account.
-    columns
-        Only these columns; only their fields are asked of the API.
-    since, until
-        A time range ``[since, until)`` on the table's time column: datetimes, dates, ISO strings
-        or Unix seconds, UTC when naive. Pushed down to the API where the edge supports it.
-    limit
-        At most this many rows; paging stops as soon as they are in.
-    cache
-        Read through the Parquet cache (default: the ``Cache`` property, on). ``False`` bypasses
-        it. Entries younger than ``CacheMaxAge`` are served with no request at all.
-    refresh
-        Go to the API even when a fresh entry exists, and rewrite the entry.
-    progress
-        Show a progress bar for reads that take over a second (default: on, unless
-        ``INSTAPD_PROGRESS=0``).
-    **filters
-        Table-specific filters, such as ``media_id=`` for ``Comments`` (see ``describe``).
-    """
-    connection = connection or default_connection()
+    """Read ``table`` over ``connection``; :func:`instapd.read_instagram` documents the options."""
     config = connection.config
     query = build_query(
         table,
@@ -94,7 +68,7 @@ def read_instagram(
 
 
 def fetch(
-    connection: Connection,
+    connection: BaseConnection,
     query: Query,
     accounts: list[str],
     *,
@@ -121,7 +95,7 @@ def fetch(
 
 
 def _accounts_for(
-    connection: Connection, query: Query, account: str | list[str] | None
+    connection: BaseConnection, query: Query, account: str | list[str] | None
 ) -> list[str]:
     if query.table.scope == "user":
         return []
@@ -148,7 +122,7 @@ def _in_range(stamp: Any, query: Query) -> bool:
 
 
 def _collect(
-    rows: Iterator[Row], query: Query, connection: Connection, stop_at: frozenset[str]
+    rows: Iterator[Row], query: Query, connection: BaseConnection, stop_at: frozenset[str]
 ) -> list[Row]:
     """Rows up to ``limit``; a failure part-way never passes for a complete result."""
     collected: list[Row] = []

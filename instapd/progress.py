@@ -9,10 +9,10 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from tqdm.auto import tqdm
-
-from .graph import GraphClient
+if TYPE_CHECKING:
+    from .graph import GraphClient
 
 SHOW_AFTER = 1.0  # seconds
 
@@ -29,6 +29,8 @@ def requests_bar(table: str, client: GraphClient, show: bool) -> Iterator[None]:
     if not show:
         yield
         return
+    from tqdm.auto import tqdm  # (and ipywidgets in a notebook): only when a bar may show
+
     bar = tqdm(desc=f"Reading {table}", unit=" requests", delay=SHOW_AFTER, leave=False)
 
     def counted() -> None:

@@ -1,6 +1,9 @@
 """Facebook Login, built on requests-oauthlib: the authorization URL, the code exchange, the
 swap for a long-lived token, ``debug_token``, and refresh.
 
+requests-oauthlib, oauthlib and requests are imported by the functions that use them: a plain
+read never logs in, and ``import instapd`` stays cheap.
+
 oauthlib insists on HTTPS. The sandbox and the desktop callback live on loopback over plain HTTP,
 so :func:`_loopback_http_allowed` lifts that rule for loopback URLs only, for the duration of one
 call; every other URL must be HTTPS.
@@ -16,13 +19,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
-
-import requests
-from oauthlib.oauth2 import OAuth2Error
-from requests_oauthlib import OAuth2Session
-from requests_oauthlib.compliance_fixes import facebook_compliance_fix
 
 from ..errors import (
     AccessDeniedError,
@@ -34,6 +32,9 @@ from ..errors import (
 from ..graph.errors import error_from_body
 from ..graph.usage import Usage
 from .credentials import Credentials
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_SCOPES = (
     "instagram_basic",
@@ -116,6 +117,8 @@ def authorization_url(
     state: str | None = None,
 ) -> tuple[str, str]:
     """The Facebook Login dialog URL for this app, and the ``state`` it carries."""
+    from requests_oauthlib import OAuth2Session
+
     session = OAuth2Session(app.client_id, redirect_uri=redirect_uri, scope=",".join(scopes))
     with _loopback_http_allowed(app.dialog_url):
         url, issued = session.authorization_url(app.dialog_url, state=state or new_state())
@@ -145,6 +148,10 @@ def parse_callback(callback_url: str, expected_state: str | None) -> str:
 
 def exchange_code(app: OAuthApp, code: str, redirect_uri: str) -> Credentials:
     """Code -> short-lived token -> long-lived token -> what ``debug_token`` says of it."""
+    from oauthlib.oauth2 import OAuth2Error
+    from requests_oauthlib import OAuth2Session
+    from requests_oauthlib.compliance_fixes import facebook_compliance_fix
+
     session = OAuth2Session(app.client_id, redirect_uri=redirect_uri)
     facebook_compliance_fix(session)
     session.register_compliance_hook("access_token_response", _raise_graph_errors)
@@ -223,6 +230,8 @@ def _call(
     form: dict[str, str] | None = None,
     bearer: str | None = None,
 ) -> dict[str, Any]:
+    import requests
+
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     try:
         response = requests.request(

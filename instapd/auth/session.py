@@ -13,7 +13,6 @@ import webbrowser
 from collections.abc import Callable
 
 from ..errors import LoginError, NoCredentialsError
-from .callback import CallbackListener
 from .credentials import Credentials
 from .flows import (
     DEFAULT_SCOPES,
@@ -42,6 +41,8 @@ def desktop_login(
     on_url: Callable[[str], None] | None = None,
 ) -> Credentials:
     """Open the login dialog in a browser and catch the redirect on loopback."""
+    from .callback import CallbackListener  # werkzeug: loaded only for a desktop login
+
     state = new_state()
     listener = CallbackListener(callback_url, state).start()
     redirect_uri = listener.redirect_uri  # with the port actually bound

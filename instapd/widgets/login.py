@@ -13,15 +13,14 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..auth.credentials import Credentials
-from ..auth.login import finish_web_login, start_web_login
-from ..connection import Connection
+from ..connection import BaseConnection, finish_web_login, start_web_login
 from ..errors import InstapdError
 
 
 class LoginPanel(widgets.VBox):  # type: ignore[misc]
     """Log in with Facebook, then pick the business account to read."""
 
-    def __init__(self, connection: Connection, *, mode: str = "desktop") -> None:
+    def __init__(self, connection: BaseConnection, *, mode: str = "desktop") -> None:
         self.connection = connection
         self.mode = mode
         self.error: InstapdError | None = None

@@ -256,8 +256,6 @@ def test_tokens_stay_out_of_logs_reprs_and_errors(
 def test_terminal_web_login_against_the_sandbox(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from instapd.auth.login import login
-
     monkeypatch.setenv("INSTAPD_SANDBOX", "1")
     connection = instapd.connect(OAuthSettingsLocation=str(tmp_path / "token.json"))
 
@@ -265,7 +263,7 @@ def test_terminal_web_login_against_the_sandbox(
         url = next(w for w in capsys.readouterr().out.split() if w.startswith("http"))
         return click_through(url, land=False)
 
-    credentials = login(connection, web=True, prompt=person)
+    credentials = instapd.login(connection, web=True, prompt=person)
     assert credentials.user_name == "Sam Sandbox"
     assert "Logged in as Sam Sandbox" in capsys.readouterr().out
     assert (tmp_path / "token.json").exists()

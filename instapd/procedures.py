@@ -12,22 +12,19 @@ With ``OAuthSettingsLocation`` set, a token obtained here is also saved there.
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from ..errors import UsageError
-from .credentials import Credentials
-from .flows import refresh
-from .login import finish_web_login, start_web_login
-
-if TYPE_CHECKING:
-    from ..connection import Connection
+from .auth.credentials import Credentials
+from .auth.flows import refresh
+from .connection import BaseConnection, finish_web_login, start_web_login
+from .errors import UsageError
 
 PROCEDURES = ("GetOAuthAuthorizationURL", "GetOAuthAccessToken", "RefreshOAuthAccessToken")
 
 
-def call(connection: Connection, name: str, parameters: dict[str, Any]) -> pd.DataFrame:
+def call(connection: BaseConnection, name: str, parameters: dict[str, Any]) -> pd.DataFrame:
     given = {k.lower(): v for k, v in parameters.items()}
     match = {p.lower(): p for p in PROCEDURES}.get(name.lower())
     if match == "GetOAuthAuthorizationURL":
@@ -47,18 +44,18 @@ def call(connection: Connection, name: str, parameters: dict[str, Any]) -> pd.Da
     raise UsageError(f"No stored procedure {name!r}.{hint} Procedures: {', '.join(PROCEDURES)}.")
 
 
-def _callback(connection: Connection, given: dict[str, Any]) -> str:
+def _callback(connection: BaseConnection, given: dict[str, Any]) -> str:
     return str(given.get("callbackurl") or connection.config.callback_url)
 
 
-def _scopes(connection: Connection, given: dict[str, Any]) -> tuple[str, ...]:
+def _scopes(connection: BaseConnection, given: dict[str, Any]) -> tuple[str, ...]:
     scope = given.get("scope")
     if not scope:
         return connection.scopes
     return tuple(str(scope).replace(",", " ").split())
 
 
-def _authorization_url(connection: Connection, given: dict[str, Any]) -> pd.DataFrame:
+def _authorization_url(connection: BaseConnection, given: dict[str, Any]) -> pd.DataFrame:
     url = start_web_login(
         connection,
         callback_url=_callback(connection, given),
@@ -68,7 +65,7 @@ def _authorization_url(connection: Connection, given: dict[str, Any]) -> pd.Data
     return pd.DataFrame({"URL": pd.array([url], dtype="string")})
 
 
-def _access_token(connection: Connection, given: dict[str, Any]) -> Credentials:
+def _access_token(connection: BaseConnection, given: dict[str, Any]) -> Credentials:
     mode = str(given.get("authmode") or "WEB").upper()
     if mode == "APP":
         return connection.login_desktop()
@@ -90,7 +87,7 @@ def _access_token(connection: Connection, given: dict[str, Any]) -> Credentials:
     )
 
 
-def _token_frame(connection: Connection, credentials: Credentials) -> pd.DataFrame:
+def _token_frame(connection: BaseConnection, credentials: Credentials) -> pd.DataFrame:
     left = credentials.expires_in
     return pd.DataFrame(
         {

@@ -1,43 +1,48 @@
-"""Connection: configuration, a Graph client, and the linked accounts, built lazily."""
+"""A configured way to reach the Graph API: its client, credentials and linked accounts.
+
+:class:`BaseConnection` has no ``read`` or ``call``: :class:`instapd.Connection` (in
+:mod:`instapd.api`) adds them on top, with the embedded sandbox and the linked-accounts memo.
+"""
 
 from __future__ import annotations
 
 import threading
 import webbrowser
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import requests
-
-from .auth.credentials import Credentials
-from .auth.flows import DEFAULT_SCOPES, OAuthApp
-from .auth.session import Browser, desktop_login, resolve_credentials, stored_or_refreshed
-from .auth.store import TokenStore, default_token_path
-from .cache import QueryCache
-from .config import Config
-from .errors import DOCS_APP_GUIDE, AccountError, NoCredentialsError, OfflineError
-from .graph import GraphClient, RetryPolicy
-from .graph.throttle import Throttle
+from ..auth.credentials import Credentials
+from ..auth.flows import DEFAULT_SCOPES, OAuthApp
+from ..auth.session import Browser, desktop_login, resolve_credentials, stored_or_refreshed
+from ..auth.store import TokenStore, default_token_path
+from ..config import Config
+from ..errors import DOCS_APP_GUIDE, NoCredentialsError, OfflineError, UsageError
+from .accounts import AccountMemo, LinkedAccount, account_named, fetch_linked, only_account
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import requests
 
-    from .sandbox import Sandbox
+    from ..graph import GraphClient, RetryPolicy
+    from ..graph.throttle import Throttle
 
 
 @dataclass(frozen=True)
-class LinkedAccount:
-    """An Instagram business account linked to one of the user's Facebook Pages."""
+class LocalApi:
+    """A Graph API started in this process (the sandbox): its URL, a token and its app.
 
-    id: str
-    username: str
-    page_id: str
-    page_name: str
+    The connection only reaches it through ``url``, as it would any other Graph API.
+    """
+
+    url: str
+    token: str = field(repr=False)
+    app_id: str
+    app_secret: str = field(repr=False)
+    dialog_url: str
 
 
-class Connection:
+class BaseConnection:
     """A configured way to reach the Graph API. Constructing one does no I/O.
 
     Use :func:`instapd.connect` to build one from CData-style properties.
@@ -63,6 +68,27 @@ class Connection:
         self._accounts: list[LinkedAccount] | None = None
         self._lock = threading.RLock()
 
+    # -- what the layers above provide -----------------------------------------------------
+
+    def local_api(self) -> LocalApi | None:
+        """The in-process Graph API to use with ``Sandbox=True``; the entry points start one."""
+        return None
+
+    def account_memo(self) -> AccountMemo | None:
+        """Where to keep the linked accounts for offline reads; the entry points give the cache."""
+        return None
+
+    def _sandbox(self) -> LocalApi:
+        local = self.local_api()
+        if local is None:
+            raise UsageError(
+                "Sandbox=True needs a connection from instapd.connect(), which starts the "
+                "sandbox; or set GraphURL and OAuthAccessToken to a running sandbox."
+            )
+        return local
+
+    # -- the client ------------------------------------------------------------------------
+
     @property
     def source_name(self) -> str:
         """Where data comes from, for cache keys: the API root, or ``sandbox``."""
@@ -73,7 +99,7 @@ class Connection:
         account = self.config.business_account_id or "auto"
         return f"<Connection {target} {self.config.version} account={account}>"
 
-    def __enter__(self) -> Connection:
+    def __enter__(self) -> BaseConnection:
         return self
 
     def __exit__(
@@ -99,7 +125,7 @@ class Connection:
 
     @property
     def graph_url(self) -> str:
-        return shared_sandbox().url if self.config.sandbox else self.config.graph_url
+        return self._sandbox().url if self.config.sandbox else self.config.graph_url
 
     def _token(self) -> str:
         config = self.config
@@ -110,7 +136,7 @@ class Connection:
                 config.initiate_oauth, self.token_store(), self.oauth_app, self.login_desktop
             )
             return self._credentials.access_token
-        token = config.access_token or (shared_sandbox().token if config.sandbox else None)
+        token = config.access_token or (self._sandbox().token if config.sandbox else None)
         if not token:
             raise NoCredentialsError(
                 "No Instagram credentials. Set INSTAPD_ACCESS_TOKEN (or pass "
@@ -120,6 +146,8 @@ class Connection:
         return token
 
     def _build_client(self) -> GraphClient:
+        from ..graph import GraphClient  # requests and tenacity: loaded when first needed
+
         config = self.config
         return GraphClient(
             base_url=self.graph_url,
@@ -139,7 +167,7 @@ class Connection:
         """For ``appsecret_proof``: ``OAuthClientSecret``, or the sandbox app's own."""
         config = self.config
         if config.sandbox and not config.client_id:
-            return shared_sandbox().oauth_app.app_secret
+            return self._sandbox().app_secret
         return config.client_secret
 
     def oauth_app(self) -> OAuthApp:
@@ -147,15 +175,15 @@ class Connection:
         config = self.config
         client_id, secret = config.client_id, config.client_secret
         if config.sandbox and not client_id:
-            sandbox = shared_sandbox()
-            client_id, secret = sandbox.oauth_app.app_id, sandbox.oauth_app.app_secret
+            sandbox = self._sandbox()
+            client_id, secret = sandbox.app_id, sandbox.app_secret
         if not client_id:
             raise NoCredentialsError(
                 "Logging in needs your Meta app: set OAuthClientId (INSTAPD_APP_ID) and "
                 f"OAuthClientSecret (INSTAPD_APP_SECRET). See {DOCS_APP_GUIDE}"
             )
         dialog = config.dialog_url or (
-            shared_sandbox().dialog_url
+            self._sandbox().dialog_url
             if config.sandbox
             else f"https://www.facebook.com/{config.version}/dialog/oauth"
         )
@@ -231,13 +259,6 @@ class Connection:
         """Make ``account_id`` the connection's ``BusinessAccountId``."""
         self.config = self.config.with_(business_account_id=account_id)
 
-    def call(self, procedure: str, **parameters: Any) -> pd.DataFrame:
-        """Run a CData stored procedure: ``GetOAuthAuthorizationURL``, ``GetOAuthAccessToken``,
-        ``RefreshOAuthAccessToken``. Returns a one-row DataFrame."""
-        from .auth.procedures import call
-
-        return call(self, procedure, parameters)
-
     def logout(self) -> bool:
         """Forget the login: delete the token file and stop using its token."""
         removed = self.token_store().delete()
@@ -252,10 +273,10 @@ class Connection:
         The list is also kept in the cache folder, so offline reads can resolve accounts.
         """
         config = self.config
-        store = QueryCache(config.cache_location)
-        if self._accounts is None and (config.cache or config.offline):
+        memo = self.account_memo()
+        if self._accounts is None and memo is not None and (config.cache or config.offline):
             max_age = None if config.offline else config.cache_max_age
-            known = store.linked_accounts(self.source_name, max_age)
+            known = memo.linked_accounts(self.source_name, max_age)
             if known is None and config.offline:
                 raise OfflineError(
                     "INSTAPD_OFFLINE=1 and the linked accounts were never cached; pass "
@@ -264,23 +285,10 @@ class Connection:
             if known is not None:
                 self._accounts = [LinkedAccount(**item) for item in known]
         if self._accounts is None:
-            found = []
-            params = {"fields": "id,name,instagram_business_account{id,username}", "limit": 100}
-            for page in self.client.pages("me/accounts", params):
-                for item in page.data:
-                    linked = item.get("instagram_business_account")
-                    if linked:
-                        found.append(
-                            LinkedAccount(
-                                str(linked["id"]),
-                                str(linked.get("username", "")),
-                                str(item["id"]),
-                                str(item.get("name", "")),
-                            )
-                        )
+            found = fetch_linked(self.client)
             self._accounts = found
-            if self.config.cache:
-                store.remember_accounts(self.source_name, [vars(a) for a in found])
+            if memo is not None and config.cache:
+                memo.remember_accounts(self.source_name, [vars(a) for a in found])
         return list(self._accounts)
 
     def resolve_accounts(self, account: str | list[str] | None) -> list[str]:
@@ -288,93 +296,8 @@ class Connection:
         if account is None:
             if self.config.business_account_id:
                 return [self.config.business_account_id]
-            linked = self.accounts()
-            if len(linked) == 1:
-                return [linked[0].id]
-            if not linked:
-                raise AccountError(
-                    "No Instagram business account is linked to this user's Facebook Pages. "
-                    "Link one in the Page settings, or pass account=<id>."
-                )
-            raise AccountError(
-                "Several Instagram business accounts are linked; choose one with account=... "
-                "(or BusinessAccountId, or account='all'): " + _listing(linked)
-            )
+            return [only_account(self.accounts())]
         if isinstance(account, str) and account.lower() == "all":
             return [a.id for a in self.accounts()]
         wanted = [account] if isinstance(account, str) else list(account)
-        return [self._one_account(str(a)) for a in wanted]
-
-    def _one_account(self, account: str) -> str:
-        if account.isdigit():
-            return account
-        for linked in self.accounts():
-            if linked.username.lower() == account.lstrip("@").lower():
-                return linked.id
-        raise AccountError(
-            f"No linked account is called {account!r}. Linked accounts: "
-            + (_listing(self.accounts()) or "none")
-        )
-
-    # -- reading ---------------------------------------------------------------------------
-
-    def read(self, table: str, **options: Any) -> pd.DataFrame:
-        """Read a table; see :func:`instapd.read_instagram` for the options."""
-        from .io import read_instagram
-
-        return read_instagram(table, connection=self, **options)
-
-
-def _listing(accounts: list[LinkedAccount]) -> str:
-    return ", ".join(f"{a.id} (@{a.username})" for a in accounts)
-
-
-_shared: Sandbox | None = None
-_shared_lock = threading.Lock()
-
-
-def shared_sandbox() -> Sandbox:
-    """The process's embedded sandbox, started on first use (``INSTAPD_SANDBOX=1``)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            from .sandbox import Sandbox
-
-            _shared = Sandbox().start()
-        return _shared
-
-
-_default: Connection | None = None
-
-
-def connect(connection_string: str | None = None, /, **properties: Any) -> Connection:
-    """A :class:`Connection` from a CData-style connection string and/or properties.
-
-    Properties take CData names (``OAuthAccessToken``, ``BusinessAccountId``, ...) or python ones
-    (``access_token``, ``business_account_id``, ...), any case. The environment supplies defaults.
-    ``session=``, ``retry=`` and ``throttle=`` pass a :class:`requests.Session`, a retry policy
-    or a :class:`~instapd.graph.throttle.Throttle` through;
-    ``browser=`` replaces ``webbrowser.open`` for the desktop login.
-    """
-    session = properties.pop("session", None)
-    retry = properties.pop("retry", None)
-    throttle = properties.pop("throttle", None)
-    browser = properties.pop("browser", None)
-    config = Config.from_properties(connection_string, **properties)
-    return Connection(config, session=session, retry=retry, throttle=throttle, browser=browser)
-
-
-def default_connection() -> Connection:
-    """The connection calls without ``connection=`` use, built from the environment once."""
-    global _default
-    with _shared_lock:
-        if _default is None:
-            _default = connect()
-        return _default
-
-
-def set_default_connection(connection: Connection | None) -> None:
-    """Make ``connection`` the default (None: rebuild from the environment on next use)."""
-    global _default
-    with _shared_lock:
-        _default = connection
+        return [a if a.isdigit() else account_named(a, self.accounts()) for a in map(str, wanted)]

@@ -1,0 +1,217 @@
+"""The entry points: ``connect``, :class:`Connection` (``read``, ``call``), ``read_instagram``,
+``login``/``logout``, and the default connection. Here the layers meet.
+
+:class:`Connection` adds to the connection layer's :class:`~instapd.connection.BaseConnection`
+what only the top may know: reading tables (:mod:`instapd.io`), the CData procedures, the cache
+as the linked-accounts memo, and the embedded sandbox that ``INSTAPD_SANDBOX=1`` starts (the
+connection itself only gets its URL).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .connection import AccountMemo, BaseConnection, LocalApi, finish_web_login, start_web_login
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .auth.credentials import Credentials
+    from .query import TimeLike
+    from .sandbox import Sandbox
+
+
+class Connection(BaseConnection):
+    """A configured way to reach the Graph API. Constructing one does no I/O.
+
+    Use :func:`instapd.connect` to build one from CData-style properties.
+    """
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def local_api(self) -> LocalApi | None:
+        """The embedded sandbox, started on first use, when ``Sandbox`` is on."""
+        if not self.config.sandbox:
+            return None
+        sandbox = shared_sandbox()
+        return LocalApi(
+            url=sandbox.url,
+            token=sandbox.token,
+            app_id=sandbox.oauth_app.app_id,
+            app_secret=sandbox.oauth_app.app_secret,
+            dialog_url=sandbox.dialog_url,
+        )
+
+    def account_memo(self) -> AccountMemo:
+        """The cache folder keeps the linked accounts, so offline reads can resolve them."""
+        from .cache import QueryCache
+
+        return QueryCache(self.config.cache_location)
+
+    def read(self, table: str, **options: Any) -> pd.DataFrame:
+        """Read a table; see :func:`instapd.read_instagram` for the options."""
+        return read_instagram(table, connection=self, **options)
+
+    def call(self, procedure: str, **parameters: Any) -> pd.DataFrame:
+        """Run a CData stored procedure: ``GetOAuthAuthorizationURL``, ``GetOAuthAccessToken``,
+        ``RefreshOAuthAccessToken``. Returns a one-row DataFrame."""
+        from .procedures import call
+
+        return call(self, procedure, parameters)
+
+
+def read_instagram(
+    table: str,
+    *,
+    connection: BaseConnection | None = None,
+    account: str | list[str] | None = None,
+    columns: Sequence[str] | None = None,
+    since: TimeLike | None = None,
+    until: TimeLike | None = None,
+    limit: int | None = None,
+    cache: bool | None = None,
+    refresh: bool = False,
+    progress: bool | None = None,
+    **filters: Any,
+) -> pd.DataFrame:
+    """Read an Instagram table into a typed DataFrame.
+
+    Parameters
+    ----------
+    table
+        A table name from :func:`instapd.tables` (CData's names, any case), e.g. ``"Media"``.
+    connection
+        From :func:`instapd.connect`; by default one built from the environment.
+    account
+        An Instagram business account id or username, a list of them, or ``"all"``. By default
+        ``BusinessAccountId``, else the only linked account.
+    columns
+        Only these columns; only their fields are asked of the API.
+    since, until
+        A time range ``[since, until)`` on the table's time column: datetimes, dates, ISO strings
+        or Unix seconds, UTC when naive. Pushed down to the API where the edge supports it.
+    limit
+        At most this many rows; paging stops as soon as they are in.
+    cache
+        Read through the Parquet cache (default: the ``Cache`` property, on). ``False`` bypasses
+        it. Entries younger than ``CacheMaxAge`` are served with no request at all.
+    refresh
+        Go to the API even when a fresh entry exists, and rewrite the entry.
+    progress
+        Show a progress bar for reads that take over a second (default: on, unless
+        ``INSTAPD_PROGRESS=0``).
+    **filters
+        Table-specific filters, such as ``media_id=`` for ``Comments`` (see ``describe``).
+    """
+    from .io import read
+
+    return read(
+        connection or default_connection(),
+        table,
+        account=account,
+        columns=columns,
+        since=since,
+        until=until,
+        limit=limit,
+        cache=cache,
+        refresh=refresh,
+        progress=progress,
+        **filters,
+    )
+
+
+# -- logging in ------------------------------------------------------------------------------
+
+
+def in_notebook() -> bool:
+    """True in a Jupyter kernel that can show widgets."""
+    shell = sys.modules.get("IPython")
+    get = getattr(shell, "get_ipython", None)
+    kernel = get() if get else None
+    return kernel is not None and type(kernel).__name__ == "ZMQInteractiveShell"
+
+
+def login(
+    connection: BaseConnection | None = None,
+    *,
+    web: bool = False,
+    prompt: Callable[[str], str] = input,
+) -> Any:
+    """Log in: the login panel in a notebook; in a terminal the desktop flow, or with ``web``
+    the URL to open and a prompt for the address the browser landed on."""
+    connection = connection or default_connection()
+    if in_notebook():
+        from .widgets import LoginPanel
+
+        return LoginPanel(connection, mode="web" if web else "desktop")
+    credentials: Credentials
+    if web:
+        url = start_web_login(connection)
+        print(f"Open this page, log in and allow access:\n\n  {url}\n")
+        credentials = finish_web_login(connection, prompt("Paste the address you landed on: "))
+    else:
+        credentials = connection.login_desktop()
+    print(f"Logged in as {credentials.describe()}.")
+    return credentials
+
+
+def logout(connection: BaseConnection | None = None) -> bool:
+    """Delete the stored token and stop using it. True if a token file was removed."""
+    return (connection or default_connection()).logout()
+
+
+# -- the process's connection and sandbox ----------------------------------------------------
+
+_shared: Sandbox | None = None
+_default: Connection | None = None
+_lock = threading.Lock()
+_sandbox_lock = threading.Lock()
+
+
+def shared_sandbox() -> Sandbox:
+    """The process's embedded sandbox, started on first use (``INSTAPD_SANDBOX=1``)."""
+    global _shared
+    with _sandbox_lock:
+        if _shared is None:
+            from .sandbox import Sandbox
+
+            _shared = Sandbox().start()
+        return _shared
+
+
+def connect(connection_string: str | None = None, /, **properties: Any) -> Connection:
+    """A :class:`Connection` from a CData-style connection string and/or properties.
+
+    Properties take CData names (``OAuthAccessToken``, ``BusinessAccountId``, ...) or python ones
+    (``access_token``, ``business_account_id``, ...), any case. The environment supplies defaults.
+    ``session=``, ``retry=`` and ``throttle=`` pass a :class:`requests.Session`, a retry policy
+    or a :class:`~instapd.graph.throttle.Throttle` through;
+    ``browser=`` replaces ``webbrowser.open`` for the desktop login.
+    """
+    session = properties.pop("session", None)
+    retry = properties.pop("retry", None)
+    throttle = properties.pop("throttle", None)
+    browser = properties.pop("browser", None)
+    config = Config.from_properties(connection_string, **properties)
+    return Connection(config, session=session, retry=retry, throttle=throttle, browser=browser)
+
+
+def default_connection() -> Connection:
+    """The connection calls without ``connection=`` use, built from the environment once."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = connect()
+        return _default
+
+
+def set_default_connection(connection: Connection | None) -> None:
+    """Make ``connection`` the default (None: rebuild from the environment on next use)."""
+    global _default
+    with _lock:
+        _default = connection

@@ -1,0 +1,80 @@
+"""The Instagram business accounts linked to the user's Facebook Pages, and ``account=``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from ..errors import AccountError
+
+if TYPE_CHECKING:
+    from ..graph import GraphClient
+
+_FIELDS = "id,name,instagram_business_account{id,username}"
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    """An Instagram business account linked to one of the user's Facebook Pages."""
+
+    id: str
+    username: str
+    page_id: str
+    page_name: str
+
+
+class AccountMemo(Protocol):
+    """Where the linked accounts are kept between sessions (the cache folder), for offline use."""
+
+    def linked_accounts(
+        self, source: str, max_age: float | None = None
+    ) -> list[dict[str, str]] | None: ...
+
+    def remember_accounts(self, source: str, accounts: list[dict[str, str]]) -> None: ...
+
+
+def fetch_linked(client: GraphClient) -> list[LinkedAccount]:
+    """The linked accounts, read from ``me/accounts`` (every page of it)."""
+    found = []
+    for page in client.pages("me/accounts", {"fields": _FIELDS, "limit": 100}):
+        for item in page.data:
+            linked = item.get("instagram_business_account")
+            if linked:
+                found.append(
+                    LinkedAccount(
+                        str(linked["id"]),
+                        str(linked.get("username", "")),
+                        str(item["id"]),
+                        str(item.get("name", "")),
+                    )
+                )
+    return found
+
+
+def only_account(linked: list[LinkedAccount]) -> str:
+    """The account to read when none is named: the only linked one."""
+    if len(linked) == 1:
+        return linked[0].id
+    if not linked:
+        raise AccountError(
+            "No Instagram business account is linked to this user's Facebook Pages. "
+            "Link one in the Page settings, or pass account=<id>."
+        )
+    raise AccountError(
+        "Several Instagram business accounts are linked; choose one with account=... "
+        "(or BusinessAccountId, or account='all'): " + listing(linked)
+    )
+
+
+def account_named(account: str, linked: list[LinkedAccount]) -> str:
+    """The id of ``account``: an id as given, or the linked account with that username."""
+    for candidate in linked:
+        if candidate.username.lower() == account.lstrip("@").lower():
+            return candidate.id
+    raise AccountError(
+        f"No linked account is called {account!r}. Linked accounts: " + (listing(linked) or "none")
+    )
+
+
+def listing(accounts: list[LinkedAccount]) -> str:
+    return ", ".join(f"{a.id} (@{a.username})" for a in accounts)

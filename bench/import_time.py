@@ -34,9 +34,15 @@ LAZY = (
 
 
 def _python(code: str) -> str:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "0"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # cached bytecode, as an installed package has
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,  # `python -c` puts the working directory first on sys.path
     )
     return result.stdout.strip()
 

@@ -1,0 +1,45 @@
+"""The layers' promises that tests can check: a cheap ``import instapd``, and a connection that
+reaches a sandbox only through what the entry points give it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from instapd.config import Config
+from instapd.connection import BaseConnection, LocalApi
+from instapd.errors import UsageError
+
+ROOT = Path(__file__).resolve().parents[2]
+LAZY = ("requests_oauthlib", "oauthlib", "werkzeug", "cryptography", "tqdm", "ipywidgets",
+        "matplotlib", "instapd.sandbox", "instapd.io", "requests")  # fmt: skip
+
+
+def test_import_instapd_leaves_what_a_read_does_not_need_unloaded() -> None:
+    code = (
+        "import sys, pandas as pd, instapd\n"
+        "print(hasattr(pd, 'read_instagram'), hasattr(pd.DataFrame, 'ig'))\n"
+        f"print(sorted({{k.split('.')[0] if not k.startswith('instapd') else k for k in sys.modules"
+        f" if any(k == m or k.startswith(m + '.') for m in {LAZY!r})}}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout.splitlines()
+    assert out == ["True True", "[]"]
+
+
+def test_a_local_api_never_shows_its_token_or_secret() -> None:
+    local = LocalApi("http://127.0.0.1:1", "tok-123", "app", "sec-456", "http://127.0.0.1:1/d")
+    assert "tok-123" not in repr(local)
+    assert "sec-456" not in repr(local)
+
+
+def test_a_bare_connection_does_not_start_a_sandbox() -> None:
+    connection = BaseConnection(Config(sandbox=True))
+    with pytest.raises(UsageError, match=r"instapd\.connect\(\)"):
+        _ = connection.graph_url

@@ -1,1 +1,1 @@
-"""Logging in: Facebook Login flows, the token store, the callback listener, procedures."""
+"""Logging in: Facebook Login flows, the token store, the callback listener, token choice."""

@@ -1,4 +1,4 @@
-"""The login panel: a thin view over :mod:`instapd.auth`. Every button calls a plain function.
+"""The login panel: a thin view over the connection's login. Every button calls a plain function.
 
 It never blocks its own cell: the desktop flow waits for the browser in a background thread and
 updates the panel. A later cell can wait with :meth:`LoginPanel.wait`.

@@ -35,7 +35,6 @@ release = version = instapd.__version__
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
-    "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
     "instapd_docs",
 ]
@@ -54,14 +53,13 @@ nb_execution_timeout = 180
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
+nb_output_stderr = "warn"  # a stray warning or traceback in a notebook fails the build
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_typehints_description_target = "documented_params"
 autodoc_inherit_docstrings = False
 autodoc_default_options = {"undoc-members": False}
-napoleon_numpy_docstring = True
-napoleon_google_docstring = False
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"instapd {release}"

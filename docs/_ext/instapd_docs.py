@@ -17,6 +17,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
+from sphinx.ext.napoleon import Config
+from sphinx.ext.napoleon.docstring import NumpyDocstring
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,6 +30,9 @@ SECTIONS: list[tuple[str, list[str]]] = [
     ("Logging in", ["login", "logout", "LinkedAccount"]),
     ("Connection properties", ["Config"]),
 ]
+
+
+NAPOLEON = Config(napoleon_numpy_docstring=True, napoleon_google_docstring=False)
 
 
 def _write(path: Path, text: str) -> None:
@@ -247,7 +252,20 @@ def no_tokens(app: Sphinx, exception: BaseException | None) -> None:
         raise ExtensionError(f"a sandbox token shows in {leaks}")
 
 
+def numpy_sections(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """NumPy-style sections (``Parameters`` / ``----------``) become fields, as napoleon does.
+
+    Only for callables: napoleon would read a property's ``Where data comes from: ...`` as a
+    type followed by a description.
+    """
+    if what in {"function", "method", "class", "exception"}:
+        lines[:] = NumpyDocstring(lines, NAPOLEON, app, what, name, obj, options).lines()
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("autodoc-process-docstring", numpy_sections)
     app.connect("builder-inited", generate)
     app.connect("build-finished", no_tokens)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

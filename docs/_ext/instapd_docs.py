@@ -144,22 +144,22 @@ def table_page(name: str) -> str:
         "linked": "the token's user, filtered to the chosen accounts",
     }
     time_column = f"`{entry.time_column}`" if entry.time_column else "none"
+    call = [f'"{entry.name}"'] + ["account=..."] * (entry.scope != "user")
+    call += [f"{f.name}=..." for f in entry.filters if f.required]
     lines = [
         f"# {entry.name}",
         "",
-        _cell(entry.description) + ".",
+        _cell(entry.description).rstrip(".") + ".",
         "",
         "```python",
-        f'df = pd.read_instagram("{entry.name}", account=...)',
+        f"df = pd.read_instagram({', '.join(call)})",
         "```",
         "",
-        "| | |",
-        "|---|---|",
-        f"| kind | {entry.kind} |",
-        f"| read from | {walk.get(entry.scope, entry.scope)} |",
-        f"| permissions (scopes) | {', '.join(f'`{s}`' for s in entry.scopes) or 'none'} |",
-        f"| time column (`since` / `until`) | {time_column} |",
-        f"| every table takes | {_cell(facts['every_table_takes'])} |",
+        f"- **kind**: {entry.kind}",
+        f"- **read from**: {walk.get(entry.scope, entry.scope)}",
+        f"- **permissions (scopes)**: {', '.join(f'`{s}`' for s in entry.scopes) or 'none'}",
+        f"- **time column** (`since` / `until`): {time_column}",
+        f"- **every table takes**: {_cell(facts['every_table_takes'])}",
         "",
     ]
     if entry.notes:

@@ -4,6 +4,7 @@
   from the ``instapd`` namespace, never from private module paths;
 - ``_generated/errors.rst``: the error tree from ``instapd.errors`` and each error class;
 - ``_generated/tables/``: one page per catalog table (columns, dtypes, filters, scopes);
+- ``_generated/repo/``: the Markdown files beside the README (the changelog, ...), included;
 - ``_generated/notebooks/``: copies of ``notebooks/*.ipynb``, executed by myst-nb.
 
 After the build, no page may hold a sandbox token.
@@ -15,10 +16,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.ext.napoleon import Config
 from sphinx.ext.napoleon.docstring import NumpyDocstring
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -226,6 +230,13 @@ def generate(app: Sphinx) -> None:
     for stale in (out / "tables").glob("*.md"):
         if stale.stem not in {*names, "index"}:
             stale.unlink()
+    repo = out / "repo"  # ARCHITECTURE.md, CHANGELOG.md, ...: the Markdown beside the README
+    pages = [p.name for p in sorted(ROOT.glob("*.md")) if p.name != "README.md"]
+    for name in pages:
+        _write(repo / name, f"```{{include}} ../../../{name}\n```\n")
+    for stale in repo.glob("*.md"):
+        if stale.name not in pages:
+            stale.unlink()
     notebooks = out / "notebooks"
     notebooks.mkdir(parents=True, exist_ok=True)
     sources = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -252,6 +263,23 @@ def no_tokens(app: Sphinx, exception: BaseException | None) -> None:
         raise ExtensionError(f"a sandbox token shows in {leaks}")
 
 
+class RepoLinks(SphinxPostTransform):
+    """The README's links to Markdown beside it (``ARCHITECTURE.md``) lead to their page here."""
+
+    default_priority = 8  # before myst-parser's resolver, which would warn
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(addnodes.pending_xref)):
+            if node.get("reftype") != "myst" or node.get("refdomain") == "doc":
+                continue
+            page = f"_generated/repo/{Path(node['reftarget']).stem}"
+            if node["reftarget"].endswith(".md") and page in self.env.found_docs:
+                uri = self.app.builder.get_relative_uri(self.env.docname, page)
+                link = nodes.reference("", "", internal=True, refuri=uri)
+                link += node.children
+                node.replace_self(link)
+
+
 def numpy_sections(
     app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
 ) -> None:
@@ -265,6 +293,7 @@ def numpy_sections(
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_post_transform(RepoLinks)
     app.connect("autodoc-process-docstring", numpy_sections)
     app.connect("builder-inited", generate)
     app.connect("build-finished", no_tokens)

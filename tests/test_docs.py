@@ -58,3 +58,26 @@ def test_notebooks_hold_no_secret_and_no_stale_output() -> None:
         for cell in notebook["cells"]:
             if cell["cell_type"] == "code" and cell["outputs"]:
                 assert "NBVAL_CHECK_OUTPUT" in "".join(cell["source"]), path.name
+
+
+def test_readme_docs_command_is_what_ci_runs() -> None:
+    ci = (README.parent / ".ci" / "run").read_text()
+    command = (
+        'pip install -e ".[docs]" && sphinx-build -W --keep-going -b html docs docs/_build/html'
+    )
+    assert command in README.read_text()
+    assert command in ci
+
+
+def test_the_error_tree_names_every_error() -> None:
+    from instapd import errors
+
+    tree = (errors.__doc__ or "").split("::")[1]
+    classes = [
+        value
+        for value in vars(errors).values()
+        if isinstance(value, type) and issubclass(value, errors.InstapdError)
+    ]
+    assert len(classes) > 20
+    for cls in classes:
+        assert f" {cls.__name__} " in tree or tree.lstrip().startswith(cls.__name__), cls.__name__

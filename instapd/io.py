@@ -133,7 +133,7 @@ def _collect(
     except PermissionDeniedError as exc:
         raise PermissionDeniedError(
             exc.message,
-            scopes=query.table.scopes,
+            scopes=exc.scopes or query.table.scopes,
             code=exc.code,
             subcode=exc.subcode,
             type=exc.type,

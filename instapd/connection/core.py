@@ -72,7 +72,8 @@ class BaseConnection:
         self._throttle = throttle
         self._browser = browser
         self._credentials: Credentials | None = None
-        self.pending_states: set[str] = set()  # issued by GetOAuthAuthorizationURL
+        #: web logins started (GetOAuthAuthorizationURL): state -> when, ``time.monotonic()``
+        self.pending_states: dict[str, float] = {}
         self._client: GraphClient | None = None
         self._accounts: list[LinkedAccount] | None = None
         self._identity: tuple[str, str] | None = None  # (token, its user's id)

@@ -28,7 +28,16 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from ..errors import GraphError, RetryableError, TokenExpiredError, TransientError
+from ..errors import (
+    GraphError,
+    ResponseTooLargeError,
+    RetryableError,
+    TokenExpiredError,
+    TransientError,
+    UsageError,
+)
+from ..validation import secure_url
+from . import redact
 from .errors import error_from_body
 from .throttle import Throttle
 from .usage import Usage, parse_usage
@@ -36,6 +45,9 @@ from .usage import Usage, parse_usage
 logger = logging.getLogger("instapd.graph")
 
 _SECRET_PARAMS = ("access_token", "appsecret_proof")
+#: The largest answer read, in bytes: far above any real page, far below a memory problem.
+MAX_BODY = 64_000_000
+redact.install()
 #: Never page further than this in one read: a guard against an API that loops.
 MAX_PAGES = 100_000
 #: Operations per batch request, Meta's limit.
@@ -117,8 +129,10 @@ class GraphClient:
         concurrency: int = 4,
         throttle: Throttle | None = None,
         renew_token: Callable[[], str] | None = None,
+        max_body: int = MAX_BODY,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = secure_url(base_url, "GraphURL").rstrip("/")
+        self.max_body = max_body
         self.version = version
         self._app_secret = app_secret
         self._set_token(access_token)
@@ -220,9 +234,25 @@ class GraphClient:
         logger.debug("%s %s", method, url.removeprefix(self.base_url))
         try:
             response = self._session.request(
-                method, url, params=query, json=body, headers=headers, timeout=self.timeout
+                method,
+                url,
+                params=query,
+                json=body,
+                headers=headers,
+                timeout=self.timeout,
+                stream=True,
             )
-            body = response.json() if response.content else None
+            content = read_capped(response, self.max_body, "the Graph API")
+            body = json.loads(content) if content else None
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ):
+            raise UsageError(
+                f"GraphURL {self.base_url!r} is not a usable URL; set it to "
+                "https://graph.facebook.com (or a sandbox's http://127.0.0.1:PORT)."
+            ) from None
         except (
             requests.ConnectionError,
             requests.Timeout,
@@ -337,6 +367,21 @@ class GraphClient:
         if link:
             for page in self.pages(str(link)):
                 yield from page.data
+
+
+def read_capped(response: requests.Response, limit: int, where: str) -> bytes:
+    """The body of a streamed response, or :class:`ResponseTooLargeError` past ``limit``."""
+    with response:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise ResponseTooLargeError(limit, where)
+        chunks, size = [], 0
+        for chunk in response.iter_content(65536):
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLargeError(limit, where)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 def _param(value: Any) -> str:

@@ -21,6 +21,7 @@ from .errors import (
     OfflineError,
     PermissionDeniedError,
     RetryableError,
+    UsageError,
 )
 from .frames import to_frame
 from .progress import enabled, requests_bar
@@ -43,7 +44,14 @@ def read(
     **filters: Any,
 ) -> pd.DataFrame:
     """Read ``table`` over ``connection``; :func:`instapd.read_instagram` documents the options."""
+    if not isinstance(connection, BaseConnection):
+        raise UsageError(
+            f"connection= takes a Connection from instapd.connect(), not {type(connection).__name__}."
+        )
     config = connection.config
+    for name, flag in (("cache", cache), ("refresh", refresh), ("progress", progress)):
+        if flag is not None and not isinstance(flag, bool):
+            raise UsageError(f"{name}= takes True or False, not {flag!r}.")
     query = build_query(
         table,
         columns,

@@ -24,11 +24,7 @@ _WIDE = {"display.width": 120, "display.max_columns": 8, "display.max_colwidth":
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; errors are one line on stderr: exit 2 for usage errors, 1 for others."""
     try:
-        args = _parser().parse_args(argv)
-    except _ArgumentError as exc:
-        return _fail(str(exc), 2)
-    try:
-        return int(args.run(args) or 0)
+        return run(argv)
     except UsageError as exc:
         return _fail(str(exc), 2)
     except InstapdError as exc:
@@ -42,13 +38,19 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-class _ArgumentError(Exception):
-    """A command line argparse refused; shown as one line."""
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run a command, raising what it raises (``main`` turns that into one line)."""
+    args = _parser().parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+class CommandLineError(UsageError):
+    """A command line that argparse refused: a missing argument, an unknown option..."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise _ArgumentError(f"{message}; see `{self.prog} --help`.")
+        raise CommandLineError(f"{message}; see `{self.prog} --help`.")
 
 
 def _parser() -> argparse.ArgumentParser:

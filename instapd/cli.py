@@ -15,8 +15,8 @@ from .api import Connection, connect, login, read_instagram
 from .cache import QueryCache
 from .catalog import get_table
 from .errors import AccountError, InstapdError, UsageError
-from .validation import graph_id
 from .info import describe, tables, tables_markdown
+from .validation import graph_id
 
 _WIDE = {"display.width": 120, "display.max_columns": 8, "display.max_colwidth": 28}
 
@@ -149,7 +149,9 @@ def _read(args: argparse.Namespace) -> None:
         else:
             frame.to_csv(args.out, index=False)
     except OSError as exc:
-        raise UsageError(f"Cannot write {args.out} ({exc.strerror}); choose another --out.") from None
+        raise UsageError(
+            f"Cannot write {args.out} ({exc.strerror}); choose another --out."
+        ) from None
     print(f"wrote {len(frame)} rows to {args.out}")
 
 
@@ -208,7 +210,7 @@ def _sandbox(args: argparse.Namespace) -> None:
     except ValueError:
         raise UsageError(f"--media takes counts such as 160,60, not {args.media!r}.") from None
     if not media or min(media) < 0:
-        raise UsageError(f"--media takes counts of zero or more, such as 160,60, not {args.media!r}.")
+        raise UsageError(f"--media takes counts of 0 or more, such as 160,60, not {args.media!r}")
     faults = Faults(latency=args.latency)
     with Sandbox(port=args.port, seed=args.seed, media_per_account=media, faults=faults) as sandbox:
         print(f"sandbox Graph API at {sandbox.url} (version {sandbox.version})")

@@ -46,7 +46,8 @@ def read(
     """Read ``table`` over ``connection``; :func:`instapd.read_instagram` documents the options."""
     if not isinstance(connection, BaseConnection):
         raise UsageError(
-            f"connection= takes a Connection from instapd.connect(), not {type(connection).__name__}."
+            "connection= takes a Connection from instapd.connect(), not "
+            f"{type(connection).__name__}."
         )
     config = connection.config
     for name, flag in (("cache", cache), ("refresh", refresh), ("progress", progress)):

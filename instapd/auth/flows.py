@@ -33,8 +33,8 @@ from ..errors import (
     StateMismatchError,
 )
 from ..graph.errors import error_from_body
-from ..validation import is_graph_id, is_loopback
 from ..graph.usage import Usage
+from ..validation import is_graph_id, is_loopback
 from .credentials import Credentials
 
 if TYPE_CHECKING:
@@ -85,8 +85,6 @@ class OAuthApp:
                 "your Meta app's App Secret. instapd never ships one."
             )
         return self.client_secret
-
-
 
 
 @contextlib.contextmanager

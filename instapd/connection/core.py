@@ -293,7 +293,8 @@ class BaseConnection:
             if self._identity is not None and self._identity[0] == token:
                 return self._identity[1]
             credentials = self._credentials
-            user = credentials.user_id if credentials and credentials.access_token == token else None
+            mine = credentials is not None and credentials.access_token == token
+            user = credentials.user_id if credentials is not None and mine else None
             memo = self.identity_memo()
             if not is_graph_id(user):
                 user = memo.get(token)
@@ -345,9 +346,10 @@ class BaseConnection:
             return [only_account(self.accounts())]
         if isinstance(account, str) and account.lower() == "all":
             return [a.id for a in self.accounts()]
-        wanted = [account] if isinstance(account, str | int) else account
+        given: object = account  # callers pass anything: check it all
+        wanted = [given] if isinstance(given, str | int) else given
         if (
-            isinstance(account, bool)
+            isinstance(given, bool)
             or not isinstance(wanted, list | tuple)
             or not wanted
             or not all(isinstance(a, str | int) and not isinstance(a, bool) for a in wanted)

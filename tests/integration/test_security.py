@@ -276,12 +276,12 @@ def test_an_oversized_answer_is_a_typed_error(clean_sandbox: Sandbox, account: s
         max_body=2_000,
     )
     assert client.get(account, {"fields": "id"})["id"] == account
-    with pytest.raises(instapd.ResponseTooLargeError, match="2,000 bytes.*Pagesize"):
+    with pytest.raises(instapd.ResponseTooLargeError, match=r"2,000 bytes.*Pagesize"):
         client.get(f"{account}/media", {"limit": 100})
     assert clean_sandbox.requests_served == 2, "not retried"
 
 
-# -- 8. no secret in a DEBUG log of a whole session -------------------------------------------------
+# -- 8. no secret in a DEBUG log of a whole session ----------------------------------------------
 
 
 def test_a_debug_log_of_a_full_session_holds_no_secret(
@@ -325,7 +325,8 @@ def test_a_debug_log_of_a_full_session_holds_no_secret(
         assert main(["logout"]) == 0
         codes = [u.split("code=")[1].split("&")[0] for u in landed]
         secrets = [secret, *tokens, *codes]
-        secrets += [hmac.new(secret.encode(), t.encode(), hashlib.sha256).hexdigest() for t in tokens]
+        secrets += [hmac.new(secret.encode(), t.encode(), hashlib.sha256).hexdigest()
+                    for t in tokens]  # fmt: skip
         cache_bytes = b"".join(
             p.read_bytes() for p in Path(os.environ["INSTAPD_CACHE_DIR"]).rglob("*") if p.is_file()
         )

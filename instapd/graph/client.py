@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,6 +31,7 @@ from tenacity import (
 
 from ..errors import (
     GraphError,
+    InvalidParameterError,
     ResponseTooLargeError,
     RetryableError,
     TokenExpiredError,
@@ -45,6 +47,7 @@ from .usage import Usage, parse_usage
 logger = logging.getLogger("instapd.graph")
 
 _SECRET_PARAMS = ("access_token", "appsecret_proof")
+_PATH = re.compile(r"[A-Za-z0-9_]+(?:/[A-Za-z0-9_]+)*/?")
 #: The largest answer read, in bytes: far above any real page, far below a memory problem.
 MAX_BODY = 64_000_000
 redact.install()
@@ -218,7 +221,7 @@ class GraphClient:
             path = parts.path
             query.update((k, v) for k, v in parse_qsl(parts.query) if k not in _SECRET_PARAMS)
         else:
-            path = f"/{self.version}/{path.lstrip('/')}"
+            path = f"/{self.version}/{checked_path(path)}"
         query.update({k: _param(v) for k, v in params.items() if v is not None})
         return self.base_url + path, query
 
@@ -294,7 +297,7 @@ class GraphClient:
         operations = []
         for path, params in chunk:
             query = urlencode({k: _param(v) for k, v in params.items() if v is not None})
-            operations.append({"method": "GET", "relative_url": f"{path}?{query}"})
+            operations.append({"method": "GET", "relative_url": f"{checked_path(path)}?{query}"})
         url = f"{self.base_url}/{self.version}/"
         # a JSON body: cheaper to build than a form-encoded one; per-operation headers are
         # not needed (the usage headers of the batch response itself are read)
@@ -367,6 +370,17 @@ class GraphClient:
         if link:
             for page in self.pages(str(link)):
                 yield from page.data
+
+
+def checked_path(path: str) -> str:
+    """A Graph path made of ids and edge names only: an id from an answer steers no request."""
+    path = path.lstrip("/")
+    if not _PATH.fullmatch(path):
+        raise InvalidParameterError(
+            f"Refusing to request {path[:60]!r}: a Graph path is ids and edge names only. An id "
+            "in an answer was malformed; check that GraphURL points at the Graph API."
+        )
+    return path
 
 
 def read_capped(response: requests.Response, limit: int, where: str) -> bytes:

@@ -339,3 +339,13 @@ def test_a_debug_log_of_a_full_session_holds_no_secret(
     for value in secrets:
         assert value not in text
         assert value.encode() not in cache_bytes
+
+
+def test_an_id_from_an_answer_steers_no_request(clean_sandbox: Sandbox) -> None:
+    client = GraphClient(base_url=clean_sandbox.url, version="v25.0", access_token="t")
+    for path in ("1/../../oauth/access_token", "1/media?x=1", "١٢٣/media"):
+        with pytest.raises(instapd.InvalidParameterError, match="ids and edge names only"):
+            client.get(path)
+        with pytest.raises(instapd.InvalidParameterError, match="ids and edge names only"):
+            client.batch([(path, {})])
+    assert clean_sandbox.requests_served == 0

@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -349,3 +350,29 @@ def test_an_id_from_an_answer_steers_no_request(clean_sandbox: Sandbox) -> None:
         with pytest.raises(instapd.InvalidParameterError, match="ids and edge names only"):
             client.batch([(path, {})])
     assert clean_sandbox.requests_served == 0
+
+
+def _ipv6_loopback() -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+def test_a_callback_on_ipv6_loopback_builds_a_valid_redirect() -> None:
+    from instapd.auth.callback import CallbackListener
+
+    listener = CallbackListener("http://[::1]:0/cb", "the-state").start()
+    try:
+        assert re.fullmatch(r"http://\[::1\]:\d+/cb", listener.redirect_uri)
+        forged = requests.get(listener.redirect_uri + "?state=x&code=1", timeout=10)
+        assert forged.status_code == 400
+        requests.get(listener.redirect_uri + "?state=the-state&code=c0de", timeout=10)
+        assert listener.wait(10) == "c0de"
+    finally:
+        listener.stop()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .connection import AccountMemo, BaseConnection, LocalApi, finish_web_login, start_web_login
+from .errors import UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -213,5 +214,10 @@ def default_connection() -> Connection:
 def set_default_connection(connection: Connection | None) -> None:
     """Make ``connection`` the default (None: rebuild from the environment on next use)."""
     global _default
+    if connection is not None and not isinstance(connection, BaseConnection):
+        raise UsageError(
+            "set_default_connection takes a Connection from instapd.connect(), or None to "
+            f"rebuild it from the environment; not {type(connection).__name__}."
+        )
     with _lock:
         _default = connection

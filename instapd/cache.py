@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -36,7 +37,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .__about__ import __version__
+from .auth.store import make_private_dir, write_private
 from .catalog import Table
+from .errors import AccountError, UsageError
+from .validation import graph_id, is_graph_id
 
 logger = logging.getLogger("instapd.cache")
 
@@ -93,10 +97,26 @@ class QueryCache:
         return f"<QueryCache {self.location}>"
 
     def path(self, table: str, accounts: list[str], key: str) -> Path:
+        """Where an entry lives; every part is checked, and the result must lie under the root."""
         folder = (
             USER_FOLDER if not accounts else accounts[0] if len(accounts) == 1 else MULTI_FOLDER
         )
-        return self.location / folder / table / f"{key}.parquet"
+        if not is_graph_id(folder) and folder not in (USER_FOLDER, MULTI_FOLDER):
+            raise AccountError(f"Account id {folder!r} is not a string of digits; pass a Graph id.")
+        if not re.fullmatch(r"[A-Za-z0-9_]+", table) or not re.fullmatch(r"[0-9a-f]+", key):
+            raise UsageError(f"Cannot cache table {table!r}: its name is not a plain word.")
+        path = self.location / folder / table / f"{key}.parquet"
+        return self.inside(path)
+
+    def inside(self, path: Path) -> Path:
+        """``path``, once it resolves (links followed) to a place under the cache root."""
+        root = self.location.resolve()
+        if not path.resolve().is_relative_to(root):
+            raise UsageError(
+                f"Refusing the cache path {path}: it leads outside the cache folder {root}. "
+                "Remove the link, or set CacheLocation to a folder of your own."
+            )
+        return path
 
     def lookup(self, path: Path) -> Entry | None:
         """The entry at ``path``; None when absent, and a warning when unreadable."""
@@ -105,8 +125,12 @@ class QueryCache:
         try:
             table = pq.read_table(path)
             meta = json.loads((table.schema.metadata or {})[METADATA_KEY])
+            if not isinstance(meta, dict) or not isinstance(meta.get("query"), dict):
+                raise ValueError("no instapd metadata")
+            if datetime.fromisoformat(meta["fetched_at"]).tzinfo is None:
+                raise ValueError("a naive fetched_at")
             frame = table.to_pandas()
-        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
             warnings.warn(
                 f"Ignoring an unreadable cache file {path} ({type(exc).__name__}); "
                 "reading from the API instead.",
@@ -123,11 +147,14 @@ class QueryCache:
         """Write atomically; on failure (a full disk...) warn and return False."""
         temporary = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            self._private_folders(path)
             table = pa.Table.from_pandas(frame, preserve_index=False)
             metadata = {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(meta).encode()}
-            pq.write_table(table.replace_schema_metadata(metadata), temporary)
-            os.replace(temporary, path)
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.fchmod(handle, 0o600)  # whatever the umask
+            with os.fdopen(handle, "wb") as stream:
+                pq.write_table(table.replace_schema_metadata(metadata), stream)
+            os.replace(temporary, self.inside(path))
         except OSError as exc:
             with contextlib.suppress(OSError):
                 temporary.unlink()
@@ -140,31 +167,38 @@ class QueryCache:
             return False
         return True
 
+    def _private_folders(self, path: Path) -> None:
+        """The root and the entry's folders, 0700 whatever the umask (only the owner reads)."""
+        make_private_dir(path.parent)
+        for folder in (self.location, path.parent.parent, path.parent):
+            with contextlib.suppress(OSError):
+                if folder.stat().st_mode & 0o077:
+                    folder.chmod(0o700)
+
     def _accounts_file(self, source: str) -> Path:
         return self.location / USER_FOLDER / f"accounts-{query_key({'source': source})}.json"
 
     def remember_accounts(self, source: str, accounts: list[dict[str, str]]) -> None:
         """Keep the linked accounts (ids and usernames, no secrets) for offline use."""
         path = self._accounts_file(source)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            self._private_folders(path.parent / "x")
             stamped = {"fetched_at": datetime.now(UTC).isoformat(), "accounts": accounts}
-            temporary.write_text(json.dumps(stamped))
-            os.replace(temporary, path)
+            write_private(path, json.dumps(stamped))
         except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+            logger.info("could not remember the linked accounts in %s", self.location)
 
     def linked_accounts(
         self, source: str, max_age: float | None = None
     ) -> list[dict[str, str]] | None:
         """The remembered linked accounts, if any (and, with ``max_age``, fresh enough)."""
         try:
-            stamped = json.loads(self._accounts_file(source).read_text())
+            stamped = json.loads(self._accounts_file(source).read_text(encoding="utf-8"))
             age = datetime.now(UTC) - datetime.fromisoformat(stamped["fetched_at"])
             accounts = list(stamped["accounts"])
-        except (OSError, ValueError, KeyError, TypeError):
+            if not all(isinstance(a, dict) for a in accounts):
+                return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         return accounts if max_age is None or age.total_seconds() <= max_age else None
 
@@ -176,21 +210,23 @@ class QueryCache:
         """One row per entry: table, account, query, rows, bytes, fetched_at, path."""
         rows = []
         for path in self.files():
+            account = path.parent.parent.name
+            if not is_graph_id(account) and account not in (USER_FOLDER, MULTI_FOLDER):
+                continue  # not a folder instapd wrote
             try:
                 meta = json.loads((pq.read_schema(path).metadata or {})[METADATA_KEY])
-            except (OSError, ValueError, KeyError, pa.ArrowException):
-                continue
-            rows.append(
-                {
-                    "table": meta["query"]["table"],
-                    "account": path.parent.parent.name,
+                row = {
+                    "table": str(meta["query"]["table"]),
+                    "account": account,
                     "query": json.dumps(meta["query"], sort_keys=True),
-                    "rows": meta["rows"],
+                    "rows": int(meta["rows"]),
                     "bytes": path.stat().st_size,
-                    "fetched_at": pd.Timestamp(meta["fetched_at"]),
+                    "fetched_at": pd.Timestamp(meta["fetched_at"]).tz_convert("UTC"),
                     "path": str(path),
                 }
-            )
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, pa.ArrowException):
+                continue  # a foreign or damaged file: not an entry
+            rows.append(row)
         columns = ["table", "account", "query", "rows", "bytes", "fetched_at", "path"]
         frame = pd.DataFrame(rows, columns=columns)
         return frame.astype(
@@ -205,13 +241,15 @@ class QueryCache:
         older_than: timedelta | str | None = None,
     ) -> int:
         """Remove matching entries (and stray temporary files); returns how many entries."""
+        cutoff = _cutoff(older_than)
+        if account is not None:
+            account = graph_id(account, "account", AccountError)
         listing = self.entries()
         if table is not None:
             listing = listing[listing["table"].str.lower() == table.lower()]
         if account is not None:
             listing = listing[listing["account"] == account]
-        if older_than is not None:
-            cutoff = pd.Timestamp.now(tz="UTC") - pd.Timedelta(older_than)
+        if cutoff is not None:
             listing = listing[listing["fetched_at"] < cutoff]
         for path in listing["path"]:
             with contextlib.suppress(FileNotFoundError):
@@ -221,6 +259,22 @@ class QueryCache:
                 with contextlib.suppress(FileNotFoundError):
                     stray.unlink()
         return len(listing)
+
+
+def _cutoff(older_than: timedelta | str | None) -> pd.Timestamp | None:
+    """Entries fetched before this time are older than ``older_than``."""
+    if older_than is None:
+        return None
+    try:
+        age = pd.Timedelta(older_than)
+    except (ValueError, TypeError):
+        age = None
+    if age is None or pd.isna(age) or age < pd.Timedelta(0):
+        raise UsageError(
+            f"older_than must be a duration such as '7 days', '12 hours' or a timedelta, "
+            f"not {older_than!r}."
+        )
+    return pd.Timestamp.now(tz="UTC") - age
 
 
 def entries(location: str | Path | None = None) -> pd.DataFrame:

@@ -33,12 +33,13 @@ REVISED_DAYS = timedelta(days=2)
 def cache_description(
     connection: BaseConnection, query: Query, accounts: list[str]
 ) -> dict[str, Any]:
-    """What makes two reads the same: never the token."""
+    """What makes two reads the same: never the token, but the user it belongs to."""
     return {
         **query.describe(sorted(accounts)),
         "api_version": connection.config.version,
         "schema": schema_version(query.table),
         "source": connection.source_name,
+        "user": connection.identity(),
     }
 
 
@@ -50,6 +51,9 @@ def read_through_cache(
     description = cache_description(connection, query, accounts)
     path = store.path(query.table.name, accounts, query_key(description))
     entry = None if refresh else store.lookup(path)
+    if entry is not None and entry.meta["query"].get("user") != description["user"]:
+        logger.warning("ignoring the cache entry %s: another user read it", path)
+        entry = None  # served only to the user who read it, whatever the file is called
     if entry is not None and (config.offline or entry.age.total_seconds() <= config.cache_max_age):
         return _served(entry)
     if config.offline:

@@ -7,34 +7,55 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 
 from .api import Connection, connect, login, read_instagram
 from .cache import QueryCache
-from .errors import InstapdError
+from .catalog import get_table
+from .errors import AccountError, InstapdError, UsageError
 from .info import describe, tables, tables_markdown
+from .validation import graph_id
 
 _WIDE = {"display.width": 120, "display.max_columns": 8, "display.max_colwidth": 28}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run a command; errors are one line on stderr: exit 2 for usage errors, 1 for others."""
     try:
-        return int(args.run(args) or 0)
+        return run(argv)
+    except UsageError as exc:
+        return _fail(str(exc), 2)
     except InstapdError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), 1)
     except KeyboardInterrupt:
         return 130
 
 
+def _fail(message: str, code: int) -> int:
+    print("error: " + " ".join(message.split()), file=sys.stderr)
+    return code
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run a command, raising what it raises (``main`` turns that into one line)."""
+    args = _parser().parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+class CommandLineError(UsageError):
+    """A command line that argparse refused: a missing argument, an unknown option..."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise CommandLineError(f"{message}; see `{self.prog} --help`.")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="instapd", description="Instagram Graph API data as pandas DataFrames."
-    )
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    parser = _Parser(prog="instapd", description="Instagram Graph API data as pandas DataFrames.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
 
     sub = commands.add_parser("tables", help="list every table")
     sub.add_argument("--markdown", action="store_true", help="as the README's Markdown table")
@@ -106,6 +127,8 @@ def _describe(args: argparse.Namespace) -> None:
 
 
 def _read(args: argparse.Namespace) -> None:
+    if args.out is not None:
+        _check_out(args.out)
     connection = connect(sandbox=True) if args.sandbox else None
     frame = read_instagram(
         args.table,
@@ -120,14 +143,29 @@ def _read(args: argparse.Namespace) -> None:
         with pd.option_context(*_flat(_WIDE)):
             print(frame)
         return
-    suffix = args.out.suffix.lower()
-    if suffix == ".parquet":
-        frame.to_parquet(args.out, index=False)
-    elif suffix == ".csv":
-        frame.to_csv(args.out, index=False)
-    else:
-        raise SystemExit(f"error: --out must end in .parquet or .csv, not {suffix or 'nothing'}")
+    try:
+        if args.out.suffix.lower() == ".parquet":
+            frame.to_parquet(args.out, index=False)
+        else:
+            frame.to_csv(args.out, index=False)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot write {args.out} ({exc.strerror}); choose another --out."
+        ) from None
     print(f"wrote {len(frame)} rows to {args.out}")
+
+
+def _check_out(out: Path) -> None:
+    """Before any request: --out must be a .parquet or .csv file in an existing folder."""
+    suffix = out.suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        raise UsageError(f"--out must end in .parquet or .csv, not {suffix or 'nothing'}.")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(
+            f"--out {out}: the folder {folder} does not exist; create it first or choose "
+            "another path."
+        )
 
 
 def _login(args: argparse.Namespace) -> None:
@@ -146,14 +184,16 @@ def _logout(args: argparse.Namespace) -> None:
 def _cache(args: argparse.Namespace) -> None:
     store = QueryCache()
     if args.action == "clear":
-        removed = store.clear(args.table, args.account, args.older_than)
+        table = get_table(args.table).name if args.table else None
+        removed = store.clear(table, args.account, args.older_than)
         print(f"removed {removed} entries from {store.location}")
         return
     listing = store.entries()
     if args.table:
-        listing = listing[listing["table"].str.lower() == args.table.lower()]
+        listing = listing[listing["table"].str.lower() == get_table(args.table).name.lower()]
     if args.account:
-        listing = listing[listing["account"] == args.account]
+        account = graph_id(args.account, "--account", AccountError)
+        listing = listing[listing["account"] == account]
     print(f"{len(listing)} entries in {store.location}")
     if len(listing):
         with pd.option_context(*_flat(_WIDE)):
@@ -165,7 +205,12 @@ def _cache(args: argparse.Namespace) -> None:
 def _sandbox(args: argparse.Namespace) -> None:
     from .sandbox import Faults, Sandbox
 
-    media = tuple(int(n) for n in args.media.split(",")) if args.media else (160, 60)
+    try:
+        media = tuple(int(n) for n in args.media.split(",")) if args.media else (160, 60)
+    except ValueError:
+        raise UsageError(f"--media takes counts such as 160,60, not {args.media!r}.") from None
+    if not media or min(media) < 0:
+        raise UsageError(f"--media takes counts of 0 or more, such as 160,60, not {args.media!r}")
     faults = Faults(latency=args.latency)
     with Sandbox(port=args.port, seed=args.seed, media_per_account=media, faults=faults) as sandbox:
         print(f"sandbox Graph API at {sandbox.url} (version {sandbox.version})")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import UnknownPropertyError, UsageError
+from .validation import graph_id, secure_url
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_VERSION = "v25.0"
@@ -54,8 +55,21 @@ def _positive_int(name: str, low: int = 1, high: int | None = None) -> Callable[
 
 
 def _scopes(value: Any) -> tuple[str, ...]:
-    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
-    return tuple(str(s) for s in items)
+    if isinstance(value, str):
+        return tuple(value.replace(",", " ").split())
+    if isinstance(value, list | tuple | set | frozenset) and all(isinstance(s, str) for s in value):
+        return tuple(value)
+    raise UsageError(
+        f"Scope must be a comma-separated string or a list of scope names, not {value!r}"
+    )
+
+
+def _id(name: str) -> Callable[[Any], str]:
+    return lambda value: graph_id(value, name)
+
+
+def _url(name: str) -> Callable[[Any], str]:
+    return lambda value: secure_url(value, name)
 
 
 def _initiate(value: Any) -> str:
@@ -78,19 +92,26 @@ class Property:
 
 PROPERTIES: tuple[Property, ...] = (
     Property("OAuthAccessToken", "access_token", "INSTAPD_ACCESS_TOKEN", secret=True),
-    Property("BusinessAccountId", "business_account_id", "INSTAPD_BUSINESS_ACCOUNT_ID"),
-    Property("OAuthClientId", "client_id", "INSTAPD_APP_ID"),
+    Property(
+        "BusinessAccountId",
+        "business_account_id",
+        "INSTAPD_BUSINESS_ACCOUNT_ID",
+        _id("BusinessAccountId"),
+    ),
+    Property("OAuthClientId", "client_id", "INSTAPD_APP_ID", _id("OAuthClientId")),
     Property("OAuthClientSecret", "client_secret", "INSTAPD_APP_SECRET", secret=True),
     Property("InitiateOAuth", "initiate_oauth", "INSTAPD_INITIATE_OAUTH", _initiate),
     Property("OAuthSettingsLocation", "oauth_settings_location", "INSTAPD_OAUTH_SETTINGS"),
-    Property("CallbackURL", "callback_url", "INSTAPD_CALLBACK_URL"),
-    Property("OAuthAuthorizationURL", "dialog_url", "INSTAPD_DIALOG_URL"),
+    Property("CallbackURL", "callback_url", "INSTAPD_CALLBACK_URL", _url("CallbackURL")),
+    Property(
+        "OAuthAuthorizationURL", "dialog_url", "INSTAPD_DIALOG_URL", _url("OAuthAuthorizationURL")
+    ),
     Property("Scope", "scope", "INSTAPD_SCOPE", _scopes),
     Property("Version", "version", "INSTAPD_VERSION", _version),
     Property("Timeout", "timeout", "INSTAPD_TIMEOUT", _positive_int("Timeout")),
     Property("Pagesize", "page_size", "INSTAPD_PAGESIZE", _positive_int("Pagesize", 1, 100)),
     Property("MaxRows", "max_rows", "INSTAPD_MAXROWS", _positive_int("MaxRows", -1)),
-    Property("GraphURL", "graph_url", "INSTAPD_GRAPH_URL"),
+    Property("GraphURL", "graph_url", "INSTAPD_GRAPH_URL", _url("GraphURL")),
     Property("Sandbox", "sandbox", "INSTAPD_SANDBOX", _bool),
     Property("Cache", "cache", "INSTAPD_CACHE", _bool),
     Property("CacheLocation", "cache_location", "INSTAPD_CACHE_DIR"),
@@ -147,6 +168,11 @@ class Config:
     ) -> Config:
         """Environment defaults, overridden by the connection string, overridden by keywords."""
         environ = os.environ if environ is None else environ
+        if connection_string is not None and not isinstance(connection_string, str):
+            raise UsageError(
+                "The connection string must be text such as 'OAuthAccessToken=...;Version=25', "
+                f"not {type(connection_string).__name__}; or pass properties as keywords."
+            )
         values: dict[str, Any] = {}
         for prop in PROPERTIES:
             if prop.env and environ.get(prop.env, "") != "":
@@ -195,6 +221,11 @@ def parse_connection_string(text: str) -> dict[str, str]:
                 "write it as Key=Value;Key=Value"
             )
         value = match[2]
+        if value[:1] in ("'", '"') and (len(value) < 2 or value[-1] != value[0]):
+            raise UsageError(
+                f"The connection string has an unbalanced {value[0]} in {match[1]!r}: close the "
+                "quote, as in Key='a;b'"
+            )
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
         result[match[1]] = value

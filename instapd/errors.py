@@ -10,6 +10,7 @@
     │   ├── InvalidFilterError             a filter the table does not take, or a bad value
     │   ├── AccountError                   no linked account, an unknown or ambiguous one
     │   ├── NoCredentialsError             nothing to authenticate with
+    │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
     │   └── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
     ├── GraphError                         the Graph API answered with an error body
     │   ├── AuthError                      code 190/102: the token is invalid
@@ -21,6 +22,7 @@
     │       ├── RateLimitedError           4, 17, 32, 613, 80001, 80002: wait ``retry_after``
     │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies
     ├── IncompleteReadError                retries ran out part-way; says how far the read got
+    ├── ResponseTooLargeError              an answer larger than the cap (tens of MB)
     └── LoginError                         logging in did not complete
         ├── AccessDeniedError              the user clicked Deny in the login dialog
         ├── StateMismatchError             the callback's state is not the one we sent
@@ -73,6 +75,10 @@ class NoCredentialsError(UsageError):
 
 class OfflineError(UsageError):
     pass
+
+
+class CallbackMismatchError(UsageError):
+    """The address pasted after a web login is not the ``CallbackURL`` page."""
 
 
 class GraphError(InstapdError):
@@ -171,6 +177,18 @@ class IncompleteReadError(InstapdError):
     def __init__(self, message: str, *, rows_read: int, pages_read: int) -> None:
         super().__init__(message)
         self.rows_read, self.pages_read = rows_read, pages_read
+
+
+class ResponseTooLargeError(InstapdError):
+    """An answer was larger than instapd accepts; nothing of it was used."""
+
+    def __init__(self, limit: int, where: str) -> None:
+        super().__init__(
+            f"The answer from {where} is larger than {limit:,} bytes, more than instapd reads; "
+            "nothing of it was used. Ask for fewer columns or a smaller Pagesize, and "
+            "check that GraphURL points at the Graph API."
+        )
+        self.limit = limit
 
 
 class LoginError(InstapdError):

@@ -21,6 +21,7 @@ from .errors import (
     OfflineError,
     PermissionDeniedError,
     RetryableError,
+    UsageError,
 )
 from .frames import to_frame
 from .progress import enabled, requests_bar
@@ -43,7 +44,15 @@ def read(
     **filters: Any,
 ) -> pd.DataFrame:
     """Read ``table`` over ``connection``; :func:`instapd.read_instagram` documents the options."""
+    if not isinstance(connection, BaseConnection):
+        raise UsageError(
+            "connection= takes a Connection from instapd.connect(), not "
+            f"{type(connection).__name__}."
+        )
     config = connection.config
+    for name, flag in (("cache", cache), ("refresh", refresh), ("progress", progress)):
+        if flag is not None and not isinstance(flag, bool):
+            raise UsageError(f"{name}= takes True or False, not {flag!r}.")
     query = build_query(
         table,
         columns,
@@ -133,7 +142,7 @@ def _collect(
     except PermissionDeniedError as exc:
         raise PermissionDeniedError(
             exc.message,
-            scopes=query.table.scopes,
+            scopes=exc.scopes or query.table.scopes,
             code=exc.code,
             subcode=exc.subcode,
             type=exc.type,

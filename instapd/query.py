@@ -13,6 +13,7 @@ import pandas as pd
 from .catalog import Filter, Table, get_table
 from .catalog.metrics import retired_metric
 from .errors import InvalidFilterError, UnknownColumnError
+from .validation import is_graph_id
 
 TimeLike = datetime | date | str | int | float | pd.Timestamp
 
@@ -79,6 +80,15 @@ def _columns(table: Table, columns: Sequence[str] | None) -> tuple[str, ...]:
         return table.column_names
     if isinstance(columns, str):
         columns = [columns]
+    if not isinstance(columns, Sequence) or not all(isinstance(c, str) for c in columns):
+        raise UnknownColumnError(
+            f"columns= takes a list of column names such as ['id', 'timestamp'], not "
+            f"{columns!r}. {table.name}'s columns: {', '.join(table.column_names)}."
+        )
+    if not columns:
+        raise UnknownColumnError(
+            "columns= is empty: name at least one column, or leave it out for all of them."
+        )
     unknown = [c for c in columns if c not in table.column_names]
     if unknown:
         close = difflib.get_close_matches(unknown[0], table.column_names, n=3)
@@ -130,6 +140,10 @@ def _filters(table: Table, given: dict[str, Any], version: str) -> dict[str, Any
 
 
 def _filter_value(table: Table, spec: Filter, value: Any, version: str) -> Any:
+    if not isinstance(value, str | int | list | tuple | set) or isinstance(value, bool):
+        raise InvalidFilterError(
+            f"{spec.name} takes a value or a list of values, not {type(value).__name__}."
+        )
     if spec.kind == "text":
         text = str(value).strip().lstrip("#@")
         if not text:
@@ -140,10 +154,10 @@ def _filter_value(table: Table, spec: Filter, value: Any, version: str) -> Any:
     if not items:
         raise InvalidFilterError(f"{spec.name} needs at least one value.")
     if spec.kind == "ids":
-        bad = [v for v in items if not v.isdigit()]
+        bad = [v for v in items if not is_graph_id(v)]
         if bad:
             raise InvalidFilterError(
-                f"{spec.name} takes Graph ids (strings of digits), not {bad[0]!r}."
+                f"{spec.name} takes Graph ids (strings of ASCII digits), not {bad[0]!r}."
             )
         return items
     for item in items:

@@ -28,6 +28,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         if name.startswith("INSTAPD_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("INSTAPD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("INSTAPD_CONFIG_DIR", str(tmp_path / "config"))
     instapd.set_default_connection(None)
 
 
@@ -54,6 +55,8 @@ def connection(clean_sandbox: Sandbox) -> Iterator[instapd.Connection]:
         retry=FAST_RETRY,
         throttle=fast_throttle(),
     ) as conn:
+        conn.identity()  # the token's one /me request (its user binds the cache), made up front
+        clean_sandbox.app.reset_counters()
         yield conn
 
 

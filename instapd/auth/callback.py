@@ -3,7 +3,8 @@
 It serves ``CallbackURL`` (default ``https://localhost:33333/``, as CData): HTTPS with a
 self-signed certificate made on the fly (werkzeug's ``adhoc`` context, built on cryptography)
 when the scheme is https, plain HTTP when http. It binds 127.0.0.1 only, answers the first
-request to the callback path, checks ``state``, and shows a page saying the tab may be closed.
+request to the callback path that carries this login's ``state`` (others are logged and
+ignored), and shows a page saying the tab may be closed.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import html
 import logging
 import threading
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from ..errors import LoginError, LoginTimeoutError, UsageError
-from .flows import is_loopback, parse_callback
+from ..validation import is_loopback, web_url
+from .flows import callback_state, parse_callback
 
 logger = logging.getLogger("instapd.auth")
 
@@ -35,8 +37,8 @@ class CallbackListener:
     """Listen for one redirect. ``redirect_uri`` is known once :meth:`start` has bound."""
 
     def __init__(self, callback_url: str, state: str) -> None:
-        parts = urlsplit(callback_url)
-        if parts.scheme not in ("http", "https") or not is_loopback(callback_url):
+        parts = web_url(callback_url, "CallbackURL")
+        if not is_loopback(callback_url):
             raise UsageError(
                 f"CallbackURL {callback_url!r} must be http(s)://localhost:PORT/ for the desktop "
                 "flow. For a remote kernel, use web mode: paste the URL the browser lands on."
@@ -51,7 +53,7 @@ class CallbackListener:
         ssl: Literal["adhoc"] | None = "adhoc" if self._parts.scheme == "https" else None
         try:
             self._server = make_server(
-                "127.0.0.1",
+                "::1" if ":" in (self._parts.hostname or "") else "127.0.0.1",
                 self._parts.port or 0,
                 self._app,
                 ssl_context=ssl,
@@ -70,7 +72,8 @@ class CallbackListener:
     @property
     def redirect_uri(self) -> str:
         port = self._server.port if self._server else self._parts.port
-        netloc = f"{self._parts.hostname}:{port}"
+        host = self._parts.hostname or "localhost"
+        netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         return urlunsplit((self._parts.scheme, netloc, self._parts.path or "/", "", ""))
 
     def wait(self, timeout: float) -> str:
@@ -94,6 +97,12 @@ class CallbackListener:
         request = Request(environ)
         if request.path.rstrip("/") != (self._parts.path or "/").rstrip("/") or self._done.is_set():
             return Response("Not found", status=404)(environ, start_response)
+        if callback_state(request.url) != self._state:
+            # a stale tab, or another local process guessing: never ends the pending login
+            logger.warning("ignored a login callback whose state is not this login's")
+            return Response(
+                "This is not the login in progress; finish the newest login tab.", status=400
+            )(environ, start_response)
         try:
             self._result = parse_callback(request.url, self._state)
             title, text = "Logged in", "instapd has your login. You may close this tab."

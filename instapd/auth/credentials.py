@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..errors import UsageError
+from ..validation import is_graph_id
+
 #: Refresh a stored token when it has less than this left (long-lived tokens last 60 days).
 REFRESH_MARGIN = timedelta(days=7)
 
@@ -17,6 +20,17 @@ class Credentials:
     scopes: tuple[str, ...] = ()
     user_id: str | None = None
     user_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.expires_at is not None and (
+            not isinstance(self.expires_at, datetime) or self.expires_at.tzinfo is None
+        ):
+            raise UsageError(
+                f"expires_at must be a timezone-aware datetime (such as "
+                f"datetime.now(UTC)), not {self.expires_at!r}."
+            )
+        if not isinstance(self.access_token, str) or not self.access_token.strip():
+            raise UsageError("access_token must be a non-empty string: the token itself.")
 
     def __repr__(self) -> str:
         expiry = self.expires_at.isoformat(timespec="minutes") if self.expires_at else "never"
@@ -59,6 +73,6 @@ class Credentials:
             access_token=str(data["access_token"]),
             expires_at=datetime.fromisoformat(expires) if expires else None,
             scopes=tuple(data.get("scopes") or ()),
-            user_id=data.get("user_id"),
+            user_id=data.get("user_id") if is_graph_id(data.get("user_id")) else None,
             user_name=data.get("user_name"),
         )

@@ -12,6 +12,9 @@ call; every other URL must be HTTPS.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
+import json
 import logging
 import os
 import secrets
@@ -31,6 +34,7 @@ from ..errors import (
 )
 from ..graph.errors import error_from_body
 from ..graph.usage import Usage
+from ..validation import is_graph_id, is_loopback
 from .credentials import Credentials
 
 if TYPE_CHECKING:
@@ -56,7 +60,6 @@ logging.getLogger("requests_oauthlib").addFilter(_NoDebugBodies())
 logging.getLogger("requests_oauthlib.oauth2_session").addFilter(_NoDebugBodies())
 
 _EXCHANGE_REASONS = {36007: "expired", 36009: "reused", 36008: "redirect_uri"}
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 _env_lock = threading.Lock()
 
 
@@ -82,10 +85,6 @@ class OAuthApp:
                 "your Meta app's App Secret. instapd never ships one."
             )
         return self.client_secret
-
-
-def is_loopback(url: str) -> bool:
-    return (urlsplit(url).hostname or "") in _LOOPBACK
 
 
 @contextlib.contextmanager
@@ -212,9 +211,18 @@ def inspect(app: OAuthApp, token: str, expires_in: Any = None) -> Credentials:
         access_token=token,
         expires_at=expires_at,
         scopes=tuple(p["permission"] for p in granted if p.get("status") == "granted"),
-        user_id=str(me.get("id") or ""),
+        user_id=_user_id(me.get("id")),
         user_name=me.get("name"),
     )
+
+
+def _user_id(value: Any) -> str:
+    if not is_graph_id(value):
+        raise LoginError(
+            "Facebook Login answered /me with a user id that is not a string of digits; "
+            "check that GraphURL points at the Graph API, then log in again."
+        )
+    return str(value)
 
 
 def _graph(app: OAuthApp, path: str) -> str:
@@ -232,12 +240,29 @@ def _call(
 ) -> dict[str, Any]:
     import requests
 
+    from ..graph.client import MAX_BODY, read_capped  # also hides secrets from urllib3's log
+
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    token = bearer or (form or {}).get("fb_exchange_token")
+    if token and app.client_secret:  # apps may require the proof on every call with a token
+        proof = appsecret_proof(app.client_secret, token)
+        if form is not None:
+            form = {**form, "appsecret_proof": proof}
+        else:
+            params = {**(params or {}), "appsecret_proof": proof}
     try:
         response = requests.request(
-            method, url, params=params, data=form, headers=headers, timeout=app.timeout
+            method,
+            url,
+            params=params,
+            data=form,
+            headers=headers,
+            timeout=app.timeout,
+            stream=True,
         )
-        body = response.json()
+        body = json.loads(read_capped(response, MAX_BODY, "Facebook Login"))
+        if not isinstance(body, dict):
+            raise ValueError("not a JSON object")
     except (requests.RequestException, ValueError) as exc:
         raise LoginError(
             f"Could not reach Facebook Login ({type(exc).__name__}); try again."
@@ -245,6 +270,11 @@ def _call(
     if response.status_code >= 400 or "error" in body:
         raise _login_error(error_from_body(response.status_code, body, Usage()))
     return dict(body)
+
+
+def appsecret_proof(app_secret: str, token: str) -> str:
+    """HMAC-SHA256 of the token keyed with the app secret, as Meta defines it."""
+    return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
 def _raise_graph_errors(response: requests.Response) -> requests.Response:

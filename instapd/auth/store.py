@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
+from ..validation import graph_id, is_graph_id
 from .credentials import Credentials
 
 logger = logging.getLogger("instapd.auth")
@@ -21,10 +23,47 @@ class TokenStoreWarning(UserWarning):
     """The token file could not be read; it is treated as no token."""
 
 
+def config_dir() -> Path:
+    """``INSTAPD_CONFIG_DIR``, else the user's config directory (platformdirs)."""
+    return Path(os.environ.get("INSTAPD_CONFIG_DIR") or platformdirs.user_config_dir("instapd"))
+
+
 def default_token_path(client_id: str | None) -> Path:
-    """One file per app id under the user's config directory."""
-    name = f"token-{client_id or 'default'}.json"
-    return Path(platformdirs.user_config_dir("instapd")) / name
+    """One file per app id under the user's config directory; the id must be digits."""
+    name = "default" if client_id is None else client_id
+    if name not in ("default", "sandbox"):
+        name = graph_id(client_id, "OAuthClientId")
+    return config_dir() / f"token-{name}.json"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` atomically to a 0600 file in a 0700 folder, whatever the umask."""
+    make_private_dir(path.parent)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "w") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def make_private_dir(folder: Path) -> None:
+    """Create ``folder`` and its missing parents as 0700; existing ones are left as they are."""
+    missing = []
+    while not folder.is_dir() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for level in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            level.mkdir(mode=0o700)
+        with contextlib.suppress(OSError):
+            level.chmod(0o700)  # mkdir's mode is filtered by the umask
 
 
 class TokenStore:
@@ -38,16 +77,20 @@ class TokenStore:
 
     def load(self) -> Credentials | None:
         try:
-            text = self.path.read_text()
+            text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        except OSError as exc:
-            warnings.warn(f"Cannot read {self.path} ({exc.strerror}); no stored token.",
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            warnings.warn(f"Cannot read {self.path} ({reason}); no stored token. Log in again.",
                           TokenStoreWarning, stacklevel=2)  # fmt: skip
             return None
         try:
-            return Credentials.from_json(json.loads(text))
-        except (ValueError, KeyError, TypeError):
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise TypeError("not a JSON object")
+            return Credentials.from_json(data)
+        except (ValueError, KeyError, TypeError, AttributeError):
             warnings.warn(
                 f"{self.path} is not a valid token file; treating it as no token. Log in again.",
                 TokenStoreWarning,
@@ -56,20 +99,8 @@ class TokenStore:
             return None
 
     def save(self, credentials: Credentials) -> None:
-        """Write to a 0600 temporary file in the same folder, then rename over the old one."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, temporary = tempfile.mkstemp(prefix=".token-", dir=self.path.parent)
-        try:
-            os.fchmod(handle, 0o600)
-            with os.fdopen(handle, "w") as stream:
-                json.dump(credentials.to_json(), stream)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        """Write to a 0600 temporary file in a 0700 folder, then rename over the old one."""
+        write_private(self.path, json.dumps(credentials.to_json()))
         logger.info("token saved to %s", self.path)
 
     def delete(self) -> bool:
@@ -78,3 +109,43 @@ class TokenStore:
         except FileNotFoundError:
             return False
         return True
+
+
+class IdentityMemo:
+    """Which user each token belongs to: ``{sha256(token): app-scoped user id}`` in a 0600 file.
+
+    The cache serves an entry only to the user who read it; this memo spares the ``/me``
+    request that tells who a token is for, on every later run with the same token. The token
+    itself is never written here, only its SHA-256.
+    """
+
+    LIMIT = 200
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @staticmethod
+    def _key(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def _read(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: v for k, v in data.items() if isinstance(k, str) and is_graph_id(v)}
+
+    def get(self, token: str) -> str | None:
+        return self._read().get(self._key(token))
+
+    def put(self, token: str, user_id: str) -> None:
+        known = self._read()
+        known.pop(self._key(token), None)
+        known[self._key(token)] = graph_id(user_id, "the token's user id")
+        kept = dict(list(known.items())[-self.LIMIT :])
+        try:
+            write_private(self.path, json.dumps(kept))
+        except OSError as exc:
+            logger.info("could not remember the token's user (%s)", exc.strerror)

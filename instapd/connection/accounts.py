@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import AccountError
+from ..errors import AccountError, InvalidParameterError
+from ..validation import is_graph_id
 
 if TYPE_CHECKING:
     from ..graph import GraphClient
@@ -39,16 +40,36 @@ def fetch_linked(client: GraphClient) -> list[LinkedAccount]:
     for page in client.pages("me/accounts", {"fields": _FIELDS, "limit": 100}):
         for item in page.data:
             linked = item.get("instagram_business_account")
-            if linked:
+            if isinstance(linked, dict) and linked:
                 found.append(
                     LinkedAccount(
-                        str(linked["id"]),
+                        answered_id(linked.get("id"), "an Instagram business account"),
                         str(linked.get("username", "")),
-                        str(item["id"]),
+                        answered_id(item.get("id"), "a Page"),
                         str(item.get("name", "")),
                     )
                 )
     return found
+
+
+def answered_id(value: object, what: str) -> str:
+    """An id the API answered with, checked before it names a path or a cache folder."""
+    if not is_graph_id(value):
+        raise InvalidParameterError(
+            f"The Graph API answered with an id for {what} that is not a string of digits "
+            f"({str(value)[:40]!r}); refusing to use it. Check GraphURL points at the Graph API."
+        )
+    return str(value)
+
+
+def remembered(items: list[dict[str, str]]) -> list[LinkedAccount] | None:
+    """Linked accounts read back from the cache folder; None when any entry is malformed."""
+    try:
+        accounts = [LinkedAccount(**item) for item in items]
+    except TypeError:
+        return None
+    ok = all(is_graph_id(a.id) and is_graph_id(a.page_id) for a in accounts)
+    return accounts if ok else None
 
 
 def only_account(linked: list[LinkedAccount]) -> str:

@@ -16,10 +16,19 @@ from typing import TYPE_CHECKING
 from ..auth.credentials import Credentials
 from ..auth.flows import DEFAULT_SCOPES, OAuthApp
 from ..auth.session import Browser, desktop_login, resolve_credentials, stored_or_refreshed
-from ..auth.store import TokenStore, default_token_path
+from ..auth.store import IdentityMemo, TokenStore, default_token_path
 from ..config import Config
-from ..errors import DOCS_APP_GUIDE, NoCredentialsError, OfflineError, UsageError
-from .accounts import AccountMemo, LinkedAccount, account_named, fetch_linked, only_account
+from ..errors import DOCS_APP_GUIDE, AccountError, NoCredentialsError, OfflineError, UsageError
+from ..validation import is_graph_id
+from .accounts import (
+    AccountMemo,
+    LinkedAccount,
+    account_named,
+    answered_id,
+    fetch_linked,
+    only_account,
+    remembered,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -63,9 +72,11 @@ class BaseConnection:
         self._throttle = throttle
         self._browser = browser
         self._credentials: Credentials | None = None
-        self.pending_states: set[str] = set()  # issued by GetOAuthAuthorizationURL
+        #: web logins started (GetOAuthAuthorizationURL): state -> when, ``time.monotonic()``
+        self.pending_states: dict[str, float] = {}
         self._client: GraphClient | None = None
         self._accounts: list[LinkedAccount] | None = None
+        self._identity: tuple[str, str] | None = None  # (token, its user's id)
         self._lock = threading.RLock()
 
     # -- what the layers above provide -----------------------------------------------------
@@ -265,6 +276,41 @@ class BaseConnection:
         self.use_credentials(None)
         return removed
 
+    # -- who is asking ----------------------------------------------------------------------
+
+    def identity_memo(self) -> IdentityMemo:
+        """The 0600 file, next to the token store, that remembers which user each token is for."""
+        return IdentityMemo(self.token_store().path.parent / "identities.json")
+
+    def identity(self) -> str:
+        """The app-scoped id of the user the token belongs to; cache entries are bound to it.
+
+        Learned once per token: from the stored login, from :meth:`identity_memo`, or with one
+        ``/me`` request whose answer is then remembered. Later runs with the token cost nothing.
+        """
+        with self._lock:
+            token = self._token()
+            if self._identity is not None and self._identity[0] == token:
+                return self._identity[1]
+            credentials = self._credentials
+            mine = credentials is not None and credentials.access_token == token
+            user = credentials.user_id if credentials is not None and mine else None
+            memo = self.identity_memo()
+            if not is_graph_id(user):
+                user = memo.get(token)
+            if user is None:
+                if self.config.offline:
+                    raise OfflineError(
+                        "INSTAPD_OFFLINE=1, and this token was never used online, so the cache "
+                        "cannot tell whose entries it may serve. Read once online with it."
+                    )
+                user = answered_id(self.client.get("me", {"fields": "id"}).get("id"), "the user")
+                memo.put(token, user)
+            elif credentials is not None and memo.get(token) is None:
+                memo.put(token, user)
+            self._identity = (token, str(user))
+            return str(user)
+
     # -- accounts --------------------------------------------------------------------------
 
     def accounts(self) -> list[LinkedAccount]:
@@ -274,21 +320,22 @@ class BaseConnection:
         """
         config = self.config
         memo = self.account_memo()
-        if self._accounts is None and memo is not None and (config.cache or config.offline):
+        remembering = memo is not None and (config.cache or config.offline)
+        source = f"{self.source_name} user {self.identity()}" if remembering else ""
+        if self._accounts is None and memo is not None and remembering:
             max_age = None if config.offline else config.cache_max_age
-            known = memo.linked_accounts(self.source_name, max_age)
-            if known is None and config.offline:
+            known = memo.linked_accounts(source, max_age)
+            self._accounts = remembered(known) if known is not None else None
+            if self._accounts is None and config.offline:
                 raise OfflineError(
                     "INSTAPD_OFFLINE=1 and the linked accounts were never cached; pass "
                     "account=<id> or read once online."
                 )
-            if known is not None:
-                self._accounts = [LinkedAccount(**item) for item in known]
         if self._accounts is None:
             found = fetch_linked(self.client)
             self._accounts = found
             if memo is not None and config.cache:
-                memo.remember_accounts(self.source_name, [vars(a) for a in found])
+                memo.remember_accounts(source, [vars(a) for a in found])
         return list(self._accounts)
 
     def resolve_accounts(self, account: str | list[str] | None) -> list[str]:
@@ -299,5 +346,19 @@ class BaseConnection:
             return [only_account(self.accounts())]
         if isinstance(account, str) and account.lower() == "all":
             return [a.id for a in self.accounts()]
-        wanted = [account] if isinstance(account, str) else list(account)
-        return [a if a.isdigit() else account_named(a, self.accounts()) for a in map(str, wanted)]
+        given: object = account  # callers pass anything: check it all
+        wanted = [given] if isinstance(given, str | int) else given
+        if (
+            isinstance(given, bool)
+            or not isinstance(wanted, list | tuple)
+            or not wanted
+            or not all(isinstance(a, str | int) and not isinstance(a, bool) for a in wanted)
+        ):
+            raise AccountError(
+                f"account= takes an account id, a username, 'all', or a non-empty list of ids "
+                f"and usernames; not {account!r}."
+            )
+        return [
+            a if is_graph_id(a) else account_named(a, self.accounts())
+            for a in (str(item).strip() for item in wanted)
+        ]

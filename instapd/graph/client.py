@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,7 +29,17 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from ..errors import GraphError, RetryableError, TokenExpiredError, TransientError
+from ..errors import (
+    GraphError,
+    InvalidParameterError,
+    ResponseTooLargeError,
+    RetryableError,
+    TokenExpiredError,
+    TransientError,
+    UsageError,
+)
+from ..validation import secure_url
+from . import redact
 from .errors import error_from_body
 from .throttle import Throttle
 from .usage import Usage, parse_usage
@@ -36,6 +47,10 @@ from .usage import Usage, parse_usage
 logger = logging.getLogger("instapd.graph")
 
 _SECRET_PARAMS = ("access_token", "appsecret_proof")
+_PATH = re.compile(r"[A-Za-z0-9_]+(?:/[A-Za-z0-9_]+)*/?")
+#: The largest answer read, in bytes: far above any real page, far below a memory problem.
+MAX_BODY = 64_000_000
+redact.install()
 #: Never page further than this in one read: a guard against an API that loops.
 MAX_PAGES = 100_000
 #: Operations per batch request, Meta's limit.
@@ -117,8 +132,10 @@ class GraphClient:
         concurrency: int = 4,
         throttle: Throttle | None = None,
         renew_token: Callable[[], str] | None = None,
+        max_body: int = MAX_BODY,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = secure_url(base_url, "GraphURL").rstrip("/")
+        self.max_body = max_body
         self.version = version
         self._app_secret = app_secret
         self._set_token(access_token)
@@ -204,7 +221,7 @@ class GraphClient:
             path = parts.path
             query.update((k, v) for k, v in parse_qsl(parts.query) if k not in _SECRET_PARAMS)
         else:
-            path = f"/{self.version}/{path.lstrip('/')}"
+            path = f"/{self.version}/{checked_path(path)}"
         query.update({k: _param(v) for k, v in params.items() if v is not None})
         return self.base_url + path, query
 
@@ -220,9 +237,25 @@ class GraphClient:
         logger.debug("%s %s", method, url.removeprefix(self.base_url))
         try:
             response = self._session.request(
-                method, url, params=query, json=body, headers=headers, timeout=self.timeout
+                method,
+                url,
+                params=query,
+                json=body,
+                headers=headers,
+                timeout=self.timeout,
+                stream=True,
             )
-            body = response.json() if response.content else None
+            content = read_capped(response, self.max_body, "the Graph API")
+            body = json.loads(content) if content else None
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ):
+            raise UsageError(
+                f"GraphURL {self.base_url!r} is not a usable URL; set it to "
+                "https://graph.facebook.com (or a sandbox's http://127.0.0.1:PORT)."
+            ) from None
         except (
             requests.ConnectionError,
             requests.Timeout,
@@ -264,7 +297,7 @@ class GraphClient:
         operations = []
         for path, params in chunk:
             query = urlencode({k: _param(v) for k, v in params.items() if v is not None})
-            operations.append({"method": "GET", "relative_url": f"{path}?{query}"})
+            operations.append({"method": "GET", "relative_url": f"{checked_path(path)}?{query}"})
         url = f"{self.base_url}/{self.version}/"
         # a JSON body: cheaper to build than a form-encoded one; per-operation headers are
         # not needed (the usage headers of the batch response itself are read)
@@ -337,6 +370,32 @@ class GraphClient:
         if link:
             for page in self.pages(str(link)):
                 yield from page.data
+
+
+def checked_path(path: str) -> str:
+    """A Graph path made of ids and edge names only: an id from an answer steers no request."""
+    path = path.lstrip("/")
+    if not _PATH.fullmatch(path):
+        raise InvalidParameterError(
+            f"Refusing to request {path[:60]!r}: a Graph path is ids and edge names only. An id "
+            "in an answer was malformed; check that GraphURL points at the Graph API."
+        )
+    return path
+
+
+def read_capped(response: requests.Response, limit: int, where: str) -> bytes:
+    """The body of a streamed response, or :class:`ResponseTooLargeError` past ``limit``."""
+    with response:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise ResponseTooLargeError(limit, where)
+        chunks, size = [], 0
+        for chunk in response.iter_content(65536):
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLargeError(limit, where)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 def _param(value: Any) -> str:

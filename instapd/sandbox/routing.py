@@ -39,6 +39,8 @@ class Router:
             return self.discovery.hashtag_search(call)
         node_id = call.token.user_id if segments[0] == "me" else segments[0]
         node = self.data.get(node_id)
+        if node is None and segments == ["me"]:  # a token issued to a user with no data
+            return {"id": node_id, "name": f"User {node_id}"}
         if node is None:
             raise unsupported_get(node_id)
         fields = parse_field_param(call.params.get("fields"))

@@ -125,10 +125,14 @@ class Sandbox:
         return f"{self.url}/{self.version}/dialog/oauth"
 
     def issue_token(
-        self, scopes: tuple[str, ...] = ALL_SCOPES, lifetime: float | None = LONG_LIVED_SECONDS
+        self,
+        scopes: tuple[str, ...] = ALL_SCOPES,
+        lifetime: float | None = LONG_LIVED_SECONDS,
+        *,
+        user_id: str | None = None,
     ) -> str:
-        """A new user token for the sandbox's user."""
-        return self.tokens.issue(self.dataset.user_id, scopes, lifetime)
+        """A new user token for the sandbox's user (or, with ``user_id``, another user)."""
+        return self.tokens.issue(user_id or self.dataset.user_id, scopes, lifetime)
 
     def publish(self, account_id: str, caption: str = "Fresh from the roaster ☕") -> str:
         """Add a new image post to an account, as if just published; returns its id."""

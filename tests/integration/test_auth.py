@@ -160,13 +160,30 @@ def test_a_wrong_state_is_refused(clean_sandbox: Sandbox, tmp_path: Path) -> Non
     with pytest.raises(instapd.StateMismatchError, match="Start the login again"):
         connection.call("GetOAuthAccessToken", Verifier=landed, CallbackURL="https://a.example/")
 
-    def forger(url: str) -> None:  # the listener gets a callback with someone else's state
+    forged: list[int] = []
+
+    def forger(url: str) -> None:  # another local process hits the listener first
+        landed = click_through(url, land=False)
+        forged.append(requests.get(landed.replace("state=", "state=x"), timeout=10).status_code)
+        requests.get(landed, timeout=10)  # then the real browser arrives
+
+    desktop = _connect(clean_sandbox, tmp_path, InitiateOAuth="GETANDREFRESH", browser=forger)
+    assert len(desktop.read("Permissions")) > 0, "the forged hit did not end the login"
+    assert forged == [400]
+
+
+def test_a_forged_hit_alone_never_ends_the_desktop_login(
+    clean_sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = _connect(clean_sandbox, tmp_path).oauth_app()
+
+    def forger(url: str) -> None:
         landed = click_through(url, land=False)
         requests.get(landed.replace("state=", "state=x"), timeout=10)
 
-    desktop = _connect(clean_sandbox, tmp_path, InitiateOAuth="GETANDREFRESH", browser=forger)
-    with pytest.raises(instapd.StateMismatchError):
-        desktop.read("Permissions")
+    with pytest.raises(instapd.LoginTimeoutError):
+        desktop_login(app, "http://localhost:0/", open_browser=forger, timeout=1.0)
+    assert "ignored a login callback" in caplog.text
 
 
 def test_reused_expired_and_mismatched_codes(clean_sandbox: Sandbox, tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ def _run(
         "INSTAPD_GRAPH_URL": sandbox.url,
         "INSTAPD_ACCESS_TOKEN": sandbox.token,
         "INSTAPD_CACHE_DIR": str(cache_dir),
+        "INSTAPD_CONFIG_DIR": str(cache_dir.parent / "config"),
         "PATH": "/usr/bin:/bin",
         **env,
     }

@@ -293,7 +293,7 @@ def test_business_discovery_pages_inside_the_expansion(
     target = clean_sandbox.dataset.find_user("bluebottle")
     assert target is not None
     assert frame["id"].tolist() == target.edges["media"]
-    assert clean_sandbox.requests_served == 6  # 45 media, 10 a page, an empty page ends it
+    assert clean_sandbox.requests_served == 1 + 6  # /me (cache); 45 media, 10 a page, then empty
     raw = _raw(clean_sandbox, account,
                fields="business_discovery.username(bluebottle){media.limit(2){id}}")  # fmt: skip
     assert set(raw["business_discovery"]["media"]["paging"]) == {"cursors"}

@@ -53,7 +53,7 @@ def test_media_every_item_once_across_many_pages(clean_sandbox: Sandbox, account
     frame = connection.read("Media", account=account)
     expected = _media_nodes(clean_sandbox, account)
     assert frame["id"].tolist() == [m["id"] for m in expected]
-    assert clean_sandbox.requests_served == 14  # ceil(160 / 12) pages
+    assert clean_sandbox.requests_served == 1 + 14  # /me once for the cache, ceil(160 / 12) pages
     hidden = [m["id"] for m in expected if "like_count" not in m]
     assert hidden
     assert frame.set_index("id").loc[hidden, "like_count"].isna().all()
@@ -98,7 +98,7 @@ def test_limit_stops_paging(clean_sandbox: Sandbox, account: str) -> None:
         graph_url=clean_sandbox.url, access_token=clean_sandbox.token, Pagesize=2
     )
     assert len(connection.read("Media", account=account, limit=5)) == 5
-    assert clean_sandbox.requests_served == 3
+    assert clean_sandbox.requests_served == 1 + 3  # /me once for the cache, then 3 pages
 
 
 def test_account_choice(connection: instapd.Connection, clean_sandbox: Sandbox) -> None:

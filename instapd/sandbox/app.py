@@ -30,7 +30,7 @@ from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe
 from .data import Dataset
 from .failures import GraphFailure
-from .faults import EXPIRE_TOKEN, GRAPH_FAULTS, Faults
+from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .oauth import OAuthRoutes
 from .routing import Router
 from .tokens import TokenRegistry
@@ -73,6 +73,7 @@ class SandboxApp:
         self._owner = self._index_owners()
         self.router = Router(dataset)
         self._answers: dict[tuple[Any, ...], str] = {}
+        self.router.writes.changed = self.forget_renders
 
     def _index_owners(self) -> dict[str, str]:
         """Which Instagram account each node belongs to, for the usage header."""
@@ -116,6 +117,10 @@ class SandboxApp:
             start_response("500 Dropped", [])
             return []
         response = self._respond(request, fault)
+        if fault == APPLY_THEN_DROP:  # the request took effect, but its answer is lost
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            start_response("500 Dropped", [])
+            return []
         if fault == "truncate":
             body = response.get_data()
             response.set_data(body[: len(body) // 2])
@@ -182,15 +187,16 @@ class SandboxApp:
 
     def _operation(self, op: Any, call: Call, include_headers: bool) -> dict[str, Any] | None:
         """One operation, answered as if sent alone (without the cost of a whole request)."""
-        if not isinstance(op, dict) or op.get("method", "GET").upper() != "GET":
-            failure = GraphFailure(100, "(#100) Only GET operations are supported in the sandbox")
+        method = str(op.get("method", "GET")).upper() if isinstance(op, dict) else ""
+        if method not in ("GET", "POST", "DELETE"):
+            failure = GraphFailure(100, "(#100) Unsupported method in a batch operation")
             return {"code": 400, "headers": [], "body": json.dumps(failure.body())}
         path, _, query = str(op.get("relative_url", "")).lstrip("/").partition("?")
         if not VERSION.match(path.split("/", 1)[0]):
             path = f"{call.version}/{path}"
-        params = dict(parse_qsl(query))
+        params = dict(parse_qsl(query)) | dict(parse_qsl(str(op.get("body") or "")))
         with self._lock:
-            self.log.append("BATCH " + describe("GET", "/" + path, params))
+            self.log.append("BATCH " + describe(method, "/" + path, params))
         fault = self.faults.pick_operation()
         if fault == "null":  # Meta answers null for operations that timed out
             return None
@@ -201,9 +207,11 @@ class SandboxApp:
                 raise GraphFailure(code, message, status=status, transient=True)
             self.usage.record(account)
             op_call = Call(call.token, call.token_value, call.version, params, call.root)
-            status, body = 200, self.router.dispatch("GET", "/" + path, op_call)
+            status, body = 200, self.router.dispatch(method, "/" + path, op_call)
         except GraphFailure as failure:
             status, body = failure.status, failure.body()
+        if fault == APPLY_THEN_NULL:  # applied, but the answer timed out
+            return None
         answer: dict[str, Any] = {"code": status, "body": json.dumps(body)}
         if include_headers:
             headers = self.usage.headers(account, bool(fault), self.faults.regain_minutes)

@@ -26,9 +26,13 @@ GRAPH_FAULTS: dict[str, tuple[int, int, str]] = {
 TRANSPORT_FAULTS = ("drop", "truncate")
 #: The token presented expires just before this request: code 190/463.
 EXPIRE_TOKEN = "expire-token"
+#: The request is served (a write takes effect), then the connection closes without the answer.
+APPLY_THEN_DROP = "apply-then-drop"
+#: An operation inside a batch is applied, and then answered ``null`` (timed out).
+APPLY_THEN_NULL = "apply-then-null"
 #: What ``rate`` draws from by default: the faults a client can retry through.
 RETRYABLE_FAULTS = (*GRAPH_FAULTS, *TRANSPORT_FAULTS)
-FAULT_KINDS = (*RETRYABLE_FAULTS, EXPIRE_TOKEN)
+FAULT_KINDS = (*RETRYABLE_FAULTS, EXPIRE_TOKEN, APPLY_THEN_DROP)
 #: Faults of one operation inside a batch: a Graph error, or ``null`` (Meta's timeout answer).
 OPERATION_FAULTS = (*GRAPH_FAULTS, "null")
 
@@ -56,7 +60,9 @@ class Faults:
 
     def __post_init__(self) -> None:
         unknown = {k for k in (*self.schedule.values(), *self.kinds) if k not in FAULT_KINDS}
-        unknown |= {k for k in self.op_schedule.values() if k not in OPERATION_FAULTS}
+        unknown |= {
+            k for k in self.op_schedule.values() if k not in (*OPERATION_FAULTS, APPLY_THEN_NULL)
+        }
         if unknown:
             raise ValueError(f"Unknown fault kinds {sorted(unknown)}; known: {list(FAULT_KINDS)}")
         self._rng = random.Random(self.seed)

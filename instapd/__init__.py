@@ -11,7 +11,17 @@ import pandas as pd
 
 from . import accessor as accessor  # registers DataFrame.ig
 from .__about__ import __version__
-from .api import Connection, connect, login, logout, read_instagram, set_default_connection
+from .api import (
+    Connection,
+    connect,
+    delete,
+    insert,
+    login,
+    logout,
+    read_instagram,
+    set_default_connection,
+    update,
+)
 from .config import Config
 from .connection import LinkedAccount
 from .errors import (
@@ -19,6 +29,7 @@ from .errors import (
     AccountError,
     AuthError,
     CodeExchangeError,
+    CommentRuleError,
     GraphError,
     IncompleteReadError,
     InstapdError,
@@ -39,6 +50,9 @@ from .errors import (
     UnknownPropertyError,
     UnknownTableError,
     UsageError,
+    WriteError,
+    WriteScopeError,
+    WriteTargetError,
 )
 from .info import describe, tables
 
@@ -47,6 +61,7 @@ __all__ = [
     "AccountError",
     "AuthError",
     "CodeExchangeError",
+    "CommentRuleError",
     "Config",
     "Connection",
     "GraphError",
@@ -70,14 +85,20 @@ __all__ = [
     "UnknownPropertyError",
     "UnknownTableError",
     "UsageError",
+    "WriteError",
+    "WriteScopeError",
+    "WriteTargetError",
     "__version__",
     "connect",
+    "delete",
     "describe",
+    "insert",
     "login",
     "logout",
     "read_instagram",
     "set_default_connection",
     "tables",
+    "update",
 ]
 
 

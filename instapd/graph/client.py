@@ -144,6 +144,7 @@ class GraphClient:
         self.requests_made = 0
         self.request_listeners: list[Callable[[], None]] = []  # told after each request
         self.last_usage = Usage()
+        self.server_date: str | None = None  # the API's clock, from the last answer's Date
 
     def __repr__(self) -> str:
         return f"<GraphClient {self.base_url} {self.version} token=***>"
@@ -241,6 +242,7 @@ class GraphClient:
             # dropped connections, cut-off bodies (ChunkedEncodingError), unparseable JSON
             raise TransientError(f"{type(exc).__name__} talking to the Graph API") from None
         self.last_usage = parse_usage(response.headers)
+        self.server_date = response.headers.get("Date") or self.server_date
         self.throttle.after_response(self.last_usage)
         for listener in list(self.request_listeners):
             listener()

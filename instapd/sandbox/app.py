@@ -35,6 +35,7 @@ from .oauth import OAuthRoutes
 from .routing import Router
 from .tokens import TokenRegistry
 from .usage import Usage
+from .writes import is_write_request
 
 __all__ = ["DEFAULT_VERSION", "SandboxApp"]
 
@@ -112,6 +113,8 @@ class SandboxApp:
         if self.faults.latency:
             time.sleep(self.faults.latency)
         fault = self.faults.pick(number)
+        if fault is None and is_write_request(request):
+            fault = self.faults.pick_write()
         if fault == "drop":  # close the connection without an answer
             environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
             start_response("500 Dropped", [])
@@ -198,6 +201,8 @@ class SandboxApp:
         with self._lock:
             self.log.append("BATCH " + describe(method, "/" + path, params))
         fault = self.faults.pick_operation()
+        if method != "GET":
+            fault = fault or self.faults.pick_write_operation()
         if fault == "null":  # Meta answers null for operations that timed out
             return None
         account = self._account_of(path)

@@ -57,11 +57,18 @@ class Faults:
     regain_minutes: int = 0
     op_schedule: dict[int, str] = field(default_factory=dict)
     op_rate: float = 0.0
+    #: Like ``schedule`` and ``op_schedule``, counted over writes only (POST and DELETE that
+    #: change data), so a test can aim at a write whatever reads come before it.
+    write_schedule: dict[int, str] = field(default_factory=dict)
+    write_op_schedule: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = {k for k in (*self.schedule.values(), *self.kinds) if k not in FAULT_KINDS}
+        requests = (*self.schedule.values(), *self.write_schedule.values(), *self.kinds)
+        unknown = {k for k in requests if k not in FAULT_KINDS}
         unknown |= {
-            k for k in self.op_schedule.values() if k not in (*OPERATION_FAULTS, APPLY_THEN_NULL)
+            k
+            for k in (*self.op_schedule.values(), *self.write_op_schedule.values())
+            if k not in (*OPERATION_FAULTS, APPLY_THEN_NULL)
         }
         if unknown:
             raise ValueError(f"Unknown fault kinds {sorted(unknown)}; known: {list(FAULT_KINDS)}")
@@ -69,6 +76,20 @@ class Faults:
         self._op_rng = random.Random(self.seed + 1)
         self._lock = threading.Lock()
         self._operations = 0
+        self._writes = 0
+        self._write_operations = 0
+
+    def pick_write(self) -> str | None:
+        """The fault for the next write request, if any."""
+        with self._lock:
+            self._writes += 1
+            return self.write_schedule.get(self._writes)
+
+    def pick_write_operation(self) -> str | None:
+        """The fault for the next write operation inside a batch, if any."""
+        with self._lock:
+            self._write_operations += 1
+            return self.write_op_schedule.get(self._write_operations)
 
     def pick_operation(self) -> str | None:
         """The fault for the next operation inside a batch, if any."""

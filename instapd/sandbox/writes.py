@@ -9,11 +9,14 @@ Graph errors it gives. A reply to a reply is attached to the top-level comment, 
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+from werkzeug.wrappers import Request
 
 from .call import Call, require
 from .data import Dataset, Node, Ref
@@ -35,6 +38,26 @@ def is_write(method: str, segments: list[str], params: dict[str, str]) -> bool:
     if len(segments) == 2:
         return segments[1] in ("comments", "replies")
     return len(segments) == 1 and ("hide" in params or "comment_enabled" in params)
+
+
+def is_write_request(request: Request) -> bool:
+    """A DELETE, or a POST that is not a batch of reads only (for write-aimed faults)."""
+    if request.method == "DELETE":
+        return True
+    if request.method != "POST" or request.path.rstrip("/").endswith(("access_token", "decide")):
+        return False
+    payload = request.get_json(silent=True) if request.is_json else None
+    batch = request.values.get("batch") or (payload or {}).get("batch")
+    if batch is None:
+        return True
+    try:
+        operations = json.loads(batch) if isinstance(batch, str) else batch
+    except ValueError:
+        return False
+    return any(
+        isinstance(op, dict) and str(op.get("method", "GET")).upper() != "GET"
+        for op in operations or []
+    )
 
 
 def unsupported(method: str, node_id: str) -> GraphFailure:

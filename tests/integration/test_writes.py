@@ -280,3 +280,36 @@ def test_a_write_invalidates_the_cache(box: Sandbox, conn: instapd.Connection) -
     assert again.attrs["instapd"]["source"] == "api"
     assert len(again) == len(first) + 1
     assert "Fresh comment" in again["text"].tolist()
+
+
+def test_accessor_writes(box: Sandbox, conn: instapd.Connection) -> None:
+    media = conn.read("Media", account=account(box), limit=3, cache=False)
+    media = media[media["media_product_type"] == "FEED"]
+    for media_id in media["id"]:
+        box.dataset[media_id].values["is_comment_enabled"] = True
+    out = media.ig.comment("Posted from a frame", connection=conn)
+    assert out["status"].tolist() == ["ok"] * len(media)
+    assert list(out.index) == list(media.index)
+    comments = conn.read("Comments", account=account(box), media_id=media["id"].iloc[0])
+    assert comments["text"].iloc[0] == "Posted from a frame"  # the cache entry was dropped
+    fans = comments[comments["username"].str.startswith("fan_") & ~comments["hidden"]]
+    assert not fans.empty
+    answers = pd.Series({fans.index[0]: "Thanks, friend"})
+    replied = fans.ig.reply(answers, connection=conn)
+    assert list(replied.index) == [fans.index[0]]
+    reply_id = replied["id"].iloc[0]
+    assert box.dataset[reply_id].values["parent_id"] == fans["id"].iloc[0]
+    preview = fans.ig.hide(connection=conn, dry_run=True)
+    assert preview["body"].tolist() == ["hide=true"] * len(fans)
+    assert not any(box.dataset[c].values["hidden"] for c in fans["id"])
+    assert fans.ig.hide(connection=conn)["status"].eq("ok").all()
+    assert all(box.dataset[c].values["hidden"] for c in fans["id"])
+    assert fans.ig.unhide(connection=conn)["status"].eq("ok").all()
+    assert media.ig.disable_comments(connection=conn)["status"].eq("ok").all()
+    assert all(box.dataset[m].values["is_comment_enabled"] is False for m in media["id"])
+    assert media.ig.enable_comments(connection=conn)["status"].eq("ok").all()
+    gone = fans.head(1).ig.delete(connection=conn)
+    assert gone["status"].tolist() == ["ok"]
+    assert fans["id"].iloc[0] not in box.dataset.nodes
+    with pytest.raises(instapd.UsageError, match="index labels"):
+        fans.ig.reply(pd.Series({"nope": "x"}), connection=conn)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .api import Connection, connect, login, read_instagram
 from .cache import QueryCache
+from .cli_writes import add_write_commands
 from .errors import InstapdError
 from .info import describe, tables, tables_markdown
 
@@ -80,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("demo", help="read a few tables from an in-process sandbox")
     sub.set_defaults(run=_demo)
+    add_write_commands(commands)
     return parser
 
 

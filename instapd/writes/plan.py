@@ -53,6 +53,7 @@ class Item:
     media_id: str | None = None  # the media the write touches
     account: str | None = None  # the account that owns it
     author: str | None = None  # that account's username: who a new comment is by
+    given: str | None = None  # the id as the caller gave it, shown when it is refused
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -105,7 +106,7 @@ def plan_update(table: str, rows: Any) -> list[Item]:
     )
     items = []
     for label, record in _records(rows, ("id", flag)):
-        item = Item(label, kind)
+        item = Item(label, kind, given=_given(record["id"]))
 
         def fill(r: Mapping[str, Any] = record, i: Item = item) -> None:
             i.target = check_id(r["id"], what)
@@ -121,7 +122,7 @@ def plan_delete(table: str, ids: Any) -> list[Item]:
     kind, what = (DELETE_COMMENT, "comment") if family == "comments" else (DELETE_MEDIA, "media")
     items = []
     for label, value in _ids(ids):
-        item = Item(label, kind)
+        item = Item(label, kind, given=_given(value))
         _checked(item, lambda v=value, i=item: setattr(i, "target", check_id(v, what)))
         items.append(item)
     return items
@@ -191,6 +192,11 @@ def _ids(ids: Any) -> list[tuple[Hashable, Any]]:
     if isinstance(ids, Iterable):
         return list(enumerate(ids))
     raise UsageError("Pass the ids as a list, a Series, or a DataFrame with an id column.")
+
+
+def _given(value: Any) -> str | None:
+    missing = value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+    return None if missing else str(value)
 
 
 def _squash(name: Any) -> str:

@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from .plan import Item
+from .plan import COMMENT, REPLY, Item
 
+NEW = (COMMENT, REPLY)  # writes that create an object: no id until they succeed
 COLUMNS = {"id": "string", "status": "string", "error": "string"}
 PREVIEW = {"method": "string", "path": "string", "body": "string"}
 
@@ -21,7 +22,9 @@ def result_frame(items: list[Item], *, preview: bool = False) -> pd.DataFrame:
     records = []
     for item in items:
         record: dict[str, object] = {
-            "id": item.result_id or item.target or None,
+            "id": item.result_id
+            or item.target
+            or (item.given if item.kind != "comment" and item.kind != "reply" else None),
             "status": item.status or "ok",
             "error": str(item.error) if item.error is not None else None,
         }

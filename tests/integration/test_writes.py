@@ -313,3 +313,32 @@ def test_accessor_writes(box: Sandbox, conn: instapd.Connection) -> None:
     assert fans["id"].iloc[0] not in box.dataset.nodes
     with pytest.raises(instapd.UsageError, match="index labels"):
         fans.ig.reply(pd.Series({"nope": "x"}), connection=conn)
+
+
+def test_cli_reply_hide_delete(
+    box: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from instapd.cli import main
+
+    monkeypatch.setenv("INSTAPD_GRAPH_URL", box.url)
+    monkeypatch.setenv("INSTAPD_ACCESS_TOKEN", box.token)
+    instapd.set_default_connection(None)
+    first, second = fan_comment(box, skip=8), fan_comment(box, skip=9)
+    assert main(["reply", first, "Thanks, see you soon", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"would send POST {first}/replies message=Thanks" in out
+    assert box.token not in out
+    replies = len(box.dataset[first].edges.get("replies", []))
+    assert main(["reply", first, "Thanks, see you soon"]) == 0
+    assert len(box.dataset[first].edges["replies"]) == replies + 1
+    assert main(["hide", first, second]) == 0
+    assert box.dataset[first].values["hidden"]
+    assert box.dataset[second].values["hidden"]
+    assert main(["hide", "--unhide", first]) == 0
+    assert not box.dataset[first].values["hidden"]
+    capsys.readouterr()
+    assert main(["delete", second, "12x"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{second}\tok"
+    assert lines[1].startswith("12x\terror\t'12x' is not an Instagram comment id")
+    assert second not in box.dataset.nodes

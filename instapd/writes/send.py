@@ -45,6 +45,7 @@ _CREATED: dict[str, set[str]] = {}
 _CREATED_LOCK = threading.Lock()
 #: Pages of comments or replies read when looking for a write whose answer was lost.
 LOOK_PAGES = 20
+LOOK_PARAMS = {"fields": "id,text,username,timestamp", "limit": 50}
 
 
 class Sender:
@@ -153,9 +154,18 @@ class Sender:
         for item in lost:
             if item.kind in (COMMENT, REPLY):
                 groups.setdefault((item.kind, item.target), []).append(item)
-        if groups:
-            since = began - CLOCK_SLACK
-            self._map(lambda key: self._look_for_comments(groups[key], since), list(groups))
+        if not groups:
+            return
+        since = began - CLOCK_SLACK
+        keys = list(groups)
+        paths = [
+            f"{target}/{'comments' if kind == COMMENT else 'replies'}" for kind, target in keys
+        ]
+        firsts = self.client.batch([(path, LOOK_PARAMS) for path in paths])  # one page each
+        for key, path, first in zip(keys, paths, firsts, strict=True):
+            if isinstance(first, GraphError):
+                continue  # cannot look: the next round asks again
+            self._look_for_comments(groups[key], path, first, since)
 
     def _look_at_state(self, items: list[Item]) -> None:
         fields = {HIDE: "hidden", COMMENT_ENABLED: "is_comment_enabled"}
@@ -170,18 +180,25 @@ class Sender:
                 item.fail(found)
             # else: not applied; the next round sends it again
 
-    def _look_for_comments(self, items: list[Item], since: datetime) -> None:
-        """Match lost comments (or replies) to ones posted since the round began."""
-        edge = "comments" if items[0].kind == COMMENT else "replies"
-        params = {"fields": "id,text,username,timestamp", "limit": 50}
-        found: list[dict[str, Any]] = []
-        for number, page in enumerate(self.client.pages(f"{items[0].target}/{edge}", params)):
-            found.extend(page.data)
-            stamps = [_stamp(c) for c in page.data]
-            if edge == "comments" and stamps and min(stamps) < since:
-                break  # newest first: older ones cannot be ours
-            if number + 1 >= LOOK_PAGES:
-                break
+    def _look_for_comments(
+        self, items: list[Item], path: str, first: dict[str, Any], since: datetime
+    ) -> None:
+        """Match lost comments (or replies) to ones posted since the round began.
+
+        Comments come newest first, so the look stops at the first older one; replies come
+        oldest first, so every page is read (up to ``LOOK_PAGES``).
+        """
+        found: list[dict[str, Any]] = list(first.get("data") or [])
+        link = (first.get("paging") or {}).get("next")
+        newest_first = items[0].kind == COMMENT
+        if link and not (newest_first and found and min(map(_stamp, found)) < since):
+            for number, page in enumerate(self.client.pages(str(link))):
+                found.extend(page.data)
+                stamps = [_stamp(c) for c in page.data]
+                if newest_first and stamps and min(stamps) < since:
+                    break
+                if number + 2 >= LOOK_PAGES:
+                    break
         for item in items:
             for comment in found:
                 cid = str(comment.get("id"))

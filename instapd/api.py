@@ -151,6 +151,8 @@ def insert(
 ) -> pd.DataFrame:
     """Post comments (``"Comments"``: ``media_id``, ``text``) or replies (``"Replies"``:
     ``comment_id``, ``text``). CData's ``MediaId``, ``CommentId`` and ``Text`` work too.
+    A reply to a reply is refused before sending (Meta would attach it to the top-level
+    comment, which is rarely what was meant): reply to the top-level comment instead.
 
     Parameters
     ----------

@@ -332,8 +332,9 @@ len(comments)""",
             "code",
             """# NBVAL_CHECK_OUTPUT
 words = ["first!", "@friend"]
-matches = pd.concat([comments["text"].str.lower().str.contains(w, regex=False) for w in words],
-                    axis=1).any(axis=1)
+matches = pd.concat(
+    [comments["text"].str.lower().str.contains(w, regex=False) for w in words], axis=1
+).any(axis=1)
 spam = comments[matches & ~comments["hidden"]]
 spam["text"].value_counts()""",
         ),

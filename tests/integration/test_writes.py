@@ -342,3 +342,20 @@ def test_cli_reply_hide_delete(
     assert lines[0] == f"{second}\tok"
     assert lines[1].startswith("12x\terror\t'12x' is not an Instagram comment id")
     assert second not in box.dataset.nodes
+
+
+@pytest.mark.parametrize("fault", ["error-2", "throttle-4", "throttle-80002"])
+def test_refused_or_failed_writes_are_sent_again_once(
+    box: Sandbox, conn: instapd.Connection, fault: str
+) -> None:
+    """A 5xx is looked into (not applied: sent again); a throttle applied nothing: sent again."""
+    media_id = open_media(box, 13)
+    text = f"After {fault}"
+    box.app.reset_counters()
+    box.faults = Faults(write_schedule={1: fault})
+    out = conn.insert("Comments", [{"media_id": media_id, "text": text}])
+    assert out.loc[0, "status"] == "ok"
+    assert texts_on(box, media_id).count(text) == 1
+    assert len(writes_logged(box)) == 2
+    looked = [line for line in box.app.log if f"GET /v25.0/{media_id}/comments" in line]
+    assert len(looked) == (1 if fault == "error-2" else 0)  # only a lost answer is looked into

@@ -11,7 +11,17 @@ import pandas as pd
 
 from . import accessor as accessor  # registers DataFrame.ig
 from .__about__ import __version__
-from .api import Connection, connect, login, logout, read_instagram, set_default_connection
+from .api import (
+    Connection,
+    connect,
+    delete,
+    insert,
+    login,
+    logout,
+    read_instagram,
+    set_default_connection,
+    update,
+)
 from .config import Config
 from .connection import LinkedAccount
 from .errors import (
@@ -20,6 +30,7 @@ from .errors import (
     AuthError,
     CallbackMismatchError,
     CodeExchangeError,
+    CommentRuleError,
     GraphError,
     IncompleteReadError,
     InstapdError,
@@ -41,6 +52,9 @@ from .errors import (
     UnknownPropertyError,
     UnknownTableError,
     UsageError,
+    WriteError,
+    WriteScopeError,
+    WriteTargetError,
 )
 from .info import describe, tables
 
@@ -50,6 +64,7 @@ __all__ = [
     "AuthError",
     "CallbackMismatchError",
     "CodeExchangeError",
+    "CommentRuleError",
     "Config",
     "Connection",
     "GraphError",
@@ -74,14 +89,20 @@ __all__ = [
     "UnknownPropertyError",
     "UnknownTableError",
     "UsageError",
+    "WriteError",
+    "WriteScopeError",
+    "WriteTargetError",
     "__version__",
     "connect",
+    "delete",
     "describe",
+    "insert",
     "login",
     "logout",
     "read_instagram",
     "set_default_connection",
     "tables",
+    "update",
 ]
 
 

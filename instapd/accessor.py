@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .api import Connection, read_instagram
+from .api import Connection, delete, insert, read_instagram, update
 from .catalog import get_table
+from .errors import UsageError
 from .frames import empty_frame
 
 if TYPE_CHECKING:
@@ -132,6 +133,49 @@ class IgAccessor:
         frame["engagement_rate_follower"] = (interactions / followers).astype("Float64")
         return frame
 
+    # -- writing ----------------------------------------------------------------------------
+    # Each returns instapd's write result (id, status, error) indexed like this frame; options
+    # (dry_run=, on_error=) pass through to instapd.insert/update/delete.
+
+    def reply(
+        self, text: str | pd.Series, connection: Connection | None = None, **options: Any
+    ) -> pd.DataFrame:
+        """Reply to this frame's comments. ``text``: one str for all, or a Series aligned with
+        the frame (rows it lacks, or holds NA for, get no reply)."""
+        rows = self._with_text(text, COMMENT_TABLES, "comment_id")
+        return insert("Replies", rows, connection=connection, **self._write_options(options))
+
+    def hide(self, connection: Connection | None = None, **options: Any) -> pd.DataFrame:
+        """Hide this frame's comments."""
+        return self._hide(True, connection, options)
+
+    def unhide(self, connection: Connection | None = None, **options: Any) -> pd.DataFrame:
+        """Show this frame's hidden comments again."""
+        return self._hide(False, connection, options)
+
+    def comment(
+        self, text: str | pd.Series, connection: Connection | None = None, **options: Any
+    ) -> pd.DataFrame:
+        """Comment on this frame's media; ``text`` as for :meth:`reply`."""
+        rows = self._with_text(text, MEDIA_TABLES, "media_id")
+        return insert("Comments", rows, connection=connection, **self._write_options(options))
+
+    def enable_comments(self, connection: Connection | None = None, **options: Any) -> pd.DataFrame:
+        """Turn comments on for this frame's media."""
+        return self._comments_on(True, connection, options)
+
+    def disable_comments(
+        self, connection: Connection | None = None, **options: Any
+    ) -> pd.DataFrame:
+        """Turn comments off for this frame's media."""
+        return self._comments_on(False, connection, options)
+
+    def delete(self, connection: Connection | None = None, **options: Any) -> pd.DataFrame:
+        """Delete this frame's comments, or its media (which needs instagram_manage_contents)."""
+        table = "Comments" if self.table.lower() in COMMENT_TABLES else "IGMedia"
+        ids = self._ids_for_write(COMMENT_TABLES | MEDIA_TABLES)
+        return delete(table, ids, connection=connection, **self._write_options(options))
+
     # -- from insights ----------------------------------------------------------------------
 
     def tidy(self) -> pd.DataFrame:
@@ -167,6 +211,43 @@ class IgAccessor:
         return axes
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _ids_for_write(self, tables: set[str]) -> pd.Series:
+        if self.table.lower() not in tables:
+            raise AttributeError(f"A {self.table} frame holds nothing this write applies to.")
+        if "id" not in self._frame.columns:
+            raise AttributeError(f"Read {self.table} with its id column to write to it.")
+        return self._frame["id"]
+
+    def _with_text(self, text: str | pd.Series, tables: set[str], key: str) -> pd.DataFrame:
+        ids = self._ids_for_write(tables)
+        if isinstance(text, pd.Series):
+            text = text.dropna()
+            unknown = text.index.difference(ids.index)
+            if len(unknown):
+                raise UsageError(
+                    f"The text Series has index labels the frame lacks ({list(unknown[:3])}); "
+                    "align it with the frame (build it from the frame's columns)."
+                )
+            ids = ids.loc[text.index]
+        return pd.DataFrame({key: ids, "text": text}, index=ids.index)
+
+    def _write_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {"account": self._account(), **options}
+
+    def _hide(
+        self, hidden: bool, connection: Connection | None, options: dict[str, Any]
+    ) -> pd.DataFrame:
+        ids = self._ids_for_write(COMMENT_TABLES)
+        rows = pd.DataFrame({"id": ids, "hidden": hidden}, index=ids.index)
+        return update("Comments", rows, connection=connection, **self._write_options(options))
+
+    def _comments_on(
+        self, on: bool, connection: Connection | None, options: dict[str, Any]
+    ) -> pd.DataFrame:
+        ids = self._ids_for_write(MEDIA_TABLES)
+        rows = pd.DataFrame({"id": ids, "comment_enabled": on}, index=ids.index)
+        return update("IGMedia", rows, connection=connection, **self._write_options(options))
 
     def _column(self, name: str) -> list[str]:
         if name not in self._frame.columns:

@@ -14,6 +14,7 @@ import pandas as pd
 from .api import Connection, connect, login, read_instagram
 from .cache import QueryCache
 from .catalog import get_table
+from .cli_writes import add_write_commands
 from .errors import AccountError, InstapdError, UsageError
 from .info import describe, tables, tables_markdown
 from .validation import graph_id
@@ -101,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("demo", help="read a few tables from an in-process sandbox")
     sub.set_defaults(run=_demo)
+    add_write_commands(commands)
     return parser
 
 

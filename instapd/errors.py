@@ -11,7 +11,11 @@
     │   ├── AccountError                   no linked account, an unknown or ambiguous one
     │   ├── NoCredentialsError             nothing to authenticate with
     │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
-    │   └── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
+    │   ├── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
+    │   └── WriteError                     a write refused before sending (``row`` says which)
+    │       ├── CommentRuleError           text breaks Instagram's comment rules, or is empty
+    │       ├── WriteTargetError           bad id; hidden, live, reply or another account's object
+    │       └── WriteScopeError            the token lacks the scope the write needs
     ├── GraphError                         the Graph API answered with an error body
     │   ├── AuthError                      code 190/102: the token is invalid
     │   │   └── TokenExpiredError          190/463: the token has expired
@@ -237,3 +241,25 @@ class CodeExchangeError(LoginError):
     def __init__(self, reason: str, message: str) -> None:
         self.reason = reason
         super().__init__(f"{message} {self.FIXES.get(reason, 'Log in again.')}")
+
+
+class WriteError(UsageError):
+    """A write refused before anything was sent. ``row`` is its position in the input."""
+
+    def __init__(self, message: str, *, row: object = None) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+class CommentRuleError(WriteError):
+    """The text breaks Instagram's comment rules (300 characters, 4 hashtags, 1 URL, not all
+    capitals), or is empty."""
+
+
+class WriteTargetError(WriteError):
+    """The object cannot take this write: an id that is not digits, a hidden comment, a reply,
+    live media, or an object of another account."""
+
+
+class WriteScopeError(WriteError):
+    """The token lacks a scope the write needs; log in again with it."""

@@ -300,6 +300,104 @@ sorted(insights["media_product_type"].unique())""",
 audience.pivot_table(index="age", columns="gender", values="value", aggfunc="sum")""",
         ),
     ],
+    "moderation": [
+        (
+            "md",
+            """# Moderating comments
+
+Find comments that match some words, preview what hiding them would send, hide them, and answer
+the questions. Every write returns one row per input row (`id`, `status`, `error`), happens at
+most once even when an answer is lost, and drops the cache entries it made stale. Writes need the
+`instagram_manage_comments` permission (see `docs/meta-app.md`).""",
+        ),
+        (
+            "code",
+            SANDBOX
+            + """
+import tempfile
+
+os.environ["INSTAPD_CACHE_DIR"] = tempfile.mkdtemp()   # a real user keeps the default folder""",
+        ),
+        (
+            "code",
+            """import pandas as pd
+
+import instapd
+
+comments = pd.read_instagram("Comments", account="brewlab.coffee")
+len(comments)""",
+        ),
+        ("md", "## Find\n\nComments that match the words, not hidden yet:"),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+words = ["first!", "@friend"]
+matches = pd.concat(
+    [comments["text"].str.lower().str.contains(w, regex=False) for w in words], axis=1
+).any(axis=1)
+spam = comments[matches & ~comments["hidden"]]
+spam["text"].value_counts()""",
+        ),
+        (
+            "md",
+            """## Preview
+
+`dry_run=True` checks everything (Instagram's rules, the token's permissions, each comment's
+state) and shows what would be sent, sending nothing:""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+preview = spam.ig.hide(dry_run=True)
+preview[["method", "body", "status"]].value_counts()""",
+        ),
+        ("md", "## Hide\n\nThe same call without `dry_run`: 50 writes per batch request."),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+hidden = spam.ig.hide()
+hidden["status"].value_counts()""",
+        ),
+        ("md", "The next read comes from the API, not the stale cache entry:"),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+comments = pd.read_instagram("Comments", account="brewlab.coffee")
+bool(comments.set_index("id").loc[spam["id"], "hidden"].all())""",
+        ),
+        (
+            "md",
+            """## Answer the questions
+
+`.ig.reply` takes one text for all, or a Series aligned with the frame: here an answer per
+question, and rows with no answer get no reply.""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+answers = {
+    "Where is this?": "Our Lyon roastery, 12 rue des Capucins. Come by!",
+    "How much is it?": "This one is 14 euros; the full list is on our site.",
+}
+recent = comments[comments["media_id"].isin(comments["media_id"].unique()[:20])]
+questions = recent[~recent["hidden"]]
+replies = questions.ig.reply(questions["text"].map(answers))
+replies["status"].value_counts()""",
+        ),
+        (
+            "md",
+            """Instagram's rules are checked before anything is sent (at most 300 characters,
+4 hashtags and 1 link, not all capitals), each failure typed and saying what to change:""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+try:
+    questions.head(1).ig.reply("THANKS!!!", on_error="raise")
+except instapd.CommentRuleError as error:
+    print(type(error).__name__, "-", error)""",
+        ),
+    ],
     "caching": [
         (
             "md",

@@ -42,10 +42,11 @@ if TYPE_CHECKING:
 
 DEFAULT_SCOPES = (
     "instagram_basic",
-    "instagram_manage_comments",
+    "instagram_manage_comments",  # also what comment, reply, hide and comments on/off need
     "instagram_manage_insights",
     "pages_show_list",
     "pages_read_engagement",
+    "instagram_manage_contents",  # deleting media
 )
 
 

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -105,6 +105,15 @@ Outcome = dict[str, Any] | GraphError
 
 
 @dataclass(frozen=True)
+class WriteOp:
+    """One write: ``POST`` or ``DELETE`` on a path, with its parameters."""
+
+    method: str
+    path: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Page:
     """One page of an edge: its items and the raw ``paging`` block."""
 
@@ -152,6 +161,7 @@ class GraphClient:
         self.requests_made = 0
         self.request_listeners: list[Callable[[], None]] = []  # told after each request
         self.last_usage = Usage()
+        self.server_date: str | None = None  # the API's clock, from the last answer's Date
 
     def __repr__(self) -> str:
         return f"<GraphClient {self.base_url} {self.version} token=***>"
@@ -265,6 +275,7 @@ class GraphClient:
             # dropped connections, cut-off bodies (ChunkedEncodingError), unparseable JSON
             raise TransientError(f"{type(exc).__name__} talking to the Graph API") from None
         self.last_usage = parse_usage(response.headers)
+        self.server_date = response.headers.get("Date") or self.server_date
         self.throttle.after_response(self.last_usage)
         for listener in list(self.request_listeners):
             listener()
@@ -277,6 +288,77 @@ class GraphClient:
         if self._token in error.message:
             error.message = error.message.replace(self._token, "***")
             error.args = (error.message,)
+        return error
+
+    # -- writes: sent once, never retried blindly -----------------------------------------
+
+    def write(
+        self, method: str, path: str, params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """POST or DELETE ``path`` once. A write is not idempotent, so nothing here retries it.
+
+        A lost answer (dropped connection, timeout, 5xx) raises :class:`TransientError`: the
+        write may or may not have happened, and only the caller can look. A refused token is
+        renewed and the write sent again, as Meta applied nothing.
+        """
+        url, query = self._resolve(path, params or {})
+        body = self._once(method, url, query, None)
+        if not isinstance(body, dict):
+            raise TransientError("The Graph API answered a write with something other than JSON")
+        return body
+
+    def write_batch(self, operations: Sequence[WriteOp]) -> list[Outcome | None]:
+        """Up to 50 writes in one batch request, sent once.
+
+        Each outcome is the decoded body, the :class:`GraphError` Meta answered, or ``None``
+        when the operation's answer was lost (``null``, or a transient error: it may have been
+        applied). A lost answer to the whole request raises :class:`TransientError`.
+        """
+        if len(operations) > MAX_BATCH:
+            raise ValueError(f"At most {MAX_BATCH} operations per batch")
+        batch = []
+        for op in operations:
+            item: dict[str, Any] = {"method": op.method, "relative_url": op.path}
+            if op.params and op.method == "POST":
+                item["body"] = urlencode({k: _param(v) for k, v in op.params.items()})
+            elif op.params:
+                item["relative_url"] += "?" + urlencode(
+                    {k: _param(v) for k, v in op.params.items()}
+                )
+            batch.append(item)
+        url = f"{self.base_url}/{self.version}/"
+        answers = self._once("POST", url, {}, {"batch": batch, "include_headers": False})
+        if not isinstance(answers, list) or len(answers) != len(operations):
+            raise TransientError("The batch answer does not match the operations sent")
+        return [self._write_outcome(answer) for answer in answers]
+
+    def _once(
+        self, method: str, url: str, query: dict[str, str], body: dict[str, Any] | None
+    ) -> Any:
+        token_used = self._token
+        try:
+            return self._send(method, url, query, body)
+        except TokenExpiredError:
+            if self._renew_token is None:
+                raise
+            with self._renew_lock:
+                if self._token == token_used:
+                    self._set_token(self._renew_token())
+            return self._send(method, url, query, body)
+
+    def _write_outcome(self, answer: Any) -> Outcome | None:
+        if not isinstance(answer, dict):
+            return None
+        try:
+            body = json.loads(answer.get("body") or "null")
+        except ValueError:
+            return None
+        status = int(answer.get("code") or 500)
+        if status < 400 and isinstance(body, dict) and "error" not in body:
+            return body
+        error = self._redacted(error_from_body(status, body, Usage()))
+        if isinstance(error, TransientError):
+            return None  # a server error after sending: it may have been applied
         return error
 
     # -- batch -----------------------------------------------------------------------------

@@ -30,11 +30,12 @@ from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe
 from .data import Dataset
 from .failures import GraphFailure
-from .faults import EXPIRE_TOKEN, GRAPH_FAULTS, Faults
+from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .oauth import OAuthRoutes
 from .routing import Router
 from .tokens import TokenRegistry
 from .usage import Usage
+from .writes import is_write_request
 
 __all__ = ["DEFAULT_VERSION", "SandboxApp"]
 
@@ -73,6 +74,7 @@ class SandboxApp:
         self._owner = self._index_owners()
         self.router = Router(dataset)
         self._answers: dict[tuple[Any, ...], str] = {}
+        self.router.writes.changed = self.forget_renders
 
     def _index_owners(self) -> dict[str, str]:
         """Which Instagram account each node belongs to, for the usage header."""
@@ -111,11 +113,17 @@ class SandboxApp:
         if self.faults.latency:
             time.sleep(self.faults.latency)
         fault = self.faults.pick(number)
+        if fault is None and is_write_request(request):
+            fault = self.faults.pick_write()
         if fault == "drop":  # close the connection without an answer
             environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
             start_response("500 Dropped", [])
             return []
         response = self._respond(request, fault)
+        if fault == APPLY_THEN_DROP:  # the request took effect, but its answer is lost
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            start_response("500 Dropped", [])
+            return []
         if fault == "truncate":
             body = response.get_data()
             response.set_data(body[: len(body) // 2])
@@ -182,16 +190,19 @@ class SandboxApp:
 
     def _operation(self, op: Any, call: Call, include_headers: bool) -> dict[str, Any] | None:
         """One operation, answered as if sent alone (without the cost of a whole request)."""
-        if not isinstance(op, dict) or op.get("method", "GET").upper() != "GET":
-            failure = GraphFailure(100, "(#100) Only GET operations are supported in the sandbox")
+        method = str(op.get("method", "GET")).upper() if isinstance(op, dict) else ""
+        if method not in ("GET", "POST", "DELETE"):
+            failure = GraphFailure(100, "(#100) Unsupported method in a batch operation")
             return {"code": 400, "headers": [], "body": json.dumps(failure.body())}
         path, _, query = str(op.get("relative_url", "")).lstrip("/").partition("?")
         if not VERSION.match(path.split("/", 1)[0]):
             path = f"{call.version}/{path}"
-        params = dict(parse_qsl(query))
+        params = dict(parse_qsl(query)) | dict(parse_qsl(str(op.get("body") or "")))
         with self._lock:
-            self.log.append("BATCH " + describe("GET", "/" + path, params))
+            self.log.append("BATCH " + describe(method, "/" + path, params))
         fault = self.faults.pick_operation()
+        if method != "GET":
+            fault = fault or self.faults.pick_write_operation()
         if fault == "null":  # Meta answers null for operations that timed out
             return None
         account = self._account_of(path)
@@ -201,9 +212,11 @@ class SandboxApp:
                 raise GraphFailure(code, message, status=status, transient=True)
             self.usage.record(account)
             op_call = Call(call.token, call.token_value, call.version, params, call.root)
-            status, body = 200, self.router.dispatch("GET", "/" + path, op_call)
+            status, body = 200, self.router.dispatch(method, "/" + path, op_call)
         except GraphFailure as failure:
             status, body = failure.status, failure.body()
+        if fault == APPLY_THEN_NULL:  # applied, but the answer timed out
+            return None
         answer: dict[str, Any] = {"code": status, "body": json.dumps(body)}
         if include_headers:
             headers = self.usage.headers(account, bool(fault), self.faults.regain_minutes)

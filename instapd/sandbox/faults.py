@@ -26,9 +26,13 @@ GRAPH_FAULTS: dict[str, tuple[int, int, str]] = {
 TRANSPORT_FAULTS = ("drop", "truncate")
 #: The token presented expires just before this request: code 190/463.
 EXPIRE_TOKEN = "expire-token"
+#: The request is served (a write takes effect), then the connection closes without the answer.
+APPLY_THEN_DROP = "apply-then-drop"
+#: An operation inside a batch is applied, and then answered ``null`` (timed out).
+APPLY_THEN_NULL = "apply-then-null"
 #: What ``rate`` draws from by default: the faults a client can retry through.
 RETRYABLE_FAULTS = (*GRAPH_FAULTS, *TRANSPORT_FAULTS)
-FAULT_KINDS = (*RETRYABLE_FAULTS, EXPIRE_TOKEN)
+FAULT_KINDS = (*RETRYABLE_FAULTS, EXPIRE_TOKEN, APPLY_THEN_DROP)
 #: Faults of one operation inside a batch: a Graph error, or ``null`` (Meta's timeout answer).
 OPERATION_FAULTS = (*GRAPH_FAULTS, "null")
 
@@ -53,16 +57,39 @@ class Faults:
     regain_minutes: int = 0
     op_schedule: dict[int, str] = field(default_factory=dict)
     op_rate: float = 0.0
+    #: Like ``schedule`` and ``op_schedule``, counted over writes only (POST and DELETE that
+    #: change data), so a test can aim at a write whatever reads come before it.
+    write_schedule: dict[int, str] = field(default_factory=dict)
+    write_op_schedule: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = {k for k in (*self.schedule.values(), *self.kinds) if k not in FAULT_KINDS}
-        unknown |= {k for k in self.op_schedule.values() if k not in OPERATION_FAULTS}
+        requests = (*self.schedule.values(), *self.write_schedule.values(), *self.kinds)
+        unknown = {k for k in requests if k not in FAULT_KINDS}
+        unknown |= {
+            k
+            for k in (*self.op_schedule.values(), *self.write_op_schedule.values())
+            if k not in (*OPERATION_FAULTS, APPLY_THEN_NULL)
+        }
         if unknown:
             raise ValueError(f"Unknown fault kinds {sorted(unknown)}; known: {list(FAULT_KINDS)}")
         self._rng = random.Random(self.seed)
         self._op_rng = random.Random(self.seed + 1)
         self._lock = threading.Lock()
         self._operations = 0
+        self._writes = 0
+        self._write_operations = 0
+
+    def pick_write(self) -> str | None:
+        """The fault for the next write request, if any."""
+        with self._lock:
+            self._writes += 1
+            return self.write_schedule.get(self._writes)
+
+    def pick_write_operation(self) -> str | None:
+        """The fault for the next write operation inside a batch, if any."""
+        with self._lock:
+            self._write_operations += 1
+            return self.write_op_schedule.get(self._write_operations)
 
     def pick_operation(self) -> str | None:
         """The fault for the next operation inside a batch, if any."""

@@ -12,6 +12,7 @@ from .fields import FieldRequest, FieldSyntaxError, parse_fields
 from .insights import InsightsModel, media_insights, user_insights
 from .rendering import Renderer
 from .schema import NODE_TYPES
+from .writes import WriteRoutes, is_write
 
 INSIGHT_RESULT_FIELDS = frozenset(
     {"id", "name", "period", "values", "title", "description", "total_value"}
@@ -27,11 +28,14 @@ class Router:
         self.discovery = DiscoveryRoutes(self.renderer)
         self.renderer.specials = self.discovery
         self.insights = InsightsModel(dataset)
+        self.writes = WriteRoutes(dataset)
 
     def dispatch(self, method: str, path: str, call: Call) -> dict[str, Any]:
-        if method not in ("GET", "POST"):
+        if method not in ("GET", "POST", "DELETE"):
             raise GraphFailure(100, f"(#100) Unsupported method {method}")
         _, segments = split_version(path)
+        if segments and is_write(method, segments, call.params):
+            return self.writes.apply(method, segments, call)
         if not segments:
             raise GraphFailure(100, "(#100) Missing node id in the request path")
         if segments == ["ig_hashtag_search"]:

@@ -157,4 +157,5 @@ ALL_SCOPES = (
     "pages_show_list",
     "pages_read_engagement",
     "instagram_content_publish",
+    "instagram_manage_contents",
 )

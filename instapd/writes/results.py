@@ -1,0 +1,42 @@
+"""The frame every write returns: one row per input row, ``id``, ``status`` and ``error``."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from .plan import COMMENT, REPLY, Item
+
+NEW = (COMMENT, REPLY)  # writes that create an object: no id until they succeed
+COLUMNS = {"id": "string", "status": "string", "error": "string"}
+PREVIEW = {"method": "string", "path": "string", "body": "string"}
+
+
+def result_frame(items: list[Item], *, preview: bool = False) -> pd.DataFrame:
+    """``id`` is the object written (or the new comment's id); ``error`` the message, or NA.
+
+    With ``preview`` (``dry_run=True``), ``method``, ``path`` and ``body`` say what would be
+    sent, and ``status`` ``ok`` means it would be.
+    """
+    records = []
+    for item in items:
+        record: dict[str, object] = {
+            "id": item.result_id
+            or item.target
+            or (item.given if item.kind != "comment" and item.kind != "reply" else None),
+            "status": item.status or "ok",
+            "error": str(item.error) if item.error is not None else None,
+        }
+        if preview:
+            method, path, params = item.request()
+            sendable = item.status is None
+            record.update(
+                method=method if sendable else None,
+                path=path if sendable else None,
+                body=urlencode(params) if sendable and params else None,
+            )
+        records.append(record)
+    dtypes = {**COLUMNS, **(PREVIEW if preview else {})}
+    frame = pd.DataFrame(records, columns=list(dtypes), index=[i.row for i in items])
+    return frame.astype(dtypes)

@@ -1,0 +1,154 @@
+"""The look before writing: scopes granted, and the state of every object a write touches.
+
+Two rounds of batched reads: the comments written to (``hidden``, ``parent_id``, their media),
+then every media involved (``owner``, ``media_product_type``, ``is_comment_enabled``). A write
+that Meta would refuse, or that would change nothing, is settled here and never sent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import (
+    DOCS_APP_GUIDE,
+    GraphError,
+    NotFoundError,
+    WriteScopeError,
+    WriteTargetError,
+)
+from .plan import (
+    COMMENT,
+    COMMENT_ENABLED,
+    HIDE,
+    ON_COMMENTS,
+    REPLY,
+    SCOPES,
+    Item,
+)
+
+if TYPE_CHECKING:
+    from ..graph import GraphClient
+
+COMMENT_FIELDS = "id,hidden,parent_id,media,username"
+MEDIA_FIELDS = "id,owner,media_product_type,is_comment_enabled,username"
+
+
+def granted_scopes(client: GraphClient) -> set[str] | None:
+    """The scopes the token carries; None when the API will not say (then Meta decides)."""
+    try:
+        body = client.get("me/permissions")
+    except GraphError:
+        return None
+    return {p.get("permission") for p in body.get("data") or [] if p.get("status") == "granted"}
+
+
+def check_scopes(items: list[Item], granted: set[str] | None) -> None:
+    if granted is None:
+        return
+    for item in _pending(items):
+        scope = SCOPES[item.kind]
+        if scope not in granted:
+            item.fail(
+                WriteScopeError(
+                    f"This write needs the {scope} permission, which the token lacks: add it to "
+                    f"the Scope property and log in again. See {DOCS_APP_GUIDE}"
+                )
+            )
+
+
+def check_targets(client: GraphClient, items: list[Item], own: dict[str, str]) -> None:
+    """Settle what can be settled before sending; ``own`` maps account ids to usernames."""
+    comments = _read(client, {i.target for i in _pending(items) if i.kind in ON_COMMENTS}, True)
+    for item in _pending(items):
+        if item.kind in ON_COMMENTS:
+            found = comments[item.target]
+            if isinstance(found, Exception):
+                item.fail(found)
+            else:
+                item.media_id = str((found.get("media") or {}).get("id") or "")
+                item.extra["comment"] = found
+        else:
+            item.media_id = item.target
+    media = _read(client, {i.media_id for i in _pending(items) if i.media_id}, False)
+    for item in _pending(items):
+        found = media.get(item.media_id or "")
+        if found is None or isinstance(found, Exception):
+            item.fail(found or _not_found(item.target, "comment"))
+            continue
+        owner = str((found.get("owner") or {}).get("id") or "")
+        if owner not in own:
+            item.fail(
+                WriteTargetError(
+                    f"Media {item.media_id} belongs to another account "
+                    f"({found.get('username') or 'not one of yours'}); instapd writes only to "
+                    "the accounts of this connection (account=)."
+                )
+            )
+            continue
+        item.account, item.author = owner, own[owner]
+        _check_state(item, found, item.extra.get("comment") or {})
+
+
+def _check_state(item: Item, media: dict[str, Any], comment: dict[str, Any]) -> None:
+    if media.get("media_product_type") == "LIVE" or media.get("media_type") == "BROADCAST":
+        item.fail(
+            WriteTargetError(
+                f"Media {item.media_id} is live; Instagram takes no comment writes on live "
+                "media (use private replies)."
+            )
+        )
+    elif item.kind == COMMENT and media.get("is_comment_enabled") is False:
+        item.fail(
+            WriteTargetError(
+                f"Comments are turned off on media {item.media_id}; turn them on first with "
+                "update('IGMedia', [{'id': ..., 'comment_enabled': True}])."
+            )
+        )
+    elif item.kind == REPLY and comment.get("parent_id"):
+        item.fail(
+            WriteTargetError(
+                f"Comment {item.target} is itself a reply; Instagram would attach the answer to "
+                f"the top-level comment, so reply to {comment['parent_id']} instead."
+            )
+        )
+    elif item.kind == REPLY and comment.get("hidden"):
+        item.fail(
+            WriteTargetError(
+                f"Comment {item.target} is hidden and Instagram takes no replies to hidden "
+                "comments; unhide it first."
+            )
+        )
+    elif item.kind == HIDE and item.flag and comment.get("username") == item.author:
+        item.fail(
+            WriteTargetError(
+                f"Comment {item.target} is by the media's owner, whose comments Instagram "
+                "always shows: it cannot be hidden."
+            )
+        )
+    elif (item.kind == HIDE and bool(comment.get("hidden")) == item.flag) or (
+        item.kind == COMMENT_ENABLED and media.get("is_comment_enabled") is item.flag
+    ):
+        item.done("skipped")
+
+
+def _read(client: GraphClient, ids: set[str], comments: bool) -> dict[str, Any]:
+    """Each object's fields, or the error reading it gave."""
+    ordered = sorted(ids)
+    fields = COMMENT_FIELDS if comments else MEDIA_FIELDS
+    outcomes = client.batch([(i, {"fields": fields}) for i in ordered]) if ordered else []
+    kind = "comment" if comments else "media"
+    return {
+        i: _not_found(i, kind) if isinstance(o, NotFoundError) else o
+        for i, o in zip(ordered, outcomes, strict=True)
+    }
+
+
+def _not_found(object_id: str, kind: str) -> WriteTargetError:
+    return WriteTargetError(
+        f"There is no {kind} {object_id}, or this token cannot see it (deleted, or another "
+        "account's); check the id."
+    )
+
+
+def _pending(items: list[Item]) -> list[Item]:
+    return [i for i in items if i.pending]

@@ -40,7 +40,7 @@ def _outcomes(report: Path) -> dict[str, Counter[str]]:
     """Per notebook, how many of its items passed, failed, errored or were skipped."""
     outcomes: dict[str, Counter[str]] = {}
     for case in ElementTree.parse(report).getroot().iter("testcase"):
-        notebook = Path(case.get("file") or case.get("classname", "")).name
+        notebook = Path(case.get("file") or case.get("classname") or "").name
         kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
         outcomes.setdefault(notebook, Counter())[kinds[0] if kinds else "passed"] += 1
     return outcomes

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from .data import Dataset, Node
 from .failures import GraphFailure
+from .fields import parse_list
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_SPAN = 30 * 86400
@@ -199,7 +200,7 @@ _SCALED = {
 
 
 def _csv(params: dict[str, str], name: str) -> list[str]:
-    return [v.strip() for v in params.get(name, "").split(",") if v.strip()]
+    return parse_list(params.get(name, ""))
 
 
 def _stamp(value: str, name: str) -> int:

@@ -236,7 +236,7 @@ def user_insights(
                 f"(#100) metric[{index}] must be one of the following values: "
                 + ", ".join(USER_METRICS),
             )
-    period = params.get("period")
+    period = ",".join(parse_list(params.get("period", ""))) or None  # "day" or ["day"]
     if not period:
         raise GraphFailure(100, "(#100) The parameter period is required")
     metric_type = params.get("metric_type", "time_series")

@@ -35,6 +35,7 @@ from .failures import NO_PERMISSION, GraphFailure, nonexisting_field, unsupporte
 from .faults import EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .fields import FieldRequest, FieldSyntaxError, format_fields, parse_fields
 from .insights import InsightsModel, media_insights, user_insights
+from .multi import multi_id_read
 from .oauth import OAuthRoutes
 from .schema import NODE_TYPES, SPECIAL_FIELDS, EdgeType, NodeType
 from .tokens import IssuedToken, TokenRegistry
@@ -367,6 +368,8 @@ class SandboxApp:
         if method not in ("GET", "POST"):
             raise GraphFailure(100, f"(#100) Unsupported method {method}")
         _, segments = self._split_version(path)
+        if not segments and "ids" in call.params:
+            return multi_id_read(self, call)
         if not segments:
             raise GraphFailure(100, "(#100) Missing node id in the request path")
         if segments == ["ig_hashtag_search"]:

@@ -20,7 +20,7 @@ from facebook_business.adobjects.shadowigmediabuilder import ShadowIGMediaBuilde
 from facebook_business.adobjects.user import User
 from facebook_business.api import FacebookAdsApi
 from facebook_business.session import FacebookSession
-from pyfacebook import IGBusinessApi
+from pyfacebook import FacebookError, IGBusinessApi
 
 import instapd
 from instapd.sandbox import Sandbox
@@ -342,3 +342,25 @@ def test_hashtags_discovery_and_mentions(
     assert _json([sdk["mentioned_media"]], columns) == expected
     theirs = pf.user.get_mentioned_media(mention, fields=columns, return_json=True)
     assert _json([theirs["mentioned_media"]], columns) == expected
+
+
+def test_python_facebook_batches_of_ids(
+    pf: IGBusinessApi, connection: instapd.Connection, clean_sandbox: Sandbox, account: str
+) -> None:
+    """python-facebook's get_batch sends ``GET /?ids=``: answered up to v25, as Meta did."""
+    data = clean_sandbox.dataset
+    media = data[account].edges["media"][:5]
+    expected = _rows(connection.read("IGMedia", account=account, id=media), MEDIA_FIELDS)
+    theirs = pf.media.get_batch(media, fields=MEDIA_FIELDS, return_json=True)
+    assert _json([theirs[m] for m in media], MEDIA_FIELDS) == expected
+    comments = [c for m in media for c in data[m].edges.get("comments", [])][:3]
+    assert list(pf.comment.get_batch(comments, return_json=True)) == comments
+    tags = [n.id for n in data.nodes.values() if n.type == "IGHashtag"][:2]
+    assert list(pf.hashtag.get_batch(tags, return_json=True)) == tags
+    with pytest.raises(FacebookError, match="aliases you requested do not exist"):
+        pf.media.get_batch([media[0], "999"], return_json=True)
+    newer = IGBusinessApi(
+        access_token=clean_sandbox.token, base_url=clean_sandbox.url + "/", version="v26.0"
+    )
+    with pytest.raises(FacebookError, match="Multi-ID requests are not supported"):
+        newer.media.get_batch(media, return_json=True)

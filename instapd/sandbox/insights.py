@@ -291,6 +291,8 @@ def user_insights(
                 }
                 for d in days
             ]
+            if not entry["values"]:
+                continue  # no complete day in the range: the metric is missing, not empty
         else:
             if metric == "follower_count":
                 continue  # observed: an empty result with total_value

@@ -8,7 +8,9 @@ the same ids, counts and values.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -364,3 +366,14 @@ def test_python_facebook_batches_of_ids(
     )
     with pytest.raises(FacebookError, match="Multi-ID requests are not supported"):
         newer.media.get_batch(media, return_json=True)
+
+
+def test_a_range_without_a_complete_day_is_an_empty_data_set(
+    fb: FacebookAdsApi, account: str
+) -> None:
+    """Meta: data that does not exist yet is an empty data set, not metrics without values."""
+    pacific = datetime.now(ZoneInfo("America/Los_Angeles"))
+    midnight = pacific.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    start = int(midnight.timestamp()) + 3600  # one to two hours into yesterday, Meta's day
+    params = {"metric": ["reach"], "period": ["day"], "since": start, "until": start + 3600}
+    assert list(IGUser(account, api=fb).get_insights(params=params)) == []

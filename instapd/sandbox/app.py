@@ -369,7 +369,13 @@ class SandboxApp:
             raise GraphFailure(100, f"(#100) Unsupported method {method}")
         _, segments = self._split_version(path)
         if not segments and "ids" in call.params:
-            return multi_id_read(self, call)
+            many = self._parse_fields(call.params.get("fields"))
+
+            def read_one(node: Node) -> dict[str, Any]:
+                self._require(call.token, NODE_TYPES[node.type].scopes)
+                return self._render_node(node, many, call, listed=False)
+
+            return multi_id_read(call.params["ids"], call.version, self.data, read_one)
         if not segments:
             raise GraphFailure(100, "(#100) Missing node id in the request path")
         if segments == ["ig_hashtag_search"]:

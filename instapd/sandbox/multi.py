@@ -7,37 +7,33 @@ sandbox answers them up to v25 and refuses them from v26 on; clients such as pyt
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
+from .data import Dataset, Node
 from .failures import GraphFailure
-from .schema import NODE_TYPES
-
-if TYPE_CHECKING:
-    from .app import SandboxApp, _Call
 
 MAX_IDS = 50
 LAST_VERSION = 25
 
 
-def multi_id_read(app: SandboxApp, call: _Call) -> dict[str, Any]:
-    """The objects named by ``ids``, each rendered as a read of the object alone would be."""
-    if int(call.version[1:].split(".")[0]) > LAST_VERSION:
+def multi_id_read(
+    ids: str, version: str, data: Dataset, read_one: Callable[[Node], dict[str, Any]]
+) -> dict[str, Any]:
+    """The objects named by ``ids``; ``read_one`` answers each as a read of it alone would."""
+    if int(version[1:].split(".")[0]) > LAST_VERSION:
         raise GraphFailure(
             100, f"(#100) Multi-ID requests are not supported from v{LAST_VERSION + 1}.0: "
             "read each object, or send a batch request"
         )  # fmt: skip
-    ids = list(dict.fromkeys(i.strip() for i in call.params["ids"].split(",") if i.strip()))
-    if len(ids) > MAX_IDS:
-        raise GraphFailure(100, f"(#100) Too many IDs. Maximum: {MAX_IDS}. Provided: {len(ids)}.")
-    missing = [i for i in ids if app.data.get(i) is None]
-    if missing or not ids:
+    wanted = list(dict.fromkeys(i.strip() for i in ids.split(",") if i.strip()))
+    if len(wanted) > MAX_IDS:
+        raise GraphFailure(
+            100, f"(#100) Too many IDs. Maximum: {MAX_IDS}. Provided: {len(wanted)}."
+        )
+    missing = [i for i in wanted if data.get(i) is None]
+    if missing or not wanted:
         raise GraphFailure(
             803, f"(#803) Some of the aliases you requested do not exist: {','.join(missing)}"
         )
-    fields = app._parse_fields(call.params.get("fields"))
-    out = {}
-    for node_id in ids:
-        node = app.data[node_id]
-        app._require(call.token, NODE_TYPES[node.type].scopes)
-        out[node_id] = app._render_node(node, fields, call, listed=False)
-    return out
+    return {node_id: read_one(data[node_id]) for node_id in wanted}

@@ -18,6 +18,9 @@ _SHORTCODE = Column("shortcode", "string", "Shortcode in the permalink")
 _CAPTION = Column("caption", "string", "Caption (NA when there is none)")
 _LIKES = Column("like_count", "int", "Likes (NA when the owner hides them)")
 _COMMENTS = Column("comments_count", "int", "Comments, replies included")
+_IG_ID = Column(
+    "ig_id", "id", "Legacy Instagram media id (CData's IGId; the shortcode decodes to it)"
+)
 
 MEDIA_COLUMNS = (
     ACCOUNT_ID,
@@ -54,7 +57,7 @@ TABLES = (
     Table(
         "IGMedia",
         "Media objects by id (id= one or many), or all the account's media",
-        MEDIA_COLUMNS,
+        (*MEDIA_COLUMNS[:2], _IG_ID, *MEDIA_COLUMNS[2:]),
         hops=(Hop("media", key="id", time_filter=True),),
         scopes=MEDIA_SCOPES,
         filters=(Filter("id", "One media id or a list of them: read just those objects"),),

@@ -71,6 +71,9 @@ class Dataset:
         )
         account.edges["media"].insert(0, media_id)
         account.values["media_count"] = len(account.edges["media"])
+        from .details import add_details  # it builds on this module and the insights model
+
+        add_details(self, [media_id])
         return media_id
 
     def find_user(self, username: str) -> Node | None:
@@ -227,7 +230,11 @@ def build_dataset(
         add(Node("IGHashtag", {"id": hashtag_id(tag[1:]), "name": tag[1:]}))
     if own:
         own[0].edges["live_media"] = [add(_live(ids, own[0], now)).id]
-    return Dataset(nodes, user.id, page_ids, account_ids, now, public_ids)
+    dataset = Dataset(nodes, user.id, page_ids, account_ids, now, public_ids)
+    from .details import add_details  # it builds on this module and the insights model
+
+    add_details(dataset)
+    return dataset
 
 
 def hashtag_id(name: str) -> str:

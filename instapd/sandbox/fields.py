@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 
@@ -89,3 +90,16 @@ def _format_one(request: FieldRequest) -> str:
     if request.subfields is not None:
         text += "{" + format_fields(request.subfields) + "}"
     return text
+
+
+def parse_list(text: str) -> list[str]:
+    """A list parameter (``metric``, ``breakdown``): ``a,b`` or, as Meta's SDK sends it, JSON."""
+    text = text.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError:
+            items = None
+        if isinstance(items, list):
+            return [str(v).strip() for v in items if str(v).strip()]
+    return [v.strip() for v in text.split(",") if v.strip()]

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from .data import Dataset, Node
 from .failures import GraphFailure
+from .fields import parse_list
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_SPAN = 30 * 86400
@@ -199,7 +200,7 @@ _SCALED = {
 
 
 def _csv(params: dict[str, str], name: str) -> list[str]:
-    return [v.strip() for v in params.get(name, "").split(",") if v.strip()]
+    return parse_list(params.get(name, ""))
 
 
 def _stamp(value: str, name: str) -> int:
@@ -235,7 +236,7 @@ def user_insights(
                 f"(#100) metric[{index}] must be one of the following values: "
                 + ", ".join(USER_METRICS),
             )
-    period = params.get("period")
+    period = ",".join(parse_list(params.get("period", ""))) or None  # "day" or ["day"]
     if not period:
         raise GraphFailure(100, "(#100) The parameter period is required")
     metric_type = params.get("metric_type", "time_series")
@@ -290,6 +291,8 @@ def user_insights(
                 }
                 for d in days
             ]
+            if not entry["values"]:
+                continue  # no complete day in the range: the metric is missing, not empty
         else:
             if metric == "follower_count":
                 continue  # observed: an empty result with total_value

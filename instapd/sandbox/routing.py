@@ -10,6 +10,7 @@ from .discovery import DiscoveryRoutes
 from .failures import GraphFailure, nonexisting_field, unsupported_get
 from .fields import FieldRequest, FieldSyntaxError, parse_fields
 from .insights import InsightsModel, media_insights, user_insights
+from .multi import multi_id_read
 from .rendering import Renderer
 from .schema import NODE_TYPES
 from .writes import WriteRoutes, is_write
@@ -36,6 +37,8 @@ class Router:
         _, segments = split_version(path)
         if segments and is_write(method, segments, call.params):
             return self.writes.apply(method, segments, call)
+        if not segments and "ids" in call.params:
+            return self._multi_id_read(call)
         if not segments:
             raise GraphFailure(100, "(#100) Missing node id in the request path")
         if segments == ["ig_hashtag_search"]:
@@ -54,6 +57,15 @@ class Router:
         if len(segments) == 2:
             return self._edge_response(node, segments[1], fields, call)
         raise GraphFailure(2500, "Unknown path components: /" + "/".join(segments[2:]))
+
+    def _multi_id_read(self, call: Call) -> dict[str, Any]:
+        many = parse_field_param(call.params.get("fields"))
+
+        def read_one(node: Node) -> dict[str, Any]:
+            require(call.token, NODE_TYPES[node.type].scopes)
+            return self.renderer.render_node(node, many, call, listed=False)
+
+        return multi_id_read(call.params["ids"], call.version, self.data, read_one)
 
     def _edge_response(
         self, node: Node, edge: str, fields: list[FieldRequest] | None, call: Call

@@ -28,6 +28,17 @@ class NodeType:
         return name in self.fields or name in self.edges
 
 
+#: Fields of live media created through the API (Live Producer): absent on everything else.
+_INGEST_FIELDS = (
+    "ingest_first_video_received_time",
+    "ingest_is_ready_to_start",
+    "ingest_key",
+    "ingest_last_heartbeat_time",
+    "ingest_state",
+    "ingest_url",
+    "ingest_video_height",
+    "ingest_video_width",
+)
 _MEDIA_EDGE = EdgeType(scopes=("instagram_basic",), time_filter=True)
 _COMMENTS_EDGE = EdgeType(cap=50, scopes=("instagram_basic", "instagram_manage_comments"))
 
@@ -75,6 +86,12 @@ NODE_TYPES: dict[str, NodeType] = {
                     "has_profile_pic",
                     "is_published",
                     "legacy_instagram_user_id",
+                    "owner_business",
+                    "shopping_product_tag_eligibility",
+                    # omitted: no shop, no review, a search that needs its own arguments
+                    "shopping_review_status",
+                    "mini_shop_storefront",
+                    "collaborative_media_search",
                 }
             ),
             edges={
@@ -111,9 +128,33 @@ NODE_TYPES: dict[str, NodeType] = {
                     "view_count",
                     "alt_text",
                     "legacy_instagram_media_id",
+                    "ig_id",
+                    "audio_id",
+                    "media_audio_type",
+                    "boost_eligibility_info",
+                    "copyright_check_information",
+                    "is_ai_generated",
+                    "has_poll",
+                    "has_slider",
+                    "saved_count",
+                    "shares_count",
+                    "reposts_count",
+                    "total_like_count",
+                    "total_comments_count",
+                    "total_views_count",
+                    "live_status",
+                    "current_live_viewer_count",
+                    # omitted: live media created through the API, legacy IGTV titles
+                    "live_reactions",
+                    "video_title",
+                    *_INGEST_FIELDS,
                 }
             ),
-            edges={"children": EdgeType(scopes=("instagram_basic",)), "comments": _COMMENTS_EDGE},
+            edges={
+                "children": EdgeType(scopes=("instagram_basic",)),
+                "comments": _COMMENTS_EDGE,
+                "collaborators": EdgeType(scopes=("instagram_basic",)),
+            },
             scopes=("instagram_basic",),
         ),
         NodeType(
@@ -142,6 +183,11 @@ NODE_TYPES: dict[str, NodeType] = {
             frozenset({"id", "name"}),
             edges={"top_media": EdgeType(cap=50), "recent_media": EdgeType(cap=50)},
             scopes=("instagram_basic",),
+        ),
+        NodeType(
+            "ShadowIGMediaBuilder",  # a publishing container, as Meta's SDK names it
+            frozenset({"id", "status", "status_code", "copyright_check_status", "video_status"}),
+            scopes=("instagram_basic", "instagram_content_publish"),
         ),
     ]
 }

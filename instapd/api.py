@@ -178,10 +178,10 @@ def _terminal_login(
     )
     attempt = LoginAttempt(connection, listen=listen)
     try:
+        if not listen and not web:
+            print(where().why or "No browser can be opened on this machine.")
         print(f"Open this page, log in and allow access:\n\n  {attempt.url}\n", flush=True)
         if not listen:
-            if not web:
-                print(where().why or "No browser can be opened on this machine.")
             print("After Allow, paste the address your browser landed on, even if it did not load.")
             try:
                 landed = prompt("Paste the address you landed on: ")

@@ -3,10 +3,14 @@ but binder/start's environment (no credentials)."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import venv
+from collections import Counter
 from pathlib import Path
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,6 +26,32 @@ def test_binder_start_sets_the_sandbox_and_execs() -> None:
     assert result.stdout.split() == ["1", "none"]
 
 
+def _expected_items() -> dict[str, int]:
+    """nbval (lax) makes one test item of each code cell that is not marked NBVAL_SKIP."""
+    expected = {}
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        code = [c for c in cells if c["cell_type"] == "code"]
+        expected[path.name] = sum("NBVAL_SKIP" not in "".join(c["source"]) for c in code)
+    return expected
+
+
+def _outcomes(report: Path) -> dict[str, Counter[str]]:
+    """Per notebook, how many of its items passed, failed, errored or were skipped."""
+    outcomes: dict[str, Counter[str]] = {}
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        notebook = Path(case.get("file") or case.get("classname") or "").name
+        kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
+        outcomes.setdefault(notebook, Counter())[kinds[0] if kinds else "passed"] += 1
+    return outcomes
+
+
+def test_the_expected_items_come_from_the_notebooks() -> None:
+    expected = _expected_items()
+    assert set(expected) == {"caching.ipynb", "insights.ipynb", "login.ipynb", "quickstart.ipynb"}
+    assert all(count >= 4 for count in expected.values())
+
+
 def test_every_notebook_runs_in_a_fresh_binder_environment(tmp_path: Path) -> None:
     environment = tmp_path / "binder-env"
     venv.create(environment, with_pip=True)
@@ -32,11 +62,17 @@ def test_every_notebook_runs_in_a_fresh_binder_environment(tmp_path: Path) -> No
     home = tmp_path / "home"
     home.mkdir()
     clean = {"PATH": f"{environment / 'bin'}:/usr/bin:/bin", "HOME": str(home)}
+    report = tmp_path / "nbval.xml"
     result = subprocess.run(
         [str(ROOT / "binder" / "start"), str(python), "-m", "pytest", "-q", "-p",
-         "no:cacheprovider", "-o", "addopts=", "--nbval-lax", "notebooks"],
+         "no:cacheprovider", "-o", "addopts=", "-o", "junit_family=xunit1",
+         f"--junitxml={report}", "--nbval-lax", "notebooks"],
         cwd=ROOT, env=clean, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "4 passed" not in result.stdout  # every cell of every notebook is an item
-    assert " passed" in result.stdout
+    expected = _expected_items()
+    assert _outcomes(report) == {name: Counter(passed=n) for name, n in expected.items()}
+    summary = result.stdout.strip().splitlines()[-1]  # "32 passed, 1 warning in 14.78s"
+    counts = {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", summary.split(" in ")[0])}
+    counts = {word: n for word, n in counts.items() if not word.startswith("warning")}
+    assert counts == {"passed": sum(expected.values())}, summary

@@ -224,8 +224,11 @@ web_panel""",
         (
             "code",
             """# NBVAL_CHECK_OUTPUT
-print(web_panel.wait(timeout=60).user_name, "logged in; the pasted box is empty again:",
-      web_panel.pasted.value == "")""",
+print(
+    web_panel.wait(timeout=60).user_name,
+    "logged in; the pasted box is empty again:",
+    web_panel.pasted.value == "",
+)""",
         ),
         (
             "md",

@@ -21,6 +21,11 @@ class Host:
 
     name: str
     markers: tuple[str, ...]  # environment variables: any one set (non-empty) means this host
+    place: str = ""  # how a sentence names it, when not by its name
+
+    @property
+    def why(self) -> str:
+        return f"This runs on {self.place or self.name}, out of your browser's reach."
 
 
 #: Checked in order: the more specific host first (Binder runs on JupyterHub; Kaggle's images
@@ -32,8 +37,12 @@ HOSTS: tuple[Host, ...] = (
     Host("SageMaker", ("SAGEMAKER_APP_TYPE", "SAGEMAKER_SPACE_NAME")),
     Host("Codespaces", ("CODESPACES", "CODESPACE_NAME")),
     Host("JupyterHub", ("JUPYTERHUB_API_URL", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_USER")),
-    Host("VS Code Remote", ("REMOTE_CONTAINERS", "VSCODE_REMOTE_CONTAINERS_SESSION")),
-    Host("SSH", ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY")),
+    Host(
+        "VS Code Remote",
+        ("REMOTE_CONTAINERS", "VSCODE_REMOTE_CONTAINERS_SESSION"),
+        "a VS Code remote container",
+    ),
+    Host("SSH", ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"), "a machine reached over SSH"),
 )
 
 
@@ -53,9 +62,7 @@ def where(environ: Mapping[str, str] | None = None, platform: str | None = None)
     platform = sys.platform if platform is None else platform
     for host in HOSTS:
         if any(env.get(name) for name in host.markers):
-            return Where(
-                True, host.name, f"This runs on {host.name}, where your browser cannot reach it."
-            )
+            return Where(True, host.name, host.why)
     if platform.startswith("linux") and not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         return Where(True, None, "This machine has no display, so no browser runs beside it.")
     return Where(False)

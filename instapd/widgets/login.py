@@ -198,9 +198,9 @@ def _how(mode: str, callback_url: str) -> tuple[bool, str]:
         return True, ""
     here = where()
     if here.remote:
-        return False, f"{here.why} Paste the address it lands on after Allow."
+        return False, f"{here.why} After Allow, paste the address your browser lands on."
     if not is_loopback(callback_url):
-        return False, "CallbackURL is not on this machine: paste the address it lands on."
+        return False, "CallbackURL is not on this machine: after Allow, paste its address here."
     return True, ""
 
 

@@ -3,6 +3,7 @@ the kernel, the first to complete wins; and what the panel says on remote hosts.
 
 from __future__ import annotations
 
+import html
 import queue
 import sys
 import threading
@@ -94,7 +95,7 @@ def test_on_a_remote_host_the_panel_offers_paste_and_says_why(
     panel = LoginPanel(_connection(clean_sandbox, tmp_path))
     assert not panel.listen
     assert panel.why.layout.display is None
-    assert host.name in panel.why.value
+    assert html.escape(host.why) in panel.why.value
     assert _click_log_in(panel) is None, "no listener"
     assert "href" in panel.link.value, "the link at once"
     panel.pasted.value = click_through(_href(panel), land=False)

@@ -41,7 +41,7 @@ STEP_TIMEOUT = 90_000  # ms: generous, for a loaded 2-core machine; nothing wait
 TRACEBACK = re.compile(r"Traceback|\b\w*(Error|Exception)\b")
 SETUP, DESKTOP_PANEL, HELPER, WAIT, MEDIA, WEB_PANEL = 1, 3, 5, 6, 8, 10
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # each step has its own limit
 
 
 def _chromium() -> str:

@@ -21,7 +21,7 @@ from .frontends import (
     write_notebook,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # each step has its own limit
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,7 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
         self.error: InstapdError | None = None
         self._done = threading.Event()
         self._attempt: LoginAttempt | None = None
+        self._started = 0  # which click of Log in is current: an older listener gives way
         self.status = widgets.HTML()
         self.login_button = widgets.Button(
             description="Log in", button_style="primary", icon="sign-in"
@@ -77,12 +78,15 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
         """Begin the login: the dialog link and the paste box, and the listener if it listens."""
         self.error = None
         self._done.clear()
+        self._started += 1
         if self._attempt is not None:
             self._attempt.cancel()
             self._attempt = None
         if self.listen:
             self._status("Waiting for the browser…")
-            threading.Thread(target=self._listen, name="instapd-login", daemon=True).start()
+            threading.Thread(
+                target=self._listen, args=(self._started,), name="instapd-login", daemon=True
+            ).start()
             return
         try:
             self._attempt = LoginAttempt(self.connection, listen=False)
@@ -126,9 +130,13 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
 
     # -- view ------------------------------------------------------------------------------
 
-    def _listen(self) -> None:
+    def _listen(self, started: int) -> None:
         try:
-            attempt = self._attempt = LoginAttempt(self.connection, listen=True)
+            attempt = LoginAttempt(self.connection, listen=True)
+            if started != self._started:  # Log in was clicked again meanwhile
+                attempt.cancel()
+                return
+            self._attempt = attempt
             self._link(attempt.url)
             self._status(
                 "Waiting: log in in the new tab. If the page after Allow doesn't load, paste its "

@@ -15,8 +15,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
-from .connection import AccountMemo, BaseConnection, LocalApi, finish_web_login, start_web_login
-from .errors import UsageError
+from .connection import (
+    AccountMemo,
+    BaseConnection,
+    LocalApi,
+    LoginAttempt,
+)
+from .errors import LoginError, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -244,24 +249,64 @@ def login(
     connection: BaseConnection | None = None,
     *,
     web: bool = False,
+    desktop: bool = False,
     prompt: Callable[[str], str] = input,
 ) -> Any:
-    """Log in: the login panel in a notebook; in a terminal the desktop flow, or with ``web``
-    the URL to open and a prompt for the address the browser landed on."""
+    """Log in with Facebook; the token is stored and used.
+
+    In a notebook: the login panel, a link and a box to paste the address the browser landed
+    on, plus a loopback listener where the browser can reach this machine (whichever completes
+    first wins). Elsewhere the link is printed; then, when a browser can be opened here and the
+    machine is not remote, it is opened and the listener waits, else ``prompt`` reads the landed
+    address. ``web`` forces paste only; ``desktop`` forces the listener.
+    """
+    if web and desktop:
+        raise UsageError("Pass web=True (paste) or desktop=True (listener), not both.")
     connection = connection or default_connection()
     if in_notebook():
         from .widgets import LoginPanel
 
-        return LoginPanel(connection, mode="web" if web else "desktop")
-    credentials: Credentials
-    if web:
-        url = start_web_login(connection)
-        print(f"Open this page, log in and allow access:\n\n  {url}\n")
-        credentials = finish_web_login(connection, prompt("Paste the address you landed on: "))
-    else:
-        credentials = connection.login_desktop()
+        return LoginPanel(connection, mode="web" if web else "desktop" if desktop else "auto")
+    credentials = _terminal_login(connection, web=web, desktop=desktop, prompt=prompt)
     print(f"Logged in as {credentials.describe()}.")
     return credentials
+
+
+def _terminal_login(
+    connection: BaseConnection, *, web: bool, desktop: bool, prompt: Callable[[str], str]
+) -> Credentials:
+    import webbrowser
+
+    from .auth.session import LOGIN_TIMEOUT
+    from .auth.where import can_open_browser, try_to_open, where
+    from .validation import is_loopback
+
+    listen = desktop or (
+        not web and can_open_browser() and is_loopback(connection.config.callback_url)
+    )
+    attempt = LoginAttempt(connection, listen=listen)
+    try:
+        if not listen and not web:
+            print(where().why or "No browser can be opened on this machine.")
+        print(f"Open this page, log in and allow access:\n\n  {attempt.url}\n", flush=True)
+        if not listen:
+            print("After Allow, paste the address your browser landed on, even if it did not load.")
+            try:
+                landed = prompt("Paste the address you landed on: ")
+            except EOFError:
+                raise LoginError(
+                    "Standard input closed before an address was pasted: run the login again "
+                    "and paste the address the browser landed on after Allow."
+                ) from None
+            return attempt.paste(landed)
+        if not try_to_open(attempt.url, connection.browser or webbrowser.open):
+            print("No browser could be opened here: open the link above yourself.")
+        print("Waiting for the browser to come back after Allow…", flush=True)
+        credentials = attempt.wait(LOGIN_TIMEOUT)
+        assert credentials is not None  # only a paste or a cancel ends it without one
+        return credentials
+    finally:
+        attempt.cancel()
 
 
 def logout(connection: BaseConnection | None = None) -> bool:

@@ -84,8 +84,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--media", help="media per account, e.g. 160,60 (the default)")
     sub.set_defaults(run=_sandbox)
 
-    sub = commands.add_parser("login", help="log in with Facebook and store the token")
-    sub.add_argument("--web", action="store_true", help="print the URL, then paste where you land")
+    sub = commands.add_parser(
+        "login",
+        help="log in with Facebook and store the token",
+        description="Prints the login link. Where a browser can be opened here and the machine "
+        "is not remote, opens it and waits for its return; elsewhere (JupyterHub, SSH, Colab, "
+        "...) reads the address the browser landed on from standard input.",
+    )
+    how = sub.add_mutually_exclusive_group()
+    how.add_argument("--web", action="store_true", help="paste the address you land on")
+    how.add_argument("--desktop", action="store_true", help="a listener on CallbackURL waits")
     sub.add_argument("--sandbox", action="store_true", help="log in to the built-in sandbox")
     sub.set_defaults(run=_login)
 
@@ -172,7 +180,7 @@ def _check_out(out: Path) -> None:
 
 def _login(args: argparse.Namespace) -> None:
     connection = connect(sandbox=True) if args.sandbox else connect()
-    credentials = login(connection, web=args.web)
+    credentials = login(connection, web=args.web, desktop=args.desktop)
     print(f"Token stored at {connection.token_store().path}")
     del credentials
 

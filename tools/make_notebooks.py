@@ -113,13 +113,17 @@ sorted(comments["media_id"].unique()) == sorted(first.loc[first["comments_count"
             "md",
             """# Logging in
 
-instapd logs in with Facebook Login, as the CData connector does. `instapd.login()` shows a panel:
+instapd logs in with Facebook Login, as the CData connector does. `instapd.login()` shows a panel
+with a link to the Facebook dialog and a box for the address your browser lands on after *Allow*:
 
-- **desktop mode** (Jupyter on your machine): *Log in* shows a link to the Facebook dialog;
-  after *Allow*, the browser is sent back to a listener on `CallbackURL` (default
-  `https://localhost:33333/`) and the panel updates itself.
-- **web mode** (`web=True`, for remote kernels such as Binder or JupyterHub, where localhost is
-  not your machine): open the link, log in, then paste the address the browser landed on.
+- where your browser can reach this kernel's machine (Jupyter on your computer), a listener on
+  `CallbackURL` (default `https://localhost:33333/`) catches the browser's return as well, and the
+  panel updates itself. Whichever way completes first wins.
+- on JupyterHub, Binder, Colab, Kaggle, SageMaker, Codespaces, VS Code Remote, over SSH or with no
+  display, nothing listens: the panel says why, and you paste the address (even if that page does
+  not load).
+
+`desktop=True` always listens; `web=True` never does.
 
 Then pick the business account to read. The token is stored at `OAuthSettingsLocation` (0600)
 and refreshed before it expires. With a real account you need your own Meta app
@@ -141,10 +145,10 @@ connection = instapd.connect(
     CallbackURL="http://localhost:0/",  # the sandbox's login page comes back to any free port
 )""",
         ),
-        ("md", "## Desktop mode"),
+        ("md", "## Desktop mode: the listener, and the paste box"),
         (
             "code",
-            """panel = instapd.login(connection)
+            """panel = instapd.login(connection, desktop=True)  # listen, even on a headless machine
 panel""",
         ),
         (
@@ -220,13 +224,17 @@ web_panel""",
         (
             "code",
             """# NBVAL_CHECK_OUTPUT
-print(web_panel.wait(timeout=60).user_name, "logged in; the pasted box is empty again:",
-      web_panel.pasted.value == "")""",
+print(
+    web_panel.wait(timeout=60).user_name,
+    "logged in; the pasted box is empty again:",
+    web_panel.pasted.value == "",
+)""",
         ),
         (
             "md",
-            """From a terminal: `python -m instapd login` (desktop) or
-`python -m instapd login --web`. Web applications call CData's procedures:
+            """From a terminal, `python -m instapd login` prints the link; where a browser can be
+opened it opens one and listens, elsewhere it reads the address you paste (`--desktop` and `--web`
+force either way). Web applications call CData's procedures:
 `connection.call("GetOAuthAuthorizationURL", ...)` then
 `connection.call("GetOAuthAccessToken", Verifier=..., ...)`.""",
         ),

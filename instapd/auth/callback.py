@@ -88,6 +88,13 @@ class CallbackListener:
         assert self._result is not None
         return self._result
 
+    def cancel(self) -> None:
+        """Stop listening: the login finished another way. A :meth:`wait` returns at once."""
+        if not self._done.is_set():
+            self._result = LoginError("The login finished another way; nothing listens now.")
+            self._done.set()
+        self.stop()
+
     def stop(self) -> None:
         if self._server is not None:
             server, self._server = self._server, None

@@ -5,6 +5,7 @@ It knows nothing of reading tables, the cache, widgets or the sandbox. The entry
 """
 
 from .accounts import AccountMemo, LinkedAccount
+from .attempt import LoginAttempt
 from .core import BaseConnection, LocalApi
 from .web_login import finish_web_login, start_web_login
 
@@ -13,6 +14,7 @@ __all__ = [
     "BaseConnection",
     "LinkedAccount",
     "LocalApi",
+    "LoginAttempt",
     "finish_web_login",
     "start_web_login",
 ]

@@ -1,41 +1,63 @@
 """The login panel: a thin view over the connection's login. Every button calls a plain function.
 
-It never blocks its own cell: the desktop flow waits for the browser in a background thread and
-updates the panel. A later cell can wait with :meth:`LoginPanel.wait`.
+It always offers the paste box; where the browser can reach this machine a loopback listener
+runs too, and whichever completes the login first wins (:class:`~instapd.connection.LoginAttempt`).
+It never blocks its own cell: the listener waits in a background thread and updates the panel. A
+later cell can wait with :meth:`LoginPanel.wait`.
 """
 
 from __future__ import annotations
 
 import html
+import importlib
 import threading
 from typing import Any
 
 import ipywidgets as widgets
 
 from ..auth.credentials import Credentials
-from ..connection import BaseConnection, finish_web_login, start_web_login
-from ..errors import InstapdError
+from ..auth.session import LOGIN_TIMEOUT
+from ..auth.where import where
+from ..connection import BaseConnection, LoginAttempt
+from ..errors import InstapdError, UsageError
+from ..validation import is_loopback
+
+PASTE_HELP = "If the page after Allow doesn't load, paste its address here."
+MODES = ("auto", "desktop", "web")
 
 
 class LoginPanel(widgets.VBox):  # type: ignore[misc]
-    """Log in with Facebook, then pick the business account to read."""
+    """Log in with Facebook, then pick the business account to read.
 
-    def __init__(self, connection: BaseConnection, *, mode: str = "desktop") -> None:
+    ``mode``: ``"auto"`` listens unless this kernel runs where the browser cannot reach it
+    (:func:`instapd.auth.where.where`), ``"desktop"`` always listens, ``"web"`` never does.
+    """
+
+    def __init__(self, connection: BaseConnection, *, mode: str = "auto") -> None:
+        if mode not in MODES:
+            raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
+        enable_colab_widgets()
         self.connection = connection
         self.mode = mode
+        self.listen, self.why_paste = _how(mode, connection.config.callback_url)
         self.error: InstapdError | None = None
         self._done = threading.Event()
+        self._attempt: LoginAttempt | None = None
+        self._started = 0  # which click of Log in is current: an older listener gives way
         self.status = widgets.HTML()
         self.login_button = widgets.Button(
             description="Log in", button_style="primary", icon="sign-in"
         )
         self.link = widgets.HTML()
+        self.why = widgets.HTML(html.escape(self.why_paste))
         self.pasted = widgets.Text(
             placeholder="Paste the address your browser landed on after Allow",
             layout=widgets.Layout(width="36em"),
         )
         self.submit_button = widgets.Button(description="Submit")
-        self.paste_row = widgets.HBox([self.pasted, self.submit_button])
+        self.paste_row = widgets.VBox(
+            [widgets.HTML(PASTE_HELP), widgets.HBox([self.pasted, self.submit_button])]
+        )
         self.accounts = widgets.Dropdown(
             description="Account:", options=[], disabled=True, layout=widgets.Layout(width="30em")
         )
@@ -45,40 +67,54 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
         self.logout_button.on_click(lambda _: self.log_out())
         self.accounts.observe(self._account_chosen, names="value")
         super().__init__(
-            [self.status, widgets.HBox([self.login_button, self.logout_button]), self.link,
-             self.paste_row, self.accounts]
+            [self.status, self.why, widgets.HBox([self.login_button, self.logout_button]),
+             self.link, self.paste_row, self.accounts]
         )  # fmt: skip
         self._show(self.connection.credentials)
 
     # -- actions (the buttons call these) --------------------------------------------------
 
     def start(self) -> None:
-        """Begin the login: the dialog link, and in desktop mode the loopback listener."""
+        """Begin the login: the dialog link and the paste box, and the listener if it listens."""
         self.error = None
         self._done.clear()
-        try:
-            if self.mode == "web":
-                url = start_web_login(self.connection)
-                self._link(url)
-                self._status("Waiting: log in in the new tab, then paste the address here.")
-                return
+        self._started += 1
+        if self._attempt is not None:
+            self._attempt.cancel()
+            self._attempt = None
+        if self.listen:
             self._status("Waiting for the browser…")
-            threading.Thread(target=self._desktop, name="instapd-login", daemon=True).start()
+            threading.Thread(
+                target=self._listen, args=(self._started,), name="instapd-login", daemon=True
+            ).start()
+            return
+        try:
+            self._attempt = LoginAttempt(self.connection, listen=False)
         except InstapdError as exc:
             self._fail(exc)
+            return
+        self._link(self._attempt.url)
+        self._status("Waiting: log in in the new tab, then paste the address here.")
 
     def submit(self) -> None:
-        """Web mode: exchange the pasted address. The box is cleared at once."""
+        """Finish with the pasted address. The box is cleared at once."""
         landed, self.pasted.value = self.pasted.value, ""
         if not landed.strip():
             self._status("Paste the address your browser landed on first.")
             return
+        attempt = self._attempt
+        if attempt is None:
+            self._status("Click <b>Log in</b> first, then paste the address you land on.")
+            return
         try:
-            self._succeed(finish_web_login(self.connection, landed))
+            self._succeed(attempt.paste(landed))
         except InstapdError as exc:
             self._fail(exc)
 
     def log_out(self) -> None:
+        if self._attempt is not None:
+            self._attempt.cancel()
+            self._attempt = None
         self.connection.logout()
         self.link.value = ""
         self._show(None)
@@ -94,13 +130,23 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
 
     # -- view ------------------------------------------------------------------------------
 
-    def _desktop(self) -> None:
-        # the panel shows a link to click; a connection's own browser= (tests) still applies
+    def _listen(self, started: int) -> None:
         try:
-            credentials = self.connection.login_desktop(
-                on_url=self._link, open_browser=self.connection.browser or _link_only
+            attempt = LoginAttempt(self.connection, listen=True)
+            if started != self._started:  # Log in was clicked again meanwhile
+                attempt.cancel()
+                return
+            self._attempt = attempt
+            self._link(attempt.url)
+            self._status(
+                "Waiting: log in in the new tab. If the page after Allow doesn't load, paste its "
+                "address below."
             )
-            self._succeed(credentials)
+            if self.connection.browser is not None:  # a stand-in for the person (tests)
+                self.connection.browser(attempt.url)
+            credentials = attempt.wait(LOGIN_TIMEOUT)
+            if credentials is not None:  # None: a paste won, or the login was started again
+                self._succeed(credentials)
         except InstapdError as exc:
             self._fail(exc)
 
@@ -111,6 +157,7 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
         )
 
     def _succeed(self, credentials: Credentials) -> None:
+        self.error = None
         self._show(credentials)
         self._done.set()
 
@@ -123,13 +170,12 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
         self.status.value = text
 
     def _show(self, credentials: Credentials | None) -> None:
-        web = self.mode == "web"
-        self.paste_row.layout.display = None if web and credentials is None else "none"
-        self.logout_button.disabled = credentials is None
+        out = credentials is None
+        self.paste_row.layout.display = None if out else "none"
+        self.why.layout.display = None if out and self.why_paste else "none"
+        self.logout_button.disabled = out
         if credentials is None:
-            self._status(
-                "Logged out." + (" Log in, then paste the address you land on." if web else "")
-            )
+            self._status("Logged out.")
             self.accounts.options, self.accounts.disabled = [], True
             return
         self._status(f"Logged in as <b>{html.escape(credentials.describe())}</b>.")
@@ -152,5 +198,24 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
             self.connection.use_account(str(change["new"]))
 
 
-def _link_only(url: str) -> None:
-    """In a notebook the panel's link opens the dialog: the kernel may be far from any browser."""
+def _how(mode: str, callback_url: str) -> tuple[bool, str]:
+    """Whether the panel listens, and if not, the one line that says why it offers paste."""
+    if mode == "web":
+        return False, "Paste only (web mode): nothing here listens for the browser's return."
+    if mode == "desktop":
+        return True, ""
+    here = where()
+    if here.remote:
+        return False, f"{here.why} After Allow, paste the address your browser lands on."
+    if not is_loopback(callback_url):
+        return False, "CallbackURL is not on this machine: after Allow, paste its address here."
+    return True, ""
+
+
+def enable_colab_widgets() -> None:
+    """Colab shows ipywidgets 8 only through its custom widget manager: turn it on there."""
+    try:
+        output = importlib.import_module("google.colab.output")
+    except ImportError:
+        return
+    output.enable_custom_widget_manager()

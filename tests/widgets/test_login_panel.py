@@ -71,8 +71,9 @@ def test_desktop_mode_never_blocks_and_updates_itself(
     clean_sandbox: Sandbox, tmp_path: Path
 ) -> None:
     connection = _connection(clean_sandbox, tmp_path, browser=click_through)
-    panel = LoginPanel(connection)
-    assert panel.paste_row.layout.display == "none"
+    panel = LoginPanel(connection, mode="desktop")
+    assert panel.paste_row.layout.display is None, "the paste box is always offered"
+    assert panel.why.layout.display == "none", "nothing to explain: it listens"
     panel.login_button.click()  # returns at once; a thread waits for the browser
     credentials = panel.wait(timeout=20)
     assert credentials.user_name == "Sam Sandbox"
@@ -100,7 +101,7 @@ def test_an_empty_paste_asks_again(clean_sandbox: Sandbox, tmp_path: Path) -> No
 
 def test_log_out(clean_sandbox: Sandbox, tmp_path: Path) -> None:
     connection = _connection(clean_sandbox, tmp_path, browser=click_through)
-    panel = LoginPanel(connection)
+    panel = LoginPanel(connection, mode="desktop")
     panel.login_button.click()
     panel.wait(20)
     panel.logout_button.click()

@@ -48,7 +48,7 @@ def _outcomes(report: Path) -> dict[str, Counter[str]]:
 
 def test_the_expected_items_come_from_the_notebooks() -> None:
     expected = _expected_items()
-    assert set(expected) == {"caching.ipynb", "insights.ipynb", "login.ipynb", "quickstart.ipynb"}
+    assert {"caching.ipynb", "insights.ipynb", "login.ipynb", "quickstart.ipynb"} <= set(expected)
     assert all(count >= 4 for count in expected.values())
 
 

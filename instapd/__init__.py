@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -32,6 +34,11 @@ from .errors import (
     PermissionDeniedError,
     RateLimitedError,
     RetryableError,
+    SqlError,
+    SqlNotSupportedError,
+    SqlSyntaxError,
+    SqlUnknownColumnError,
+    SqlUnknownTableError,
     StateMismatchError,
     TokenExpiredError,
     TransientError,
@@ -63,6 +70,11 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitedError",
     "RetryableError",
+    "SqlError",
+    "SqlNotSupportedError",
+    "SqlSyntaxError",
+    "SqlUnknownColumnError",
+    "SqlUnknownTableError",
     "StateMismatchError",
     "TokenExpiredError",
     "TransientError",
@@ -77,8 +89,31 @@ __all__ = [
     "logout",
     "read_instagram",
     "set_default_connection",
+    "sql",
     "tables",
 ]
+
+
+def sql(
+    query: str,
+    *,
+    connection: Connection | None = None,
+    params: Sequence[Any] | Mapping[str, Any] | None = None,
+    cache: bool | None = None,
+    explain: bool = False,
+) -> pd.DataFrame:
+    """Run a SQL ``SELECT`` over the tables and return a typed DataFrame.
+
+    Equality and ``IN`` on a table's filters (``describe(table).attrs``), ranges on its time
+    column, ``LIMIT`` and the columns used go to :func:`read_instagram`; DuckDB does the rest
+    (JOIN, GROUP BY, ORDER BY, window functions, CTEs). ``params`` fill ``?`` placeholders in
+    order. ``explain=True`` returns what each table read pushes down, without reading.
+    CData's system tables (``sys_tables``, ``sys_tablecolumns``, ...) can be queried too.
+    Needs ``pip install instapd[sql]``.
+    """
+    from .sqlengine import sql as run
+
+    return run(query, connection=connection, params=params, cache=cache, explain=explain)
 
 
 def _register_pandas_reader() -> None:

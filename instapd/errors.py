@@ -10,7 +10,12 @@
     │   ├── InvalidFilterError             a filter the table does not take, or a bad value
     │   ├── AccountError                   no linked account, an unknown or ambiguous one
     │   ├── NoCredentialsError             nothing to authenticate with
-    │   └── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
+    │   ├── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
+    │   └── SqlError                       a SQL statement instapd cannot run; has ``position``
+    │       ├── SqlSyntaxError             the statement does not parse
+    │       ├── SqlUnknownTableError       (also UnknownTableError) a table not in the catalog
+    │       ├── SqlUnknownColumnError      (also UnknownColumnError) a column no table has
+    │       └── SqlNotSupportedError       a statement SQL here does not run (writes, DDL, ...)
     ├── GraphError                         the Graph API answered with an error body
     │   ├── AuthError                      code 190/102: the token is invalid
     │   │   └── TokenExpiredError          190/463: the token has expired
@@ -72,6 +77,55 @@ class NoCredentialsError(UsageError):
 
 
 class OfflineError(UsageError):
+    pass
+
+
+class SqlError(UsageError):
+    """A SQL statement instapd cannot run. ``line`` and ``column`` (1-based) point into
+    ``query`` when the place is known; the message shows the line with a caret under it."""
+
+    def __init__(
+        self, message: str, *, query: str = "", start: int | None = None, end: int | None = None
+    ) -> None:
+        self.query, self.start, self.end = query, start, end
+        self.line = self.column = None
+        if start is not None and query:
+            before = query[:start]
+            self.line = before.count("\n") + 1
+            self.column = start - (before.rfind("\n") + 1) + 1
+        super().__init__(message)
+
+    @property
+    def position(self) -> tuple[int, int] | None:
+        """(line, column), 1-based, or None."""
+        return None if self.line is None or self.column is None else (self.line, self.column)
+
+    def __str__(self) -> str:
+        text = str(self.args[0])
+        if self.line is None or self.column is None or self.start is None:
+            return text
+        source = self.query.splitlines()[self.line - 1] if self.query.splitlines() else ""
+        width = max(
+            1, min((self.end or self.start) - self.start + 1, len(source) - self.column + 1)
+        )
+        caret = " " * (self.column - 1) + "^" * width
+        return f"{text} (line {self.line}, column {self.column})\n  {source}\n  {caret}"
+
+
+class SqlSyntaxError(SqlError):
+    pass
+
+
+class SqlUnknownTableError(SqlError, UnknownTableError):
+    def __str__(self) -> str:
+        return SqlError.__str__(self)
+
+
+class SqlUnknownColumnError(SqlError, UnknownColumnError):
+    pass
+
+
+class SqlNotSupportedError(SqlError):
     pass
 
 

@@ -10,12 +10,33 @@ from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.parser import Parser
+from sqlglot.tokenizer_core import TokenType
 
 from ..errors import SqlNotSupportedError, SqlSyntaxError
 
 DIALECT = "duckdb"
 Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+def _placeholder(parser: Parser) -> exp.Expression:
+    """A ``?`` that remembers where it stood, so parameters bind in the order written."""
+    node = exp.Placeholder()
+    node.meta["start"] = parser._prev.start if parser._prev else 0
+    return node
+
+
+class InstapdSQL(DuckDB):
+    """DuckDB's SQL, with positioned ``?`` placeholders."""
+
+    class Parser(DuckDB.Parser):  # type: ignore[misc,valid-type]
+        PLACEHOLDER_PARSERS = {  # noqa: RUF012 - sqlglot's own pattern
+            **DuckDB.Parser.PLACEHOLDER_PARSERS,
+            TokenType.PLACEHOLDER: _placeholder,
+        }
+
 
 _WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 _QUERIES = (exp.Query,)  # SELECT, UNION/INTERSECT/EXCEPT, and WITH ... SELECT
@@ -26,7 +47,7 @@ def parse(query: str, params: Params = None) -> exp.Expression:
     if not isinstance(query, str) or not query.strip():
         raise SqlSyntaxError("The query is empty: write a SELECT statement.", query=str(query))
     try:
-        statements = [s for s in sqlglot.parse(query, read=DIALECT) if s is not None]
+        statements = [s for s in sqlglot.parse(query, read=InstapdSQL) if s is not None]
     except ParseError as exc:
         raise _syntax_error(query, exc) from None
     except TokenError as exc:

@@ -222,3 +222,31 @@ def test_the_engine_cannot_touch_files(conn: instapd.Connection) -> None:
 def test_cdata_former_table_names_are_aliases(conn: instapd.Connection) -> None:
     plan = instapd.sql("SELECT * FROM MediaInsightReels", connection=conn, explain=True)
     assert plan.loc[0, "table"] == "MediaInsightsReels"
+
+
+def test_cdata_column_names_in_frames_and_sql(clean_sandbox: Sandbox, account: str) -> None:
+    connection = instapd.connect(
+        graph_url=clean_sandbox.url,
+        access_token=clean_sandbox.token,
+        business_account_id=account,
+        ColumnNames="CData",
+        cache=False,
+    )
+    comments = connection.read("Comments", limit=3)
+    assert list(comments.columns)[:5] == ["InstagramBusinessAccountId", "MediaId", "Id", "Text",
+                                          "Created"]  # fmt: skip
+    media = connection.read("Media", columns=["Id", "Created"], limit=2)
+    assert list(media.columns) == ["Id", "Created"]
+    first = media["Id"].iloc[0]
+    clean_sandbox.app.reset_counters()
+    frame = instapd.sql(
+        "SELECT c.Id, c.Text, m.Created FROM Comments c JOIN Media m ON m.Id = c.MediaId "
+        "WHERE c.MediaId = ? ORDER BY c.Created",
+        connection=connection,
+        params=[first],
+    )
+    assert list(frame.columns) == ["Id", "Text", "Created"]
+    expected = connection.read("Comments", MediaId=first)
+    assert sorted(frame["Id"]) == sorted(expected["Id"])
+    with pytest.raises(instapd.SqlUnknownColumnError, match="Did you mean Created"):
+        instapd.sql("SELECT Creatd FROM Media", connection=connection)

@@ -108,6 +108,8 @@ def sql(
     column, ``LIMIT`` and the columns used go to :func:`read_instagram`; DuckDB does the rest
     (JOIN, GROUP BY, ORDER BY, window functions, CTEs). ``params`` fill ``?`` placeholders in
     order. ``explain=True`` returns what each table read pushes down, without reading.
+    Without ``BusinessAccountId``, tables hold the rows of every linked account (filter on
+    ``business_account_id`` to read one).
     CData's system tables (``sys_tables``, ``sys_tablecolumns``, ...) can be queried too.
     Needs ``pip install instapd[sql]``.
     """

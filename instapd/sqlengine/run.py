@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -57,8 +58,18 @@ def sql(
 
 
 def _engine() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that sees only the frames given to it: no files, no extensions."""
-    return duckdb.connect(config={"enable_external_access": False})
+    """A connection of its own to the process's in-memory DuckDB, which sees only the frames
+    given to it (no files, no extensions). Opening the database costs ~50 ms, a cursor nothing;
+    the frames a query registers are the cursor's own and go with it."""
+    global _database
+    with _lock:
+        if _database is None:
+            _database = duckdb.connect(config={"enable_external_access": False})
+        return _database.cursor()
+
+
+_database: duckdb.DuckDBPyConnection | None = None
+_lock = threading.Lock()
 
 
 def _evaluator(db: duckdb.DuckDBPyConnection, query: str) -> Any:
@@ -77,7 +88,10 @@ def _frame(read: Read, connection: Connection, cache: bool | None) -> pd.DataFra
     if table.table is None:
         frame = systables.SYSTEM_TABLES[table.name.lower()].frame(connection.config)
         return frame[read.columns]
-    frame = read_instagram(table.table.name, connection=connection, cache=cache, **read.options())
+    options = read.options()
+    if "account" not in options and not connection.config.business_account_id:
+        options["account"] = "all"  # a table holds every linked account's rows
+    frame = read_instagram(table.table.name, connection=connection, cache=cache, **options)
     frame = frame.rename(columns={table.graph_name(c): c for c in read.columns})
     return frame[read.columns]
 

@@ -250,3 +250,31 @@ def test_cdata_column_names_in_frames_and_sql(clean_sandbox: Sandbox, account: s
     assert sorted(frame["Id"]) == sorted(expected["Id"])
     with pytest.raises(instapd.SqlUnknownColumnError, match="Did you mean Created"):
         instapd.sql("SELECT Creatd FROM Media", connection=connection)
+
+
+def test_without_business_account_id_a_table_holds_every_account(
+    connection: instapd.Connection, clean_sandbox: Sandbox
+) -> None:
+    counts = instapd.sql(
+        "SELECT business_account_id, count(*) AS n FROM Media GROUP BY 1 ORDER BY 1",
+        connection=connection,
+    )
+    expected = [len(clean_sandbox.dataset[a].edges["media"]) for a in clean_sandbox.account_ids]
+    assert counts["business_account_id"].tolist() == sorted(clean_sandbox.account_ids)
+    assert counts.set_index("business_account_id").loc[clean_sandbox.account_ids, "n"].tolist() == (
+        expected
+    )
+    second = clean_sandbox.account_ids[1]
+    plan = instapd.sql(
+        "SELECT id FROM Media WHERE business_account_id = ?",
+        connection=connection,
+        params=[second],
+        explain=True,
+    )
+    assert plan.attrs["instapd"]["reads"][0]["account"] == [second]
+    one = instapd.sql(
+        "SELECT count(*) AS n FROM Media WHERE business_account_id = ?",
+        connection=connection,
+        params=[second],
+    )
+    assert one["n"].iloc[0] == expected[1]

@@ -62,15 +62,13 @@ def shillelagh_adapter(connection: instapd.Connection) -> Any:
         def __init__(self, table: str) -> None:
             super().__init__()
             self.table = get_table(table)
-            filters = {f.name for f in self.table.filters if f.kind == "ids"}
-            self.columns = {
-                c.name: kinds[c.type](
-                    filters=[Equal] if c.name in filters
-                    else [Range] if c.name == self.table.time_column else [],
-                    exact=False,
-                )  # fmt: skip
-                for c in self.table.columns
-            }
+            self.columns = {c.name: kinds[c.type](filters=self._filters(c.name), exact=False)
+                            for c in self.table.columns}  # fmt: skip
+
+        def _filters(self, name: str) -> list[type[Any]]:
+            if any(f.name == name and f.kind == "ids" for f in self.table.filters):
+                return [Equal]
+            return [Range] if name == self.table.time_column else []
 
         def get_columns(self) -> dict[str, Field[Any, Any]]:
             return self.columns

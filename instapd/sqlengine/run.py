@@ -60,11 +60,14 @@ def sql(
 def _engine() -> duckdb.DuckDBPyConnection:
     """A connection of its own to the process's in-memory DuckDB, which sees only the frames
     given to it (no files, no extensions). Opening the database costs ~50 ms, a cursor nothing;
-    the frames a query registers are the cursor's own and go with it."""
+    the frames a query registers are the cursor's own and go with it. Times without a zone
+    mean UTC whatever the machine's zone, as they do in ``read_instagram``."""
     global _database
     with _lock:
         if _database is None:
-            _database = duckdb.connect(config={"enable_external_access": False})
+            database = duckdb.connect(config={"enable_external_access": False})
+            database.execute("SET GLOBAL TimeZone = 'UTC'")  # times in SQL mean UTC, as in reads
+            _database = database
         return _database.cursor()
 
 
@@ -107,6 +110,8 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     for column in table.columns:
         if pa.types.is_decimal(column.type):
             column = column.cast(pa.float64())
+        elif pa.types.is_timestamp(column.type) and column.type.tz:
+            column = column.cast(pa.timestamp(column.type.unit, tz="UTC"))
         columns.append(column)
     table = pa.Table.from_arrays(columns, names=table.column_names)
     frame: pd.DataFrame = table.to_pandas(types_mapper=_DTYPES.get)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 
@@ -87,6 +90,7 @@ def test_time_range_and_limit_results_are_exact(conn: instapd.Connection) -> Non
         frame["id"].tolist()
         == media[media["timestamp"] > cut].sort_values("timestamp")["id"].tolist()
     )
+    assert str(frame["timestamp"].dtype) == str(media["timestamp"].dtype) == "datetime64[us, UTC]"
     assert len(instapd.sql("SELECT id FROM Media LIMIT 3", connection=conn)) == 3
 
 
@@ -278,3 +282,16 @@ def test_without_business_account_id_a_table_holds_every_account(
         params=[second],
     )
     assert one["n"].iloc[0] == expected[1]
+
+
+def test_times_without_a_zone_mean_utc_whatever_the_machine_zone() -> None:
+    code = (
+        "import duckdb, instapd.sqlengine.run as run\n"
+        "db = run._engine()\n"
+        "print(db.sql(\"SELECT TIMESTAMPTZ '2026-01-01 00:00:00+00' >= '2026-01-01 00:30:00'\")"
+        ".fetchall())\n"
+    )
+    env = {**os.environ, "TZ": "Europe/Paris"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout  # fmt: skip
+    assert out.strip() == "[(False,)]"

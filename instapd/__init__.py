@@ -6,8 +6,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 import pandas as pd
 
@@ -48,6 +47,10 @@ from .errors import (
     UsageError,
 )
 from .info import describe, tables
+
+if _TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
 
 __all__ = [
     "AccessDeniedError",

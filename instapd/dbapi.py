@@ -19,8 +19,8 @@ from .api import Connection as _Instapd
 from .api import connect as _connect
 
 apilevel = "2.0"
-#: Threads may share the module and connections, but not cursors.
-threadsafety = 2
+#: Threads may share the module, not connections: open one per thread.
+threadsafety = 1
 paramstyle = "qmark"
 
 

@@ -86,6 +86,7 @@ def plan(tree: exp.Expression, query: str, naming: str, evaluate: Evaluate) -> P
     analysis = tree.copy()
     for identifier in analysis.find_all(exp.Identifier):
         identifier.set("quoted", False)
+    _check_qualifiers(tree, query)
     schema: dict[str, object] = {
         r.view: dict(zip(r.table.columns, r.table.types, strict=True)) for r in reads
     }
@@ -147,6 +148,24 @@ def _bind_tables(tree: exp.Expression, query: str, naming: str) -> list[Read]:
         alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name))
         node.replace(exp.Table(this=exp.to_identifier(read.view), alias=alias))
     return reads
+
+
+def _check_qualifiers(tree: exp.Expression, query: str) -> None:
+    """``x.id`` needs a table or alias called ``x`` somewhere in the query."""
+    names = {t.alias_or_name.lower() for t in tree.find_all(exp.Table)}
+    names |= {t.name.lower() for t in tree.find_all(exp.Table)}
+    names |= {s.alias.lower() for s in tree.find_all(exp.Subquery, exp.CTE) if s.alias}
+    for column in tree.find_all(exp.Column):
+        if column.table and column.table.lower() not in names:
+            start, end = _span(column.args["table"])
+            known = ", ".join(sorted(t.alias_or_name for t in tree.find_all(exp.Table)))
+            raise SqlUnknownTableError(
+                f"{column.sql(dialect=DIALECT)}: the query has no table or alias "
+                f"{column.table!r}; it names {known or 'no tables'}.",
+                query=query,
+                start=start,
+                end=end,
+            )
 
 
 def _span(node: exp.Expression) -> tuple[int | None, int | None]:
@@ -216,7 +235,8 @@ def _finish_columns(read: Read) -> None:
     if metrics is not None and "metrics" not in read.filters:
         chosen = [read.table.graph_name(c) for c in read.columns]
         wide = tuple(m for m in metrics.choices if m in chosen)
-        if wide and set(metrics.choices) <= set(table.column_names):
+        every = set(metrics.choices)
+        if wide and len(wide) < len(every) and every <= set(table.column_names):
             read.filters["metrics"] = wide
             read.pushed.append(f"metrics = {', '.join(wide)} (the metric columns used)")
 
@@ -351,6 +371,8 @@ def _push_values(
         spec = next((f for f in table.filters if f.name in (name, f"{name}s")), None)
         if spec is None or (spec.kind in ("choice", "text") and len(values) > 1):
             return False
+        if spec.kind == "ids" and not all(v.isdigit() for v in values):
+            return False  # no such object: the engine's filter leaves no rows
         if spec.name == "metrics" and name != "metric":
             return False
         if spec.kind in ("choice", "text"):

@@ -295,3 +295,17 @@ def test_times_without_a_zone_mean_utc_whatever_the_machine_zone() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env).stdout  # fmt: skip
     assert out.strip() == "[(False,)]"
+
+
+def test_sql_semantics_where_a_read_would_refuse(conn: instapd.Connection) -> None:
+    assert len(instapd.sql("SELECT id FROM IGMedia WHERE id = 'abc'", connection=conn)) == 0
+    weekly = instapd.sql(
+        "SELECT * FROM AccountInsights WHERE period = 'week' LIMIT 2", connection=conn
+    )
+    assert len(weekly) == 2
+    assert set(weekly["period"]) == {"week"}
+
+
+def test_an_unknown_qualifier_names_the_tables_there_are(conn: instapd.Connection) -> None:
+    with pytest.raises(instapd.SqlUnknownTableError, match="no table or alias 'x'; it names m"):
+        instapd.sql("SELECT x.id FROM Media m", connection=conn)

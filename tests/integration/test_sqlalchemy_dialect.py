@@ -91,3 +91,15 @@ def test_core_select_on_a_reflected_table(engine: sa.Engine) -> None:
 def test_errors_come_through_sqlalchemy(engine: sa.Engine) -> None:
     with engine.connect() as connection, pytest.raises(sa.exc.ProgrammingError, match="Medai"):
         connection.execute(sa.text("SELECT * FROM Medai"))
+
+
+def test_reflection_follows_column_names(clean_sandbox: Sandbox, account: str) -> None:
+    query = {"GraphURL": clean_sandbox.url, "OAuthAccessToken": clean_sandbox.token,
+             "BusinessAccountId": account, "ColumnNames": "CData"}  # fmt: skip
+    engine = sa.create_engine(sa.engine.URL.create("instagram", query=query))
+    names = [c["name"] for c in sa.inspect(engine).get_columns("Comments")]
+    assert names[:4] == ["InstagramBusinessAccountId", "MediaId", "Id", "Text"]
+    comments = sa.Table("Comments", sa.MetaData(), autoload_with=engine)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(comments.c.Id, comments.c.Created).limit(2)).fetchall()
+    assert len(rows) == 2

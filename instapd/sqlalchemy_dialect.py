@@ -2,12 +2,14 @@
 
 ``create_engine("instagram://")`` takes its properties from the environment;
 ``instagram://?BusinessAccountId=178414&Sandbox=true`` gives them as query parameters (CData or
-python names). Tables and columns are reflected from the catalog, so ``pd.read_sql``, JupySQL's
-``%sql`` and BI tools see what ``instapd.tables()`` lists.
+python names), and ``instagram://:TOKEN@/`` the access token, masked wherever the URL is shown.
+Tables and columns are reflected from the catalog, so ``pd.read_sql``, JupySQL's ``%sql`` and BI
+tools see what ``instapd.tables()`` lists.
 """
 
 from __future__ import annotations
 
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -24,7 +26,7 @@ from sqlalchemy.sql import compiler
 from . import dbapi
 from .catalog import TABLES, get_table
 from .catalog.names import column_names
-from .config import Config
+from .config import Config, lookup_property
 from .errors import UnknownTableError
 from .sqlengine.systables import CATALOG, SCHEMA, SYSTEM_TABLES
 
@@ -67,7 +69,19 @@ class InstagramDialect(default.DefaultDialect):
         return dbapi
 
     def create_connect_args(self, url: URL) -> tuple[list[Any], dict[str, Any]]:
+        """Properties from the query; the access token may stand in the password slot
+        (``instagram://:TOKEN@/``), which SQLAlchemy and JupySQL show as ``***``."""
         properties = {k: (v[-1] if isinstance(v, tuple) else v) for k, v in url.query.items()}
+        shown = [k for k in properties if lookup_property(k).secret]
+        if shown:
+            warnings.warn(
+                f"{', '.join(shown)} in the URL's query shows wherever the URL is printed: put "
+                "the token in the password slot (instagram://:TOKEN@/) or in the environment "
+                "(INSTAPD_ACCESS_TOKEN, INSTAPD_APP_SECRET).",
+                stacklevel=2,
+            )
+        if url.password:
+            properties["OAuthAccessToken"] = url.password
         return [], properties
 
     def do_rollback(self, dbapi_connection: Any) -> None:

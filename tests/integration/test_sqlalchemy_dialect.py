@@ -26,9 +26,9 @@ def _dialect() -> None:
 
 @pytest.fixture
 def engine(clean_sandbox: Sandbox, account: str) -> sa.Engine:
-    query = {"GraphURL": clean_sandbox.url, "OAuthAccessToken": clean_sandbox.token,
-             "BusinessAccountId": account, "Cache": "false"}  # fmt: skip
-    return sa.create_engine(sa.engine.URL.create("instagram", query=query))
+    query = {"GraphURL": clean_sandbox.url, "BusinessAccountId": account, "Cache": "false"}
+    url = sa.engine.URL.create("instagram", password=clean_sandbox.token, query=query)
+    return sa.create_engine(url)
 
 
 def test_the_entry_point_names_the_dialect() -> None:
@@ -94,12 +94,26 @@ def test_errors_come_through_sqlalchemy(engine: sa.Engine) -> None:
 
 
 def test_reflection_follows_column_names(clean_sandbox: Sandbox, account: str) -> None:
-    query = {"GraphURL": clean_sandbox.url, "OAuthAccessToken": clean_sandbox.token,
-             "BusinessAccountId": account, "ColumnNames": "CData"}  # fmt: skip
-    engine = sa.create_engine(sa.engine.URL.create("instagram", query=query))
+    query = {"GraphURL": clean_sandbox.url, "BusinessAccountId": account, "ColumnNames": "CData"}
+    url = sa.engine.URL.create("instagram", password=clean_sandbox.token, query=query)
+    engine = sa.create_engine(url)
     names = [c["name"] for c in sa.inspect(engine).get_columns("Comments")]
     assert names[:4] == ["InstagramBusinessAccountId", "MediaId", "Id", "Text"]
     comments = sa.Table("Comments", sa.MetaData(), autoload_with=engine)
     with engine.connect() as connection:
         rows = connection.execute(sa.select(comments.c.Id, comments.c.Created).limit(2)).fetchall()
     assert len(rows) == 2
+
+
+def test_the_token_goes_in_the_password_slot_and_never_shows(
+    clean_sandbox: Sandbox, account: str
+) -> None:
+    query = {"GraphURL": clean_sandbox.url, "BusinessAccountId": account}
+    url = sa.engine.URL.create("instagram", password=clean_sandbox.token, query=query)
+    engine = sa.create_engine(url)
+    assert clean_sandbox.token not in repr(engine)
+    assert clean_sandbox.token not in str(engine.url)
+    assert len(pd.read_sql("SELECT id FROM Media LIMIT 2", engine)) == 2
+    leaky = sa.engine.URL.create("instagram", query={"OAuthAccessToken": "abc"})
+    with pytest.warns(UserWarning, match="password slot"):
+        sa.create_engine(leaky)

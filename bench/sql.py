@@ -4,10 +4,10 @@ Comments over a sandbox account with 1,000 media at 50 ms injected latency.
 SQL reads each table once through read_instagram, with the columns (and metrics) the query uses,
 then DuckDB joins and groups over Arrow. By hand: the same three read_instagram calls, then
 merge and groupby. Target: SQL within 1.2x of the hand-written pandas, with the same requests.
-Prints the median of ``--runs`` after ``--warmup`` untimed rounds (the sandbox caches what it
-renders, as a steady-state server would).
+Prints the median of ``--runs`` alternating rounds after ``--warmup`` untimed ones (the sandbox
+caches what it renders, as a steady-state server would).
 
-    python bench/sql.py [--media 1000] [--latency 0.05] [--runs 3]
+    python bench/sql.py [--media 1000] [--latency 0.05] [--runs 7]
 """
 
 from __future__ import annotations
@@ -56,20 +56,25 @@ def with_sql(connection: instapd.Connection) -> pd.DataFrame:
 
 
 def measure(
-    run: Callable[[instapd.Connection], pd.DataFrame],
+    runs: dict[str, Callable[[instapd.Connection], pd.DataFrame]],
     connection: instapd.Connection,
-    runs: int,
+    repeat: int,
     warmup: int,
-) -> tuple[float, int, int]:
+) -> dict[str, tuple[float, int, int]]:
+    """Median seconds, requests and rows of each; runs alternate, so drift in the machine's
+    load falls on both alike."""
     for _ in range(warmup):
-        run(connection)
-    timings, requests, rows = [], 0, 0
-    for _ in range(runs):
-        before, start = connection.client.requests_made, time.perf_counter()
-        rows = len(run(connection))
-        timings.append(time.perf_counter() - start)
-        requests = connection.client.requests_made - before
-    return statistics.median(timings), requests, rows
+        for run in runs.values():
+            run(connection)
+    timings: dict[str, list[float]] = {name: [] for name in runs}
+    counts: dict[str, tuple[int, int]] = {}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            before, start = connection.client.requests_made, time.perf_counter()
+            rows = len(run(connection))
+            timings[name].append(time.perf_counter() - start)
+            counts[name] = (connection.client.requests_made - before, rows)
+    return {name: (statistics.median(timings[name]), *counts[name]) for name in runs}
 
 
 def main() -> None:
@@ -78,7 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--media", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=1)
     args = parser.parse_args()
     account = Sandbox(media_per_account=(args.media,)).dataset.account_ids[0]
@@ -87,12 +92,11 @@ def main() -> None:
                                      business_account_id=account, cache=False)  # fmt: skip
         print(f"{args.media} media, {args.latency * 1000:.0f} ms latency per request\n")
         print(f"{'how':<16}{'requests':>9}{'rows':>7}{'seconds':>9}")
-        results = {}
-        for name, run in (("pandas by hand", by_hand), ("instapd.sql", with_sql)):
-            seconds, requests, rows = measure(run, connection, args.runs, args.warmup)
-            results[name] = seconds
+        results = measure({"pandas by hand": by_hand, "instapd.sql": with_sql}, connection,
+                          args.runs, args.warmup)  # fmt: skip
+        for name, (seconds, requests, rows) in results.items():
             print(f"{name:<16}{requests:>9}{rows:>7}{seconds:>9.2f}")
-        ratio = results["instapd.sql"] / results["pandas by hand"]
+        ratio = results["instapd.sql"][0] / results["pandas by hand"][0]
         print(f"\nratio sql / pandas: {ratio:.2f} (target: at most 1.2)")
         same = with_sql(connection).reset_index(drop=True)
         hand = by_hand(connection)

@@ -104,7 +104,10 @@ class SqlError(UsageError):
         text = str(self.args[0])
         if self.line is None or self.column is None or self.start is None:
             return text
-        source = self.query.splitlines()[self.line - 1] if self.query.splitlines() else ""
+        lines = self.query.splitlines()
+        if self.line > len(lines):
+            return f"{text} (line {self.line}, column {self.column})"
+        source = lines[self.line - 1]
         width = max(
             1, min((self.end or self.start) - self.start + 1, len(source) - self.column + 1)
         )

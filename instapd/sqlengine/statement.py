@@ -51,7 +51,10 @@ def parse(query: str, params: Params = None) -> exp.Expression:
     except ParseError as exc:
         raise _syntax_error(query, exc) from None
     except TokenError as exc:
-        raise SqlSyntaxError(f"Cannot read the query: {exc}.", query=query) from None
+        raise SqlSyntaxError(
+            f"Cannot read the query ({exc}): check that every quote and bracket is closed.",
+            query=query,
+        ) from None
     if len(statements) != 1:
         raise SqlNotSupportedError(
             f"Run one statement at a time, not {len(statements)}.", query=query
@@ -70,6 +73,8 @@ def _syntax_error(query: str, exc: ParseError) -> SqlSyntaxError:
         lines = query.splitlines(keepends=True)
         start = sum(len(text) for text in lines[: line - 1]) + max(col - len(highlight), 0)
     what = re.sub(r" for <class '[^']*'>", "", str(first.get("description") or "invalid SQL"))
+    if what.startswith("Required keyword"):
+        what = "something is missing here (an expression, a table or a closing word)"
     near = f" near {highlight!r}" if highlight else ""
     return SqlSyntaxError(
         f"SQL syntax error{near}: {what}.",

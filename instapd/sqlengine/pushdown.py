@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import pandas as pd
 from sqlglot import exp
-from sqlglot.errors import OptimizeError
+from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
@@ -101,6 +101,8 @@ def plan(tree: exp.Expression, query: str, naming: str, evaluate: Evaluate) -> P
         )
     except OptimizeError as exc:
         raise _column_error(exc, tree, query, reads) from None
+    except SqlglotError as exc:
+        raise SqlNotSupportedError(f"Cannot analyse the query: {exc}.", query=query) from None
     by_view = {r.view: r for r in reads}
     for scope in traverse_scope(analysis):
         _columns(scope, by_view)

@@ -49,6 +49,7 @@ class Read:
     until: pd.Timestamp | None = None
     limit: int | None = None
     pushed: list[str] = field(default_factory=list)  # the conditions sent, as SQL
+    query: str = ""  # the statement's text, for errors that point into it
 
     @property
     def view(self) -> str:
@@ -145,7 +146,7 @@ def _bind_tables(tree: exp.Expression, query: str, naming: str) -> list[Read]:
                 start=start,
                 end=end,
             ) from None
-        read = Read(len(reads), table, node.alias or name)
+        read = Read(len(reads), table, node.alias or name, query=query)
         reads.append(read)
         alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name))
         node.replace(exp.Table(this=exp.to_identifier(read.view), alias=alias))
@@ -371,8 +372,19 @@ def _push_values(
         read.account = merged
     else:
         spec = next((f for f in table.filters if f.name in (name, f"{name}s")), None)
-        if spec is None or (spec.kind in ("choice", "text") and len(values) > 1):
+        if spec is None:
             return False
+        if spec.kind in ("choice", "text") and len(values) > 1:
+            # a control column: the read gives one value's rows, so the engine could not see
+            # the others and the answer would be silently short
+            raise SqlNotSupportedError(
+                f"{read.table.name}.{column.name} takes one value per read, not "
+                f"{len(values)}: write {column.name} = '{values[0]}', and UNION ALL a query per "
+                "value.",
+                query=read.query,
+                start=_span(column.this)[0],
+                end=_span(column.this)[1],
+            )
         if spec.kind == "ids" and not all(v.isdigit() for v in values):
             return False  # no such object: the engine's filter leaves no rows
         if spec.name == "metrics" and name != "metric":

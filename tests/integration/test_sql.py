@@ -309,3 +309,13 @@ def test_sql_semantics_where_a_read_would_refuse(conn: instapd.Connection) -> No
 def test_an_unknown_qualifier_names_the_tables_there_are(conn: instapd.Connection) -> None:
     with pytest.raises(instapd.SqlUnknownTableError, match="no table or alias 'x'; it names m"):
         instapd.sql("SELECT x.id FROM Media m", connection=conn)
+
+
+def test_several_values_of_a_control_column_are_refused_not_cut_short(
+    conn: instapd.Connection,
+) -> None:
+    with pytest.raises(instapd.SqlNotSupportedError, match="UNION ALL") as caught:
+        instapd.sql(
+            "SELECT * FROM AccountInsights WHERE period IN ('day', 'week')", connection=conn
+        )
+    assert caught.value.position == (1, 37)

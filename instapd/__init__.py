@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 import pandas as pd
 
@@ -45,6 +46,11 @@ from .errors import (
     RateLimitedError,
     ResponseTooLargeError,
     RetryableError,
+    SqlError,
+    SqlNotSupportedError,
+    SqlSyntaxError,
+    SqlUnknownColumnError,
+    SqlUnknownTableError,
     StateMismatchError,
     TokenExpiredError,
     TransientError,
@@ -57,6 +63,10 @@ from .errors import (
     WriteTargetError,
 )
 from .info import describe, tables
+
+if _TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
 
 __all__ = [
     "AccessDeniedError",
@@ -82,6 +92,11 @@ __all__ = [
     "RateLimitedError",
     "ResponseTooLargeError",
     "RetryableError",
+    "SqlError",
+    "SqlNotSupportedError",
+    "SqlSyntaxError",
+    "SqlUnknownColumnError",
+    "SqlUnknownTableError",
     "StateMismatchError",
     "TokenExpiredError",
     "TransientError",
@@ -101,9 +116,34 @@ __all__ = [
     "logout",
     "read_instagram",
     "set_default_connection",
+    "sql",
     "tables",
     "update",
 ]
+
+
+def sql(
+    query: str,
+    *,
+    connection: Connection | None = None,
+    params: Sequence[Any] | Mapping[str, Any] | None = None,
+    cache: bool | None = None,
+    explain: bool = False,
+) -> pd.DataFrame:
+    """Run a SQL ``SELECT`` over the tables and return a typed DataFrame.
+
+    Equality and ``IN`` on a table's filters (``describe(table).attrs``), ranges on its time
+    column, ``LIMIT`` and the columns used go to :func:`read_instagram`; DuckDB does the rest
+    (JOIN, GROUP BY, ORDER BY, window functions, CTEs). ``params`` fill ``?`` placeholders in
+    order. ``explain=True`` returns what each table read pushes down, without reading.
+    Without ``BusinessAccountId``, tables hold the rows of every linked account (filter on
+    ``business_account_id`` to read one).
+    CData's system tables (``sys_tables``, ``sys_tablecolumns``, ...) can be queried too.
+    Needs ``pip install instapd[sql]``.
+    """
+    from .sqlengine import sql as run
+
+    return run(query, connection=connection, params=params, cache=cache, explain=explain)
 
 
 def _register_pandas_reader() -> None:

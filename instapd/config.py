@@ -79,6 +79,17 @@ def _initiate(value: Any) -> str:
     return mode
 
 
+def _naming(value: Any) -> str:
+    names = {"graph": "Graph", "cdata": "CData"}
+    naming = names.get(str(value).strip().lower())
+    if naming is None:
+        raise UsageError(
+            f"ColumnNames must be Graph (the Graph API's field names) or CData (the CData "
+            f"connector's column names), not {value!r}"
+        )
+    return naming
+
+
 @dataclass(frozen=True)
 class Property:
     """One connection property: its CData name, python name, environment variable, converter."""
@@ -119,6 +130,7 @@ PROPERTIES: tuple[Property, ...] = (
         "CacheMaxAge", "cache_max_age", "INSTAPD_CACHE_MAX_AGE", _positive_int("CacheMaxAge", 0)
     ),
     Property("Offline", "offline", "INSTAPD_OFFLINE", _bool),
+    Property("ColumnNames", "column_names", "INSTAPD_COLUMN_NAMES", _naming),
 )
 _BY_NAME: dict[str, Property] = {
     name.lower(): prop for prop in PROPERTIES for name in (prop.cdata, prop.python)
@@ -148,6 +160,7 @@ class Config:
     cache_location: str | None = None
     cache_max_age: int = 3600
     offline: bool = False
+    column_names: str = "Graph"
 
     def __repr__(self) -> str:
         shown = [

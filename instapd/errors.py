@@ -12,10 +12,15 @@
     │   ├── NoCredentialsError             nothing to authenticate with
     │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
     │   ├── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
-    │   └── WriteError                     a write refused before sending (``row`` says which)
-    │       ├── CommentRuleError           text breaks Instagram's comment rules, or is empty
-    │       ├── WriteTargetError           bad id; hidden, live, reply or another account's object
-    │       └── WriteScopeError            the token lacks the scope the write needs
+    │   ├── WriteError                     a write refused before sending (``row`` says which)
+    │   │   ├── CommentRuleError           text breaks Instagram's comment rules, or is empty
+    │   │   ├── WriteTargetError           bad id; hidden, live, reply or another account's object
+    │   │   └── WriteScopeError            the token lacks the scope the write needs
+    │   └── SqlError                       a SQL statement instapd cannot run; has ``position``
+    │       ├── SqlSyntaxError             the statement does not parse
+    │       ├── SqlUnknownTableError       (also UnknownTableError) a table not in the catalog
+    │       ├── SqlUnknownColumnError      (also UnknownColumnError) a column no table has
+    │       └── SqlNotSupportedError       a statement SQL here does not run (writes, DDL, ...)
     ├── GraphError                         the Graph API answered with an error body
     │   ├── AuthError                      code 190/102: the token is invalid
     │   │   └── TokenExpiredError          190/463: the token has expired
@@ -83,6 +88,58 @@ class OfflineError(UsageError):
 
 class CallbackMismatchError(UsageError):
     """The address pasted after a web login is not the ``CallbackURL`` page."""
+
+
+class SqlError(UsageError):
+    """A SQL statement instapd cannot run. ``line`` and ``column`` (1-based) point into
+    ``query`` when the place is known; the message shows the line with a caret under it."""
+
+    def __init__(
+        self, message: str, *, query: str = "", start: int | None = None, end: int | None = None
+    ) -> None:
+        self.query, self.start, self.end = query, start, end
+        self.line = self.column = None
+        if start is not None and query:
+            before = query[:start]
+            self.line = before.count("\n") + 1
+            self.column = start - (before.rfind("\n") + 1) + 1
+        super().__init__(message)
+
+    @property
+    def position(self) -> tuple[int, int] | None:
+        """(line, column), 1-based, or None."""
+        return None if self.line is None or self.column is None else (self.line, self.column)
+
+    def __str__(self) -> str:
+        text = str(self.args[0])
+        if self.line is None or self.column is None or self.start is None:
+            return text
+        lines = self.query.splitlines()
+        if self.line > len(lines):
+            return f"{text} (line {self.line}, column {self.column})"
+        source = lines[self.line - 1]
+        width = max(
+            1, min((self.end or self.start) - self.start + 1, len(source) - self.column + 1)
+        )
+        caret = " " * (self.column - 1) + "^" * width
+        return f"{text} (line {self.line}, column {self.column})\n  {source}\n  {caret}"
+
+
+class SqlSyntaxError(SqlError):
+    pass
+
+
+class SqlUnknownTableError(SqlError, UnknownTableError):
+    def __str__(self) -> str:
+        return SqlError.__str__(self)
+
+
+class SqlUnknownColumnError(SqlError, UnknownColumnError):
+    pass
+
+
+class SqlNotSupportedError(SqlError):
+    pass
 
 
 class GraphError(InstapdError):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import __about__
 from .cached import read_through_cache
+from .catalog.names import graph_names, with_names
 from .connection import BaseConnection
 from .errors import (
     IncompleteReadError,
@@ -53,6 +54,9 @@ def read(
     for name, flag in (("cache", cache), ("refresh", refresh), ("progress", progress)):
         if flag is not None and not isinstance(flag, bool):
             raise UsageError(f"{name}= takes True or False, not {flag!r}.")
+    naming = config.column_names  # ColumnNames=CData: CData's names in and out
+    if naming != "Graph":
+        columns, filters = graph_names(table, naming, columns, filters)
     query = build_query(
         table,
         columns,
@@ -72,8 +76,10 @@ def read(
     accounts = _accounts_for(connection, query, account)
     reader = functools.partial(fetch, progress=enabled(progress))
     if not use_cache:
-        return reader(connection, query, accounts)
-    return read_through_cache(connection, query, accounts, refresh=refresh, fetch=reader)
+        frame = reader(connection, query, accounts)
+    else:
+        frame = read_through_cache(connection, query, accounts, refresh=refresh, fetch=reader)
+    return frame if naming == "Graph" else with_names(frame, query.table, naming)
 
 
 def fetch(

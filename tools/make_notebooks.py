@@ -3,11 +3,12 @@ checks (cells marked ``# NBVAL_CHECK_OUTPUT``): nothing that goes stale or could
 Checked cells never read from the API themselves: a slow read shows a progress bar, which would
 then be compared too.
 
-    python tools/make_notebooks.py
+    python tools/make_notebooks.py [name ...]
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
@@ -469,6 +470,134 @@ except instapd.OfflineError as error:
 instapd.cache.clear()""",
         ),
     ],
+    "sql": [
+        (
+            "md",
+            """# SQL
+
+The tables answer SQL, as the CData connector's do: `instapd.sql` returns a typed DataFrame,
+`instapd.dbapi` is a DB-API 2.0 module, and the SQLAlchemy dialect `instagram://` serves
+`pd.read_sql` and JupySQL's `%sql`. Filters, time ranges, `LIMIT` and the columns used go to the
+API; DuckDB does the rest (JOIN, GROUP BY, window functions) over Arrow.""",
+        ),
+        (
+            "code",
+            SANDBOX
+            + """
+os.environ["INSTAPD_BUSINESS_ACCOUNT_ID"] = "17841400000000001"  # @brewlab.coffee""",
+        ),
+        (
+            "code",
+            """import pandas as pd
+
+import instapd
+
+top = instapd.sql(\"\"\"
+    SELECT m.id, m.media_type, m.timestamp, i.reach, count(c.id) AS comments
+    FROM Media m
+    JOIN MediaInsights i ON i.media_id = m.id
+    LEFT JOIN Comments c ON c.media_id = m.id
+    GROUP BY ALL
+    ORDER BY comments DESC
+    LIMIT 5
+\"\"\")
+top""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+top.dtypes""",
+        ),
+        (
+            "md",
+            """`explain=True` shows what each table read asks of the API, without reading. Here the
+time range and `LIMIT` go down; `like_count > 5` would not (the API cannot filter on it), and
+then `LIMIT` stays in DuckDB too.""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+plan = instapd.sql(
+    "SELECT id, caption FROM Media WHERE timestamp >= ? LIMIT 10",
+    params=["2026-01-01"],
+    explain=True,
+)
+plan[["table", "columns", "pushed_down"]]""",
+        ),
+        (
+            "md",
+            """Mistakes are typed errors that point at the place, with close matches:""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+try:
+    instapd.sql("SELECT id, captoin FROM Media")
+except instapd.SqlUnknownColumnError as error:
+    print(error)""",
+        ),
+        (
+            "md",
+            """## JupySQL
+
+`%sql instagram://` connects through the SQLAlchemy dialect; the connection's properties come
+from the environment, or as query parameters (`instagram://?BusinessAccountId=...`).""",
+        ),
+        (
+            "code",
+            """import os
+
+os.environ["PLOOMBER_STATS_ENABLED"] = "false"
+%load_ext sql
+%config SqlMagic.displaylimit = 10
+%sql instagram://""",
+        ),
+        (
+            "code",
+            """%%sql
+SELECT media_type, count(*) AS media, round(avg(like_count), 1) AS avg_likes
+FROM Media
+GROUP BY media_type
+ORDER BY media DESC""",
+        ),
+        (
+            "md",
+            """CData's system tables describe the tables, columns, procedures and connection
+properties (secrets masked):""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+tables = %sql SELECT TableName, TableType FROM sys_tables WHERE TableName LIKE 'Media%'
+tables.DataFrame()""",
+        ),
+        (
+            "md",
+            """## pandas and DB-API
+
+`pd.read_sql` takes a SQLAlchemy engine; `instapd.dbapi` is a PEP 249 module with `?`
+parameters and CData's stored procedures through `callproc`.""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+from sqlalchemy import create_engine
+
+engine = create_engine("instagram://")
+pd.read_sql("SELECT media_product_type, count(*) AS n FROM Media GROUP BY 1 ORDER BY 1", engine)""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+from instapd import dbapi
+
+with dbapi.connect("ColumnNames=CData") as connection:
+    cursor = connection.cursor()
+    cursor.execute("SELECT Id, Created, LikesCount FROM Media ORDER BY Created LIMIT ?", [3])
+    print([column[0] for column in cursor.description])
+    print(len(cursor.fetchall()), "rows")""",
+        ),
+    ],
 }
 
 
@@ -483,7 +612,10 @@ def build(name: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
 
 
 def main() -> None:
+    chosen = sys.argv[1:] or list(NOTEBOOKS)  # e.g. `python tools/make_notebooks.py sql`
     for name, cells in NOTEBOOKS.items():
+        if name not in chosen:
+            continue
         notebook = build(name, cells)
         NotebookClient(notebook, timeout=300, kernel_name="python3",
                        resources={"metadata": {"path": str(FOLDER)}}).execute()  # fmt: skip

@@ -7,6 +7,7 @@ import difflib
 from ..errors import UnknownTableError
 from . import accounts, comments, discovery, insights, media
 from .base import Column, Filter, Hop, Table
+from .names import TABLE_ALIASES
 
 __all__ = ["TABLES", "Column", "Filter", "Hop", "Table", "get_table"]
 
@@ -19,6 +20,9 @@ for _module in (accounts, media, comments, insights, discovery):
 def get_table(name: str) -> Table:
     """The entry for ``name`` (any case); an unknown name lists the close matches."""
     table = TABLES.get(str(name).lower())
+    if table is None:  # CData's former names
+        former = {k.lower(): v for k, v in TABLE_ALIASES.items()}.get(str(name).lower())
+        table = TABLES.get(former.lower()) if former else None
     if table is None:
         names = [t.name for t in TABLES.values()]
         close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)

@@ -240,6 +240,23 @@ READ_ROWS = [
         lambda e: instapd.set_default_connection("mine")),  # type: ignore[arg-type]
     row("GraphClient base without scheme", E.UsageError, "GraphURL must be a URL",
         lambda e: GraphClient(base_url="graph.facebook.com", version="v25.0", access_token="t")),
+    row("ColumnNames unknown", E.UsageError, "must be Graph .* or CData",
+        lambda e: instapd.connect(ColumnNames="Pretty")),
+    row("insert into a table that takes no writes", E.UsageError, "writes Comments or Replies",
+        lambda e: instapd.insert("Media", [{"media_id": "1", "text": "x"}],
+                                 connection=e.connect())),
+    row("insert a comment too long", E.CommentRuleError, "Shorten it",
+        lambda e: instapd.insert("Comments", [{"media_id": "17900000000000001", "text": "x" * 301}],
+                                 connection=e.connect(), on_error="raise")),
+    row("update without the hidden column", E.UsageError, "need the columns id, hidden",
+        lambda e: instapd.update("Comments", [{"id": "17900000000000001"}],
+                                 connection=e.connect())),
+    row("delete a non-digit id", E.WriteTargetError, "take ids from the id column",
+        lambda e: instapd.delete("Comments", ["abc"], connection=e.connect(), on_error="raise")),
+    row("sql syntax", E.SqlSyntaxError, "something is missing here",
+        lambda e: instapd.sql("SELEC * FROM Media", connection=e.connect())),
+    row("sql unknown table", E.SqlUnknownTableError, "Did you mean Media",
+        lambda e: instapd.sql("SELECT * FROM Medai", connection=e.connect())),
 ]  # fmt: skip
 
 LOGIN_ROWS = [
@@ -362,7 +379,7 @@ def test_the_table_covers_every_property_command_and_public_function() -> None:
     for sub in ("read", "tables", "describe", "cache", "sandbox", "login", "logout", "demo"):
         assert any(r.argv[:1] == (sub,) for r in CLI_ROWS), f"no row for `instapd {sub}`"
     for function in ("connect", "read_instagram", "describe", "login", "logout",
-                     "set_default_connection"):  # fmt: skip
+                     "set_default_connection", "insert", "update", "delete", "sql"):  # fmt: skip
         assert f"instapd.{function}(" in Path(__file__).read_text(), f"no row calls {function}"
 
 

@@ -111,7 +111,8 @@ def error_classes() -> list[type[BaseException]]:
         below = [c for c in cls.__subclasses__() if c.__module__ == errors.__name__]
         return [cls] + [c for child in below for c in walk(child)]
 
-    return walk(errors.InstapdError)
+    # an error with two parents (SqlUnknownTableError is also an UnknownTableError) comes once
+    return list(dict.fromkeys(walk(errors.InstapdError)))
 
 
 def errors_page() -> str:

@@ -293,7 +293,7 @@ def publish(
             timeout=timeout,
             **options,
         )
-    fields = {
+    fields: dict[str, Any] = {
         k: v
         for k, v in {
             "image_url": image_url,

@@ -307,9 +307,7 @@ class MediaSpecError(PublishError):
 class PublishingLimitError(PublishError):
     """The account's publishing quota is used up; ``frees_at`` is when a post is next allowed."""
 
-    def __init__(
-        self, message: str, *, frees_at: datetime | None = None, **kwargs: object
-    ) -> None:
+    def __init__(self, message: str, *, frees_at: datetime | None = None, **kwargs: object) -> None:
         self.frees_at = frees_at
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
 

@@ -232,7 +232,7 @@ class SandboxApp:
 
     def _answer(self, method: str, path: str, call: Call) -> str:
         """The JSON text of a read; reads of the static dataset are kept and served again."""
-        if method != "GET" or _DYNAMIC.search(path) or PublishRoutes.is_container_path(path):
+        if method != "GET" or _DYNAMIC.search(path) or PublishRoutes.is_dynamic(path):
             return json.dumps(self.router.dispatch(method, path, call))
         # who asks matters: scopes decide what may be read
         key = (path, tuple(sorted(call.params.items())), call.token.user_id, call.token.scopes)

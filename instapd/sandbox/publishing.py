@@ -52,7 +52,7 @@ MAX_HASHTAGS = 30
 MAX_MENTIONS = 20
 #: Container ids are Graph-looking digits in a range of their own.
 CONTAINER_PREFIX = "17990"
-_CONTAINER_PATH = re.compile(rf"^/(v\d+\.\d+/)?{CONTAINER_PREFIX}\d+$")
+_DYNAMIC_PATH = re.compile(rf"^/(v\d+\.\d+/)?({CONTAINER_PREFIX}\d+|\d+/content_publishing_limit)$")
 UPLOAD_ROOT = "ig-api-upload"
 _STATUS = {
     "IN_PROGRESS": "In Progress: Media is still being processed.",
@@ -123,9 +123,9 @@ class PublishRoutes:
         self.changed()
 
     @staticmethod
-    def is_container_path(path: str) -> bool:
-        """Whether a GET reads a container (whose answer changes from one read to the next)."""
-        return bool(_CONTAINER_PATH.match(path))
+    def is_dynamic(path: str) -> bool:
+        """Whether a GET reads a container or the quota (whose answers change between reads)."""
+        return bool(_DYNAMIC_PATH.match(path))
 
     # -- routes ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -363,9 +364,9 @@ class GraphClient:
             return None  # a server error after sending: it may have been applied
         return error
 
-    def upload(self, uri: str, data: bytes) -> dict[str, Any]:
-        """Send a file's bytes to Meta's resumable upload ``uri`` once (``rupload.facebook.com``,
-        or this client's own host, as the sandbox answers). A lost answer raises
+    def upload(self, uri: str, path: Path) -> dict[str, Any]:
+        """Stream a file to Meta's resumable upload ``uri`` once (``rupload.facebook.com``, or
+        this client's own host, as the sandbox answers). A lost answer raises
         :class:`TransientError`; the caller reads the container's status to know more."""
         parts, own = urlsplit(uri), urlsplit(self.base_url)
         if parts.netloc != own.netloc and not (
@@ -378,16 +379,17 @@ class GraphClient:
         headers = {
             "Authorization": f"OAuth {self._token}",
             "offset": "0",
-            "file_size": str(len(data)),
+            "file_size": str(path.stat().st_size),
             "Content-Type": "application/octet-stream",
         }
         self.throttle.before_request()
         with self._lock:
             self.requests_made += 1
         try:
-            response = self._session.post(
-                uri, data=data, headers=headers, timeout=self.timeout, stream=True
-            )
+            with path.open("rb") as data:
+                response = self._session.post(
+                    uri, data=data, headers=headers, timeout=self.timeout, stream=True
+                )
             content = read_capped(response, self.max_body, "the upload host")
             body = json.loads(content) if content else None
         except (requests.ConnectionError, requests.Timeout, ValueError) as exc:

@@ -105,7 +105,7 @@ def _run(lifecycle: Lifecycle, post: Post, wait: bool, timeout: float) -> dict[s
             }
         try:
             lifecycle.wait(container_id, timeout)
-            media_id = lifecycle.publish(container_id, timeout)
+            media_id = lifecycle.publish(container_id, timeout, post.caption)
         except ContainerExpiredError:
             if again:
                 raise

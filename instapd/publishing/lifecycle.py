@@ -12,6 +12,7 @@ newest media instead of being published twice.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -48,6 +49,9 @@ DONE = ("FINISHED", "PUBLISHED")
 READ_BACK = "id,permalink,media_type,media_product_type,timestamp"
 #: What a published media's product type says the post is.
 KINDS = {"REELS": "REELS", "STORY": "STORIES"}
+#: Media ids this process published, per API root: never taken for a lost publish's.
+_PUBLISHED: dict[str, set[str]] = {}
+_PUBLISHED_LOCK = threading.Lock()
 
 
 def typed(error: GraphError, container_id: str | None = None) -> GraphError:
@@ -87,7 +91,8 @@ class Lifecycle:
         self.account = account
         self.show_progress = show_progress
         self.sleep: Callable[[float], None] = client.retry.sleep
-        self._published: set[str] = set()
+        with _PUBLISHED_LOCK:
+            self._published = _PUBLISHED.setdefault(client.base_url, set())
 
     # -- the quota ---------------------------------------------------------------------------
 
@@ -145,9 +150,8 @@ class Lifecycle:
             uri = str(body.get("uri") or "")
             if not uri:
                 raise TransientError("Meta answered a resumable upload without its uri")
-            data = post.video_path.read_bytes()
-            self.client.upload(uri, data)
-            logger.info("uploaded %d bytes for container %s", len(data), container_id)
+            self.client.upload(uri, post.video_path)
+            logger.info("uploaded a video for container %s", container_id)
         return container_id
 
     def status(self, container_id: str) -> tuple[str, str]:
@@ -199,8 +203,9 @@ class Lifecycle:
 
     # -- publishing --------------------------------------------------------------------------
 
-    def publish(self, container_id: str, timeout: float) -> str:
-        """``media_publish`` once: after a lost answer, look at the container before again."""
+    def publish(self, container_id: str, timeout: float, caption: str | None = None) -> str:
+        """``media_publish`` once: after a lost answer, look at the container before again
+        (``caption``, when known, tells the post apart from others published meanwhile)."""
         began = self.server_now()
         for attempt in range(TRIES):
             try:
@@ -215,7 +220,7 @@ class Lifecycle:
             except RetryableError as exc:  # lost, or -1/-2/5xx: it may have published
                 logger.info("media_publish of %s: %s; looking before again", container_id, exc)
                 if self.status(container_id)[0] == "PUBLISHED":
-                    return self.find_published(began)
+                    return self.find_published(began, caption)
                 if attempt + 1 == TRIES:
                     raise
                 self.sleep(FIRST_WAIT * 2**attempt)
@@ -231,27 +236,34 @@ class Lifecycle:
             media_id = str(body.get("id") or "")
             if not media_id:
                 raise TransientError("Meta answered media_publish without the media's id")
-            self._published.add(media_id)
+            self._claim(media_id)
             return media_id
         raise TransientError(f"Container {container_id} was not published; try again later.")
 
-    def find_published(self, began: datetime) -> str:
+    def find_published(self, began: datetime, caption: str | None = None) -> str:
         """The media a PUBLISHED container became: the newest of the account's media (or
-        stories) since ``began``, not one this process already accounted for."""
+        stories) since ``began`` with this ``caption``, not one this process accounted for."""
         since = began - timedelta(seconds=2)
+        fields = {"fields": "id,timestamp,caption", "limit": 10}
         for edge in ("media", "stories"):
-            body = self.client.get(
-                f"{self.account}/{edge}", {"fields": "id,timestamp", "limit": 10}
-            )
-            for media in body.get("data") or []:
+            for media in self.client.get(f"{self.account}/{edge}", fields).get("data") or []:
                 media_id, stamp = str(media.get("id")), _stamp(media)
-                if media_id not in self._published and stamp is not None and stamp >= since:
-                    self._published.add(media_id)
+                if (
+                    media_id not in self._published
+                    and stamp is not None
+                    and stamp >= since
+                    and (edge == "stories" or not caption or media.get("caption") == caption)
+                ):
+                    self._claim(media_id)
                     return media_id
         raise TransientError(
             "The container is PUBLISHED but its post was not found among the newest media; "
             "it was not published again. Check the account's media."
         )
+
+    def _claim(self, media_id: str) -> None:
+        with _PUBLISHED_LOCK:
+            self._published.add(media_id)
 
     def read_back(self, media_id: str) -> dict[str, Any]:
         return self.client.get(media_id, {"fields": READ_BACK})

@@ -276,8 +276,9 @@ class WriteScopeError(WriteError):
 
 class PublishRuleError(WriteError):
     """A post breaks one of Meta's publishing rules; ``rule`` names it (``https``, ``jpeg``,
-    ``caption_length``, ``hashtags``, ``mentions``, ``carousel_size``, ``alt_text``,
-    ``media_type``, ``image_path``, ``video_path``). Nothing was sent."""
+    ``caption_length``, ``hashtags``, ``mentions``, ``carousel_size``, ``carousel_item``,
+    ``alt_text``, ``media_type``, ``media``, ``option``, ``image_path``, ``video_path``).
+    Nothing was sent."""
 
     def __init__(self, message: str, *, rule: str, row: object = None) -> None:
         super().__init__(message, row=row)

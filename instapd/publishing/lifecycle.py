@@ -170,14 +170,8 @@ class Lifecycle:
                     bar.update(1)
                 if code in DONE:
                     return code
-                if code == "ERROR":
-                    error = ContainerFailedError(f"Container {container_id}: {text}")
-                    error.container_id = container_id
-                    raise error
-                if code == "EXPIRED":
-                    expired = ContainerExpiredError(f"Container {container_id} expired", code=24)
-                    expired.container_id = container_id
-                    raise expired
+                if code in ("ERROR", "EXPIRED"):
+                    raise self._ended(container_id, code, text)
                 if max(time.monotonic() - started, waited) + delay > timeout:
                     raise PublishTimeoutError(
                         f"Container {container_id} was still {code or 'processing'} after "
@@ -191,6 +185,17 @@ class Lifecycle:
         finally:
             if bar is not None:
                 bar.close()
+
+    @staticmethod
+    def _ended(container_id: str, code: str, text: str) -> PublishError:
+        """The error for a container that will never publish: failed, or expired."""
+        error: PublishError
+        if code == "EXPIRED":
+            error = ContainerExpiredError(f"Container {container_id} expired", code=24)
+        else:
+            error = ContainerFailedError(f"Container {container_id}: {text}")
+        error.container_id = container_id
+        return error
 
     def _bar(self, container_id: str) -> Any:
         if not self.show_progress:
@@ -219,8 +224,11 @@ class Lifecycle:
                 continue
             except RetryableError as exc:  # lost, or -1/-2/5xx: it may have published
                 logger.info("media_publish of %s: %s; looking before again", container_id, exc)
-                if self.status(container_id)[0] == "PUBLISHED":
+                code, text = self.status(container_id)
+                if code == "PUBLISHED":
                     return self.find_published(began, caption)
+                if code in ("EXPIRED", "ERROR"):  # -2/2207020 and friends: it will not publish
+                    raise self._ended(container_id, code, text) from None
                 if attempt + 1 == TRIES:
                     raise
                 self.sleep(FIRST_WAIT * 2**attempt)

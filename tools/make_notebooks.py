@@ -321,7 +321,7 @@ with `404` is not fetchable, `.png` is not a JPEG. Meta downloads media from pub
             + """
 import tempfile
 
-os.environ["INSTAPD_CACHE_DIR"] = tempfile.mkdtemp()   # a real user keeps the default folder""",
+os.environ["INSTAPD_CACHE_DIR"] = tempfile.mkdtemp()  # a real user keeps the default folder""",
         ),
         (
             "code",

@@ -1,4 +1,5 @@
-"""``python -m instapd reply|hide|delete``: writes for scripts, each with ``--dry-run``.
+"""``python -m instapd reply|hide|delete``: writes for scripts, each with ``--dry-run``;
+``python -m instapd publish``: publish an image, reel, carousel or story.
 
 Prints one line per id (``id status error``); exits 1 when any write failed.
 """
@@ -10,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from .api import connect, delete, insert, update
+from .api import connect, delete, insert, publish, update
 
 
 def add_write_commands(commands: Any) -> None:
@@ -29,6 +30,52 @@ def add_write_commands(commands: Any) -> None:
     sub.add_argument("ids", nargs="+", metavar="ID")
     sub.add_argument("--media", action="store_true", help="the ids are media, not comments")
     _common(sub, _delete)
+
+    sub = commands.add_parser("publish", help="publish an image, reel, carousel or story")
+    media = sub.add_mutually_exclusive_group(required=True)
+    media.add_argument("--image-url", help="a public https URL of a JPEG")
+    media.add_argument("--video-url", help="a public https URL of an MP4 or MOV (a reel)")
+    media.add_argument("--video-path", help="a local video, sent through the resumable upload")
+    media.add_argument(
+        "--child",
+        action="append",
+        dest="children",
+        metavar="URL",
+        help="a carousel item's URL (2 to 10 of them)",
+    )
+    sub.add_argument("--media-type", choices=["IMAGE", "REELS", "STORIES", "CAROUSEL"])
+    sub.add_argument("--caption")
+    sub.add_argument("--alt-text", help="alternative text (images only)")
+    sub.add_argument("--location-id")
+    sub.add_argument("--no-wait", action="store_true", help="make the containers, publish later")
+    sub.add_argument("--timeout", type=float, default=300, help="seconds to wait (default 300)")
+    sub.add_argument("--account", help="account id or username to publish to")
+    sub.add_argument("--sandbox", action="store_true", help="publish to the built-in sandbox")
+    sub.set_defaults(run=_publish)
+
+
+def _publish(args: argparse.Namespace) -> int:
+    fields = {
+        "image_url": args.image_url,
+        "video_url": args.video_url,
+        "video_path": args.video_path,
+        "children": args.children,
+        "media_type": args.media_type,
+        "caption": args.caption,
+        "alt_text": args.alt_text,
+        "location_id": args.location_id,
+    }
+    result = publish(
+        connection=connect(sandbox=True) if args.sandbox else None,
+        account=args.account,
+        wait=not args.no_wait,
+        timeout=args.timeout,
+        **{k: v for k, v in fields.items() if v is not None},
+    )
+    for _, row in result.iterrows():
+        shown = [row["id"], row["container_id"], row["media_type"], row["status"], row["permalink"]]
+        print("\t".join("" if pd.isna(v) else str(v) for v in shown))
+    return 0
 
 
 def _common(sub: argparse.ArgumentParser, run: Any) -> None:

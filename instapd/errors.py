@@ -15,7 +15,8 @@
     │   ├── WriteError                     a write refused before sending (``row`` says which)
     │   │   ├── CommentRuleError           text breaks Instagram's comment rules, or is empty
     │   │   ├── WriteTargetError           bad id; hidden, live, reply or another account's object
-    │   │   └── WriteScopeError            the token lacks the scope the write needs
+    │   │   ├── WriteScopeError            the token lacks the scope the write needs
+    │   │   └── PublishRuleError           a post breaks a publishing rule (``rule`` names it)
     │   └── SqlError                       a SQL statement instapd cannot run; has ``position``
     │       ├── SqlSyntaxError             the statement does not parse
     │       ├── SqlUnknownTableError       (also UnknownTableError) a table not in the catalog
@@ -27,11 +28,18 @@
     │   ├── PermissionDeniedError          code 10, 200-299: a scope is missing
     │   ├── NotFoundError                  100/33: no such object, or not visible to this token
     │   ├── InvalidParameterError          code 100 and friends: the request is wrong
+    │   ├── PublishError                   Meta would not make or publish a post
+    │   │   ├── MediaNotFetchableError     9004/2207052: Meta cannot download the media URL
+    │   │   ├── MediaSpecError             36000-36004, 352: image size/format/aspect, video
+    │   │   ├── PublishingLimitError       9/2207042: the quota is used up; ``frees_at``
+    │   │   ├── ContainerExpiredError      24/2207008: the container expired (after a retry)
+    │   │   └── ContainerFailedError       the container ended in ERROR while processing
     │   └── RetryableError                 worth trying again
     │       ├── RateLimitedError           4, 17, 32, 613, 80001, 80002: wait ``retry_after``
     │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies
     ├── IncompleteReadError                retries ran out part-way; says how far the read got
     ├── ResponseTooLargeError              an answer larger than the cap (tens of MB)
+    ├── PublishTimeoutError                a container was not ready within ``timeout``
     └── LoginError                         logging in did not complete
         ├── AccessDeniedError              the user clicked Deny in the login dialog
         ├── StateMismatchError             the callback's state is not the one we sent
@@ -44,6 +52,7 @@ Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 DOCS_APP_GUIDE = "https://github.com/instapd/instapd/blob/main/docs/meta-app.md"
@@ -320,3 +329,64 @@ class WriteTargetError(WriteError):
 
 class WriteScopeError(WriteError):
     """The token lacks a scope the write needs; log in again with it."""
+
+
+class PublishRuleError(WriteError):
+    """A post breaks one of Meta's publishing rules; ``rule`` names it (``https``, ``jpeg``,
+    ``caption_length``, ``hashtags``, ``mentions``, ``carousel_size``, ``carousel_item``,
+    ``alt_text``, ``media_type``, ``media``, ``option``, ``image_path``, ``video_path``).
+    Nothing was sent."""
+
+    def __init__(self, message: str, *, rule: str, row: object = None) -> None:
+        super().__init__(message, row=row)
+        self.rule = rule
+
+
+class PublishError(GraphError):
+    """Meta would not make or publish a post. ``container_id`` is the container, when known."""
+
+    container_id: str | None = None
+
+
+class MediaNotFetchableError(PublishError):
+    hint = (
+        "Meta downloads the media itself: give a public https URL that answers without a login "
+        "(a local video can go as video_path=)."
+    )
+
+
+class MediaSpecError(PublishError):
+    hint = (
+        "Fix the media: images are JPEG, at most 8 MB, aspect 4:5 to 1.91:1; reels are MP4 or "
+        "MOV (H.264/HEVC), 3 s to 15 min."
+    )
+
+
+class PublishingLimitError(PublishError):
+    """The account's publishing quota is used up; ``frees_at`` is when a post is next allowed."""
+
+    def __init__(self, message: str, *, frees_at: datetime | None = None, **kwargs: object) -> None:
+        self.frees_at = frees_at
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def hint(self) -> str:  # type: ignore[override]
+        when = f"at {self.frees_at:%Y-%m-%d %H:%M} UTC" if self.frees_at else "within 24 hours"
+        return f"The account published its quota of posts for the rolling 24 h: try again {when}."
+
+
+class ContainerExpiredError(PublishError):
+    hint = "Containers expire 24 h after creation: publish again (instapd.publish) to start anew."
+
+
+class ContainerFailedError(PublishError):
+    hint = "Meta could not process the media: check it meets the specs, and publish again."
+
+
+class PublishTimeoutError(InstapdError):
+    """A container was not ready in time. It may still finish: ``container_id`` can be published
+    later with :func:`instapd.publish_container`."""
+
+    def __init__(self, message: str, *, container_id: str) -> None:
+        super().__init__(message)
+        self.container_id = container_id

@@ -3,7 +3,7 @@ checks (cells marked ``# NBVAL_CHECK_OUTPUT``): nothing that goes stale or could
 Checked cells never read from the API themselves: a slow read shows a progress bar, which would
 then be compared too.
 
-    python tools/make_notebooks.py [name ...]
+    python tools/make_notebooks.py [NAME ...]
 """
 
 from __future__ import annotations
@@ -307,6 +307,165 @@ sorted(insights["media_product_type"].unique())""",
             """audience = pd.read_instagram("AudienceInsights", account="brewlab.coffee",
                             audience_type="age,gender", metrics=["follower_demographics"])
 audience.pivot_table(index="age", columns="gender", values="value", aggfunc="sum")""",
+        ),
+    ],
+    "publishing": [
+        (
+            "md",
+            """# Publishing posts, reels, carousels and stories
+
+`instapd.publish` runs Meta's container lifecycle for you: it checks the post against Instagram's
+rules and the account's publishing quota, creates the containers (a carousel's items first), waits
+for Meta to process them (with a progress bar for videos), publishes exactly once, and reads the
+permalink back. Publishing needs the `instagram_content_publish` permission (see
+`docs/meta-app.md`).
+
+The sandbox cannot download anything, so it pretends: `https` URLs on any host work, a path
+with `404` is not fetchable, `.png` is not a JPEG. Meta downloads media from public URLs.""",
+        ),
+        (
+            "code",
+            SANDBOX
+            + """
+import tempfile
+
+os.environ["INSTAPD_CACHE_DIR"] = tempfile.mkdtemp()  # a real user keeps the default folder""",
+        ),
+        (
+            "code",
+            """import pandas as pd
+
+import instapd
+
+limit = pd.read_instagram("ContentPublishingLimit", account="brewlab.coffee")""",
+        ),
+        ("md", "Meta allows a number of posts per rolling 24 hours; `publish` checks it first."),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+limit[["quota_usage", "quota_total", "quota_duration"]]""",
+        ),
+        (
+            "md",
+            """## An image
+
+One call, one row back: the media's `id`, the `container_id`, `media_type`, `permalink` and
+`status`. Options are Meta's own fields (`alt_text`, `location_id`, `user_tags`,
+`collaborators`...).""",
+        ),
+        (
+            "code",
+            """image = instapd.publish(
+    image_url="https://example.com/photos/latte.jpg",
+    caption="Latte art Friday #coffee",
+    alt_text="A latte with a fern drawn in the foam",
+    account="brewlab.coffee",
+)""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+image[["media_type", "status"]]""",
+        ),
+        (
+            "md",
+            """## A reel, a carousel, a story
+
+A video becomes a reel; Meta processes it for a while, and `publish` polls its status with
+growing waits (`timeout=` bounds them). `children` makes a carousel of 2 to 10 images or videos;
+`media_type="STORIES"` makes a story.""",
+        ),
+        (
+            "code",
+            """reel = instapd.publish(
+    video_url="https://example.com/videos/pour-over.mp4",
+    caption="Pour-over, slowly",
+    share_to_feed=True,
+    account="brewlab.coffee",
+)
+carousel = instapd.publish(
+    children=[
+        "https://example.com/photos/beans.jpg",
+        {"image_url": "https://example.com/photos/roaster.jpg", "alt_text": "The roaster"},
+        "https://example.com/videos/grind.mp4",
+    ],
+    caption="From bean to cup",
+    account="brewlab.coffee",
+)
+story = instapd.publish(
+    image_url="https://example.com/photos/open.jpg", media_type="STORIES", account="brewlab.coffee"
+)""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+pd.concat([reel, carousel, story])[["media_type", "status"]]""",
+        ),
+        (
+            "md",
+            """## Publish later
+
+`wait=False` only creates the container; `publish_container` waits for it and publishes it.""",
+        ),
+        (
+            "code",
+            """later = instapd.publish(
+    video_url="https://example.com/videos/tomorrow.mp4", wait=False, account="brewlab.coffee"
+)
+published = instapd.publish_container(later["container_id"][0], account="brewlab.coffee")""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+later[["media_type", "status"]], published[["media_type", "status"]]""",
+        ),
+        (
+            "md",
+            """## When it goes wrong
+
+Broken rules are refused before anything is sent, with the rule named; Meta's refusals come back
+as typed errors that say what to fix.""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+for post in [
+    {"image_url": "http://example.com/photos/a.jpg"},
+    {"image_url": "https://example.com/photos/a.png"},
+    {"image_url": "https://example.com/photos/a.jpg", "caption": "#tag " * 31},
+    {"children": ["https://example.com/photos/a.jpg"]},
+    {"image_path": "latte.jpg"},
+]:
+    try:
+        instapd.publish(account="brewlab.coffee", **post)
+    except instapd.PublishRuleError as error:
+        print(error.rule)""",
+        ),
+        (
+            "code",
+            """try:
+    instapd.publish(image_url="https://example.com/404/gone.jpg", account="brewlab.coffee")
+except instapd.MediaNotFetchableError as error:
+    refused = error""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+print(type(refused).__name__, refused.code)""",
+        ),
+        (
+            "md",
+            "The posts are in the account's media, and the cache entries they made stale are gone:",
+        ),
+        (
+            "code",
+            """media = pd.read_instagram("Media", account="brewlab.coffee", limit=4)
+limit = pd.read_instagram("ContentPublishingLimit", account="brewlab.coffee")""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+media[["media_type", "media_product_type", "caption"]], int(limit["quota_usage"][0])""",
         ),
     ],
     "moderation": [
@@ -615,10 +774,10 @@ def build(name: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
     return notebook
 
 
-def main() -> None:
-    chosen = sys.argv[1:] or list(NOTEBOOKS)  # e.g. `python tools/make_notebooks.py sql`
+def main(names: list[str]) -> None:
+    """Write the named notebooks (all of them when none are named)."""
     for name, cells in NOTEBOOKS.items():
-        if name not in chosen:
+        if names and name not in names:
             continue
         notebook = build(name, cells)
         NotebookClient(notebook, timeout=300, kernel_name="python3",
@@ -632,4 +791,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

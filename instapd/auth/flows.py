@@ -47,6 +47,7 @@ DEFAULT_SCOPES = (
     "pages_show_list",
     "pages_read_engagement",
     "instagram_manage_contents",  # deleting media
+    "instagram_content_publish",  # publishing posts, reels, carousels and stories
 )
 
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -55,6 +56,8 @@ redact.install()
 MAX_PAGES = 100_000
 #: Operations per batch request, Meta's limit.
 MAX_BATCH = 50
+#: Meta's host for resumable video uploads.
+UPLOAD_HOST = "rupload.facebook.com"
 
 
 @dataclass(frozen=True)
@@ -360,6 +363,40 @@ class GraphClient:
         if isinstance(error, TransientError):
             return None  # a server error after sending: it may have been applied
         return error
+
+    def upload(self, uri: str, path: Path) -> dict[str, Any]:
+        """Stream a file to Meta's resumable upload ``uri`` once (``rupload.facebook.com``, or
+        this client's own host, as the sandbox answers). A lost answer raises
+        :class:`TransientError`; the caller reads the container's status to know more."""
+        parts, own = urlsplit(uri), urlsplit(self.base_url)
+        if parts.netloc != own.netloc and not (
+            parts.scheme == "https" and parts.hostname == UPLOAD_HOST
+        ):
+            raise UsageError(
+                f"The upload address is on {parts.hostname!r}, neither {UPLOAD_HOST} nor the "
+                "GraphURL host; instapd sends the token nowhere else."
+            )
+        headers = {
+            "Authorization": f"OAuth {self._token}",
+            "offset": "0",
+            "file_size": str(path.stat().st_size),
+            "Content-Type": "application/octet-stream",
+        }
+        self.throttle.before_request()
+        with self._lock:
+            self.requests_made += 1
+        try:
+            with path.open("rb") as data:
+                response = self._session.post(
+                    uri, data=data, headers=headers, timeout=self.timeout, stream=True
+                )
+            content = read_capped(response, self.max_body, "the upload host")
+            body = json.loads(content) if content else None
+        except (requests.ConnectionError, requests.Timeout, ValueError) as exc:
+            raise TransientError(f"{type(exc).__name__} uploading to Meta") from None
+        if response.status_code >= 400 or not isinstance(body, dict) or "error" in body:
+            raise self._redacted(error_from_body(response.status_code, body, Usage()))
+        return body
 
     # -- batch -----------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from .data import Dataset
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .oauth import OAuthRoutes
+from .publishing import UPLOAD_ROOT, PublishRoutes
 from .routing import Router
 from .tokens import TokenRegistry
 from .usage import Usage
@@ -75,6 +76,7 @@ class SandboxApp:
         self.router = Router(dataset)
         self._answers: dict[tuple[Any, ...], str] = {}
         self.router.writes.changed = self.forget_renders
+        self.router.publishing.changed = self.forget_renders
 
     def _index_owners(self) -> dict[str, str]:
         """Which Instagram account each node belongs to, for the usage header."""
@@ -156,7 +158,11 @@ class SandboxApp:
             if fault in GRAPH_FAULTS:
                 status, code, message = GRAPH_FAULTS[fault]
                 raise GraphFailure(code, message, status=status, transient=True)
-            if request.method == "POST" and "batch" in call.params:
+            if request.path.startswith(f"/{UPLOAD_ROOT}/") and request.method == "POST":
+                text = json.dumps(
+                    self.router.publishing.upload(request, request.path.split("/")[1:], call)
+                )
+            elif request.method == "POST" and "batch" in call.params:
                 text = json.dumps(self._batch(request, call))
             else:
                 self.usage.record(account)
@@ -226,7 +232,7 @@ class SandboxApp:
 
     def _answer(self, method: str, path: str, call: Call) -> str:
         """The JSON text of a read; reads of the static dataset are kept and served again."""
-        if method != "GET" or _DYNAMIC.search(path):
+        if method != "GET" or _DYNAMIC.search(path) or PublishRoutes.is_dynamic(path):
             return json.dumps(self.router.dispatch(method, path, call))
         # who asks matters: scopes decide what may be read
         key = (path, tuple(sorted(call.params.items())), call.token.user_id, call.token.scopes)

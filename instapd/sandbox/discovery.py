@@ -24,7 +24,6 @@ HASHTAG_LIMIT = 30
 RECENT_WINDOW = 24 * 3600
 _HASHTAG_EDGE = EdgeType(cap=50, urls_in_paging=False)
 _DISCOVERY_MEDIA = EdgeType(urls_in_paging=False, time_filter=True)
-PUBLISHING_QUOTA = {"quota_total": 100, "quota_duration": 86400}
 
 
 class HashtagLedger:
@@ -107,19 +106,6 @@ class DiscoveryRoutes:
         tags = [self.data[t] for t in self.hashtags.recent(account.id)]
         names = [FieldRequest("id"), FieldRequest("name")]
         return {"data": [self.renderer.render_node(t, names, call, listed=True) for t in tags]}
-
-    def publishing_limit(self, fields: list[FieldRequest] | None) -> dict[str, Any]:
-        entry: dict[str, Any] = {"quota_usage": 3}
-        for request in fields or []:
-            if request.name == "config":
-                entry["config"] = dict(PUBLISHING_QUOTA)
-            elif request.name != "quota_usage":
-                raise GraphFailure(
-                    100,
-                    f"(#100) Tried accessing nonexisting field ({request.name}) on node type "
-                    "(ContentPublishingLimit)",
-                )
-        return {"data": [entry]}
 
     def special_field(self, node: Node, request: FieldRequest, call: Call) -> Any:
         """``business_discovery.username(x){...}``, ``mentioned_media.media_id(x){...}``..."""

@@ -11,6 +11,7 @@ from .failures import GraphFailure, nonexisting_field, unsupported_get
 from .fields import FieldRequest, FieldSyntaxError, parse_fields
 from .insights import InsightsModel, media_insights, user_insights
 from .multi import multi_id_read
+from .publishing import PublishRoutes
 from .rendering import Renderer
 from .schema import NODE_TYPES
 from .writes import WriteRoutes, is_write
@@ -30,11 +31,14 @@ class Router:
         self.renderer.specials = self.discovery
         self.insights = InsightsModel(dataset)
         self.writes = WriteRoutes(dataset)
+        self.publishing = PublishRoutes(dataset, self.writes._own)
 
     def dispatch(self, method: str, path: str, call: Call) -> dict[str, Any]:
         if method not in ("GET", "POST", "DELETE"):
             raise GraphFailure(100, f"(#100) Unsupported method {method}")
         _, segments = split_version(path)
+        if segments and self.publishing.handles(method, segments):
+            return self.publishing.dispatch(method, segments, call)
         if segments and is_write(method, segments, call.params):
             return self.writes.apply(method, segments, call)
         if not segments and "ids" in call.params:
@@ -80,7 +84,7 @@ class Router:
             return self.discovery.recently_searched(node, call)
         if node.type == "IGUser" and edge == "content_publishing_limit":
             require(call.token, ("instagram_basic", "instagram_content_publish"))
-            return self.discovery.publishing_limit(fields)
+            return self.publishing.limit(node.id, fields)
         if node.type == "User" and edge == "permissions":
             return {"data": [{"permission": s, "status": "granted"} for s in call.token.scopes]}
         edge_type = node_type.edges.get(edge)

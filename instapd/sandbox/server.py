@@ -15,6 +15,7 @@ from .app import DEFAULT_VERSION, SandboxApp
 from .data import build_dataset
 from .faults import Faults
 from .oauth import OAuthApp, OAuthRoutes
+from .publishing import PublishRoutes
 from .schema import ALL_SCOPES
 from .tokens import TokenRegistry
 
@@ -53,6 +54,8 @@ class Sandbox:
     login dialog and token endpoint know; ``appsecret_proof`` is checked when required.
     ``token`` fixes the default token and ``listen_fd`` serves an already listening socket, so
     several processes can serve one port (benchmarks use that to model a server farm).
+    ``publishing_quota`` is what ``content_publishing_limit`` reports as ``quota_total`` and
+    ``media_publish`` enforces (Meta's guide says 100; its reference says 50).
     """
 
     def __init__(
@@ -69,6 +72,7 @@ class Sandbox:
         app_id: str = SANDBOX_APP_ID,
         token: str | None = None,
         listen_fd: int | None = None,
+        publishing_quota: int = 100,
     ) -> None:
         self.dataset = build_dataset(seed, now=now, media_per_account=media_per_account)
         self.tokens = TokenRegistry()
@@ -84,6 +88,7 @@ class Sandbox:
             app_secret=self.oauth_app.app_secret,
             require_appsecret_proof=require_appsecret_proof,
         )
+        self.publishing.quota_total = publishing_quota
         self.token = self.issue_token() if token is None else token
         if token is not None:
             self.tokens.register(token, self.dataset.user_id, ALL_SCOPES, LONG_LIVED_SECONDS)
@@ -110,6 +115,11 @@ class Sandbox:
         if self._server is None:
             raise RuntimeError("The sandbox is not running; call start() first")
         return f"http://{self._server.host}:{self._server.port}"
+
+    @property
+    def publishing(self) -> PublishRoutes:
+        """Containers, the publishing quota and clock (:mod:`.publishing`)."""
+        return self.app.router.publishing
 
     @property
     def requests_served(self) -> int:

@@ -23,15 +23,25 @@ MEDIA_TABLES = COMMENT_TABLES | {
 }
 
 
-def invalidate(location: str | Path | None, accounts: set[str], *, media: bool) -> int:
-    """Remove the entries of the touched accounts (and multi-account ones); returns how many."""
+def invalidate(
+    location: str | Path | None,
+    accounts: set[str],
+    *,
+    media: bool,
+    tables: frozenset[str] | None = None,
+) -> int:
+    """Remove the entries of the touched accounts (and multi-account ones); returns how many.
+
+    ``tables`` (lower-case names) replaces the set ``media`` picks, for other writers.
+    """
     if not accounts:
         return 0
     store = QueryCache(location)
     listing = store.entries()
     if listing.empty:
         return 0
-    tables = MEDIA_TABLES if media else COMMENT_TABLES
+    if tables is None:
+        tables = MEDIA_TABLES if media else COMMENT_TABLES
     stale = listing[
         listing["table"].str.lower().isin(tables)
         & listing["account"].isin([*accounts, MULTI_FOLDER])

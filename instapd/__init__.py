@@ -15,11 +15,13 @@ from .api import (
     Connection,
     connect,
     delete,
+    history,
     insert,
     login,
     logout,
     read_instagram,
     set_default_connection,
+    snapshot,
     update,
 )
 from .config import Config
@@ -96,11 +98,13 @@ __all__ = [
     "connect",
     "delete",
     "describe",
+    "history",
     "insert",
     "login",
     "logout",
     "read_instagram",
     "set_default_connection",
+    "snapshot",
     "tables",
     "update",
 ]

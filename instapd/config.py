@@ -119,6 +119,7 @@ PROPERTIES: tuple[Property, ...] = (
         "CacheMaxAge", "cache_max_age", "INSTAPD_CACHE_MAX_AGE", _positive_int("CacheMaxAge", 0)
     ),
     Property("Offline", "offline", "INSTAPD_OFFLINE", _bool),
+    Property("SnapshotLocation", "snapshot_location", "INSTAPD_SNAPSHOT_DIR"),
 )
 _BY_NAME: dict[str, Property] = {
     name.lower(): prop for prop in PROPERTIES for name in (prop.cdata, prop.python)
@@ -148,6 +149,7 @@ class Config:
     cache_location: str | None = None
     cache_max_age: int = 3600
     offline: bool = False
+    snapshot_location: str | None = None
 
     def __repr__(self) -> str:
         shown = [

@@ -109,9 +109,14 @@ def snapshot(
         return [_one(connection, dataset, plan, table, account) for table in plan.tables]
 
     rows: list[dict[str, Any]] = []
-    with ThreadPoolExecutor(workers, thread_name_prefix="instapd-snapshot") as pool:
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="instapd-snapshot")
+    try:
         for done in pool.map(one_account, plan.accounts):
             rows.extend(done)
+    except BaseException:  # Ctrl-C or a bad input: stop now, the run resumes later
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     runs.save(dataset, runs.Run(plan.id, plan.at, plan.tables, plan.accounts, done=True))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
 
@@ -131,7 +136,8 @@ def _plan(
     )
     if run is not None:
         found = runs.load(dataset, check_run_id(run))
-        return found or runs.Run(run, fresh.at, tables, accounts)
+        started = datetime.strptime(run[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        return found or runs.Run(run, started.isoformat(), tables, accounts)
     if resume:
         for earlier in runs.unfinished(dataset):
             if earlier.plan == fresh.plan:

@@ -267,3 +267,37 @@ def test_bad_inputs_name_the_fix(conn: instapd.Connection, tmp_path: Path) -> No
     assert empty.empty
     assert "snapshot_at" in empty.columns
     assert pa.types.is_timestamp(pa.Schema.from_pandas(empty).field("snapshot_at").type)
+
+
+def test_a_refused_table_is_reported_and_a_named_run_retries_it(
+    agency: Sandbox, tmp_path: Path
+) -> None:
+    scopes = ("instagram_basic", "pages_show_list", "pages_read_engagement")
+    account = agency.account_ids[0]
+    tables = ["Media", "MediaInsights"]
+    with instapd.connect(graph_url=agency.url, access_token=agency.issue_token(scopes)) as narrow:
+        summary = instapd.snapshot(tables, accounts=account, connection=narrow, location=tmp_path)
+    status = dict(zip(summary["table"], summary["status"], strict=True))
+    assert status == {"Media": "written", "MediaInsights": "error"}
+    assert "instagram_manage_insights" in summary.set_index("table").loc["MediaInsights", "error"]
+    run = summary["run"].iloc[0]
+
+    with instapd.connect(graph_url=agency.url, access_token=agency.token) as full:
+        again = instapd.snapshot(tables, accounts=account, connection=full, location=tmp_path)
+        assert again["run"].iloc[0] != run, "a finished run is not resumed by itself"
+        retried = instapd.snapshot(
+            tables, accounts=account, connection=full, location=tmp_path, run=run
+        )
+    status = dict(zip(retried["table"], retried["status"], strict=True))
+    assert status == {"Media": "kept", "MediaInsights": "written"}
+    assert set(retried["run"]) == {run}
+    insights = again.set_index("table").loc["MediaInsights", "rows"]
+    assert len(instapd.history("MediaInsights", location=tmp_path)) == 2 * insights
+
+
+def test_the_sandbox_clock_only_moves_forward(agency: Sandbox) -> None:
+    before = agency.now
+    agency.advance(days=1)
+    assert agency.now - before >= pd.Timedelta(days=1)
+    with pytest.raises(ValueError, match="forward"):
+        agency.advance(hours=-1)

@@ -31,25 +31,27 @@ def peak_mib() -> float:
 
 def one(accounts: int, latency: float, workers: int, media: int) -> dict[str, float]:
     warnings.simplefilter("ignore")
-    with sandbox_process(media=media, latency=latency, accounts=accounts) as server:
-        with instapd.connect(graph_url=server.url, access_token=server.token, cache=False) as conn:
-            conn.identity()
-            time.sleep(accounts / 150)  # every sandbox process has built its data
-            before = peak_mib()
-            start, sent = time.perf_counter(), conn.client.requests_made
-            with tempfile.TemporaryDirectory() as out:
-                summary = instapd.snapshot(connection=conn, location=out, workers=workers)
-            seconds = time.perf_counter() - start
-            return {
-                "accounts": accounts,
-                "seconds": round(seconds, 1),
-                "requests": conn.client.requests_made - sent,
-                "rows": int(summary["rows"].sum()),
-                "errors": int((summary["status"] == "error").sum()),
-                "peak_mib": round(peak_mib(), 1),
-                "baseline_mib": round(before, 1),
-                "throttle_wait_s": round(conn.client.throttle.waited, 1),
-            }
+    with (
+        sandbox_process(media=media, latency=latency, accounts=accounts) as server,
+        instapd.connect(graph_url=server.url, access_token=server.token, cache=False) as conn,
+    ):
+        conn.identity()
+        time.sleep(accounts / 150)  # every sandbox process has built its data
+        before = peak_mib()
+        start, sent = time.perf_counter(), conn.client.requests_made
+        with tempfile.TemporaryDirectory() as out:
+            summary = instapd.snapshot(connection=conn, location=out, workers=workers)
+        seconds = time.perf_counter() - start
+        return {
+            "accounts": accounts,
+            "seconds": round(seconds, 1),
+            "requests": conn.client.requests_made - sent,
+            "rows": int(summary["rows"].sum()),
+            "errors": int((summary["status"] == "error").sum()),
+            "peak_mib": round(peak_mib(), 1),
+            "baseline_mib": round(before, 1),
+            "throttle_wait_s": round(conn.client.throttle.waited, 1),
+        }
 
 
 def main() -> None:

@@ -535,7 +535,7 @@ growth.plot(marker="o", title="Reach by hours since posting", ylabel="reach");""
             "code",
             """# NBVAL_CHECK_OUTPUT
 reach = growth[post].dropna()
-print([int(h) for h in reach.index], "hours:", "growing" if reach.is_monotonic_increasing else "not")""",
+print([int(h) for h in reach.index], "hours, growing:", reach.is_monotonic_increasing)""",
         ),
         (
             "md",

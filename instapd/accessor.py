@@ -214,7 +214,7 @@ class IgAccessor:
 
     def growth(self, metric: str = "reach", *, top: int | None = None) -> pd.DataFrame:
         """Each post's ``metric`` by whole hours since posting (one column per post), from
-        :func:`instapd.history` of MediaInsights or StoryInsights; ``.plot()`` draws the curves.
+        :func:`instapd.history` of MediaInsights or StoryInsights (``<NA>`` where no snapshot fell).
         ``top`` keeps the posts with the highest latest value."""
         from .snapshots import growth
 

@@ -493,18 +493,22 @@ post = sandbox.publish(sandbox.account_ids[0], "Our new single origin is here")"
         ),
         (
             "md",
-            """## Two snapshots, a day and a half apart
+            """## Snapshots a day and a half apart
 
-Each snapshot is stamped with `snapshot_at` (here the sandbox's time). Between the two, the
-sandbox's clock moves 30 hours: every story expires and the new post gathers reach.""",
+Each snapshot is stamped with `snapshot_at` (here the sandbox's time). Between the first and the
+last, the sandbox's clock moves 30 hours: every story expires, and the new posts gather reach.
+In between, MediaInsights alone is snapshotted every few hours, as a timer would.""",
         ),
         (
             "code",
             """first = instapd.snapshot(connection=connection, at=sandbox.now)
-sandbox.advance(hours=12)
-middle = instapd.snapshot(["MediaInsights"], connection=connection, at=sandbox.now)
-sandbox.advance(hours=18)
-second = instapd.snapshot(connection=connection, at=sandbox.now)
+sandbox.advance(hours=6)
+later = sandbox.publish(sandbox.account_ids[1], "Behind the scenes at the roastery")
+for hours in (0, 6, 12):
+    sandbox.advance(hours=hours)
+    instapd.snapshot(["MediaInsights"], connection=connection, at=sandbox.now)
+sandbox.advance(hours=6)
+last = instapd.snapshot(connection=connection, at=sandbox.now)
 live_stories = connection.read("Stories", account="all")
 first.groupby("table")["rows"].sum()""",
         ),
@@ -527,9 +531,15 @@ post's metric against the hours since it was posted.""",
         ),
         (
             "code",
-            """insights = instapd.history("MediaInsights")
-growth = insights.ig.growth("reach", top=4)
-growth.plot(marker="o", title="Reach by hours since posting", ylabel="reach");""",
+            """import pandas as pd
+
+insights = instapd.history("MediaInsights")
+recent = insights[insights["timestamp"] > sandbox.now - pd.Timedelta(days=3)]
+growth = recent.ig.growth("reach")  # one column per post; NA where no snapshot fell
+axes = None
+for media_id, reach in growth.items():
+    axes = reach.dropna().plot(ax=axes, marker="o", label=media_id, legend=True)
+axes.set(title="Reach by hours since posting", ylabel="reach");""",
         ),
         (
             "code",

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from typing import Any
 
 from .api import connect, snapshot
+from .readers import SkippedWarning
 from .snapshots import compact
 from .snapshots.snapshot import location_for
 
@@ -45,6 +47,9 @@ def _snapshot(args: argparse.Namespace) -> int:
         files = int(merged["files"].sum()) if len(merged) else 0
         print(f"merged {files} files into {len(merged)} in {out}")
         return 0
+    # per-object refusals (a story with too few viewers...) are NA cells, not failures; over a
+    # thousand accounts their warnings would bury the summary
+    warnings.simplefilter("ignore", SkippedWarning)
     accounts: str | list[str] = _words(args.accounts) or "all"
     if isinstance(accounts, list) and [a.lower() for a in accounts] == ["all"]:
         accounts = "all"

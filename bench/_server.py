@@ -26,7 +26,9 @@ class Server:
 
 
 @contextmanager
-def sandbox_process(*, media: int, latency: float, processes: int = 3) -> Iterator[Server]:
+def sandbox_process(
+    *, media: int, latency: float, processes: int = 3, accounts: int | None = None
+) -> Iterator[Server]:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -38,7 +40,8 @@ def sandbox_process(*, media: int, latency: float, processes: int = 3) -> Iterat
         pid = os.fork()
         if pid == 0:  # a worker: serve until terminated
             sandbox = Sandbox(media_per_account=(media,), faults=Faults(latency=latency),
-                              token=token, listen_fd=listener.fileno())  # fmt: skip
+                              token=token, listen_fd=listener.fileno(),
+                              accounts=accounts)  # fmt: skip
             sandbox.start()
             signal.sigwait({signal.SIGTERM})
             os._exit(0)

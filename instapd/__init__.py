@@ -16,6 +16,7 @@ from .api import (
     Connection,
     connect,
     delete,
+    history,
     insert,
     login,
     logout,
@@ -23,6 +24,7 @@ from .api import (
     publish_container,
     read_instagram,
     set_default_connection,
+    snapshot,
     update,
 )
 from .config import Config
@@ -129,6 +131,7 @@ __all__ = [
     "connect",
     "delete",
     "describe",
+    "history",
     "insert",
     "login",
     "logout",
@@ -136,6 +139,7 @@ __all__ = [
     "publish_container",
     "read_instagram",
     "set_default_connection",
+    "snapshot",
     "sql",
     "tables",
     "update",

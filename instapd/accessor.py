@@ -210,6 +210,21 @@ class IgAccessor:
         axes: Axes = wide.astype(float).plot(**options)
         return axes
 
+    # -- from snapshots (instapd.history) ---------------------------------------------------
+
+    def growth(self, metric: str = "reach", *, top: int | None = None) -> pd.DataFrame:
+        """Each post's ``metric`` by whole hours since posting (one column per post), from
+        :func:`instapd.history` of MediaInsights or StoryInsights (``<NA>`` where no snapshot fell).
+        ``top`` keeps the posts with the highest latest value."""
+        from .snapshots import growth
+
+        if "snapshot_at" not in self._frame.columns:
+            raise AttributeError(
+                ".ig.growth needs snapshots: read the frame with instapd.history(...), not "
+                "read_instagram."
+            )
+        return growth(self._frame, metric, top=top)
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _ids_for_write(self, tables: set[str]) -> pd.Series:

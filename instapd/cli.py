@@ -14,6 +14,7 @@ import pandas as pd
 from .api import Connection, connect, login, read_instagram
 from .cache import QueryCache
 from .catalog import get_table
+from .cli_snapshot import add_snapshot_commands
 from .cli_writes import add_write_commands
 from .errors import AccountError, InstapdError, UsageError
 from .info import describe, tables, tables_markdown
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("demo", help="read a few tables from an in-process sandbox")
     sub.set_defaults(run=_demo)
     add_write_commands(commands)
+    add_snapshot_commands(commands)
     return parser
 
 

@@ -131,6 +131,7 @@ PROPERTIES: tuple[Property, ...] = (
     ),
     Property("Offline", "offline", "INSTAPD_OFFLINE", _bool),
     Property("ColumnNames", "column_names", "INSTAPD_COLUMN_NAMES", _naming),
+    Property("SnapshotLocation", "snapshot_location", "INSTAPD_SNAPSHOT_DIR"),
 )
 _BY_NAME: dict[str, Property] = {
     name.lower(): prop for prop in PROPERTIES for name in (prop.cdata, prop.python)
@@ -161,6 +162,7 @@ class Config:
     cache_max_age: int = 3600
     offline: bool = False
     column_names: str = "Graph"
+    snapshot_location: str | None = None
 
     def __repr__(self) -> str:
         shown = [
@@ -192,10 +194,14 @@ class Config:
                 values[prop.python] = prop.convert(environ[prop.env])
         given = parse_connection_string(connection_string or "")
         given.update(properties)
+        explicit = set()
         for name, value in given.items():
             prop = lookup_property(name)
             if value is not None:
                 values[prop.python] = prop.convert(value)
+                explicit.add(prop.python)
+        if "graph_url" in explicit and "sandbox" not in explicit:
+            values.pop("sandbox", None)  # a GraphURL given here beats INSTAPD_SANDBOX=1
         return cls(**values)
 
     def with_(self, **changes: Any) -> Config:

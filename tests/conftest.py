@@ -28,6 +28,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         if name.startswith("INSTAPD_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("INSTAPD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("INSTAPD_SNAPSHOT_DIR", str(tmp_path / "snapshots"))
     monkeypatch.setenv("INSTAPD_CONFIG_DIR", str(tmp_path / "config"))
     instapd.set_default_connection(None)
 

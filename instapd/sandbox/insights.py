@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from .clock import Clock
 from .data import Dataset, Node
 from .failures import GraphFailure
 from .fields import parse_list
@@ -147,6 +148,7 @@ class InsightsModel:
     def __init__(self, dataset: Dataset) -> None:
         self.data = dataset
         self._media_values: dict[tuple[str, str], int] = {}
+        self.clock: Clock | None = None  # set by Sandbox: values grow as the clock advances
 
     def followers(self, account: Node) -> int:
         return int(account.values.get("followers_count", 0))
@@ -163,6 +165,12 @@ class InsightsModel:
 
     def media_value(self, media: Node, metric: str) -> int:
         """A media item's lifetime value of ``metric``, stable across requests."""
+        if self.clock is None:
+            return self._seeded_value(media, metric)
+        posted = media.values.get("timestamp")
+        return self.clock.grown(media.id, posted, self._seeded_value(media, metric))
+
+    def _seeded_value(self, media: Node, metric: str) -> int:
         key = (media.id, metric)
         if key not in self._media_values:
             self._media_values[key] = self._compute_media_value(media, metric)
@@ -174,15 +182,17 @@ class InsightsModel:
             return liked or int(30 * _number(media.id, "l"))  # hidden counts still have likes
         if metric in ("comments", "total_comments"):
             return int(media.values.get("comments_count", 0))
-        likes = self.media_value(media, "likes")
+        likes = self._seeded_value(media, "likes")
         if metric in _SCALED:
             multiplier, spread, seed = _SCALED[metric]
             return likes * multiplier + int(spread * _number(media.id, seed))
         if metric == "total_interactions":
-            return sum(self.media_value(media, m) for m in ("likes", "comments", "saved", "shares"))
+            return sum(
+                self._seeded_value(media, m) for m in ("likes", "comments", "saved", "shares")
+            )
         if metric == "ig_reels_video_view_total_time":
-            watch = self.media_value(media, "ig_reels_avg_watch_time")
-            return self.media_value(media, "views") * watch
+            watch = self._seeded_value(media, "ig_reels_avg_watch_time")
+            return self._seeded_value(media, "views") * watch
         return int(likes * 0.2 * _number(media.id, metric) + _number(media.id, metric, 2) * 9)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import DEFAULT_VERSION, SandboxApp
+from .clock import STORY_LIFETIME, Clock
 from .data import build_dataset
 from .faults import Faults
 from .oauth import OAuthApp, OAuthRoutes
@@ -56,6 +57,8 @@ class Sandbox:
     several processes can serve one port (benchmarks use that to model a server farm).
     ``publishing_quota`` is what ``content_publishing_limit`` reports as ``quota_total`` and
     ``media_publish`` enforces (Meta's guide says 100; its reference says 50).
+    ``accounts=N`` seeds N linked business accounts (with ``media_per_account`` posts each,
+    6 by default), as an agency has. :meth:`advance` moves the sandbox's clock forward.
     """
 
     def __init__(
@@ -66,7 +69,8 @@ class Sandbox:
         host: str = "127.0.0.1",
         faults: Faults | None = None,
         now: datetime | None = None,
-        media_per_account: tuple[int, ...] = (160, 60),
+        media_per_account: tuple[int, ...] | None = None,
+        accounts: int | None = None,
         app_secret: str | None = None,
         require_appsecret_proof: bool = False,
         app_id: str = SANDBOX_APP_ID,
@@ -74,7 +78,9 @@ class Sandbox:
         listen_fd: int | None = None,
         publishing_quota: int = 100,
     ) -> None:
-        self.dataset = build_dataset(seed, now=now, media_per_account=media_per_account)
+        media = _media_counts(media_per_account, accounts)
+        self.dataset = build_dataset(seed, now=now, media_per_account=media)
+        self.clock = Clock(self.dataset.now)
         self.tokens = TokenRegistry()
         self.oauth_app = OAuthApp(app_id=app_id, app_secret=app_secret or secrets.token_hex(16))
         user = self.dataset[self.dataset.user_id]
@@ -89,6 +95,7 @@ class Sandbox:
             require_appsecret_proof=require_appsecret_proof,
         )
         self.publishing.quota_total = publishing_quota
+        self.app.router.insights.clock = self.clock
         self.token = self.issue_token() if token is None else token
         if token is not None:
             self.tokens.register(token, self.dataset.user_id, ALL_SCOPES, LONG_LIVED_SECONDS)
@@ -147,8 +154,35 @@ class Sandbox:
     def publish(self, account_id: str, caption: str = "Fresh from the roaster ☕") -> str:
         """Add a new image post to an account, as if just published; returns its id."""
         media_id = self.dataset.publish(account_id, caption)
+        self.dataset[media_id].values["timestamp"] = self.clock.now()
+        self.clock.born(media_id)
         self.app.forget_renders()
         return media_id
+
+    @property
+    def now(self) -> datetime:
+        """The sandbox's time: real time plus every :meth:`advance`."""
+        return self.clock.now()
+
+    def advance(self, delta: timedelta | None = None, *, hours: float = 0, days: float = 0) -> None:
+        """Move the clock forward: stories older than 24 hours expire, media insights grow.
+
+        >>> sandbox = Sandbox(accounts=1, media_per_account=(2,))
+        >>> before = sandbox.now
+        >>> sandbox.advance(hours=25)
+        >>> sandbox.now - before >= timedelta(hours=25)
+        True
+        """
+        self.clock.advance((delta or timedelta(0)) + timedelta(hours=hours, days=days))
+        cutoff = self.clock.now() - STORY_LIFETIME
+        for account_id in self.dataset.account_ids:
+            edges = self.dataset[account_id].edges
+            edges["stories"] = [
+                story
+                for story in edges.get("stories", [])
+                if self.dataset[story].values["timestamp"] > cutoff
+            ]
+        self.app.forget_renders()
 
     def start(self) -> Sandbox:
         if self._server is None:
@@ -183,3 +217,15 @@ class Sandbox:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _media_counts(given: tuple[int, ...] | None, accounts: int | None) -> tuple[int, ...]:
+    """Posts per seeded account: ``given``, cycled over ``accounts`` accounts when both are set."""
+    if accounts is None:
+        return given if given is not None else (160, 60)
+    if isinstance(accounts, bool) or not isinstance(accounts, int) or accounts < 1:
+        raise ValueError(
+            f"accounts= takes a whole number of accounts (1 or more), not {accounts!r}"
+        )
+    counts = given or (6,)
+    return tuple(counts[i % len(counts)] for i in range(accounts))

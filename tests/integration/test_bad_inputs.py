@@ -152,7 +152,18 @@ PROPERTY_ROWS = [
         lambda e: instapd.connect(CacheMaxAge=-1)),
     row("Offline not a boolean", E.UsageError, "use true or false",
         lambda e: instapd.connect(Offline="2")),
+    row("SnapshotLocation outside by a link", E.UsageError, "Remove the link",
+        lambda e: _linked_snapshots(e)),
 ]  # fmt: skip
+
+
+def _linked_snapshots(e: Env) -> Any:
+    folder, outside = e.tmp_path / "snapshots-linked", e.tmp_path / "outside-snapshots"
+    outside.mkdir()
+    folder.mkdir()
+    (folder / "table=Media").symlink_to(outside)
+    connection = e.connect(SnapshotLocation=str(folder))
+    return instapd.snapshot(["Media"], accounts=e.account, connection=connection)
 
 
 def _linked_cache(e: Env) -> Any:
@@ -333,6 +344,10 @@ CLI_ROWS = [
     command("cli logout with a bad app id", E.UsageError, "OAuthClientId must be", "logout",
             INSTAPD_APP_ID="my-app"),
     command("cli demo extra", CommandLineError, "see `instapd --help`", "demo", "now"),
+    command("cli snapshot unknown table", E.UnknownTableError, "Did you mean",
+            "snapshot", "--sandbox", "--tables", "Medai"),
+    command("cli snapshot --workers", E.UsageError, "workers= takes a whole number",
+            "snapshot", "--sandbox", "--workers", "0"),
 ]  # fmt: skip
 
 ROWS = PROPERTY_ROWS + READ_ROWS + LOGIN_ROWS + CLI_ROWS

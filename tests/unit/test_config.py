@@ -51,3 +51,12 @@ def test_secrets_never_show_in_reprs() -> None:
 def test_constructing_a_connection_does_no_io() -> None:
     connection = connect(graph_url="http://127.0.0.1:9", access_token="x")
     assert connection._client is None
+
+
+def test_a_graph_url_given_beats_the_sandbox_from_the_environment() -> None:
+    environ = {"INSTAPD_SANDBOX": "1"}
+    assert Config.from_properties(environ=environ).sandbox is True
+    given = Config.from_properties(environ=environ, GraphURL="http://127.0.0.1:9/")
+    assert given.sandbox is False
+    both = Config.from_properties(environ=environ, GraphURL="http://127.0.0.1:9/", Sandbox=True)
+    assert both.sandbox is True

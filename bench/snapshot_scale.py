@@ -1,0 +1,84 @@
+"""Snapshots of 10, 100 and 1,000 sandbox accounts at 50 ms injected latency: seconds, requests,
+peak memory.
+
+Each size runs in a fresh process (so its peak RSS is its own) against a sandbox of that many
+accounts served by a few processes on one port (see ``_server.py``). The snapshot streams each
+table of each account to the dataset as it is read, so memory should stay flat as accounts grow;
+time should grow with accounts over ``--workers`` (requests per account x latency).
+
+    python bench/snapshot_scale.py [--sizes 10,100,1000] [--latency 0.05] [--workers 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+from _server import sandbox_process  # type: ignore[import-not-found]
+
+import instapd
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def one(accounts: int, latency: float, workers: int, media: int) -> dict[str, float]:
+    warnings.simplefilter("ignore")
+    with (
+        sandbox_process(media=media, latency=latency, accounts=accounts) as server,
+        instapd.connect(graph_url=server.url, access_token=server.token, cache=False) as conn,
+    ):
+        conn.identity()
+        time.sleep(accounts / 150)  # every sandbox process has built its data
+        before = peak_mib()
+        start, sent = time.perf_counter(), conn.client.requests_made
+        with tempfile.TemporaryDirectory() as out:
+            summary = instapd.snapshot(connection=conn, location=out, workers=workers)
+        seconds = time.perf_counter() - start
+        return {
+            "accounts": accounts,
+            "seconds": round(seconds, 1),
+            "requests": conn.client.requests_made - sent,
+            "rows": int(summary["rows"].sum()),
+            "errors": int((summary["status"] == "error").sum()),
+            "peak_mib": round(peak_mib(), 1),
+            "baseline_mib": round(before, 1),
+            "throttle_wait_s": round(conn.client.throttle.waited, 1),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--media", type=int, default=6, help="posts per account")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one, args.latency, args.workers, args.media)))
+        return
+    print(f"latency {args.latency * 1000:.0f} ms, {args.workers} workers, {args.media} posts each")
+    print("| accounts | seconds | requests | rows | peak RSS (MiB) | growth over start (MiB) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size in (int(s) for s in args.sizes.split(",")):
+        command = [sys.executable, __file__, "--one", str(size), "--latency", str(args.latency),
+                   "--workers", str(args.workers), "--media", str(args.media)]  # fmt: skip
+        result = json.loads(subprocess.run(command, check=True, capture_output=True,
+                                           text=True).stdout.splitlines()[-1])  # fmt: skip
+        growth = result["peak_mib"] - result["baseline_mib"]
+        print(f"| {size:,} | {result['seconds']} | {result['requests']:,} | {result['rows']:,} | "
+              f"{result['peak_mib']} | {growth:.1f} |", flush=True)  # fmt: skip
+        if result["errors"]:
+            print(f"  ({result['errors']} tables failed)")
+
+
+if __name__ == "__main__":
+    main()

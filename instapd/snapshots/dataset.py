@@ -1,0 +1,144 @@
+"""The snapshot dataset on disk: Hive-partitioned Parquet that DuckDB, Polars and Spark read.
+
+::
+
+    {location}/table=<Table>/account=<id>/date=<YYYY-MM-DD>/<snapshot id>.parquet
+
+Every row carries ``snapshot_at`` (UTC). Files are written to a temporary name and renamed into
+place (a reader never sees a torn file), 0600 in 0700 folders, as the cache's are. A file's
+metadata (key ``instapd``) holds its table, account, run and ``snapshot_at``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..auth.store import make_private_dir
+from ..errors import UsageError
+
+METADATA_KEY = b"instapd"
+RUNS_FOLDER = "_runs"
+_RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_FILE = re.compile(r"(?:[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}|compact-[0-9a-f]{16})\.parquet")
+
+
+def default_location() -> Path:
+    """``INSTAPD_SNAPSHOT_DIR``, else ``snapshots`` in the user's data folder (platformdirs)."""
+    given = os.environ.get("INSTAPD_SNAPSHOT_DIR")
+    return Path(given) if given else Path(platformdirs.user_data_dir("instapd")) / "snapshots"
+
+
+def check_run_id(value: object) -> str:
+    """A run id as :func:`new_run_id` makes them: ``20261129T081500Z-1a2b3c4d``."""
+    if not isinstance(value, str) or not _RUN_ID.fullmatch(value):
+        raise UsageError(
+            f"run= takes a run id such as 20261129T081500Z-1a2b3c4d (from an earlier snapshot's "
+            f"summary), not {value!r}."
+        )
+    return value
+
+
+def is_data_file(path: Path) -> bool:
+    """A file instapd wrote (a snapshot or a compacted one), not a temporary or foreign file."""
+    return _FILE.fullmatch(path.name) is not None
+
+
+class SnapshotDataset:
+    """The folder ``location``. Constructing one touches no disk."""
+
+    def __init__(self, location: str | Path | None = None) -> None:
+        self.location = Path(location).expanduser() if location else default_location()
+
+    def __repr__(self) -> str:
+        return f"<SnapshotDataset {self.location}>"
+
+    def folder(self, table: str, account: str | None = None, date: str | None = None) -> Path:
+        if not _NAME.fullmatch(table):
+            raise UsageError(f"Table name {table!r} is not a plain word.")
+        path = self.location / f"table={table}"
+        if account is not None:
+            path = path / f"account={account}"
+        if date is not None:
+            if not _DATE.fullmatch(date):
+                raise UsageError(f"Partition date {date!r} is not YYYY-MM-DD.")
+            path = path / f"date={date}"
+        return self.inside(path)
+
+    def path(self, table: str, account: str, date: str, run_id: str) -> Path:
+        """Where one run's rows of one table and account go; the same run, the same name."""
+        return self.folder(table, account, date) / f"{check_run_id(run_id)}.parquet"
+
+    def inside(self, path: Path) -> Path:
+        """``path``, once it resolves (links followed) to a place under the dataset root."""
+        root = self.location.resolve()
+        if not path.resolve().is_relative_to(root):
+            raise UsageError(
+                f"Refusing the snapshot path {path}: it leads outside {root}. Remove the link, "
+                "or set SnapshotLocation to a folder of your own."
+            )
+        return path
+
+    def write(self, path: Path, table: pa.Table, meta: dict[str, Any]) -> None:
+        """Write ``table`` to ``path`` atomically, 0600, with ``meta`` in the file's metadata."""
+        self.private_folders(path.parent)
+        metadata = {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(meta).encode()}
+        temporary = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+        try:
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.fchmod(handle, 0o600)  # whatever the umask
+            with os.fdopen(handle, "wb") as stream:
+                pq.write_table(table.replace_schema_metadata(metadata), stream)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, self.inside(path))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
+
+    def private_folders(self, folder: Path) -> None:
+        """``folder`` and every folder up to the root, 0700 whatever the umask."""
+        make_private_dir(folder)
+        for level in (folder, *folder.parents):
+            with contextlib.suppress(OSError):
+                if level.stat().st_mode & 0o077:
+                    level.chmod(0o700)
+            if level == self.location:
+                break
+
+    def files(self, table: str) -> Iterator[Path]:
+        """The data files of ``table``, in path order (account, date, run)."""
+        root = self.folder(table)
+        if root.is_dir():
+            yield from (
+                p for p in sorted(root.glob("account=*/date=*/*.parquet")) if is_data_file(p)
+            )
+
+    def tables(self) -> list[str]:
+        if not self.location.is_dir():
+            return []
+        return sorted(
+            p.name.removeprefix("table=")
+            for p in self.location.glob("table=*")
+            if p.is_dir() and _NAME.fullmatch(p.name.removeprefix("table="))
+        )
+
+
+def file_meta(path: Path) -> dict[str, Any]:
+    """The ``instapd`` metadata of a data file (empty for a foreign file)."""
+    raw = (pq.read_schema(path).metadata or {}).get(METADATA_KEY)
+    meta = json.loads(raw) if raw else {}
+    return meta if isinstance(meta, dict) else {}

@@ -1,0 +1,122 @@
+"""Read every snapshot of a table back, typed as ``read_instagram``'s frames plus ``snapshot_at``.
+
+The files' schemas are unified by name, so a metric added later is a column that is missing
+(``<NA>``) in older snapshots rather than an error.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from ..catalog import get_table
+from ..errors import AccountError
+from ..frames import DTYPES, empty_frame
+from ..query import TimeLike, parse_time
+from ..validation import graph_id
+from .dataset import SnapshotDataset
+
+PARTITIONS = pa.schema([("account", pa.string()), ("date", pa.string())])
+SNAPSHOT_DTYPE = pd.DatetimeTZDtype("us", "UTC")
+
+
+def history(
+    table: str,
+    *,
+    location: str | Path | None = None,
+    accounts: str | list[str] | None = None,
+    since: TimeLike | None = None,
+    until: TimeLike | None = None,
+) -> pd.DataFrame:
+    """Every snapshot of ``table`` at ``location``, ``snapshot_at`` in ``[since, until)``."""
+    spec = get_table(table)
+    dataset = SnapshotDataset(location)
+    wanted = _accounts(accounts)
+    start, end = parse_time(since, "since"), parse_time(until, "until")
+    files = list(dataset.files(spec.name))
+    arrow = _read(dataset, spec.name, files, wanted, start, end) if files else None
+    frame = _typed(arrow, spec.name)
+    frame.attrs["instapd"] = {
+        "table": spec.name,
+        "accounts": wanted or [],
+        "source": "history",
+        "location": str(dataset.location),
+        "since": None if start is None else start.isoformat(),
+        "until": None if end is None else end.isoformat(),
+        "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "snapshots": int(frame["snapshot_at"].nunique()),
+    }
+    return frame
+
+
+def _accounts(accounts: str | list[str] | None) -> list[str] | None:
+    if accounts is None or (isinstance(accounts, str) and accounts.lower() == "all"):
+        return None
+    given = [accounts] if isinstance(accounts, str | int) else accounts
+    if not isinstance(given, list | tuple) or not given:
+        raise AccountError(f"accounts= takes an account id or a list of ids, not {accounts!r}.")
+    return [graph_id(a, "accounts", AccountError) for a in given]
+
+
+def _read(
+    dataset: SnapshotDataset,
+    table: str,
+    files: list[Path],
+    accounts: list[str] | None,
+    since: pd.Timestamp | None,
+    until: pd.Timestamp | None,
+) -> pa.Table:
+    root = dataset.folder(table)
+    schemas = [pq.read_schema(f).remove_metadata() for f in files]
+    schema = pa.unify_schemas([*schemas, PARTITIONS], promote_options="permissive")
+    source = ds.dataset(
+        [str(f) for f in files],
+        schema=schema,
+        format="parquet",
+        partitioning=ds.partitioning(PARTITIONS, flavor="hive"),
+        partition_base_dir=str(root),
+    )
+    condition: Any = None
+    if accounts is not None:
+        condition = ds.field("account").isin(accounts)
+    stamp = ds.field("snapshot_at")
+    tests = []
+    if since is not None:
+        tests.append(stamp >= pa.scalar(since.to_pydatetime(), pa.timestamp("us", tz="UTC")))
+    if until is not None:
+        tests.append(stamp < pa.scalar(until.to_pydatetime(), pa.timestamp("us", tz="UTC")))
+    for test in tests:
+        condition = test if condition is None else condition & test
+    columns = [n for n in schema.names if n not in PARTITIONS.names]
+    result = source.to_table(columns=columns, filter=condition)
+    return result.sort_by([("snapshot_at", "ascending")])
+
+
+def _typed(arrow: pa.Table | None, table: str) -> pd.DataFrame:
+    """Catalog columns typed as ``read_instagram`` types them, new columns as stored."""
+    spec = get_table(table)
+    if arrow is None:
+        frame = empty_frame(spec.columns)
+        frame["snapshot_at"] = pd.Series(dtype=SNAPSHOT_DTYPE)
+        return frame
+    frame = arrow.to_pandas()
+    known = {c.name: c for c in spec.columns}
+    for name in frame.columns:
+        if name in known:
+            column = known[name]
+            if column.type == "list":
+                frame[name] = [v.tolist() if isinstance(v, np.ndarray) else v for v in frame[name]]
+            else:
+                frame[name] = frame[name].astype(DTYPES[column.type])
+    frame["snapshot_at"] = frame["snapshot_at"].astype(SNAPSHOT_DTYPE)
+    order = [c.name for c in spec.columns if c.name in frame.columns]
+    extra = [n for n in frame.columns if n not in known and n != "snapshot_at"]
+    typed: pd.DataFrame = frame[[*order, *extra, "snapshot_at"]]
+    return typed.reset_index(drop=True)

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+from sqlglot import exp
 
 from ..api import default_connection, read_instagram
 from ..errors import SqlError
 from . import systables
 from .pushdown import Plan, Read, plan
 from .statement import Params, parse
+from .writes import is_write, run_write
 
 if TYPE_CHECKING:
     from ..api import Connection
@@ -37,21 +39,47 @@ def sql(
     params: Params = None,
     cache: bool | None = None,
     explain: bool = False,
+    dry_run: bool = False,
 ) -> pd.DataFrame:
     """Run ``query``; :func:`instapd.sql` documents it."""
     connection = connection or default_connection()
     tree = parse(query, params)
+    if is_write(tree):
+        with _engine() as db:
+            return run_write(
+                tree,
+                query,
+                connection,
+                select=lambda select: _select(db, select, query, connection, cache),
+                evaluate=_evaluator(db, query),
+                dry_run=dry_run or explain,
+            )
     with _engine() as db:
-        work = plan(tree, query, connection.config.column_names, _evaluator(db, query))
         if explain:
+            work = plan(tree, query, connection.config.column_names, _evaluator(db, query))
             return explanation(work)
+        return _select(db, tree, query, connection, cache)
+
+
+def _select(
+    db: duckdb.DuckDBPyConnection,
+    tree: exp.Expression,
+    query: str,
+    connection: Connection,
+    cache: bool | None,
+) -> pd.DataFrame:
+    """Read what the SELECT ``tree`` needs and run it in DuckDB."""
+    work = plan(tree, query, connection.config.column_names, _evaluator(db, query))
+    for read in work.reads:
+        frame = _frame(read, connection, cache)
+        db.register(read.view, pa.Table.from_pandas(frame, preserve_index=False))
+    try:
+        result = db.sql(work.sql).to_arrow_table()
+    except duckdb.Error as exc:
+        raise _engine_error(exc, query) from None
+    finally:
         for read in work.reads:
-            frame = _frame(read, connection, cache)
-            db.register(read.view, pa.Table.from_pandas(frame, preserve_index=False))
-        try:
-            result = db.sql(work.sql).to_arrow_table()
-        except duckdb.Error as exc:
-            raise _engine_error(exc, query) from None
+            db.unregister(read.view)
     frame = to_pandas(result)
     frame.attrs["instapd"] = {"sql": query, "reads": [_describe(r) for r in work.reads]}
     return frame

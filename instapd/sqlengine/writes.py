@@ -286,17 +286,14 @@ def _not_supported(message: str, query: str, node: exp.Expression | None) -> Sql
 
 
 def _start(node: exp.Expression) -> int | None:
-    for candidate in (node, node.this if isinstance(node.this, exp.Expression) else None):
-        if candidate is not None and candidate.meta.get("start") is not None:
-            return int(candidate.meta["start"])
-    return None
+    """Where ``node`` begins in the query (its first positioned part)."""
+    starts = [int(n.meta["start"]) for n in node.walk() if n.meta.get("start") is not None]
+    return min(starts) if starts else None
 
 
 def _end(node: exp.Expression) -> int | None:
-    for candidate in (node, node.this if isinstance(node.this, exp.Expression) else None):
-        if candidate is not None and candidate.meta.get("end") is not None:
-            return int(candidate.meta["end"])
-    return None
+    ends = [int(n.meta["end"]) for n in node.walk() if n.meta.get("end") is not None]
+    return max(ends) if ends else None
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

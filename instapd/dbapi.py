@@ -237,17 +237,18 @@ class Cursor:
     def executemany(
         self, operation: str, seq_of_parameters: Sequence[Sequence[Any] | Mapping[str, Any]]
     ) -> Cursor:
-        """Run the statement once per parameter set; the last one's rows stay (a write's
-        ``rowcount`` and result rows add up over the sets)."""
-        frames, written = [], 0
-        for parameters in seq_of_parameters:
-            self.execute(operation, parameters)
-            if self.frame is not None and _is_write(self.frame):
-                frames.append(self.frame)
-                written += self.rowcount
-        if len(frames) > 1:
-            self._set(pd.concat(frames, ignore_index=True))
-            self.rowcount = written
+        """Run the statement once per parameter set. A SELECT's last rows stay; an INSERT,
+        UPDATE or DELETE goes as one write over all the sets (in batches of 50), its
+        ``rowcount`` and result rows covering them all."""
+        self._check()
+        from .sqlengine.run import sql_many
+
+        try:
+            frame = sql_many(operation, self.connection.instapd, list(seq_of_parameters))
+        except errors.InstapdError as exc:
+            raise translate(exc) from exc
+        if frame is not None:
+            self._set(frame)
         return self
 
     def callproc(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -45,20 +46,44 @@ def sql(
     connection = connection or default_connection()
     tree = parse(query, params)
     if is_write(tree):
-        with _engine() as db:
-            return run_write(
-                tree,
-                query,
-                connection,
-                select=lambda select: _select(db, select, query, connection, cache),
-                evaluate=_evaluator(db, query),
-                dry_run=dry_run or explain,
-            )
+        return _write([tree], query, connection, cache, dry_run or explain)
     with _engine() as db:
         if explain:
             work = plan(tree, query, connection.config.column_names, _evaluator(db, query))
             return explanation(work)
         return _select(db, tree, query, connection, cache)
+
+
+def sql_many(
+    query: str, connection: Connection, seq_of_params: Sequence[Params]
+) -> pd.DataFrame | None:
+    """Run ``query`` once per parameter set: a write as one call over all of them (so the rows
+    go in batches of 50), a SELECT each time, keeping the last answer (None for no sets)."""
+    trees = [parse(query, params) for params in seq_of_params]
+    if trees and is_write(trees[0]):
+        return _write(trees, query, connection, None, False)
+    frame = None
+    for params in seq_of_params:
+        frame = sql(query, connection=connection, params=params)
+    return frame
+
+
+def _write(
+    trees: list[exp.Expression],
+    query: str,
+    connection: Connection,
+    cache: bool | None,
+    dry_run: bool,
+) -> pd.DataFrame:
+    with _engine() as db:
+        return run_write(
+            trees,
+            query,
+            connection,
+            select=lambda select: _select(db, select, query, connection, cache),
+            evaluate=_evaluator(db, query),
+            dry_run=dry_run,
+        )
 
 
 def _select(

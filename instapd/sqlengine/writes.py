@@ -58,7 +58,7 @@ def is_write(tree: exp.Expression) -> bool:
 
 
 def run_write(
-    tree: exp.Expression,
+    trees: list[exp.Expression],
     query: str,
     connection: Connection,
     *,
@@ -66,19 +66,22 @@ def run_write(
     evaluate: Evaluate,
     dry_run: bool,
 ) -> pd.DataFrame:
-    """Run one INSERT, UPDATE or DELETE; ``dry_run`` checks and previews, sending nothing."""
-    if isinstance(tree, exp.Insert):
-        action, table, rows = "insert", *_insert(tree, query, connection, select)
-        result = insert(table, rows, connection=connection, dry_run=dry_run)
-    elif isinstance(tree, exp.Update):
-        action, table, rows = "update", *_update(tree, query, connection, select, evaluate)
-        result = update(table, rows, connection=connection, dry_run=dry_run)
-    else:
-        assert isinstance(tree, exp.Delete)
-        action, table, ids = "delete", *_delete(tree, query, connection, select, evaluate)
-        rows = [{"id": i} for i in ids]
-        result = delete(table, ids, connection=connection, dry_run=dry_run)
-    result = result.reset_index(drop=True)
+    """Run one INSERT, UPDATE or DELETE (``trees``: the statement bound to each parameter set,
+    written in one call, so in batches of 50); ``dry_run`` checks and previews, sending
+    nothing."""
+    rows: list[Any] = []
+    more: list[Any]
+    for tree in trees:
+        if isinstance(tree, exp.Insert):
+            action, (table, more) = "insert", _insert(tree, query, connection, select)
+        elif isinstance(tree, exp.Update):
+            action, (table, more) = "update", _update(tree, query, connection, select, evaluate)
+        else:
+            assert isinstance(tree, exp.Delete)
+            action, (table, more) = "delete", _delete(tree, query, connection, select, evaluate)
+        rows += more
+    write = {"insert": insert, "update": update, "delete": delete}[action]
+    result = write(table, rows, connection=connection, dry_run=dry_run).reset_index(drop=True)
     result.attrs["instapd"] = {
         "sql": query,
         "write": {"action": action, "table": table, "rows": len(rows), "dry_run": dry_run},

@@ -285,12 +285,15 @@ def test_dbapi_rowcount_and_result_rows(box: Sandbox) -> None:
         assert [r[1] for r in rows] == ["ok", "error"]
         assert box.dataset[rows[0][0]].values["text"] == "Via DB-API"
         assert [d[0] for d in cursor.description or []] == ["id", "status", "error"]
+        box.app.reset_counters()
         cursor.executemany(
             "INSERT INTO Comments (media_id, text) VALUES (?, ?)",
-            [[media_id, "Many one"], [media_id, "Many two"]],
+            [[media_id, "Many one"], [media_id, "Many two"], [media_id, "Many three"]],
         )
-        assert cursor.rowcount == 2
-        assert len(cursor.fetchall()) == 2
+        assert cursor.rowcount == 3
+        assert len(cursor.fetchall()) == 3
+        assert sum("permissions" in line for line in box.app.log) == 1  # one write call
+        assert len([line for line in box.app.log if line.startswith("BATCH POST")]) == 3
         cursor.execute(
             "DELETE FROM Comments WHERE id = ?",
             [rows[0][0]],

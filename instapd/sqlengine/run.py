@@ -75,15 +75,25 @@ def _write(
     cache: bool | None,
     dry_run: bool,
 ) -> pd.DataFrame:
+    """The write; ``attrs["instapd"]["reads"]`` holds the reads that found its rows."""
+    reads: list[dict[str, Any]] = []
+
+    def select(tree: exp.Expression) -> pd.DataFrame:
+        frame = _select(db, tree, query, connection, cache)
+        reads.extend(frame.attrs["instapd"]["reads"])
+        return frame
+
     with _engine() as db:
-        return run_write(
+        result = run_write(
             trees,
             query,
             connection,
-            select=lambda select: _select(db, select, query, connection, cache),
+            select=select,
             evaluate=_evaluator(db, query),
             dry_run=dry_run,
         )
+    result.attrs["instapd"]["reads"] = reads
+    return result
 
 
 def _select(

@@ -136,6 +136,7 @@ def test_delete_by_id_and_by_other_columns(box: Sandbox, conn: instapd.Connectio
         params=[media_id],
     )
     assert gone["id"].tolist() == [spam.loc[0, "id"]]
+    assert gone.attrs["instapd"]["reads"][0]["filters"] == {"media_id": [media_id]}
     assert texts_on(box, media_id).count("Fine words") == 1
     assert "Buy spam here" not in texts_on(box, media_id)
     assert len(writes_logged(box)) == 1

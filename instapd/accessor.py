@@ -18,6 +18,7 @@ import pandas as pd
 
 from .api import Connection, delete, insert, read_instagram, update
 from .catalog import get_table
+from .catalog.names import column_names
 from .errors import UsageError
 from .frames import empty_frame
 
@@ -44,7 +45,7 @@ class IgAccessor:
                 "This DataFrame did not come from instapd (df.attrs['instapd'] is missing), so "
                 ".ig has nothing to follow. Read it with instapd.read_instagram(...)."
             )
-        self._frame = frame
+        self._frame, self._shown = _graph_named(frame, str(meta["table"]))
         self._meta = meta
 
     # -- what the frame is ------------------------------------------------------------------
@@ -115,7 +116,7 @@ class IgAccessor:
     def engagement(self, connection: Connection | None = None) -> pd.DataFrame:
         """This frame with ``interactions`` and engagement rates added (see the module doc)."""
         frame = self._frame.copy()
-        stats = self.insights(["reach", "saved", "shares"], connection)
+        stats = _as_graph(self.insights(["reach", "saved", "shares"], connection))
         stats = stats.set_index("media_id")[["reach", "saved", "shares"]]
         joined = frame.merge(
             stats, left_on=self._id_column(), right_index=True, how="left",
@@ -123,15 +124,17 @@ class IgAccessor:
         )  # fmt: skip
         parts = [c for c in ("like_count", "comments_count", "saved", "shares") if c in joined]
         interactions = joined[parts].fillna(0).sum(axis=1).astype("Int64")
-        profile = read_instagram(
-            "InstagramBusinessProfile", connection=connection, account=self._account()
+        profile = _as_graph(
+            read_instagram(
+                "InstagramBusinessProfile", connection=connection, account=self._account()
+            )
         )
         followers = profile["followers_count"].iloc[0]
         frame["reach"] = joined["reach"]
         frame["interactions"] = interactions
         frame["engagement_rate_reach"] = (interactions / joined["reach"]).astype("Float64")
         frame["engagement_rate_follower"] = (interactions / followers).astype("Float64")
-        return frame
+        return frame.rename(columns=self._shown)
 
     # -- writing ----------------------------------------------------------------------------
     # Each returns instapd's write result (id, status, error) indexed like this frame; options
@@ -183,13 +186,13 @@ class IgAccessor:
         table = get_table(self.table)
         metric_columns = [c.name for c in table.columns if c.type == "int" and c.source is None]
         if not metric_columns or "value" in self._frame.columns:
-            return self._frame.copy()
+            return self._frame.rename(columns=self._shown)
         present = [c for c in metric_columns if c in self._frame.columns]
         keys = [c for c in self._frame.columns if c not in present]
         long = self._frame.melt(id_vars=keys, value_vars=present, var_name="metric")
         long["metric"] = long["metric"].astype("string")
         long["value"] = long["value"].astype("Int64")
-        return long.dropna(subset=["value"]).reset_index(drop=True)
+        return long.dropna(subset=["value"]).reset_index(drop=True).rename(columns=self._shown)
 
     def plot(self, metrics: list[str] | None = None, **options: Any) -> Axes:
         """A time-series chart of an insights frame: one line per metric (and account)."""
@@ -307,6 +310,29 @@ class IgAccessor:
         kept = frame[frame[key].isin(ids)].reset_index(drop=True)
         kept.attrs = frame.attrs
         return kept
+
+
+def _graph_named(frame: pd.DataFrame, table: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The frame under instapd's (Graph) column names, whatever ``ColumnNames`` it was read
+    with, and the renaming back (Graph name -> the frame's own) for frames handed out."""
+    try:
+        entry = get_table(table)
+    except UsageError:
+        return frame, {}
+    graph = {c.name for c in entry.columns}
+    cdata = {shown: name for name, shown in column_names(entry, "CData").items()}
+    renamed = {
+        c: cdata[c] for c in frame.columns if c not in graph and c in cdata and cdata[c] != c
+    }
+    if not renamed:
+        return frame, {}
+    view = frame.rename(columns=renamed)
+    view.attrs = frame.attrs
+    return view, {graph_name: shown for shown, graph_name in renamed.items()}
+
+
+def _as_graph(frame: pd.DataFrame) -> pd.DataFrame:
+    return _graph_named(frame, str(frame.attrs.get("instapd", {}).get("table", "")))[0]
 
 
 def _empty(table: str) -> pd.DataFrame:

@@ -182,7 +182,7 @@ class Connection:
         return Cursor(self)
 
     def commit(self) -> None:
-        """Nothing to commit: SQL here reads only."""
+        """Nothing to commit: each INSERT, UPDATE or DELETE is sent when it runs."""
         self._check()
 
     def rollback(self) -> None:
@@ -220,7 +220,10 @@ class Cursor:
     def execute(
         self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
     ) -> Cursor:
-        """Run one statement; ``?`` placeholders take ``parameters`` in order."""
+        """Run one statement; ``?`` placeholders take ``parameters`` in order. After an
+        INSERT, UPDATE or DELETE, ``rowcount`` is the number of rows written (status ``ok``) and
+        the rows fetched are the writes' results (``id``: the new comment's id for an INSERT,
+        ``status``, ``error``)."""
         self._check()
         from .sqlengine import sql
 
@@ -234,9 +237,18 @@ class Cursor:
     def executemany(
         self, operation: str, seq_of_parameters: Sequence[Sequence[Any] | Mapping[str, Any]]
     ) -> Cursor:
-        """Run the statement once per parameter set; the last one's rows stay."""
-        for parameters in seq_of_parameters:
-            self.execute(operation, parameters)
+        """Run the statement once per parameter set. A SELECT's last rows stay; an INSERT,
+        UPDATE or DELETE goes as one write over all the sets (in batches of 50), its
+        ``rowcount`` and result rows covering them all."""
+        self._check()
+        from .sqlengine.run import sql_many
+
+        try:
+            frame = sql_many(operation, self.connection.instapd, list(seq_of_parameters))
+        except errors.InstapdError as exc:
+            raise translate(exc) from exc
+        if frame is not None:
+            self._set(frame)
         return self
 
     def callproc(
@@ -305,7 +317,7 @@ class Cursor:
             (str(name), type_code(dtype), None, None, None, None, True)
             for name, dtype in frame.dtypes.items()
         ]
-        self.rowcount = len(frame)
+        self.rowcount = int((frame["status"] == "ok").sum()) if _is_write(frame) else len(frame)
         self._rows = _rows(frame)
 
     def _check(self) -> None:
@@ -317,6 +329,10 @@ class Cursor:
         self._check()
         if self.description is None:
             raise ProgrammingError("No result to fetch: call execute() first.")
+
+
+def _is_write(frame: pd.DataFrame) -> bool:
+    return "write" in frame.attrs.get("instapd", {})
 
 
 def _rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:

@@ -50,7 +50,8 @@ class InstagramIdentifierPreparer(compiler.IdentifierPreparer):
 
 
 class InstagramDialect(default.DefaultDialect):
-    """``instagram://``: instapd's tables through SQL (reads only)."""
+    """``instagram://``: instapd's tables through SQL; INSERT, UPDATE and DELETE on Comments,
+    Replies and IGMedia are sent as they run (commit has nothing to do)."""
 
     name = "instagram"
     driver = "instapd"

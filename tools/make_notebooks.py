@@ -733,6 +733,24 @@ tables.DataFrame()""",
         ),
         (
             "md",
+            """## Writes
+
+`INSERT INTO Comments|Replies`, `UPDATE Comments SET hidden`, `UPDATE IGMedia SET
+comment_enabled` and `DELETE FROM Comments|Replies|IGMedia` go to `instapd.insert`, `update` and
+`delete`. A `WHERE` over other columns is read first to find the ids; `dry_run=True` shows what
+would be sent, and sends nothing:""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+instapd.sql(
+    "UPDATE Comments SET hidden = true WHERE media_id = ? AND text ILIKE '%how much%'",
+    params=["17900000000000001"],
+    dry_run=True,
+)""",
+        ),
+        (
+            "md",
             """## pandas and DB-API
 
 `pd.read_sql` takes a SQLAlchemy engine; `instapd.dbapi` is a PEP 249 module with `?`

@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+from sqlglot import exp
 
 from ..api import default_connection, read_instagram
 from ..errors import SqlError
 from . import systables
 from .pushdown import Plan, Read, plan
 from .statement import Params, parse
+from .writes import is_write, run_write
 
 if TYPE_CHECKING:
     from ..api import Connection
@@ -37,21 +40,81 @@ def sql(
     params: Params = None,
     cache: bool | None = None,
     explain: bool = False,
+    dry_run: bool = False,
 ) -> pd.DataFrame:
     """Run ``query``; :func:`instapd.sql` documents it."""
     connection = connection or default_connection()
     tree = parse(query, params)
+    if is_write(tree):
+        return _write([tree], query, connection, cache, dry_run or explain)
     with _engine() as db:
-        work = plan(tree, query, connection.config.column_names, _evaluator(db, query))
         if explain:
+            work = plan(tree, query, connection.config.column_names, _evaluator(db, query))
             return explanation(work)
+        return _select(db, tree, query, connection, cache)
+
+
+def sql_many(
+    query: str, connection: Connection, seq_of_params: Sequence[Params]
+) -> pd.DataFrame | None:
+    """Run ``query`` once per parameter set: a write as one call over all of them (so the rows
+    go in batches of 50), a SELECT each time, keeping the last answer (None for no sets)."""
+    trees = [parse(query, params) for params in seq_of_params]
+    if trees and is_write(trees[0]):
+        return _write(trees, query, connection, None, False)
+    frame = None
+    for params in seq_of_params:
+        frame = sql(query, connection=connection, params=params)
+    return frame
+
+
+def _write(
+    trees: list[exp.Expression],
+    query: str,
+    connection: Connection,
+    cache: bool | None,
+    dry_run: bool,
+) -> pd.DataFrame:
+    """The write; ``attrs["instapd"]["reads"]`` holds the reads that found its rows."""
+    reads: list[dict[str, Any]] = []
+
+    def select(tree: exp.Expression) -> pd.DataFrame:
+        frame = _select(db, tree, query, connection, cache)
+        reads.extend(frame.attrs["instapd"]["reads"])
+        return frame
+
+    with _engine() as db:
+        result = run_write(
+            trees,
+            query,
+            connection,
+            select=select,
+            evaluate=_evaluator(db, query),
+            dry_run=dry_run,
+        )
+    result.attrs["instapd"]["reads"] = reads
+    return result
+
+
+def _select(
+    db: duckdb.DuckDBPyConnection,
+    tree: exp.Expression,
+    query: str,
+    connection: Connection,
+    cache: bool | None,
+) -> pd.DataFrame:
+    """Read what the SELECT ``tree`` needs and run it in DuckDB."""
+    work = plan(tree, query, connection.config.column_names, _evaluator(db, query))
+    for read in work.reads:
+        frame = _frame(read, connection, cache)
+        db.register(read.view, pa.Table.from_pandas(frame, preserve_index=False))
+    try:
+        result = db.sql(work.sql).to_arrow_table()
+    except duckdb.Error as exc:
+        raise _engine_error(exc, query) from None
+    finally:
         for read in work.reads:
-            frame = _frame(read, connection, cache)
-            db.register(read.view, pa.Table.from_pandas(frame, preserve_index=False))
-        try:
-            result = db.sql(work.sql).to_arrow_table()
-        except duckdb.Error as exc:
-            raise _engine_error(exc, query) from None
+            db.unregister(read.view)
     frame = to_pandas(result)
     frame.attrs["instapd"] = {"sql": query, "reads": [_describe(r) for r in work.reads]}
     return frame

@@ -40,10 +40,14 @@ def test_bad_statements_are_sql_errors(query: str, params: list[int] | None, wor
         parse(query, params)
 
 
-def test_writes_are_not_supported_yet() -> None:
-    for verb in ("INSERT INTO Comments (media_id, text) VALUES ('1', 'x')",
-                 "UPDATE Comments SET hidden = true WHERE id = '1'",
-                 "DELETE FROM Comments WHERE id = '1'"):  # fmt: skip
-        with pytest.raises(instapd.SqlNotSupportedError, match="not supported yet") as caught:
-            parse(verb)
-        assert caught.value.position == (1, 1)
+def test_writes_parse_with_their_parameters_and_merge_is_refused() -> None:
+    tree = parse(
+        "INSERT INTO Comments (media_id, text) VALUES (?, ?), (?, ?)", ["1", "a", "2", "b"]
+    )
+    assert tree.sql() == "INSERT INTO Comments (media_id, text) VALUES ('1', 'a'), ('2', 'b')"
+    for verb in ("UPDATE Comments SET hidden = ? WHERE id = ?",
+                 "DELETE FROM Comments WHERE id IN (?, ?)"):  # fmt: skip
+        assert "?" not in parse(verb, [True, "1"]).sql()
+    with pytest.raises(instapd.SqlNotSupportedError, match="MERGE") as caught:
+        parse("MERGE INTO Comments USING Media ON true WHEN MATCHED THEN DELETE")
+    assert caught.value.position == (1, 1)

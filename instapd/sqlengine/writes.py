@@ -1,0 +1,304 @@
+"""INSERT, UPDATE and DELETE, mapped onto :func:`instapd.insert`, :func:`instapd.update` and
+:func:`instapd.delete`.
+
+``INSERT INTO Comments (media_id, text) VALUES ...`` (or ``... SELECT``) and ``INSERT INTO
+Replies (comment_id, text)``; ``UPDATE Comments|Replies SET hidden = ...`` and ``UPDATE IGMedia
+SET comment_enabled = ...``; ``DELETE FROM Comments|Replies|IGMedia``. A ``WHERE`` on ``id``
+alone names the objects; any other ``WHERE`` is first run as ``SELECT id ... WHERE ...`` through
+the read path. The answer is the writes' result frame: ``id``, ``status``, ``error``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from sqlglot import exp
+
+from ..api import delete, insert, update
+from ..errors import (
+    SqlNotSupportedError,
+    SqlUnknownColumnError,
+    SqlUnknownTableError,
+    UnknownTableError,
+)
+from .schema import SqlTable, resolve
+from .statement import DIALECT
+
+if TYPE_CHECKING:
+    from ..api import Connection
+
+#: Runs a SELECT tree through the read path (pushdown, then DuckDB) and returns its frame.
+Select = Callable[[exp.Expression], pd.DataFrame]
+Evaluate = Callable[[exp.Expression], Any]
+
+#: The tables each verb writes (lower case -> shown name), and the columns it takes.
+_INSERT = {"comments": ("media_id", "text"), "replies": ("comment_id", "text")}
+_UPDATE = {
+    "comments": "hidden",
+    "replies": "hidden",
+    "igmedia": "comment_enabled",
+    "media": "comment_enabled",
+}
+_DELETE = ("comments", "replies", "igmedia", "media")
+#: Column names accepted for a written column, squashed (lower case, no underscores).
+_ACCEPTED = {
+    "media_id": {"mediaid"},
+    "comment_id": {"commentid"},
+    "text": {"text", "message"},
+    "hidden": {"hidden"},
+    "comment_enabled": {"commentenabled", "iscommentenabled"},
+    "id": {"id"},
+}
+
+
+def is_write(tree: exp.Expression) -> bool:
+    return isinstance(tree, exp.Insert | exp.Update | exp.Delete)
+
+
+def run_write(
+    trees: list[exp.Expression],
+    query: str,
+    connection: Connection,
+    *,
+    select: Select,
+    evaluate: Evaluate,
+    dry_run: bool,
+) -> pd.DataFrame:
+    """Run one INSERT, UPDATE or DELETE (``trees``: the statement bound to each parameter set,
+    written in one call, so in batches of 50); ``dry_run`` checks and previews, sending
+    nothing."""
+    rows: list[Any] = []
+    more: list[Any]
+    for tree in trees:
+        if isinstance(tree, exp.Insert):
+            action, (table, more) = "insert", _insert(tree, query, connection, select)
+        elif isinstance(tree, exp.Update):
+            action, (table, more) = "update", _update(tree, query, connection, select, evaluate)
+        else:
+            assert isinstance(tree, exp.Delete)
+            action, (table, more) = "delete", _delete(tree, query, connection, select, evaluate)
+        rows += more
+    write = {"insert": insert, "update": update, "delete": delete}[action]
+    result = write(table, rows, connection=connection, dry_run=dry_run).reset_index(drop=True)
+    result.attrs["instapd"] = {
+        "sql": query,
+        "write": {"action": action, "table": table, "rows": len(rows), "dry_run": dry_run},
+    }
+    return result
+
+
+# -- the statements --------------------------------------------------------------------------
+
+
+def _insert(
+    tree: exp.Insert, query: str, connection: Connection, select: Select
+) -> tuple[str, list[dict[str, Any]]]:
+    _refuse_extras(tree, query, ("conflict", "returning", "overwrite", "alternative", "where"))
+    target = tree.this
+    table_node = target.this if isinstance(target, exp.Schema) else target
+    table = _table(table_node, query, connection, tuple(_INSERT), "INSERT INTO")
+    wanted = _INSERT[table.name.lower()]
+    example = f"INSERT INTO {table.name} ({', '.join(_shown(table, c) for c in wanted)}) VALUES"
+    if not isinstance(target, exp.Schema) or not target.expressions:
+        raise _not_supported(f"Name the columns: {example} (?, ?).", query, table_node.this)
+    columns = [_column(i, table, wanted, query) for i in target.expressions]
+    missing = [c for c in wanted if c not in columns]
+    if missing:
+        raise SqlUnknownColumnError(
+            f"{table.name} needs {', '.join(_shown(table, c) for c in missing)}: {example} (?, ?).",
+            query=query,
+            start=_start(target.expressions[0]),
+        )
+    source = tree.expression
+    if isinstance(source, exp.Values):
+        source = exp.select("*").from_(source.copy())
+    elif not isinstance(source, exp.Query):
+        raise _not_supported(f"Give the rows as VALUES or a SELECT: {example} (?, ?).", query, None)
+    frame = select(source)
+    if frame.shape[1] != len(columns):
+        raise SqlNotSupportedError(
+            f"The rows have {frame.shape[1]} values each but {len(columns)} columns are named: "
+            f"{example} (?, ?).",
+            query=query,
+        )
+    frame.columns = pd.Index(columns)
+    return table.name, _records(frame)
+
+
+def _update(
+    tree: exp.Update, query: str, connection: Connection, select: Select, evaluate: Evaluate
+) -> tuple[str, list[dict[str, Any]]]:
+    _refuse_extras(tree, query, ("from", "returning", "order", "limit"))
+    table = _table(tree.this, query, connection, tuple(_UPDATE), "UPDATE")
+    flag = _UPDATE[table.name.lower()]
+    fix = f"UPDATE {table.name} SET {_shown(table, flag)} = true WHERE {_shown(table, 'id')} = ?"
+    assignments = tree.expressions
+    if len(assignments) != 1 or not isinstance(assignments[0], exp.EQ):
+        raise _not_supported(f"Set one column, {_shown(table, flag)}: {fix}.", query, tree.this)
+    _column(assignments[0].this, table, (flag,), query)  # refuses any other column
+    value_node = assignments[0].expression
+    if value_node.find(exp.Column, exp.Query) is not None:
+        raise _not_supported(
+            f"The new value must be a constant (true or false): {fix}.", query, value_node
+        )
+    value = evaluate(value_node)
+    ids = _ids(tree, table, query, select, evaluate, "UPDATE", fix)
+    return table.name, [{"id": i, flag: value} for i in ids]
+
+
+def _delete(
+    tree: exp.Delete, query: str, connection: Connection, select: Select, evaluate: Evaluate
+) -> tuple[str, list[str]]:
+    _refuse_extras(tree, query, ("using", "returning", "order", "limit", "tables"))
+    table = _table(tree.this, query, connection, _DELETE, "DELETE FROM")
+    fix = f"DELETE FROM {table.name} WHERE {_shown(table, 'id')} = ?"
+    return table.name, _ids(tree, table, query, select, evaluate, "DELETE", fix)
+
+
+# -- which objects ---------------------------------------------------------------------------
+
+
+def _ids(
+    tree: exp.Update | exp.Delete,
+    table: SqlTable,
+    query: str,
+    select: Select,
+    evaluate: Evaluate,
+    verb: str,
+    fix: str,
+) -> list[str]:
+    """The ids the WHERE names: read directly from ``id = ...``/``id IN (...)``, else by a read."""
+    where = tree.args.get("where")
+    if where is None:
+        raise SqlNotSupportedError(
+            f"{verb} without WHERE would touch every row of {table.name}; instapd refuses it. "
+            f"Name the rows: {fix}, or WHERE ... over other columns.",
+            query=query,
+            start=0,
+            end=len(verb) - 1,
+        )
+    direct = _direct_ids(where.this, table, evaluate)
+    if direct is not None:
+        return direct
+    id_name = _shown(table, "id")
+    lookup = exp.select(exp.column(id_name, table=tree.this.alias_or_name)).from_(tree.this.copy())
+    frame = select(lookup.where(where.this.copy()))
+    return [str(v) for v in dict.fromkeys(frame.iloc[:, 0].dropna().tolist())]
+
+
+def _direct_ids(condition: exp.Expression, table: SqlTable, evaluate: Evaluate) -> list[str] | None:
+    """``id = constant`` or ``id IN (constants)``: the ids, without reading; else None."""
+    if isinstance(condition, exp.Paren):
+        return _direct_ids(condition.this, table, evaluate)
+    if isinstance(condition, exp.EQ):
+        left, right = condition.this, condition.expression
+        if isinstance(right, exp.Column):
+            left, right = right, left
+        nodes = [right]
+    elif isinstance(condition, exp.In) and not condition.args.get("query"):
+        left, nodes = condition.this, condition.expressions
+    else:
+        return None
+    if not isinstance(left, exp.Column) or _graph(table, left.name) != "id":
+        return None
+    if any(n.find(exp.Column, exp.Query) is not None for n in nodes):
+        return None
+    values = [evaluate(n) for n in nodes]
+    return list(dict.fromkeys(str(v) for v in values if v is not None))
+
+
+# -- names and checks ------------------------------------------------------------------------
+
+
+def _table(
+    node: exp.Expression, query: str, connection: Connection, allowed: tuple[str, ...], verb: str
+) -> SqlTable:
+    name = node.name if isinstance(node, exp.Table) else node.sql(dialect=DIALECT)
+    shown = {"comments": "Comments", "replies": "Replies", "igmedia": "IGMedia", "media": "Media"}
+    names = [shown[t] for t in allowed if t != "media"]
+    choices = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    try:
+        table = resolve(name, connection.config.column_names)
+    except UnknownTableError:
+        table = None
+    if table is None or table.table is None or table.name.lower() not in allowed:
+        error = SqlUnknownTableError if table is None else SqlNotSupportedError
+        raise error(
+            f"{verb} {name}: {verb.split()[0]} writes only {choices}.",
+            query=query,
+            start=_start(node),
+            end=_end(node),
+        )
+    return table
+
+
+def _column(node: exp.Expression, table: SqlTable, wanted: tuple[str, ...], query: str) -> str:
+    """The written column ``node`` names (any naming, any case), or a typed error."""
+    name = node.name
+    graph = _graph(table, name)
+    squashed = name.lower().replace("_", "")
+    for column in wanted:
+        if graph == column or squashed in _ACCEPTED[column]:
+            return column
+    if graph == "is_comment_enabled" and "comment_enabled" in wanted:
+        return "comment_enabled"
+    raise SqlUnknownColumnError(
+        f"{table.name} takes {' and '.join(_shown(table, c) for c in wanted)} here, not {name!r}.",
+        query=query,
+        start=_start(node),
+        end=_end(node),
+    )
+
+
+def _graph(table: SqlTable, name: str) -> str | None:
+    lower = {c.lower(): c for c in table.columns}
+    shown = lower.get(name.lower())
+    return table.graph_name(shown) if shown is not None else None
+
+
+def _shown(table: SqlTable, column: str) -> str:
+    """A written column's name under the connection's naming (``comment_enabled`` under
+    Graph's, as :func:`instapd.update` takes it)."""
+    graph = "is_comment_enabled" if column == "comment_enabled" else column
+    if graph not in table.graph.values():
+        return column
+    name = table.sql_name(graph)
+    return column if name == graph else name
+
+
+def _refuse_extras(tree: exp.Expression, query: str, names: tuple[str, ...]) -> None:
+    for name in names:
+        value = tree.args.get(name)
+        if value:
+            node = value if isinstance(value, exp.Expression) else None
+            clause = name.upper().replace("_", " ")
+            raise _not_supported(
+                f"{type(tree).__name__.upper()} ... {clause} is not supported here.", query, node
+            )
+
+
+def _not_supported(message: str, query: str, node: exp.Expression | None) -> SqlNotSupportedError:
+    start = _start(node) if node is not None else None
+    return SqlNotSupportedError(
+        message, query=query, start=start, end=_end(node) if node is not None else None
+    )
+
+
+def _start(node: exp.Expression) -> int | None:
+    """Where ``node`` begins in the query (its first positioned part)."""
+    starts = [int(n.meta["start"]) for n in node.walk() if n.meta.get("start") is not None]
+    return min(starts) if starts else None
+
+
+def _end(node: exp.Expression) -> int | None:
+    ends = [int(n.meta["end"]) for n in node.walk() if n.meta.get("end") is not None]
+    return max(ends) if ends else None
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {str(k): (None if pd.api.types.is_scalar(v) and pd.isna(v) else v) for k, v in r.items()}
+        for r in frame.astype(object).to_dict("records")
+    ]

@@ -134,9 +134,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "OAuthAuthorizationURL", "dialog_url", "INSTAPD_DIALOG_URL", _url("OAuthAuthorizationURL")
     ),
-    Property(
-        "OAuthAccessTokenURL", "token_url", "INSTAPD_TOKEN_URL", _url("OAuthAccessTokenURL")
-    ),
+    Property("OAuthAccessTokenURL", "token_url", "INSTAPD_TOKEN_URL", _url("OAuthAccessTokenURL")),
     Property("AuthScheme", "auth_scheme", "INSTAPD_AUTH_SCHEME", _scheme),
     Property("Scope", "scope", "INSTAPD_SCOPE", _scopes),
     Property("Version", "version", "INSTAPD_VERSION", _version),

@@ -12,6 +12,7 @@
     │   ├── NoCredentialsError             nothing to authenticate with
     │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
     │   ├── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
+    │   ├── AuthSchemeError                a table or token the connection's AuthScheme lacks
     │   ├── WriteError                     a write refused before sending (``row`` says which)
     │   │   ├── CommentRuleError           text breaks Instagram's comment rules, or is empty
     │   │   ├── WriteTargetError           bad id; hidden, live, reply or another account's object
@@ -36,7 +37,8 @@
         ├── AccessDeniedError              the user clicked Deny in the login dialog
         ├── StateMismatchError             the callback's state is not the one we sent
         ├── LoginTimeoutError              no callback arrived in time
-        └── CodeExchangeError              the code was refused: expired, reused, wrong redirect
+        ├── CodeExchangeError              the code was refused: expired, reused, wrong redirect
+        └── RefreshTooEarlyError           Instagram Login: the token is not 24 hours old yet
 
 Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
 :mod:`instapd.graph.errors`, never from message text.
@@ -44,6 +46,7 @@ Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 DOCS_APP_GUIDE = "https://github.com/instapd/instapd/blob/main/docs/meta-app.md"
@@ -84,6 +87,11 @@ class NoCredentialsError(UsageError):
 
 class OfflineError(UsageError):
     pass
+
+
+class AuthSchemeError(UsageError):
+    """Not available under the connection's ``AuthScheme``: a Facebook-Login-only table, or a
+    stored token of the other scheme."""
 
 
 class CallbackMismatchError(UsageError):
@@ -293,6 +301,10 @@ class CodeExchangeError(LoginError):
             "CallbackURL for both steps, and register it in your Meta app's Facebook Login "
             f"settings ({DOCS_APP_GUIDE})."
         ),
+        "refused": (
+            "Instagram did not accept the code: codes last an hour and work once, and the "
+            "redirect URI must be the login's CallbackURL. Log in again."
+        ),
     }
 
     def __init__(self, reason: str, message: str) -> None:
@@ -320,3 +332,14 @@ class WriteTargetError(WriteError):
 
 class WriteScopeError(WriteError):
     """The token lacks a scope the write needs; log in again with it."""
+
+
+class RefreshTooEarlyError(LoginError):
+    """Instagram Login refreshes a long-lived token only once it is 24 hours old."""
+
+    def __init__(self, not_before: datetime) -> None:
+        self.not_before = not_before
+        super().__init__(
+            "Instagram Login refreshes a token only once it is at least 24 hours old: refresh "
+            f"this one at or after {not_before:%Y-%m-%d %H:%M} UTC. Until then it works as it is."
+        )

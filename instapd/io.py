@@ -16,6 +16,7 @@ import pandas as pd
 from . import __about__
 from .cached import read_through_cache
 from .catalog.names import graph_names, with_names
+from .catalog.schemes import check_table_scheme
 from .connection import BaseConnection
 from .errors import (
     IncompleteReadError,
@@ -67,6 +68,7 @@ def read(
         max_rows=config.max_rows,
         version=config.version,
     )
+    check_table_scheme(query.table.name, config.auth_scheme)
     use_cache = config.cache if cache is None else bool(cache)
     if config.offline and (not use_cache or refresh):
         raise OfflineError(

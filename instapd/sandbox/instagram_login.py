@@ -97,9 +97,7 @@ class InstagramLogin:
 
     # -- tokens ----------------------------------------------------------------------------
 
-    def issue(
-        self, scopes: tuple[str, ...] = IG_SCOPES, lifetime: float = LONG_LIFETIME
-    ) -> str:
+    def issue(self, scopes: tuple[str, ...] = IG_SCOPES, lifetime: float = LONG_LIFETIME) -> str:
         """A token for the account; long-lived unless ``lifetime`` is an hour or less."""
         token = self.tokens.issue(self.account_id, scopes, lifetime)
         with self._lock:
@@ -215,6 +213,9 @@ class InstagramLogin:
 
     def _presented(self, request: Request) -> tuple[str, IssuedToken]:
         value = request.args.get("access_token", "")
+        header = request.headers.get("Authorization", "")
+        if not value and header.lower().startswith("bearer "):
+            value = header.split(None, 1)[1].strip()
         found = self.tokens.lookup(value)
         if found is None or value not in self._issued:
             raise GraphFailure(190, "Invalid OAuth access token - Cannot parse access token")

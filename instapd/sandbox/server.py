@@ -164,7 +164,8 @@ class Sandbox:
         """
         if self.instagram is not None:
             chosen = IG_SCOPES if scopes is None else scopes
-            return self.instagram.issue(chosen, LONG_LIVED_SECONDS if lifetime is None else lifetime)
+            life = LONG_LIVED_SECONDS if lifetime is None else lifetime
+            return self.instagram.issue(chosen, life)
         chosen = ALL_SCOPES if scopes is None else scopes
         return self.tokens.issue(user_id or self.dataset.user_id, chosen, lifetime)
 

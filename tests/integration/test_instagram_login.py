@@ -87,7 +87,8 @@ def test_the_exchange_answers_in_both_shapes_and_in_instagrams_error_shape(ig: S
     with Sandbox(scheme="instagram", flat_exchange=True) as flat:
         form["client_id"], form["client_secret"] = flat.oauth_app.app_id, flat.oauth_app.app_secret
         body = requests.post(flat.token_url, data={**form, "code": _code(flat)[:-2]}).json()
-        assert "access_token" in body and "data" not in body
+        assert "access_token" in body
+        assert "data" not in body
 
 
 def test_me_is_the_account_and_facebook_only_routes_are_absent(ig: Sandbox) -> None:
@@ -108,22 +109,22 @@ def test_instagrams_error_shape_maps_to_the_same_typed_errors() -> None:
     assert isinstance(error_from_body(400, body, Usage()), instapd.AuthError)
     other = {"error_type": "OAuthException", "code": 400, "error_message": "Matching code..."}
     error = error_from_body(400, other, Usage())
-    assert isinstance(error, instapd.InvalidParameterError) and error.code == 400
+    assert isinstance(error, instapd.InvalidParameterError)
+    assert error.code == 400
 
 
 # -- logging in ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("flat", [False, True])
-def test_the_procedures_exchange_then_swap_for_the_60_day_token(
-    tmp_path: Path, flat: bool
-) -> None:
+def test_the_procedures_exchange_then_swap_for_the_60_day_token(tmp_path: Path, flat: bool) -> None:
     with Sandbox(scheme="instagram", flat_exchange=flat) as ig:
         connection = _connect(ig, tmp_path)
         url = connection.call("GetOAuthAuthorizationURL", State="s-1")["URL"].iloc[0]
         query = parse_qs(urlsplit(url).query)
         assert url.startswith(ig.dialog_url + "?")
-        assert query["response_type"] == ["code"] and query["state"] == ["s-1"]
+        assert query["response_type"] == ["code"]
+        assert query["state"] == ["s-1"]
         assert "instagram_business_manage_comments" in query["scope"][0]
         landed = click_through(url, land=False)
         code = parse_qs(urlsplit(landed).query)["code"][0] + "#_"
@@ -143,7 +144,7 @@ def test_refresh_waits_24_hours(ig: Sandbox, tmp_path: Path) -> None:
     connection.call("GetOAuthAccessToken", Verifier=click_through(url, land=False))
     token = connection.credentials.access_token if connection.credentials else ""
     served = ig.requests_served
-    with pytest.raises(instapd.RefreshTooEarlyError, match="at or after .* UTC") as caught:
+    with pytest.raises(instapd.RefreshTooEarlyError, match=r"at or after .* UTC") as caught:
         connection.call("RefreshOAuthAccessToken", OAuthAccessToken=token)
     assert caught.value.not_before > datetime.now(UTC) + timedelta(hours=23)
     assert ig.requests_served == served  # refused before any request
@@ -203,7 +204,7 @@ def reader(ig: Sandbox) -> Iterator[instapd.Connection]:
 
 
 @pytest.mark.parametrize(
-    "table,options",
+    ("table", "options"),
     [
         ("Media", {"limit": 5}),
         ("IGMedia", {"limit": 2}),
@@ -228,7 +229,7 @@ def test_the_tables_instagram_login_serves(
 
 
 @pytest.mark.parametrize(
-    "table,options",
+    ("table", "options"),
     [
         ("Pages", {}),
         ("InstagramPages", {}),

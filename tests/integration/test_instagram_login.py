@@ -265,3 +265,18 @@ def test_comment_moderation_works_under_instagram_login(
     result = instapd.insert("Replies", {"comment_id": target, "text": "Thanks!"},
                             connection=reader)  # fmt: skip
     assert list(result["status"]) == ["ok"]
+
+
+def test_write_scope_checks_use_instagram_logins_names(ig: Sandbox, tmp_path: Path) -> None:
+    connection = _connect(ig, tmp_path, Scope="instagram_business_basic")
+    url = connection.call("GetOAuthAuthorizationURL")["URL"].iloc[0]
+    connection.call("GetOAuthAccessToken", Verifier=click_through(url, land=False))
+    target = _connect(ig, tmp_path / "full", access_token=ig.token).read("Comments", limit=1)
+    ig.app.reset_counters()
+    reply = {"comment_id": target["id"].iloc[0], "text": "Thanks!"}
+    result = instapd.insert("Replies", reply, connection=connection)
+    assert list(result["status"]) == ["error"]
+    assert "instagram_business_manage_comments" in result["error"].iloc[0]
+    media = instapd.delete("IGMedia", [target["media_id"].iloc[0]], connection=connection)
+    assert "AuthScheme=FacebookLogin" in media["error"].iloc[0]
+    assert not [line for line in ig.app.log if not line.startswith("GET")]  # nothing was sent

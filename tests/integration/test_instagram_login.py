@@ -280,3 +280,21 @@ def test_write_scope_checks_use_instagram_logins_names(ig: Sandbox, tmp_path: Pa
     media = instapd.delete("IGMedia", [target["media_id"].iloc[0]], connection=connection)
     assert "AuthScheme=FacebookLogin" in media["error"].iloc[0]
     assert not [line for line in ig.app.log if not line.startswith("GET")]  # nothing was sent
+
+
+def test_mentions_are_read_through_the_account(reader: instapd.Connection, ig: Sandbox) -> None:
+    data = ig.dataset
+    username = data[ig.account_ids[0]].values["username"]
+    mentioned = next(
+        m for a in data.public_ids for m in data[a].edges["media"]
+        if f"@{username}" in str(data[m].values.get("caption", ""))
+    )  # fmt: skip
+    assert reader.read("MentionedMedia", media_id=mentioned)["id"].tolist() == [mentioned]
+
+
+def test_the_embedded_sandbox_plays_instagram_login() -> None:
+    with instapd.connect(Sandbox=True, AuthScheme="InstagramLogin", Cache=False) as connection:
+        frame = connection.read("Media", limit=2)
+        assert connection.accounts()[0].page_id == ""  # no Page behind the account
+        assert frame["username"].unique().tolist() == [connection.accounts()[0].username]
+        assert connection.oauth_app().dialog_url.endswith("/oauth/authorize")

@@ -298,3 +298,27 @@ def test_the_embedded_sandbox_plays_instagram_login() -> None:
         assert connection.accounts()[0].page_id == ""  # no Page behind the account
         assert frame["username"].unique().tolist() == [connection.accounts()[0].username]
         assert connection.oauth_app().dialog_url.endswith("/oauth/authorize")
+
+
+def test_the_sandbox_command_plays_instagram_login() -> None:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "instapd", "sandbox", "--instagram"], stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(5)]
+        settings = dict(line.split("export ", 1)[1].split()[0].split("=", 1) for line in lines[2:])
+        assert settings["INSTAPD_AUTH_SCHEME"] == "InstagramLogin"
+        connection = instapd.connect(
+            AuthScheme="InstagramLogin",
+            graph_url=settings["INSTAPD_GRAPH_URL"],
+            access_token=settings["INSTAPD_ACCESS_TOKEN"],
+        )
+        assert len(connection.read("Stories")) > 0
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

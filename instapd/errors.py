@@ -267,7 +267,7 @@ class LoginError(InstapdError):
 class AccessDeniedError(LoginError):
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "The login was declined in the Facebook dialog"
+            "The login was declined in the login dialog"
             + (f" ({detail})" if detail else "")
             + ". Log in again and choose Allow, granting the permissions listed."
         )

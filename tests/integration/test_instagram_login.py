@@ -322,3 +322,22 @@ def test_the_sandbox_command_plays_instagram_login() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_denied_instagram_consent_is_access_denied(ig: Sandbox, tmp_path: Path) -> None:
+    connection = _connect(ig, tmp_path)
+    url = connection.call("GetOAuthAuthorizationURL", State="s-2")["URL"].iloc[0]
+    landed = click_through(url, "deny", land=False)
+    with pytest.raises(instapd.AccessDeniedError, match="user_denied"):
+        connection.call("GetOAuthAccessToken", Verifier=landed, State="s-2")
+
+
+def test_a_used_code_is_a_code_exchange_error(ig: Sandbox, tmp_path: Path) -> None:
+    connection = _connect(ig, tmp_path)
+    url = connection.call("GetOAuthAuthorizationURL")["URL"].iloc[0]
+    code = parse_qs(urlsplit(click_through(url, land=False)).query)["code"][0]
+    connection.call("GetOAuthAccessToken", Verifier=code)
+    with pytest.raises(instapd.CodeExchangeError, match="work once") as caught:
+        connection.call("GetOAuthAccessToken", Verifier=code)
+    assert caught.value.reason == "refused"
+    assert code not in str(caught.value)

@@ -183,6 +183,11 @@ class Config:
     offline: bool = False
     column_names: str = "Graph"
 
+    def __post_init__(self) -> None:
+        if self.auth_scheme == INSTAGRAM_LOGIN and self.graph_url == DEFAULT_GRAPH_URL:
+            # Instagram Login's tokens work on graph.instagram.com only
+            object.__setattr__(self, "graph_url", INSTAGRAM_GRAPH_URL)
+
     def __repr__(self) -> str:
         shown = [
             f"{prop.python}={'***' if prop.secret else getattr(self, prop.python)!r}"
@@ -217,8 +222,6 @@ class Config:
             prop = lookup_property(name)
             if value is not None:
                 values[prop.python] = prop.convert(value)
-        if values.get("auth_scheme") == INSTAGRAM_LOGIN and "graph_url" not in values:
-            values["graph_url"] = INSTAGRAM_GRAPH_URL
         return cls(**values)
 
     @property

@@ -70,3 +70,9 @@ def test_instagram_login_changes_the_defaults_that_were_not_given() -> None:
     assert "instagram_business_content_publish" in app.scopes
     own = connect(AuthScheme="InstagramLogin", OAuthClientId="1", token_url="https://t.example/x")
     assert own.oauth_app().token_url == "https://t.example/x"
+
+
+def test_instagram_login_config_built_directly_has_its_api_root() -> None:
+    assert Config(auth_scheme="InstagramLogin").graph_url == "https://graph.instagram.com"
+    switched = Config().with_(auth_scheme="InstagramLogin")
+    assert switched.graph_url == "https://graph.instagram.com"

@@ -61,4 +61,11 @@ def scopes_for(scopes: tuple[str, ...], scheme: str) -> tuple[str, ...]:
     """``scopes`` (Facebook Login's names, as the catalog lists them) in ``scheme``'s names."""
     if scheme != INSTAGRAM_LOGIN:
         return scopes
-    return tuple(dict.fromkeys(INSTAGRAM_SCOPES[s] for s in scopes if s in INSTAGRAM_SCOPES))
+    named = (INSTAGRAM_SCOPES.get(s, s if s in INSTAGRAM_DEFAULT_SCOPES else "") for s in scopes)
+    return tuple(dict.fromkeys(s for s in named if s))
+
+
+def facebook_names(scopes: tuple[str, ...]) -> frozenset[str]:
+    """Instagram Login scopes as the Facebook Login scopes the catalog lists (the reverse)."""
+    back = {ig: fb for fb, ig in INSTAGRAM_SCOPES.items()}
+    return frozenset(back.get(s, s) for s in scopes)

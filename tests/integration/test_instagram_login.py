@@ -341,3 +341,14 @@ def test_a_used_code_is_a_code_exchange_error(ig: Sandbox, tmp_path: Path) -> No
         connection.call("GetOAuthAccessToken", Verifier=code)
     assert caught.value.reason == "refused"
     assert code not in str(caught.value)
+
+
+def test_a_missing_scope_is_named_as_instagram_login_names_it(ig: Sandbox, tmp_path: Path) -> None:
+    connection = _connect(ig, tmp_path, Scope="instagram_business_basic")
+    url = connection.call("GetOAuthAuthorizationURL")["URL"].iloc[0]
+    connection.call("GetOAuthAccessToken", Verifier=click_through(url, land=False))
+    assert len(connection.read("Media", limit=2)) == 2
+    with pytest.raises(instapd.PermissionDeniedError) as caught:
+        connection.read("AccountInsights", since="2026-11-01", until="2026-11-05")
+    assert "instagram_business_manage_insights" in caught.value.scopes
+    assert not any(s.startswith("pages_") for s in caught.value.scopes)

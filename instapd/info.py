@@ -58,6 +58,7 @@ def describe(table: str) -> pd.DataFrame:
         "kind": entry.kind,
         "description": entry.description,
         "scopes": list(entry.scopes),
+        "schemes": list(table_schemes(entry.name)),
         "filters": {f.name: f.description for f in entry.filters},
         "time_column": entry.time_column,
         "notes": entry.notes,

@@ -255,6 +255,7 @@ def test_tables_say_which_schemes_each_works_with() -> None:
     schemes = instapd.tables().set_index("name")["schemes"]
     assert schemes["Media"] == "FacebookLogin, InstagramLogin"
     assert schemes["BusinessDiscovery"] == "FacebookLogin"
+    assert instapd.describe("Pages").attrs["instapd"]["schemes"] == ["FacebookLogin"]
 
 
 def test_comment_moderation_works_under_instagram_login(

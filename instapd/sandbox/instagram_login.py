@@ -273,6 +273,8 @@ class InstagramLoginRouter(Router):
             segments[0] = self.account_id
         if segments:
             self._refuse(segments[0])
+        for node_id in call.params.get("ids", "").split(",") if not segments else ():
+            self._refuse(node_id.strip())
         params = dict(call.params)
         fields = params.get("fields")
         wanted_user_id = False

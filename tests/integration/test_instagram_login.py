@@ -96,7 +96,8 @@ def test_me_is_the_account_and_facebook_only_routes_are_absent(ig: Sandbox) -> N
     me = requests.get(f"{ig.url}/v25.0/me?fields=user_id,username", headers=headers).json()
     assert me["id"] == me["user_id"] == ig.account_ids[0]
     for path in ("me/accounts", "ig_hashtag_search?q=coffee", ig.account_ids[1], "debug_token",
-                 "me?fields=business_discovery.username(other){id}", "me/permissions"):  # fmt: skip
+                 "me?fields=business_discovery.username(other){id}", "me/permissions",
+                 f"?ids={ig.account_ids[0]},{ig.account_ids[1]}"):  # fmt: skip
         answer = requests.get(f"{ig.url}/v25.0/{path}", headers=headers)
         assert answer.status_code == 400, path
     with Sandbox() as facebook:  # tokens of one login are not accepted by the other's host

@@ -46,13 +46,14 @@ class Connection(BaseConnection):
         """The embedded sandbox, started on first use, when ``Sandbox`` is on."""
         if not self.config.sandbox:
             return None
-        sandbox = shared_sandbox()
+        sandbox = shared_sandbox("instagram" if self.config.instagram_login else "facebook")
         return LocalApi(
             url=sandbox.url,
             token=sandbox.token,
             app_id=sandbox.oauth_app.app_id,
             app_secret=sandbox.oauth_app.app_secret,
             dialog_url=sandbox.dialog_url,
+            token_url=sandbox.token_url,
         )
 
     def account_memo(self) -> AccountMemo:
@@ -472,15 +473,23 @@ def logout(connection: BaseConnection | None = None) -> bool:
 # -- the process's connection and sandbox ----------------------------------------------------
 
 _shared: Sandbox | None = None
+_others: dict[str, Sandbox] = {}
 _default: Connection | None = None
 _lock = threading.Lock()
 _sandbox_lock = threading.Lock()
 
 
-def shared_sandbox() -> Sandbox:
-    """The process's embedded sandbox, started on first use (``INSTAPD_SANDBOX=1``)."""
+def shared_sandbox(scheme: str = "facebook") -> Sandbox:
+    """The process's embedded sandbox, started on first use (``INSTAPD_SANDBOX=1``); with
+    ``scheme="instagram"``, a second one that plays Instagram Login's host."""
     global _shared
     with _sandbox_lock:
+        if scheme == "instagram":
+            if "instagram" not in _others:
+                from .sandbox import Sandbox
+
+                _others["instagram"] = Sandbox(scheme="instagram").start()
+            return _others["instagram"]
         if _shared is None:
             from .sandbox import Sandbox
 

@@ -83,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--seed", type=int, default=0, help="dataset seed")
     sub.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
     sub.add_argument("--media", help="media per account, e.g. 160,60 (the default)")
+    sub.add_argument(
+        "--instagram", action="store_true", help="play Instagram Login's host (graph.instagram.com)"
+    )
     sub.set_defaults(run=_sandbox)
 
     sub = commands.add_parser(
@@ -224,9 +227,14 @@ def _sandbox(args: argparse.Namespace) -> None:
     if not media or min(media) < 0:
         raise UsageError(f"--media takes counts of 0 or more, such as 160,60, not {args.media!r}")
     faults = Faults(latency=args.latency)
-    with Sandbox(port=args.port, seed=args.seed, media_per_account=media, faults=faults) as sandbox:
+    scheme = "instagram" if args.instagram else "facebook"
+    with Sandbox(
+        port=args.port, seed=args.seed, media_per_account=media, faults=faults, scheme=scheme
+    ) as sandbox:
         print(f"sandbox Graph API at {sandbox.url} (version {sandbox.version})")
         print("use it from another shell with:")
+        if args.instagram:
+            print("  export INSTAPD_AUTH_SCHEME=InstagramLogin")
         print(f"  export INSTAPD_GRAPH_URL={sandbox.url}")
         print(f"  export INSTAPD_ACCESS_TOKEN={sandbox.token}  # a sandbox token, not a real one")
         print("press Ctrl-C to stop", flush=True)

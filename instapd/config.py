@@ -20,6 +20,13 @@ from .errors import UnknownPropertyError, UsageError
 from .validation import graph_id, secure_url
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
+#: Instagram Login's API root, dialog and code exchange (``AuthScheme=InstagramLogin``).
+INSTAGRAM_GRAPH_URL = "https://graph.instagram.com"
+INSTAGRAM_DIALOG_URL = "https://www.instagram.com/oauth/authorize"
+INSTAGRAM_TOKEN_URL = "https://api.instagram.com/oauth/access_token"
+FACEBOOK_LOGIN = "FacebookLogin"
+INSTAGRAM_LOGIN = "InstagramLogin"
+AUTH_SCHEMES = (FACEBOOK_LOGIN, INSTAGRAM_LOGIN)
 DEFAULT_VERSION = "v25.0"
 INITIATE_OAUTH_MODES = ("OFF", "GETANDREFRESH", "REFRESH")
 
@@ -79,6 +86,16 @@ def _initiate(value: Any) -> str:
     return mode
 
 
+def _scheme(value: Any) -> str:
+    scheme = {s.lower(): s for s in AUTH_SCHEMES}.get(str(value).strip().lower())
+    if scheme is None:
+        raise UsageError(
+            f"AuthScheme must be FacebookLogin (an Instagram account linked to a Facebook Page) "
+            f"or InstagramLogin (Instagram's own login, no Page), not {value!r}"
+        )
+    return scheme
+
+
 def _naming(value: Any) -> str:
     names = {"graph": "Graph", "cdata": "CData"}
     naming = names.get(str(value).strip().lower())
@@ -117,6 +134,8 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "OAuthAuthorizationURL", "dialog_url", "INSTAPD_DIALOG_URL", _url("OAuthAuthorizationURL")
     ),
+    Property("OAuthAccessTokenURL", "token_url", "INSTAPD_TOKEN_URL", _url("OAuthAccessTokenURL")),
+    Property("AuthScheme", "auth_scheme", "INSTAPD_AUTH_SCHEME", _scheme),
     Property("Scope", "scope", "INSTAPD_SCOPE", _scopes),
     Property("Version", "version", "INSTAPD_VERSION", _version),
     Property("Timeout", "timeout", "INSTAPD_TIMEOUT", _positive_int("Timeout")),
@@ -150,6 +169,8 @@ class Config:
     oauth_settings_location: str | None = None
     callback_url: str = "https://localhost:33333/"
     dialog_url: str | None = None
+    token_url: str | None = None
+    auth_scheme: str = FACEBOOK_LOGIN
     scope: tuple[str, ...] | None = None
     version: str = DEFAULT_VERSION
     timeout: int = 60
@@ -163,6 +184,11 @@ class Config:
     offline: bool = False
     column_names: str = "Graph"
     snapshot_location: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.auth_scheme == INSTAGRAM_LOGIN and self.graph_url == DEFAULT_GRAPH_URL:
+            # Instagram Login's tokens work on graph.instagram.com only
+            object.__setattr__(self, "graph_url", INSTAGRAM_GRAPH_URL)
 
     def __repr__(self) -> str:
         shown = [
@@ -203,6 +229,11 @@ class Config:
         if "graph_url" in explicit and "sandbox" not in explicit:
             values.pop("sandbox", None)  # a GraphURL given here beats INSTAPD_SANDBOX=1
         return cls(**values)
+
+    @property
+    def instagram_login(self) -> bool:
+        """True under ``AuthScheme=InstagramLogin``: graph.instagram.com, no Facebook Page."""
+        return self.auth_scheme == INSTAGRAM_LOGIN
 
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)

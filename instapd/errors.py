@@ -12,6 +12,7 @@
     │   ├── NoCredentialsError             nothing to authenticate with
     │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
     │   ├── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
+    │   ├── AuthSchemeError                a table or token the connection's AuthScheme lacks
     │   ├── WriteError                     a write refused before sending (``row`` says which)
     │   │   ├── CommentRuleError           text breaks Instagram's comment rules, or is empty
     │   │   ├── WriteTargetError           bad id; hidden, live, reply or another account's object
@@ -44,7 +45,8 @@
         ├── AccessDeniedError              the user clicked Deny in the login dialog
         ├── StateMismatchError             the callback's state is not the one we sent
         ├── LoginTimeoutError              no callback arrived in time
-        └── CodeExchangeError              the code was refused: expired, reused, wrong redirect
+        ├── CodeExchangeError              the code was refused: expired, reused, wrong redirect
+        └── RefreshTooEarlyError           Instagram Login: the token is not 24 hours old yet
 
 Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
 :mod:`instapd.graph.errors`, never from message text.
@@ -93,6 +95,11 @@ class NoCredentialsError(UsageError):
 
 class OfflineError(UsageError):
     pass
+
+
+class AuthSchemeError(UsageError):
+    """Not available under the connection's ``AuthScheme``: a Facebook-Login-only table, or a
+    stored token of the other scheme."""
 
 
 class CallbackMismatchError(UsageError):
@@ -268,7 +275,7 @@ class LoginError(InstapdError):
 class AccessDeniedError(LoginError):
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "The login was declined in the Facebook dialog"
+            "The login was declined in the login dialog"
             + (f" ({detail})" if detail else "")
             + ". Log in again and choose Allow, granting the permissions listed."
         )
@@ -301,6 +308,10 @@ class CodeExchangeError(LoginError):
             "The redirect URI differs from the one the login started with: use the same "
             "CallbackURL for both steps, and register it in your Meta app's Facebook Login "
             f"settings ({DOCS_APP_GUIDE})."
+        ),
+        "refused": (
+            "Instagram did not accept the code: codes last an hour and work once, and the "
+            "redirect URI must be the login's CallbackURL. Log in again."
         ),
     }
 
@@ -390,3 +401,14 @@ class PublishTimeoutError(InstapdError):
     def __init__(self, message: str, *, container_id: str) -> None:
         super().__init__(message)
         self.container_id = container_id
+
+
+class RefreshTooEarlyError(LoginError):
+    """Instagram Login refreshes a long-lived token only once it is 24 hours old."""
+
+    def __init__(self, not_before: datetime) -> None:
+        self.not_before = not_before
+        super().__init__(
+            "Instagram Login refreshes a token only once it is at least 24 hours old: refresh "
+            f"this one at or after {not_before:%Y-%m-%d %H:%M} UTC. Until then it works as it is."
+        )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import pandas as pd
 
 from .catalog import TABLES, get_table
+from .catalog.schemes import table_schemes
 from .frames import DTYPES
 
 _UNIVERSAL = "account, columns, since, until, limit"
 
 
 def tables() -> pd.DataFrame:
-    """One row per table: name, kind, description, required scopes and filters.
+    """One row per table: name, kind, description, required scopes, filters, and the
+    ``AuthScheme`` values it works with (``schemes``).
 
     >>> tables().set_index("name").loc["Comments", "filters"]
     'media_id'
@@ -24,6 +26,7 @@ def tables() -> pd.DataFrame:
             "scopes": ", ".join(t.scopes),
             "filters": ", ".join(f.name for f in t.filters),
             "time_column": t.time_column,
+            "schemes": ", ".join(table_schemes(t.name)),
         }
         for t in TABLES.values()
     ]
@@ -55,6 +58,7 @@ def describe(table: str) -> pd.DataFrame:
         "kind": entry.kind,
         "description": entry.description,
         "scopes": list(entry.scopes),
+        "schemes": list(table_schemes(entry.name)),
         "filters": {f.name: f.description for f in entry.filters},
         "time_column": entry.time_column,
         "notes": entry.notes,

@@ -16,6 +16,7 @@ import pandas as pd
 from . import __about__
 from .cached import read_through_cache
 from .catalog.names import graph_names, with_names
+from .catalog.schemes import check_table_scheme, facebook_names, scopes_for
 from .connection import BaseConnection
 from .errors import (
     IncompleteReadError,
@@ -67,6 +68,7 @@ def read(
         max_rows=config.max_rows,
         version=config.version,
     )
+    check_table_scheme(query.table.name, config.auth_scheme)
     use_cache = config.cache if cache is None else bool(cache)
     if config.offline and (not use_cache or refresh):
         raise OfflineError(
@@ -92,7 +94,11 @@ def fetch(
 ) -> pd.DataFrame:
     """Read from the API. ``stop_at``: ids at which to stop (an incremental refresh)."""
     config = connection.config
-    context = ReadContext(connection.client, query, accounts, config.version, config.page_size)
+    client = connection.client  # logs in first, where InitiateOAuth says so
+    known = connection.credentials  # Instagram Login cannot list the token's permissions
+    granted = facebook_names(known.scopes) if config.instagram_login and known else None
+    context = ReadContext(client, query, accounts, config.version, config.page_size,
+                          _granted=granted or None)  # fmt: skip
     rows = _in_time_range(iter(READERS[query.table.reader](context)), query)
     out_columns = [query.table.column(name) for name in query.columns]
     with requests_bar(query.table.name, connection.client, progress):
@@ -148,7 +154,7 @@ def _collect(
     except PermissionDeniedError as exc:
         raise PermissionDeniedError(
             exc.message,
-            scopes=exc.scopes or query.table.scopes,
+            scopes=scopes_for(exc.scopes or query.table.scopes, connection.config.auth_scheme),
             code=exc.code,
             subcode=exc.subcode,
             type=exc.type,

@@ -4,7 +4,8 @@
 - ``GetOAuthAccessToken(AuthMode="WEB", Verifier, CallbackURL, State)`` -> ``OAuthAccessToken``,
   ``ExpiresIn``; ``Verifier`` is the code or the whole URL the browser landed on (then its
   ``state`` is checked). ``AuthMode="APP"`` runs the desktop flow instead.
-- ``RefreshOAuthAccessToken(OAuthAccessToken)`` -> a fresh long-lived token.
+- ``RefreshOAuthAccessToken(OAuthAccessToken)`` -> a fresh long-lived token. Under
+  ``AuthScheme=InstagramLogin`` (``ig_refresh_token``) only once the token is 24 hours old.
 
 With ``OAuthSettingsLocation`` set, a token obtained here is also saved there.
 """
@@ -37,11 +38,21 @@ def call(connection: BaseConnection, name: str, parameters: dict[str, Any]) -> p
         )
         if not token:
             raise UsageError("RefreshOAuthAccessToken needs OAuthAccessToken=<the current token>.")
-        fresh = refresh(connection.oauth_app(), Credentials(str(token)))
+        fresh = refresh(connection.oauth_app(), _known(connection, str(token)))
         return _token_frame(connection, fresh)
     close = difflib.get_close_matches(name, PROCEDURES, n=1)
     hint = f" Did you mean {close[0]}?" if close else ""
     raise UsageError(f"No stored procedure {name!r}.{hint} Procedures: {', '.join(PROCEDURES)}.")
+
+
+def _known(connection: BaseConnection, token: str) -> Credentials:
+    """What the connection knows of ``token`` (its age matters to Instagram Login's refresh)."""
+    if connection.credentials is not None and connection.credentials.access_token == token:
+        return connection.credentials
+    stored = connection.token_store().load() if connection.token_store().path.exists() else None
+    if stored is not None and stored.access_token == token:
+        return stored
+    return Credentials(token, scheme=connection.config.auth_scheme)
 
 
 def _callback(connection: BaseConnection, given: dict[str, Any]) -> str:

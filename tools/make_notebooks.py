@@ -178,7 +178,7 @@ def play_the_browser(panel, paste=False):
     url = re.search(r'href="([^"]+)"', panel.link.value)[1].replace("&amp;", "&")
     form = dict(re.findall(r'name="(\\w+)" value="([^"]*)"', requests.get(url, timeout=10).text))
     decided = requests.post(
-        url.split("?")[0].replace("dialog/oauth", "dialog/decide"),
+        url.split("?")[0].replace("dialog/oauth", "dialog/decide").replace("/authorize", "/decide"),
         data={**form, "decision": "allow"},
         allow_redirects=False,
         timeout=10,
@@ -238,6 +238,39 @@ opened it opens one and listens, elsewhere it reads the address you paste (`--de
 force either way). Web applications call CData's procedures:
 `connection.call("GetOAuthAuthorizationURL", ...)` then
 `connection.call("GetOAuthAccessToken", Verifier=..., ...)`.""",
+        ),
+        (
+            "md",
+            """## Instagram Login: no Facebook Page
+
+An Instagram professional account without a Facebook Page logs in with Instagram itself:
+`AuthScheme=InstagramLogin`. The API is then `graph.instagram.com`, the dialog Instagram's, the
+scopes `instagram_business_*`, and the account is the login: there is no account to pick. The
+token kept is the 60-day one; Meta refreshes it only once it is 24 hours old. Pages, hashtags and
+business discovery need Facebook Login (`instapd.tables()` has a `schemes` column). Here the
+sandbox plays Instagram's host; with a real account, use your app's *Instagram* app id and secret
+(see `docs/meta-app.md`).""",
+        ),
+        (
+            "code",
+            """instagram = instapd.connect(
+    AuthScheme="InstagramLogin",
+    OAuthSettingsLocation=str(settings / "instagram.json"),
+)
+instagram_panel = instapd.login(instagram, web=True)
+instagram_panel""",
+        ),
+        ("code", """play_the_browser(instagram_panel, paste=True)"""),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+me = instagram_panel.wait(timeout=60)
+print(me.user_name, "logged in with", me.scheme, "granted", len(me.scopes), "permissions")
+print(instagram.read("Media", limit=3)["username"].unique().tolist())
+try:
+    instagram.read("Pages")
+except instapd.AuthSchemeError as error:
+    print(type(error).__name__, "- Pages need Facebook Login")""",
         ),
     ],
     "insights": [

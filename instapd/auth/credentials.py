@@ -20,15 +20,19 @@ class Credentials:
     scopes: tuple[str, ...] = ()
     user_id: str | None = None
     user_name: str | None = None
+    #: The login that issued the token (``AuthScheme``); files from before it are Facebook's.
+    scheme: str = "FacebookLogin"
+    #: When the token was issued, if known: Instagram Login refreshes only after 24 hours.
+    issued_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        if self.expires_at is not None and (
-            not isinstance(self.expires_at, datetime) or self.expires_at.tzinfo is None
-        ):
-            raise UsageError(
-                f"expires_at must be a timezone-aware datetime (such as "
-                f"datetime.now(UTC)), not {self.expires_at!r}."
-            )
+        for name in ("expires_at", "issued_at"):
+            moment = getattr(self, name)
+            if moment is not None and (not isinstance(moment, datetime) or moment.tzinfo is None):
+                raise UsageError(
+                    f"{name} must be a timezone-aware datetime (such as "
+                    f"datetime.now(UTC)), not {moment!r}."
+                )
         if not isinstance(self.access_token, str) or not self.access_token.strip():
             raise UsageError("access_token must be a non-empty string: the token itself.")
 
@@ -64,15 +68,19 @@ class Credentials:
             "scopes": list(self.scopes),
             "user_id": self.user_id,
             "user_name": self.user_name,
+            "scheme": self.scheme,
+            "issued_at": self.issued_at.isoformat() if self.issued_at else None,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Credentials:
-        expires = data.get("expires_at")
+        expires, issued = data.get("expires_at"), data.get("issued_at")
         return cls(
             access_token=str(data["access_token"]),
             expires_at=datetime.fromisoformat(expires) if expires else None,
             scopes=tuple(data.get("scopes") or ()),
             user_id=data.get("user_id") if is_graph_id(data.get("user_id")) else None,
             user_name=data.get("user_name"),
+            scheme=str(data.get("scheme") or "FacebookLogin"),
+            issued_at=datetime.fromisoformat(issued) if issued else None,
         )

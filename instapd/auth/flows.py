@@ -1,5 +1,6 @@
 """Facebook Login, built on requests-oauthlib: the authorization URL, the code exchange, the
-swap for a long-lived token, ``debug_token``, and refresh.
+swap for a long-lived token, ``debug_token``, and refresh. Instagram Login's exchange and
+refresh differ: :mod:`.instagram` has them, and the functions here hand over to it.
 
 requests-oauthlib, oauthlib and requests are imported by the functions that use them: a plain
 read never logs in, and ``import instapd`` stays cheap.
@@ -25,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from ..config import FACEBOOK_LOGIN, INSTAGRAM_LOGIN
 from ..errors import (
     AccessDeniedError,
     CodeExchangeError,
@@ -75,10 +77,23 @@ class OAuthApp:
     version: str
     dialog_url: str
     timeout: float = 60.0
+    scheme: str = FACEBOOK_LOGIN
+    access_token_url: str | None = None  # OAuthAccessTokenURL; else the Graph API's
 
     @property
     def token_url(self) -> str:
+        if self.access_token_url:
+            return self.access_token_url
         return f"{self.graph_url.rstrip('/')}/{self.version}/oauth/access_token"
+
+    @property
+    def instagram(self) -> bool:
+        """True for Instagram Login (graph.instagram.com), False for Facebook Login."""
+        return self.scheme == INSTAGRAM_LOGIN
+
+    @property
+    def name(self) -> str:
+        return "Instagram Login" if self.instagram else "Facebook Login"
 
     def require_secret(self) -> str:
         if not self.client_secret:
@@ -149,6 +164,10 @@ def parse_callback(callback_url: str, expected_state: str | None) -> str:
 
 def exchange_code(app: OAuthApp, code: str, redirect_uri: str) -> Credentials:
     """Code -> short-lived token -> long-lived token -> what ``debug_token`` says of it."""
+    if app.instagram:
+        from . import instagram
+
+        return instagram.exchange_code(app, code, redirect_uri)
     from oauthlib.oauth2 import OAuth2Error
     from requests_oauthlib import OAuth2Session
     from requests_oauthlib.compliance_fixes import facebook_compliance_fix
@@ -186,6 +205,10 @@ def long_lived(app: OAuthApp, token: str) -> Credentials:
 
 def refresh(app: OAuthApp, credentials: Credentials) -> Credentials:
     """A fresh long-lived token for a valid one."""
+    if app.instagram:
+        from . import instagram
+
+        return instagram.refresh(app, credentials)
     return long_lived(app, credentials.access_token)
 
 
@@ -215,13 +238,14 @@ def inspect(app: OAuthApp, token: str, expires_in: Any = None) -> Credentials:
         scopes=tuple(p["permission"] for p in granted if p.get("status") == "granted"),
         user_id=_user_id(me.get("id")),
         user_name=me.get("name"),
+        issued_at=datetime.now(UTC),
     )
 
 
-def _user_id(value: Any) -> str:
+def _user_id(value: Any, name: str = "Facebook Login") -> str:
     if not is_graph_id(value):
         raise LoginError(
-            "Facebook Login answered /me with a user id that is not a string of digits; "
+            f"{name} answered /me with a user id that is not a string of digits; "
             "check that GraphURL points at the Graph API, then log in again."
         )
     return str(value)
@@ -239,6 +263,7 @@ def _call(
     *,
     form: dict[str, str] | None = None,
     bearer: str | None = None,
+    exchange: bool = False,
 ) -> dict[str, Any]:
     import requests
 
@@ -262,15 +287,16 @@ def _call(
             timeout=app.timeout,
             stream=True,
         )
-        body = json.loads(read_capped(response, MAX_BODY, "Facebook Login"))
+        body = json.loads(read_capped(response, MAX_BODY, app.name))
         if not isinstance(body, dict):
             raise ValueError("not a JSON object")
     except (requests.RequestException, ValueError) as exc:
-        raise LoginError(
-            f"Could not reach Facebook Login ({type(exc).__name__}); try again."
-        ) from None
+        raise LoginError(f"Could not reach {app.name} ({type(exc).__name__}); try again.") from None
     if response.status_code >= 400 or "error" in body:
-        raise _login_error(error_from_body(response.status_code, body, Usage()))
+        error = error_from_body(response.status_code, body, Usage())
+        if exchange:  # api.instagram.com says why a code failed in words only
+            raise CodeExchangeError("refused", error.message)
+        raise _login_error(error, app.name)
     return dict(body)
 
 
@@ -290,8 +316,8 @@ def _raise_graph_errors(response: requests.Response) -> requests.Response:
     return response
 
 
-def _login_error(error: GraphError) -> LoginError:
+def _login_error(error: GraphError, name: str = "Facebook Login") -> LoginError:
     reason = _EXCHANGE_REASONS.get(error.subcode or 0)
     if reason:
         return CodeExchangeError(reason, error.message)
-    return LoginError(f"Facebook Login refused the request: {error.message}")
+    return LoginError(f"{name} refused the request: {error.message}")

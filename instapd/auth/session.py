@@ -12,7 +12,7 @@ import logging
 import webbrowser
 from collections.abc import Callable
 
-from ..errors import LoginError, NoCredentialsError
+from ..errors import AuthSchemeError, LoginError, NoCredentialsError
 from .credentials import Credentials
 from .flows import (
     DEFAULT_SCOPES,
@@ -50,7 +50,7 @@ def desktop_login(
         url, _ = authorization_url(app, redirect_uri, scopes, state)
         if on_url is not None:
             on_url(url)
-        logger.info("opening the browser for the Facebook Login dialog")
+        logger.info("opening the browser for the %s dialog", app.name)
         open_browser(url)
         code = listener.wait(timeout)
     finally:
@@ -63,6 +63,13 @@ def stored_or_refreshed(store: TokenStore, app: OAuthApp | None) -> Credentials 
     credentials = store.load()
     if credentials is None or credentials.expired:
         return None
+    if app is not None and credentials.scheme != app.scheme:
+        raise AuthSchemeError(
+            f"The token stored at {store.path} is from {credentials.scheme}, but this "
+            f"connection uses AuthScheme={app.scheme}: the two logins' tokens do not work on "
+            "each other's API. Set AuthScheme to match, log out (instapd.logout()) and log in "
+            "again, or give this scheme its own OAuthSettingsLocation."
+        )
     if app is not None and not token_is_valid(app, credentials.access_token):
         logger.info("the stored token was revoked or is dead; a new login is needed")
         return None

@@ -17,7 +17,8 @@ from ..auth.credentials import Credentials
 from ..auth.flows import DEFAULT_SCOPES, OAuthApp
 from ..auth.session import Browser, desktop_login, resolve_credentials, stored_or_refreshed
 from ..auth.store import IdentityMemo, TokenStore, default_token_path
-from ..config import Config
+from ..catalog.schemes import INSTAGRAM_DEFAULT_SCOPES
+from ..config import INSTAGRAM_DIALOG_URL, INSTAGRAM_TOKEN_URL, Config
 from ..errors import DOCS_APP_GUIDE, AccountError, NoCredentialsError, OfflineError, UsageError
 from ..validation import is_graph_id
 from .accounts import (
@@ -49,6 +50,7 @@ class LocalApi:
     app_id: str
     app_secret: str = field(repr=False)
     dialog_url: str
+    token_url: str | None = None  # where codes are exchanged, when not the Graph API's
 
 
 class BaseConnection:
@@ -193,15 +195,33 @@ class BaseConnection:
                 "Logging in needs your Meta app: set OAuthClientId (INSTAPD_APP_ID) and "
                 f"OAuthClientSecret (INSTAPD_APP_SECRET). See {DOCS_APP_GUIDE}"
             )
+        instagram = config.instagram_login
+        local = self._sandbox() if config.sandbox else None
         dialog = config.dialog_url or (
-            self._sandbox().dialog_url
-            if config.sandbox
+            local.dialog_url
+            if local is not None
+            else INSTAGRAM_DIALOG_URL
+            if instagram
             else f"https://www.facebook.com/{config.version}/dialog/oauth"
         )
-        return OAuthApp(client_id, secret, self.graph_url, config.version, dialog, config.timeout)
+        token_url = config.token_url or (
+            local.token_url if local is not None else INSTAGRAM_TOKEN_URL if instagram else None
+        )
+        return OAuthApp(
+            client_id,
+            secret,
+            self.graph_url,
+            config.version,
+            dialog,
+            config.timeout,
+            scheme=config.auth_scheme,
+            access_token_url=token_url,
+        )
 
     @property
     def scopes(self) -> tuple[str, ...]:
+        if self.config.instagram_login:
+            return self.config.scope or INSTAGRAM_DEFAULT_SCOPES
         return self.config.scope or DEFAULT_SCOPES
 
     def token_store(self) -> TokenStore:
@@ -319,6 +339,8 @@ class BaseConnection:
         The list is also kept in the cache folder, so offline reads can resolve accounts.
         """
         config = self.config
+        if config.instagram_login:
+            return self._instagram_account()
         memo = self.account_memo()
         remembering = memo is not None and (config.cache or config.offline)
         source = f"{self.source_name} user {self.identity()}" if remembering else ""
@@ -337,6 +359,18 @@ class BaseConnection:
             if memo is not None and config.cache:
                 memo.remember_accounts(source, [vars(a) for a in found])
         return list(self._accounts)
+
+    def _instagram_account(self) -> list[LinkedAccount]:
+        """Instagram Login: the token's user is the account (``/me``); there are no Pages."""
+        with self._lock:
+            if self._accounts is None:
+                if self.config.offline:
+                    self._accounts = [LinkedAccount(self.identity(), "", "", "")]
+                else:
+                    me = self.client.get("me", {"fields": "id,username"})
+                    found = answered_id(me.get("id"), "the Instagram account")
+                    self._accounts = [LinkedAccount(found, str(me.get("username", "")), "", "")]
+            return list(self._accounts)
 
     def resolve_accounts(self, account: str | list[str] | None) -> list[str]:
         """Account ids for ``account=``: an id, a username, ``"all"``, a list, or the default."""

@@ -1,6 +1,8 @@
 """Map a Graph API error response to the typed tree in :mod:`instapd.errors`.
 
 The mapping reads ``error.code`` and ``error.error_subcode`` only, never the message text.
+Instagram Login's hosts may answer ``{"error_type", "code", "error_message"}`` instead; that
+shape is read as the same fields.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ NOT_FOUND = (100, 33)
 def error_from_body(status: int, body: Any, usage: Usage) -> GraphError:
     """The exception for one failed response (``body`` is the decoded JSON, or None)."""
     error = body.get("error") if isinstance(body, dict) else None
+    if error is None and isinstance(body, dict) and "error_message" in body:
+        error = {  # api.instagram.com's shape
+            "message": body.get("error_message"),
+            "type": body.get("error_type"),
+            "code": body.get("code"),
+        }
     if not isinstance(error, dict):
         if status >= 500:
             return TransientError(f"HTTP {status} from the Graph API", status=status)

@@ -31,6 +31,7 @@ from .call import DEFAULT_VERSION, VERSION, Call, describe
 from .data import Dataset
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
+from .instagram_login import InstagramLogin, InstagramLoginRouter
 from .oauth import OAuthRoutes
 from .publishing import UPLOAD_ROOT, PublishRoutes
 from .routing import Router
@@ -61,8 +62,10 @@ class SandboxApp:
         app_secret: str | None = None,
         require_appsecret_proof: bool = False,
         call_limit: int = 20_000,
+        instagram: InstagramLogin | None = None,
     ) -> None:
         self.oauth = oauth
+        self.instagram = instagram  # Instagram Login's host instead of Facebook Login's
         self.data = dataset
         self.tokens = tokens
         self.faults = faults or Faults()
@@ -73,7 +76,11 @@ class SandboxApp:
         self.log: list[str] = []
         self._lock = threading.Lock()
         self._owner = self._index_owners()
-        self.router = Router(dataset)
+        self.router = (
+            Router(dataset)
+            if instagram is None
+            else InstagramLoginRouter(dataset, instagram.account_id)
+        )
         self._answers: dict[tuple[Any, ...], str] = {}
         self.router.writes.changed = self.forget_renders
         self.router.publishing.changed = self.forget_renders
@@ -135,6 +142,14 @@ class SandboxApp:
 
     def _respond(self, request: Request, fault: str | None) -> Response:
         body: Any
+        if self.instagram is not None:
+            try:
+                login = self.instagram.respond(request)
+            except GraphFailure as failure:
+                login = Response(json.dumps(failure.body()), status=failure.status,
+                                 mimetype="application/json")  # fmt: skip
+            if login is not None:
+                return login
         route = self._login_route(request.path)
         if route in ("dialog/oauth", "dialog/decide"):  # HTML pages for the browser
             return (

@@ -15,6 +15,7 @@ from .app import DEFAULT_VERSION, SandboxApp
 from .clock import STORY_LIFETIME, Clock
 from .data import build_dataset
 from .faults import Faults
+from .instagram_login import IG_SCOPES, InstagramLogin
 from .oauth import OAuthApp, OAuthRoutes
 from .publishing import PublishRoutes
 from .schema import ALL_SCOPES
@@ -77,13 +78,28 @@ class Sandbox:
         token: str | None = None,
         listen_fd: int | None = None,
         publishing_quota: int = 100,
+        scheme: str = "facebook",
+        flat_exchange: bool = False,
     ) -> None:
+        if scheme not in ("facebook", "instagram"):
+            raise ValueError(f"scheme must be 'facebook' or 'instagram', not {scheme!r}")
+        self.scheme = scheme
         media = _media_counts(media_per_account, accounts)
         self.dataset = build_dataset(seed, now=now, media_per_account=media)
         self.clock = Clock(self.dataset.now)
         self.tokens = TokenRegistry()
         self.oauth_app = OAuthApp(app_id=app_id, app_secret=app_secret or secrets.token_hex(16))
         user = self.dataset[self.dataset.user_id]
+        self.instagram: InstagramLogin | None = None
+        if scheme == "instagram":  # graph.instagram.com: the first account logs in itself
+            account = self.dataset.account_ids[0]
+            self.instagram = InstagramLogin(
+                self.oauth_app,
+                self.tokens,
+                account,
+                str(self.dataset[account].values["username"]),
+                flat_exchange=flat_exchange,
+            )
         self.app = SandboxApp(
             self.dataset,
             self.tokens,
@@ -93,6 +109,7 @@ class Sandbox:
             ),
             app_secret=self.oauth_app.app_secret,
             require_appsecret_proof=require_appsecret_proof,
+            instagram=self.instagram,
         )
         self.publishing.quota_total = publishing_quota
         self.app.router.insights.clock = self.clock
@@ -139,17 +156,35 @@ class Sandbox:
     @property
     def dialog_url(self) -> str:
         """The login dialog, as ``OAuthAuthorizationURL`` wants it."""
+        if self.instagram is not None:
+            return f"{self.url}/oauth/authorize"
         return f"{self.url}/{self.version}/dialog/oauth"
+
+    @property
+    def token_url(self) -> str:
+        """Where codes are exchanged, as ``OAuthAccessTokenURL`` wants it."""
+        if self.instagram is not None:
+            return f"{self.url}/oauth/access_token"
+        return f"{self.url}/{self.version}/oauth/access_token"
 
     def issue_token(
         self,
-        scopes: tuple[str, ...] = ALL_SCOPES,
+        scopes: tuple[str, ...] | None = None,
         lifetime: float | None = LONG_LIVED_SECONDS,
         *,
         user_id: str | None = None,
     ) -> str:
-        """A new user token for the sandbox's user (or, with ``user_id``, another user)."""
-        return self.tokens.issue(user_id or self.dataset.user_id, scopes, lifetime)
+        """A new user token for the sandbox's user (or, with ``user_id``, another user).
+
+        With ``scheme="instagram"``, an Instagram Login token for the account that logs in
+        (``instagram_business_*`` scopes; ``user_id`` does not apply).
+        """
+        if self.instagram is not None:
+            chosen = IG_SCOPES if scopes is None else scopes
+            life = LONG_LIVED_SECONDS if lifetime is None else lifetime
+            return self.instagram.issue(chosen, life)
+        chosen = ALL_SCOPES if scopes is None else scopes
+        return self.tokens.issue(user_id or self.dataset.user_id, chosen, lifetime)
 
     def publish(self, account_id: str, caption: str = "Fresh from the roaster ☕") -> str:
         """Add a new image post to an account, as if just published; returns its id."""

@@ -27,7 +27,8 @@ MODES = ("auto", "desktop", "web")
 
 
 class LoginPanel(widgets.VBox):  # type: ignore[misc]
-    """Log in with Facebook, then pick the business account to read.
+    """Log in with Facebook (or Instagram, under ``AuthScheme=InstagramLogin``), then pick the
+    business account to read.
 
     ``mode``: ``"auto"`` listens unless this kernel runs where the browser cannot reach it
     (:func:`instapd.auth.where.where`), ``"desktop"`` always listens, ``"web"`` never does.
@@ -151,9 +152,10 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
             self._fail(exc)
 
     def _link(self, url: str) -> None:
+        login = "Instagram" if self.connection.config.instagram_login else "Facebook"
         self.link.value = (
             f'<a href="{html.escape(url)}" target="_blank" rel="noopener">'
-            "Open the Facebook login page</a>"
+            f"Open the {login} login page</a>"
         )
 
     def _succeed(self, credentials: Credentials) -> None:

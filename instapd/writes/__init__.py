@@ -18,7 +18,7 @@ from .invalidate import invalidate
 from .plan import COMMENT_ENABLED, DELETE_MEDIA, Item, plan_delete, plan_insert, plan_update
 from .results import result_frame
 from .send import Sender
-from .targets import check_scopes, check_targets, granted_scopes
+from .targets import check_scopes, check_targets, granted_scopes, instagram_granted
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,7 +47,13 @@ def write(
     items = _PLANS[action](table, rows)
     if any(i.pending for i in items):
         client = connection.client
-        check_scopes(items, granted_scopes(client))
+        config = connection.config
+        granted = (
+            instagram_granted(connection.credentials)
+            if config.instagram_login
+            else granted_scopes(client)
+        )
+        check_scopes(items, granted, config.auth_scheme)
         if any(i.pending for i in items):
             check_targets(client, items, _own_accounts(connection, account))
     if on_error == "raise":

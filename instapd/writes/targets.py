@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..catalog.schemes import scopes_for
+from ..config import FACEBOOK_LOGIN
 from ..errors import (
     DOCS_APP_GUIDE,
     GraphError,
@@ -27,6 +29,7 @@ from .plan import (
 )
 
 if TYPE_CHECKING:
+    from ..auth.credentials import Credentials
     from ..graph import GraphClient
 
 COMMENT_FIELDS = "id,hidden,parent_id,media,username"
@@ -42,16 +45,30 @@ def granted_scopes(client: GraphClient) -> set[str] | None:
     return {p.get("permission") for p in body.get("data") or [] if p.get("status") == "granted"}
 
 
-def check_scopes(items: list[Item], granted: set[str] | None) -> None:
-    if granted is None:
-        return
+def instagram_granted(credentials: Credentials | None) -> set[str] | None:
+    """Instagram Login cannot list permissions: the scopes the login was granted, if known."""
+    if credentials is None or not credentials.scopes:
+        return None
+    return set(credentials.scopes)
+
+
+def check_scopes(items: list[Item], granted: set[str] | None, scheme: str = FACEBOOK_LOGIN) -> None:
+    """``granted`` holds ``scheme``'s scope names; a write's scope is named as ``scheme`` has it."""
     for item in _pending(items):
-        scope = SCOPES[item.kind]
-        if scope not in granted:
+        needed = SCOPES[item.kind]
+        named = scopes_for((needed,), scheme)
+        if not named:
             item.fail(
                 WriteScopeError(
-                    f"This write needs the {scope} permission, which the token lacks: add it to "
-                    f"the Scope property and log in again. See {DOCS_APP_GUIDE}"
+                    f"This write needs the {needed} permission, which only Facebook Login "
+                    f"grants: connect with AuthScheme=FacebookLogin. See {DOCS_APP_GUIDE}"
+                )
+            )
+        elif granted is not None and named[0] not in granted:
+            item.fail(
+                WriteScopeError(
+                    f"This write needs the {named[0]} permission, which the token lacks: add "
+                    f"it to the Scope property and log in again. See {DOCS_APP_GUIDE}"
                 )
             )
 

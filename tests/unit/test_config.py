@@ -60,3 +60,28 @@ def test_a_graph_url_given_beats_the_sandbox_from_the_environment() -> None:
     assert given.sandbox is False
     both = Config.from_properties(environ=environ, GraphURL="http://127.0.0.1:9/", Sandbox=True)
     assert both.sandbox is True
+
+
+def test_instagram_login_changes_the_defaults_that_were_not_given() -> None:
+    config = Config.from_properties(environ={"INSTAPD_AUTH_SCHEME": "instagramlogin"})
+    assert config.auth_scheme == "InstagramLogin"
+    assert config.graph_url == "https://graph.instagram.com"
+    given = Config.from_properties(
+        "AuthScheme=InstagramLogin", environ={"INSTAPD_GRAPH_URL": "https://graph.example.org"}
+    )
+    assert given.graph_url == "https://graph.example.org"
+    assert Config.from_properties(environ={}).graph_url == "https://graph.facebook.com"
+    app = connect(AuthScheme="InstagramLogin", OAuthClientId="123", OAuthClientSecret="s")
+    oauth = app.oauth_app()
+    assert oauth.dialog_url == "https://www.instagram.com/oauth/authorize"
+    assert oauth.token_url == "https://api.instagram.com/oauth/access_token"
+    assert app.scopes[0] == "instagram_business_basic"
+    assert "instagram_business_content_publish" in app.scopes
+    own = connect(AuthScheme="InstagramLogin", OAuthClientId="1", token_url="https://t.example/x")
+    assert own.oauth_app().token_url == "https://t.example/x"
+
+
+def test_instagram_login_config_built_directly_has_its_api_root() -> None:
+    assert Config(auth_scheme="InstagramLogin").graph_url == "https://graph.instagram.com"
+    switched = Config().with_(auth_scheme="InstagramLogin")
+    assert switched.graph_url == "https://graph.instagram.com"

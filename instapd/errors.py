@@ -25,6 +25,7 @@
     │   └── RetryableError                 worth trying again
     │       ├── RateLimitedError           4, 17, 32, 613, 80001, 80002: wait ``retry_after``
     │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies
+    │           └── TooMuchDataError       1: "reduce the amount of data"; paged reads shrink
     ├── IncompleteReadError                retries ran out part-way; says how far the read got
     ├── ResponseTooLargeError              an answer larger than the cap (tens of MB)
     └── LoginError                         logging in did not complete
@@ -173,6 +174,16 @@ class RateLimitedError(RetryableError):
 
 class TransientError(RetryableError):
     hint = "A temporary failure on the API side; trying again usually works."
+
+
+class TooMuchDataError(TransientError):
+    """Code 1: Meta's "Please reduce the amount of data you're asking for".
+
+    The size of the whole answer (nested expansions included) decides it, so the same request
+    fails again: paged reads ask for smaller pages instead.
+    """
+
+    hint = "Ask for fewer rows per page (a smaller Pagesize) or fewer nested columns."
 
 
 class IncompleteReadError(InstapdError):

@@ -15,6 +15,7 @@ from ..errors import (
     PermissionDeniedError,
     RateLimitedError,
     TokenExpiredError,
+    TooMuchDataError,
     TransientError,
 )
 from .usage import Usage
@@ -25,6 +26,8 @@ PERMISSION_CODES = frozenset({3, 10, *range(200, 300)})
 THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
 TRANSIENT_CODES = frozenset({1, 2, -1, -2})
 NOT_FOUND = (100, 33)
+#: Code 1: "An unknown error occurred", or "Please reduce the amount of data...".
+TOO_MUCH_DATA = 1
 
 
 def error_from_body(status: int, body: Any, usage: Usage) -> GraphError:
@@ -51,6 +54,8 @@ def error_from_body(status: int, body: Any, usage: Usage) -> GraphError:
         return PermissionDeniedError(message, **details)
     if code in THROTTLE_CODES:
         return RateLimitedError(message, retry_after=usage.regain_seconds or None, **details)
+    if code == TOO_MUCH_DATA:
+        return TooMuchDataError(message, **details)
     if code in TRANSIENT_CODES or status >= 500:
         return TransientError(message, **details)
     if (code, subcode) == NOT_FOUND:

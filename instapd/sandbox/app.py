@@ -33,6 +33,7 @@ from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .oauth import OAuthRoutes
 from .routing import Router
+from .size import DEFAULT_MAX_OBJECTS, check_size, count_objects
 from .tokens import TokenRegistry
 from .usage import Usage
 from .writes import is_write_request
@@ -60,6 +61,7 @@ class SandboxApp:
         app_secret: str | None = None,
         require_appsecret_proof: bool = False,
         call_limit: int = 20_000,
+        max_objects: int | None = DEFAULT_MAX_OBJECTS,
     ) -> None:
         self.oauth = oauth
         self.data = dataset
@@ -68,12 +70,15 @@ class SandboxApp:
         self.app_secret = app_secret
         self.require_appsecret_proof = require_appsecret_proof
         self.usage = Usage(call_limit)
+        #: The most objects (nested included) one answer may hold; ``None``: no limit.
+        self.max_objects = max_objects
+        self.size_refusals = 0  # answers refused with code 1 for holding too much
         self.served = 0
         self.log: list[str] = []
         self._lock = threading.Lock()
         self._owner = self._index_owners()
         self.router = Router(dataset)
-        self._answers: dict[tuple[Any, ...], str] = {}
+        self._answers: dict[tuple[Any, ...], tuple[str, int]] = {}
         self.router.writes.changed = self.forget_renders
 
     def _index_owners(self) -> dict[str, str]:
@@ -213,6 +218,7 @@ class SandboxApp:
             self.usage.record(account)
             op_call = Call(call.token, call.token_value, call.version, params, call.root)
             status, body = 200, self.router.dispatch(method, "/" + path, op_call)
+            self._check_size(count_objects(body))
         except GraphFailure as failure:
             status, body = failure.status, failure.body()
         if fault == APPLY_THEN_NULL:  # applied, but the answer timed out
@@ -227,14 +233,26 @@ class SandboxApp:
     def _answer(self, method: str, path: str, call: Call) -> str:
         """The JSON text of a read; reads of the static dataset are kept and served again."""
         if method != "GET" or _DYNAMIC.search(path):
-            return json.dumps(self.router.dispatch(method, path, call))
+            body = self.router.dispatch(method, path, call)
+            self._check_size(count_objects(body))
+            return json.dumps(body)
         # who asks matters: scopes decide what may be read
         key = (path, tuple(sorted(call.params.items())), call.token.user_id, call.token.scopes)
-        text = self._answers.get(key)
-        if text is None:
-            text = json.dumps(self.router.dispatch(method, path, call))
-            self._answers[key] = text
-        return text
+        kept = self._answers.get(key)
+        if kept is None:
+            body = self.router.dispatch(method, path, call)
+            kept = (json.dumps(body), count_objects(body))
+            self._answers[key] = kept
+        self._check_size(kept[1])
+        return kept[0]
+
+    def _check_size(self, count: int) -> None:
+        try:
+            check_size(count, self.max_objects)
+        except GraphFailure:
+            with self._lock:
+                self.size_refusals += 1
+            raise
 
     @property
     def _proof_secret(self) -> str | None:

@@ -16,6 +16,7 @@ from .data import build_dataset
 from .faults import Faults
 from .oauth import OAuthApp, OAuthRoutes
 from .schema import ALL_SCOPES
+from .size import DEFAULT_MAX_OBJECTS
 from .tokens import TokenRegistry
 
 logger = logging.getLogger("instapd.sandbox")
@@ -53,6 +54,8 @@ class Sandbox:
     login dialog and token endpoint know; ``appsecret_proof`` is checked when required.
     ``token`` fixes the default token and ``listen_fd`` serves an already listening socket, so
     several processes can serve one port (benchmarks use that to model a server farm).
+    ``max_objects`` caps the objects one answer holds (nested included) as Meta caps answer
+    size: past it, code 1 "Please reduce the amount of data..."; ``None`` lifts the cap.
     """
 
     def __init__(
@@ -69,6 +72,7 @@ class Sandbox:
         app_id: str = SANDBOX_APP_ID,
         token: str | None = None,
         listen_fd: int | None = None,
+        max_objects: int | None = DEFAULT_MAX_OBJECTS,
     ) -> None:
         self.dataset = build_dataset(seed, now=now, media_per_account=media_per_account)
         self.tokens = TokenRegistry()
@@ -83,6 +87,7 @@ class Sandbox:
             ),
             app_secret=self.oauth_app.app_secret,
             require_appsecret_proof=require_appsecret_proof,
+            max_objects=max_objects,
         )
         self.token = self.issue_token() if token is None else token
         if token is not None:

@@ -1,0 +1,96 @@
+"""The sandbox as strict as Meta, and readers that hold up (issue 11)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+import requests
+
+import instapd
+from instapd.graph.throttle import Throttle
+from instapd.readers import SkippedWarning
+from instapd.sandbox import Faults, Sandbox
+
+from ..conftest import FAST_RETRY
+
+#: Tables whose reads expand nested edges (or nested pages), with the filters they need.
+EXPANDING: dict[str, dict[str, Any]] = {
+    "MediaChildren": {},
+    "Comments": {},
+    "Replies": {},
+    "BusinessDiscoveryMedia": {"username": "nordic.roasters"},
+}
+
+
+def _connect(sandbox: Sandbox, **props: Any) -> instapd.Connection:
+    settings: dict[str, Any] = {
+        "graph_url": sandbox.url,
+        "access_token": sandbox.token,
+        "retry": FAST_RETRY,
+        "throttle": Throttle(max_delay=0.001),
+        "Cache": False,
+    }
+    return instapd.connect(**{**settings, **props})
+
+
+def _read(sandbox: Sandbox, table: str, account: str, **filters: Any) -> pd.DataFrame:
+    with _connect(sandbox) as conn, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedWarning)
+        return conn.read(table, account=account, **filters)
+
+
+@pytest.fixture
+def sized(clean_sandbox: Sandbox) -> Iterator[Sandbox]:
+    """The session sandbox; its answer-size cap is put back afterwards."""
+    before = clean_sandbox.app.max_objects
+    yield clean_sandbox
+    clean_sandbox.app.max_objects = before
+
+
+# -- item 2: answers that hold too much --------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", EXPANDING)
+def test_reads_under_a_size_limit_equal_unrestricted_reads(
+    sized: Sandbox, account: str, table: str
+) -> None:
+    sized.app.max_objects = None
+    unrestricted = _read(sized, table, account, **EXPANDING[table])
+    sized.app.max_objects = 25
+    sized.app.size_refusals = 0
+    restricted = _read(sized, table, account, **EXPANDING[table])
+    assert sized.app.size_refusals > 0  # the limit was hit, and the reader got past it
+    assert len(unrestricted) > 25
+    pd.testing.assert_frame_equal(restricted, unrestricted)
+
+
+def test_the_size_limit_counts_nested_objects_and_refuses_the_same_request_again(
+    sized: Sandbox, account: str
+) -> None:
+    """A naive client that repeats the request on code 1 never gets the page."""
+    sized.app.max_objects = 25
+    params = {"fields": "id,comments.limit(50){id,replies.limit(50){id}}", "limit": "10"}
+    headers = {"Authorization": f"Bearer {sized.token}"}
+    url = f"{sized.url}/v25.0/{account}/media"
+    for _ in range(3):
+        answer = requests.get(url, params=params, headers=headers, timeout=10)
+        assert answer.status_code == 500
+        error = answer.json()["error"]
+        assert error["code"] == 1
+        assert error["is_transient"] is True
+        assert error["message"].startswith("Please reduce the amount of data")
+    flat = requests.get(url, params={"fields": "id", "limit": "10"}, headers=headers, timeout=10)
+    assert flat.status_code == 200  # ten objects pass; the nested ones were too many
+
+
+def test_a_code_1_that_shrinking_cannot_help_is_retried_then_raised(
+    sized: Sandbox, account: str
+) -> None:
+    sized.app.max_objects = 0
+    with _connect(sized) as conn, pytest.raises(instapd.TooMuchDataError):
+        conn.read("Media", account=account, limit=1)
+    sized.faults = Faults()

@@ -94,3 +94,36 @@ def test_a_code_1_that_shrinking_cannot_help_is_retried_then_raised(
     with _connect(sized) as conn, pytest.raises(instapd.TooMuchDataError):
         conn.read("Media", account=account, limit=1)
     sized.faults = Faults()
+
+
+# -- item 8: 2108006 in both forms -------------------------------------------------------------
+
+
+def test_media_before_conversion_is_skipped_in_both_forms_without_retries(
+    clean_sandbox: Sandbox, account: str
+) -> None:
+    pre = [
+        m
+        for m in clean_sandbox.dataset[account].edges["media"]
+        if clean_sandbox.dataset[m].values.get("_pre_professional")
+    ]
+    headers = {"Authorization": f"Bearer {clean_sandbox.token}"}
+    forms = {
+        requests.get(
+            f"{clean_sandbox.url}/v25.0/{m}/insights",
+            params={"metric": "reach"},
+            headers=headers,
+            timeout=10,
+        ).json()["error"]["code"]
+        for m in pre
+    }
+    assert forms == {4, 100}  # the sandbox answers both of Meta's forms
+    throttle = Throttle(max_delay=0.001)
+    clean_sandbox.app.reset_counters()
+    with _connect(clean_sandbox, throttle=throttle) as conn:
+        with pytest.warns(SkippedWarning, match="2108006"):
+            frame = conn.read("MediaInsights", account=account)
+    assert frame.loc[frame["media_id"].isin(pre), "reach"].isna().all()
+    alone = [line for line in clean_sandbox.app.log if line.startswith("GET") and "insights" in line]
+    assert not [line for line in alone if any(m in line for m in pre)]  # never asked again
+    assert throttle.waited == 0

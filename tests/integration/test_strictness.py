@@ -120,10 +120,13 @@ def test_media_before_conversion_is_skipped_in_both_forms_without_retries(
     assert forms == {4, 100}  # the sandbox answers both of Meta's forms
     throttle = Throttle(max_delay=0.001)
     clean_sandbox.app.reset_counters()
-    with _connect(clean_sandbox, throttle=throttle) as conn:
-        with pytest.warns(SkippedWarning, match="2108006"):
-            frame = conn.read("MediaInsights", account=account)
+    with (
+        _connect(clean_sandbox, throttle=throttle) as conn,
+        pytest.warns(SkippedWarning, match="2108006"),
+    ):
+        frame = conn.read("MediaInsights", account=account)
     assert frame.loc[frame["media_id"].isin(pre), "reach"].isna().all()
-    alone = [line for line in clean_sandbox.app.log if line.startswith("GET") and "insights" in line]
+    log = clean_sandbox.app.log
+    alone = [line for line in log if line.startswith("GET") and "insights" in line]
     assert not [line for line in alone if any(m in line for m in pre)]  # never asked again
     assert throttle.waited == 0

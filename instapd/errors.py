@@ -21,6 +21,7 @@
     │   │   └── TokenExpiredError          190/463: the token has expired
     │   ├── PermissionDeniedError          code 10, 200-299: a scope is missing
     │   ├── NotFoundError                  100/33: no such object, or not visible to this token
+    │   │   └── NotYoursError              100/33 in a read: another account's object
     │   ├── InvalidParameterError          code 100 and friends: the request is wrong
     │   └── RetryableError                 worth trying again
     │       ├── RateLimitedError           4, 17, 32, 613, 80001, 80002: wait ``retry_after``
@@ -149,6 +150,23 @@ class PermissionDeniedError(GraphError):
 
 class NotFoundError(GraphError):
     hint = "Check the id, and that the token's user can see this object."
+
+
+class NotYoursError(NotFoundError):
+    """100/33 during a read: the object belongs to an account the token's user cannot act on."""
+
+    def __init__(self, message: str, *, accounts: tuple[str, ...] = (), **kwargs: object) -> None:
+        self.accounts = accounts
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def hint(self) -> str:  # type: ignore[override]
+        named = ", ".join(self.accounts) or "this account"
+        return (
+            f"Check the id, and that the token's user can act on account {named}: pass an "
+            "account linked to this login (connection.linked_accounts()), or log in as a user "
+            "with a role on that account's Facebook Page."
+        )
 
 
 class InvalidParameterError(GraphError):

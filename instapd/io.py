@@ -26,7 +26,7 @@ from .errors import (
 from .frames import to_frame
 from .progress import enabled, requests_bar
 from .query import Query, TimeLike, build_query
-from .readers import READERS, ReadContext, Row, warn_skipped
+from .readers import ReadContext, Row, read_rows, warn_skipped
 
 
 def read(
@@ -87,7 +87,7 @@ def fetch(
     """Read from the API. ``stop_at``: ids at which to stop (an incremental refresh)."""
     config = connection.config
     context = ReadContext(connection.client, query, accounts, config.version, config.page_size)
-    rows = _in_time_range(iter(READERS[query.table.reader](context)), query)
+    rows = _in_time_range(read_rows(context), query)
     out_columns = [query.table.column(name) for name in query.columns]
     with requests_bar(query.table.name, connection.client, progress):
         collected = _collect(rows, query, connection, stop_at)

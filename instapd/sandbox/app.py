@@ -98,6 +98,7 @@ class SandboxApp:
     def forget_renders(self) -> None:
         """After the dataset changed (a new post): nothing rendered before may be reused."""
         self.router.renderer.forget()
+        self.router.index_owners()
         self._answers.clear()
 
     def reset_counters(self) -> None:

@@ -130,3 +130,57 @@ def test_media_before_conversion_is_skipped_in_both_forms_without_retries(
     alone = [line for line in log if line.startswith("GET") and "insights" in line]
     assert not [line for line in alone if any(m in line for m in pre)]  # never asked again
     assert throttle.waited == 0
+
+
+# -- item 3: ownership -------------------------------------------------------------------------
+
+
+def test_another_users_token_gets_100_33_for_media_comments_and_profiles(
+    clean_sandbox: Sandbox, account: str
+) -> None:
+    media = clean_sandbox.dataset[account].edges["media"][0]
+    comment = clean_sandbox.dataset[media].edges["comments"][0]
+    public = clean_sandbox.dataset.public_ids[0]
+    public_media = clean_sandbox.dataset[public].edges["media"][0]
+    stranger = clean_sandbox.issue_token(user_id="4242")
+    for token, node in [
+        (stranger, account),
+        (stranger, media),
+        (stranger, comment),
+        (stranger, f"{media}/comments"),
+        (clean_sandbox.token, public),  # a business seen through discovery is not ours
+        (clean_sandbox.token, public_media),
+    ]:
+        answer = requests.get(
+            f"{clean_sandbox.url}/v25.0/{node}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        error = answer.json()["error"]
+        assert (error["code"], error["error_subcode"]) == (100, 33), node
+    mine = requests.get(
+        f"{clean_sandbox.url}/v25.0/{comment}",
+        headers={"Authorization": f"Bearer {clean_sandbox.token}"},
+        timeout=10,
+    )
+    assert mine.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("table", "filters"),
+    [("Media", {}), ("InstagramBusinessProfile", {}), ("Comments", {"media_id": "first"})],
+)
+def test_reading_another_account_raises_at_once_naming_it(
+    clean_sandbox: Sandbox, account: str, table: str, filters: dict[str, str]
+) -> None:
+    if filters.get("media_id") == "first":
+        filters = {"media_id": clean_sandbox.dataset[account].edges["media"][0]}
+    stranger = clean_sandbox.issue_token(user_id="4242")
+    clean_sandbox.app.reset_counters()
+    with (
+        _connect(clean_sandbox, access_token=stranger) as conn,
+        pytest.raises(instapd.NotYoursError, match=account) as info,
+    ):
+        conn.read(table, account=account, **filters)
+    assert info.value.accounts == (account,)
+    assert clean_sandbox.requests_served == 1  # no retries

@@ -184,3 +184,50 @@ def test_reading_another_account_raises_at_once_naming_it(
         conn.read(table, account=account, **filters)
     assert info.value.accounts == (account,)
     assert clean_sandbox.requests_served == 1  # no retries
+
+
+# -- item 4: scopes per edge -------------------------------------------------------------------
+
+BASIC = ("instagram_basic", "pages_show_list", "pages_read_engagement")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "code"),
+    [
+        ("{media}/comments", {}, 10),
+        ("{account}/media", {"fields": "id,comments{id}"}, 10),  # nested, as on its own
+        ("{account}/insights", {"metric": "reach", "period": "day"}, 10),
+        ("{account}", {"fields": "business_discovery.username(nordic.roasters){id}"}, 10),
+        ("{account}/content_publishing_limit", {}, 200),
+    ],
+)
+def test_each_edge_needs_its_scope(
+    clean_sandbox: Sandbox, account: str, path: str, params: dict[str, str], code: int
+) -> None:
+    media = clean_sandbox.dataset[account].edges["media"][0]
+    url = f"{clean_sandbox.url}/v25.0/" + path.format(media=media, account=account)
+    weak = clean_sandbox.issue_token(scopes=BASIC)
+    refused = requests.get(
+        url, params=params, headers={"Authorization": f"Bearer {weak}"}, timeout=10
+    )
+    assert refused.json()["error"]["code"] == code
+    full = requests.get(
+        url, params=params, headers={"Authorization": f"Bearer {clean_sandbox.token}"}, timeout=10
+    )
+    assert full.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("table", "scope"),
+    [("Comments", "instagram_manage_comments"), ("AccountInsights", "instagram_manage_insights")],
+)
+def test_a_read_without_the_scope_raises_naming_it(
+    clean_sandbox: Sandbox, account: str, table: str, scope: str
+) -> None:
+    weak = clean_sandbox.issue_token(scopes=BASIC)
+    with (
+        _connect(clean_sandbox, access_token=weak) as conn,
+        pytest.raises(instapd.PermissionDeniedError, match=scope) as info,
+    ):
+        conn.read(table, account=account)
+    assert scope in info.value.scopes

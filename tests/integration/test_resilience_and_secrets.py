@@ -60,6 +60,7 @@ def test_random_faults_give_identical_frames(clean_sandbox: Sandbox, account: st
         retry=RetryPolicy(attempts=8, backoff_initial=0.001, backoff_max=0.01),
     )
     pd.testing.assert_frame_equal(clean, retrying.read("Replies", account=account))
+    assert clean_sandbox.faults.fired > 0
 
 
 def test_retries_run_out_part_way_raises_not_a_partial_frame(

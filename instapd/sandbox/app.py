@@ -62,6 +62,7 @@ class SandboxApp:
         require_appsecret_proof: bool = False,
         call_limit: int = 20_000,
         max_objects: int | None = DEFAULT_MAX_OBJECTS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.oauth = oauth
         self.data = dataset
@@ -69,7 +70,7 @@ class SandboxApp:
         self.faults = faults or Faults()
         self.app_secret = app_secret
         self.require_appsecret_proof = require_appsecret_proof
-        self.usage = Usage(call_limit)
+        self.usage = Usage(call_limit, clock=clock)
         #: The most objects (nested included) one answer may hold; ``None``: no limit.
         self.max_objects = max_objects
         self.size_refusals = 0  # answers refused with code 1 for holding too much

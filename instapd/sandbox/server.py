@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -56,6 +58,8 @@ class Sandbox:
     several processes can serve one port (benchmarks use that to model a server farm).
     ``max_objects`` caps the objects one answer holds (nested included) as Meta caps answer
     size: past it, code 1 "Please reduce the amount of data..."; ``None`` lifts the cap.
+    ``clock`` (seconds) is the sandbox's own time for rate limits (``app.usage``: calls per app
+    and per account over a rolling window, refused past 100% until access returns).
     """
 
     def __init__(
@@ -73,6 +77,7 @@ class Sandbox:
         token: str | None = None,
         listen_fd: int | None = None,
         max_objects: int | None = DEFAULT_MAX_OBJECTS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.dataset = build_dataset(seed, now=now, media_per_account=media_per_account)
         self.tokens = TokenRegistry()
@@ -88,6 +93,7 @@ class Sandbox:
             app_secret=self.oauth_app.app_secret,
             require_appsecret_proof=require_appsecret_proof,
             max_objects=max_objects,
+            clock=clock,
         )
         self.token = self.issue_token() if token is None else token
         if token is not None:

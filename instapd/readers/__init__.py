@@ -13,8 +13,17 @@ from collections.abc import Iterator
 from ..errors import NotFoundError, NotYoursError
 from . import account_insights, discovery, media_insights, walk
 from .context import ReadContext, Reader, Row, Skip
+from .ops import RetentionWarning
 
-__all__ = ["READERS", "ReadContext", "Row", "Skip", "read_rows", "warn_skipped"]
+__all__ = [
+    "READERS",
+    "ReadContext",
+    "RetentionWarning",
+    "Row",
+    "Skip",
+    "read_rows",
+    "warn_skipped",
+]
 
 READERS: dict[str, Reader] = {
     "walk": walk.read,

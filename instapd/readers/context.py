@@ -29,6 +29,7 @@ class ReadContext:
     version: str
     page_size: int = 100
     skipped: list[Skip] = field(default_factory=list)
+    retention_warned: bool = False  # the one warning that old days are gone was given
 
     @property
     def strict(self) -> bool:

@@ -20,7 +20,7 @@ from .failures import GraphFailure
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_SPAN = 30 * 86400
-RETENTION_DAYS = 730
+RETENTION_DAYS = 90  # user insights, as Meta's guide says; media insights are kept
 MIN_FOLLOWERS = 100
 
 
@@ -359,6 +359,13 @@ def _range(params: dict[str, str], now: datetime) -> tuple[int, int]:
         )
     if since >= until:
         raise GraphFailure(100, "(#100) since must be before until")
+    oldest = now - timedelta(days=RETENTION_DAYS)
+    if since < oldest.timestamp():
+        raise GraphFailure(
+            100,
+            f"(#100) Insights are only kept for {RETENTION_DAYS} days: since must not be before "
+            f"{oldest.strftime('%Y-%m-%dT%H:%M:%S+0000')}",
+        )
     return since, until
 
 

@@ -71,6 +71,7 @@ class Sandbox:
         faults: Faults | None = None,
         now: datetime | None = None,
         media_per_account: tuple[int, ...] = (160, 60),
+        comments_per_account: tuple[int, ...] | None = None,
         app_secret: str | None = None,
         require_appsecret_proof: bool = False,
         app_id: str = SANDBOX_APP_ID,
@@ -79,7 +80,12 @@ class Sandbox:
         max_objects: int | None = DEFAULT_MAX_OBJECTS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.dataset = build_dataset(seed, now=now, media_per_account=media_per_account)
+        self.dataset = build_dataset(
+            seed,
+            now=now,
+            media_per_account=media_per_account,
+            comments_per_account=comments_per_account,
+        )
         self.tokens = TokenRegistry()
         self.oauth_app = OAuthApp(app_id=app_id, app_secret=app_secret or secrets.token_hex(16))
         user = self.dataset[self.dataset.user_id]

@@ -12,7 +12,8 @@ import requests
 
 import instapd
 from instapd.graph.throttle import Throttle
-from instapd.readers import SkippedWarning
+from instapd.readers import RetentionWarning, SkippedWarning
+from instapd.readers.ops import retention_start
 from instapd.sandbox import Faults, Sandbox
 
 from ..conftest import FAST_RETRY
@@ -231,3 +232,42 @@ def test_a_read_without_the_scope_raises_naming_it(
     ):
         conn.read(table, account=account)
     assert scope in info.value.scopes
+
+
+# -- item 6: retention -------------------------------------------------------------------------
+
+
+def test_the_sandbox_refuses_user_insights_older_than_90_days(
+    clean_sandbox: Sandbox, account: str
+) -> None:
+    now = int(pd.Timestamp.now(tz="UTC").timestamp())
+    headers = {"Authorization": f"Bearer {clean_sandbox.token}"}
+    url = f"{clean_sandbox.url}/v25.0/{account}/insights"
+    params = {"metric": "reach", "period": "day", "until": str(now - 80 * 86400)}
+    old = requests.get(url, params={**params, "since": str(now - 95 * 86400)}, headers=headers,
+                       timeout=10)  # fmt: skip
+    assert old.status_code == 400
+    assert old.json()["error"]["code"] == 100
+    kept = requests.get(url, params={**params, "since": str(now - 89 * 86400)}, headers=headers,
+                        timeout=10)  # fmt: skip
+    assert kept.status_code == 200
+
+
+@pytest.mark.parametrize("metric_type", ["time_series", "total_value"])
+def test_an_old_range_reads_what_is_kept_and_warns_once(
+    clean_sandbox: Sandbox, account: str, metric_type: str
+) -> None:
+    until = pd.Timestamp.now(tz="UTC").floor("D") - pd.Timedelta(days=3)
+    since = until - pd.Timedelta(days=150)
+    with _connect(clean_sandbox) as conn:
+        with pytest.warns(RetentionWarning) as caught:
+            frame = conn.read("AccountInsights", account=account, since=since, until=until,
+                              metric_type=metric_type, metrics=["reach"])  # fmt: skip
+        kept = conn.read("AccountInsights", account=account, since=retention_start(),
+                         until=until, metric_type=metric_type, metrics=["reach"])  # fmt: skip
+    start = pd.Timestamp(retention_start()).tz_convert("America/Los_Angeles")
+    first = (start - pd.Timedelta(days=1)).date().isoformat()  # the day that ends at start
+    assert len([w for w in caught if issubclass(w.category, RetentionWarning)]) == 1
+    assert first in str(caught[0].message)
+    assert len(frame) > 50
+    pd.testing.assert_frame_equal(frame, kept, check_like=True)

@@ -17,6 +17,7 @@ import argparse
 import statistics
 import time
 import warnings
+from datetime import UTC, datetime
 
 import pandas as pd
 from _server import sandbox_process  # type: ignore[import-not-found]
@@ -25,6 +26,7 @@ import instapd
 from instapd.sandbox.size import DEFAULT_MAX_OBJECTS
 
 TABLES = ("Comments", "Replies")
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def _read(url: str, token: str, table: str) -> tuple[pd.DataFrame, int, float]:
@@ -57,6 +59,7 @@ def main() -> None:
             latency=args.latency,
             comments_per_account=(args.comments,),
             max_objects=limit,
+            now=NOW,  # both servers hold the same data
         ) as server:
             for table in TABLES:
                 _read(server.url, server.token, table)  # warm-up: the sandbox renders once

@@ -271,3 +271,40 @@ def test_an_old_range_reads_what_is_kept_and_warns_once(
     assert first in str(caught[0].message)
     assert len(frame) > 50
     pd.testing.assert_frame_equal(frame, kept, check_like=True)
+
+
+# -- item 9: token lifetimes as Meta's (Facebook Login) ----------------------------------------
+
+
+def test_codes_and_tokens_live_as_long_as_at_meta(clean_sandbox: Sandbox) -> None:
+    app = clean_sandbox.oauth_app
+    oauth = clean_sandbox.app.oauth
+    url = f"{clean_sandbox.url}/v25.0/oauth/access_token"
+    client = {"client_id": app.app_id, "client_secret": app.app_secret}
+    redirect = "http://localhost:8123/callback"
+
+    def exchange(**params: str) -> requests.Response:
+        return requests.get(url, params={**client, **params}, timeout=10)
+
+    code = oauth.issue_code(redirect, ("instagram_basic",))
+    short = exchange(code=code, redirect_uri=redirect)
+    assert short.json()["expires_in"] == 3600  # short-lived: about an hour
+    again = exchange(code=code, redirect_uri=redirect).json()["error"]
+    assert (again["code"], again["error_subcode"]) == (100, 36009)  # single use
+    stale = oauth.issue_code(redirect, ("instagram_basic",))
+    real_clock = app.clock
+    app.clock = lambda: real_clock() + 601  # ten minutes and a second later
+    try:
+        late = exchange(code=stale, redirect_uri=redirect).json()["error"]
+    finally:
+        app.clock = real_clock
+    assert (late["code"], late["error_subcode"]) == (100, 36007)
+    long = exchange(grant_type="fb_exchange_token", fb_exchange_token=short.json()["access_token"])
+    assert long.json()["expires_in"] == 60 * 86400
+    # Facebook Login has no 24 h rule: a fresh long-lived token is re-exchanged at once
+    fresh = long.json()["access_token"]
+    renewed = exchange(grant_type="fb_exchange_token", fb_exchange_token=fresh)
+    assert renewed.json()["expires_in"] == 60 * 86400
+    dead = clean_sandbox.issue_token(lifetime=-1)
+    refused = exchange(grant_type="fb_exchange_token", fb_exchange_token=dead).json()["error"]
+    assert refused["code"] == 190

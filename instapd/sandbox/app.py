@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -28,6 +29,7 @@ from werkzeug.wrappers import Request, Response
 
 from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe
+from .changes import grow_likes
 from .data import Dataset
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
@@ -101,6 +103,14 @@ class SandboxApp:
         self.router.renderer.forget()
         self.router.index_owners()
         self._answers.clear()
+
+    def advance(self, seconds: float) -> None:
+        """Move the data clock: like counts grow, media insights follow, recent days settle."""
+        model = self.router.insights
+        model.offset += timedelta(seconds=seconds)
+        grow_likes(self.data, model.now(), seconds / 3600)
+        model.forget()
+        self.forget_renders()
 
     def reset_counters(self) -> None:
         with self._lock:

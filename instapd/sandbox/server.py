@@ -151,6 +151,10 @@ class Sandbox:
         """A new user token for the sandbox's user (or, with ``user_id``, another user)."""
         return self.tokens.issue(user_id or self.dataset.user_id, scopes, lifetime)
 
+    def advance(self, seconds: float) -> None:
+        """Let time pass for the data: like counts grow, insights of the last 2 days are revised."""
+        self.app.advance(seconds)
+
     def publish(self, account_id: str, caption: str = "Fresh from the roaster ☕") -> str:
         """Add a new image post to an account, as if just published; returns its id."""
         media_id = self.dataset.publish(account_id, caption)

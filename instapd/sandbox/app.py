@@ -62,7 +62,7 @@ class SandboxApp:
         oauth: OAuthRoutes,
         app_secret: str | None = None,
         require_appsecret_proof: bool = False,
-        call_limit: int = 20_000,
+        call_limit: int = 100_000,
         max_objects: int | None = DEFAULT_MAX_OBJECTS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -378,7 +378,7 @@ def _range(params: dict[str, str], now: datetime) -> tuple[int, int]:
         )
     if since >= until:
         raise GraphFailure(100, "(#100) since must be before until")
-    oldest = now - timedelta(days=RETENTION_DAYS)
+    oldest = now - timedelta(days=RETENTION_DAYS + 1)  # whole days: 90 back from any hour
     if since < oldest.timestamp():
         raise GraphFailure(
             100,

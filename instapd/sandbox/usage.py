@@ -39,7 +39,7 @@ class Usage:
     for each account. ``clock`` gives the time in seconds."""
 
     call_limit: int
-    account_limit: int = 20_000
+    account_limit: int = 50_000
     window: float = 3600.0
     clock: Callable[[], float] = time.monotonic
     _calls: deque[float] = field(default_factory=deque)

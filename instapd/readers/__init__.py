@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from ..errors import NotFoundError, NotYoursError
 from . import account_insights, discovery, media_insights, walk
 from .context import ReadContext, Reader, Row, Skip
-from .ops import RetentionWarning
+from .ops import RetentionWarning, warn_retention
 
 __all__ = [
     "READERS",
@@ -38,8 +38,15 @@ READERS: dict[str, Reader] = {
 
 def read_rows(context: ReadContext) -> Iterator[Row]:
     """The reader's rows; another account's object (100/33) raises at once, naming the account."""
+    first_end: str | None = None
     try:
-        yield from READERS[context.query.table.reader](context)
+        for row in READERS[context.query.table.reader](context):
+            end = row.get("end_time")
+            if isinstance(end, str) and (first_end is None or end < first_end):
+                first_end = end
+            yield row
+        if context.retention_cut:
+            warn_retention(context.query.table.name, first_end)
     except NotYoursError:
         raise
     except NotFoundError as exc:

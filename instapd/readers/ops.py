@@ -115,16 +115,22 @@ def clip_to_retention(ctx: ReadContext, op: Op) -> Op | None:
         # (since, until] as Meta reads it: from the day that ends at ``start``
         since = int(start.timestamp()) - 1
         clipped = replace(op, params={**op.params, "since": since}, tag=tag)
-    if not ctx.retention_warned:
-        ctx.retention_warned = True
-        first = (start.astimezone(PACIFIC).date() - timedelta(days=1)).isoformat()
-        warnings.warn(
-            f"{ctx.query.table.name}: Meta keeps user insights for {RETENTION_DAYS} days and "
-            f"refused the older part of the range; read from {first} (US-Pacific days) on.",
-            RetentionWarning,
-            stacklevel=4,
-        )
+    ctx.retention_cut = True  # the reader warns once, naming the first day it read
     return clipped
+
+
+def warn_retention(table: str, first_end: str | None) -> None:
+    """The one warning that Meta refused old days, naming the first (Pacific) day read."""
+    first = "no day"
+    if first_end:
+        end = datetime.strptime(first_end, "%Y-%m-%dT%H:%M:%S%z").astimezone(PACIFIC)
+        first = (end.date() - timedelta(days=1)).isoformat()  # the day that ends at end_time
+    warnings.warn(
+        f"{table}: Meta keeps user insights for {RETENTION_DAYS} days and refused the older "
+        f"part of the range; read from {first} (US-Pacific day) on.",
+        RetentionWarning,
+        stacklevel=5,
+    )
 
 
 def _send_streaming(ctx: ReadContext, ops: Iterable[Op]) -> tuple[list[Op], list[Outcome]]:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from instapd.sandbox import Faults, Sandbox
 
@@ -27,8 +28,9 @@ class Server:
 
 @contextmanager
 def sandbox_process(
-    *, media: int, latency: float, processes: int = 3, accounts: int | None = None
+    *, media: int, latency: float, processes: int = 3, **options: Any
 ) -> Iterator[Server]:
+    """Serve on one port from ``processes`` forks; ``options`` go to :class:`Sandbox`."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -40,8 +42,7 @@ def sandbox_process(
         pid = os.fork()
         if pid == 0:  # a worker: serve until terminated
             sandbox = Sandbox(media_per_account=(media,), faults=Faults(latency=latency),
-                              token=token, listen_fd=listener.fileno(),
-                              accounts=accounts)  # fmt: skip
+                              token=token, listen_fd=listener.fileno(), **options)  # fmt: skip
             sandbox.start()
             signal.sigwait({signal.SIGTERM})
             os._exit(0)

@@ -28,6 +28,9 @@ logger = logging.getLogger("instapd.cache")
 Fetch = Callable[..., pd.DataFrame]
 #: Days of account insights re-read on refresh: Meta revises values for 48 hours.
 REVISED_DAYS = timedelta(days=2)
+#: Columns whose values change on rows already read (likes, comments): a stop-at-known-ids
+#: refresh would keep them stale.
+VOLATILE_COLUMNS = frozenset({"like_count", "comments_count"})
 
 
 def cache_description(
@@ -105,6 +108,8 @@ def _incremental(
     cached = entry.frame
     if query.limit is not None or cached.empty:
         return None
+    if set(query.columns) & VOLATILE_COLUMNS:
+        return None  # counts change on old rows too: only a full read is current
     if mode == "newest_first" and query.until is None and "id" in cached.columns:
         new = fetch(connection, query, accounts, stop_at=frozenset(cached["id"].dropna()))
         merged = pd.concat([new, cached], ignore_index=True).drop_duplicates("id")

@@ -28,6 +28,7 @@
     │   │   └── TokenExpiredError          190/463: the token has expired
     │   ├── PermissionDeniedError          code 10, 200-299: a scope is missing
     │   ├── NotFoundError                  100/33: no such object, or not visible to this token
+    │   │   └── NotYoursError              100/33 in a read: another account's object
     │   ├── InvalidParameterError          code 100 and friends: the request is wrong
     │   ├── PublishError                   Meta would not make or publish a post
     │   │   ├── MediaNotFetchableError     9004/2207052: Meta cannot download the media URL
@@ -38,6 +39,7 @@
     │   └── RetryableError                 worth trying again
     │       ├── RateLimitedError           4, 17, 32, 613, 80001, 80002: wait ``retry_after``
     │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies
+    │           └── TooMuchDataError       1: "reduce the amount of data"; paged reads shrink
     ├── IncompleteReadError                retries ran out part-way; says how far the read got
     ├── ResponseTooLargeError              an answer larger than the cap (tens of MB)
     ├── PublishTimeoutError                a container was not ready within ``timeout``
@@ -223,6 +225,23 @@ class NotFoundError(GraphError):
     hint = "Check the id, and that the token's user can see this object."
 
 
+class NotYoursError(NotFoundError):
+    """100/33 during a read: the object belongs to an account the token's user cannot act on."""
+
+    def __init__(self, message: str, *, accounts: tuple[str, ...] = (), **kwargs: object) -> None:
+        self.accounts = accounts
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def hint(self) -> str:  # type: ignore[override]
+        named = ", ".join(self.accounts) or "this account"
+        return (
+            f"Check the id, and that the token's user can act on account {named}: pass an "
+            "account linked to this login (connection.linked_accounts()), or log in as a user "
+            "with a role on that account's Facebook Page."
+        )
+
+
 class InvalidParameterError(GraphError):
     pass
 
@@ -246,6 +265,16 @@ class RateLimitedError(RetryableError):
 
 class TransientError(RetryableError):
     hint = "A temporary failure on the API side; trying again usually works."
+
+
+class TooMuchDataError(TransientError):
+    """Code 1: Meta's "Please reduce the amount of data you're asking for".
+
+    The size of the whole answer (nested expansions included) decides it, so the same request
+    fails again: paged reads ask for smaller pages instead.
+    """
+
+    hint = "Ask for fewer rows per page (a smaller Pagesize) or fewer nested columns."
 
 
 class IncompleteReadError(InstapdError):

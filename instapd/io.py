@@ -28,7 +28,7 @@ from .errors import (
 from .frames import to_frame
 from .progress import enabled, requests_bar
 from .query import Query, TimeLike, build_query
-from .readers import READERS, ReadContext, Row, warn_skipped
+from .readers import ReadContext, Row, read_rows, warn_skipped
 
 
 def read(
@@ -99,7 +99,7 @@ def fetch(
     granted = facebook_names(known.scopes) if config.instagram_login and known else None
     context = ReadContext(client, query, accounts, config.version, config.page_size,
                           _granted=granted or None)  # fmt: skip
-    rows = _in_time_range(iter(READERS[query.table.reader](context)), query)
+    rows = _in_time_range(read_rows(context), query)
     out_columns = [query.table.column(name) for name in query.columns]
     with requests_bar(query.table.name, connection.client, progress):
         collected = _collect(rows, query, connection, stop_at)

@@ -36,12 +36,14 @@ from ..errors import (
     ResponseTooLargeError,
     RetryableError,
     TokenExpiredError,
+    TooMuchDataError,
     TransientError,
     UsageError,
 )
 from ..validation import secure_url
 from . import redact
 from .errors import error_from_body
+from .shrink import Shrink
 from .throttle import Throttle
 from .usage import Usage, parse_usage
 
@@ -73,7 +75,8 @@ class RetryPolicy:
     max_wait: float = 300.0
     sleep: Callable[[float], None] = time.sleep
 
-    def retrying(self) -> Retrying:
+    def retrying(self, *, shrinkable: bool = False) -> Retrying:
+        """Tenacity's loop; with ``shrinkable``, code 1 is left to the caller to shrink."""
         backoff = wait_exponential_jitter(
             multiplier=self.backoff_initial, max=self.backoff_max, jitter=self.backoff_initial
         )
@@ -85,6 +88,8 @@ class RetryPolicy:
             return float(backoff(state))
 
         def worth_retrying(exc: BaseException) -> bool:
+            if shrinkable and isinstance(exc, TooMuchDataError):
+                return False  # the same request would fail again: the caller asks for less
             return isinstance(exc, RetryableError) and (exc.retry_after or 0) <= self.max_wait
 
         return Retrying(
@@ -204,11 +209,17 @@ class GraphClient:
         return body
 
     def _retried(
-        self, method: str, url: str, query: dict[str, str], body: dict[str, Any] | None = None
+        self,
+        method: str,
+        url: str,
+        query: dict[str, str],
+        body: dict[str, Any] | None = None,
+        *,
+        shrinkable: bool = False,
     ) -> Any:
         token_used = self._token
         try:
-            return self._attempts(method, url, query, body)
+            return self._attempts(method, url, query, body, shrinkable)
         except TokenExpiredError:
             if self._renew_token is None:
                 raise
@@ -216,12 +227,17 @@ class GraphClient:
                 if self._token == token_used:
                     logger.info("the token expired mid-read; renewing it and going on")
                     self._set_token(self._renew_token())
-            return self._attempts(method, url, query, body)
+            return self._attempts(method, url, query, body, shrinkable)
 
     def _attempts(
-        self, method: str, url: str, query: dict[str, str], body: dict[str, Any] | None
+        self,
+        method: str,
+        url: str,
+        query: dict[str, str],
+        body: dict[str, Any] | None,
+        shrinkable: bool = False,
     ) -> Any:
-        for attempt in self.retry.retrying():
+        for attempt in self.retry.retrying(shrinkable=shrinkable):
             with attempt:
                 return self._send(method, url, query, body)
         raise AssertionError("unreachable")  # pragma: no cover - reraise=True always raises
@@ -460,14 +476,36 @@ class GraphClient:
         """
         link: str | None = path
         query = dict(params or {})
+        shrink = Shrink({**_link_params(path), **query})
         for _ in range(MAX_PAGES):
             if link is None:
                 return
-            body = self.get(link, query)
+            body = self.get_shrinking(link, query, shrink)
             page = Page(list(body.get("data") or []), dict(body.get("paging") or {}))
             yield page
             link, query = self._next(path, params or {}, page, cursor_only)
         raise TransientError(f"Stopped after {MAX_PAGES} pages: the API kept sending more")
+
+    def get_shrinking(self, path: str, params: Mapping[str, Any], shrink: Shrink) -> dict[str, Any]:
+        """GET a page; on code 1 ask again for smaller pages (``shrink``) from the same cursor.
+
+        Other failures are retried as by :meth:`get`. Past the smallest page, code 1 is retried
+        as any transient error.
+        """
+        while True:
+            url, query = self._resolve(path, {**params, **shrink.apply()})
+            try:
+                body = self._retried("GET", url, query, shrinkable=shrink.can_shrink())
+            except TooMuchDataError:
+                if not shrink.can_shrink():
+                    raise
+                shrink.shrink()
+                logger.info("asking for smaller pages (level %d) after code 1", shrink.level)
+                continue
+            if not isinstance(body, dict):
+                raise TransientError("The Graph API answered with something other than an object")
+            shrink.succeeded()
+            return body
 
     @staticmethod
     def _next(
@@ -515,6 +553,11 @@ def read_capped(response: requests.Response, limit: int, where: str) -> bytes:
                 raise ResponseTooLargeError(limit, where)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _link_params(path: str) -> dict[str, str]:
+    """The query of a paging link (nothing for a plain path)."""
+    return dict(parse_qsl(urlsplit(path).query)) if "://" in path else {}
 
 
 def _param(value: Any) -> str:

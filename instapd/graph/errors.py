@@ -17,6 +17,7 @@ from ..errors import (
     PermissionDeniedError,
     RateLimitedError,
     TokenExpiredError,
+    TooMuchDataError,
     TransientError,
 )
 from .usage import Usage
@@ -25,8 +26,13 @@ AUTH_CODES = frozenset({102, 104, 190})
 EXPIRED_SUBCODES = frozenset({463})
 PERMISSION_CODES = frozenset({3, 10, *range(200, 300)})
 THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
+#: Subcodes that refuse one object whatever the code (2108006: media posted before the account
+#: turned professional, answered as code 100 or code 4).
+NOT_THROTTLES = frozenset({2108006})
 TRANSIENT_CODES = frozenset({1, 2, -1, -2})
 NOT_FOUND = (100, 33)
+#: Code 1: "An unknown error occurred", or "Please reduce the amount of data...".
+TOO_MUCH_DATA = 1
 
 
 def error_from_body(status: int, body: Any, usage: Usage) -> GraphError:
@@ -57,8 +63,12 @@ def error_from_body(status: int, body: Any, usage: Usage) -> GraphError:
         return (TokenExpiredError if expired else AuthError)(message, **details)
     if code in PERMISSION_CODES:
         return PermissionDeniedError(message, **details)
+    if subcode in NOT_THROTTLES:  # code 4 too, yet about one object: waiting changes nothing
+        return InvalidParameterError(message, **details)
     if code in THROTTLE_CODES:
         return RateLimitedError(message, retry_after=usage.regain_seconds or None, **details)
+    if code == TOO_MUCH_DATA:
+        return TooMuchDataError(message, **details)
     if code in TRANSIENT_CODES or status >= 500:
         return TransientError(message, **details)
     if (code, subcode) == NOT_FOUND:

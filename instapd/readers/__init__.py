@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from collections.abc import Iterator
 
+from ..errors import NotFoundError, NotYoursError
 from . import account_insights, discovery, media_insights, walk
 from .context import ReadContext, Reader, Row, Skip
+from .ops import RetentionWarning, warn_retention
 
-__all__ = ["READERS", "ReadContext", "Row", "Skip", "warn_skipped"]
+__all__ = [
+    "READERS",
+    "ReadContext",
+    "RetentionWarning",
+    "Row",
+    "Skip",
+    "read_rows",
+    "warn_skipped",
+]
 
 READERS: dict[str, Reader] = {
     "walk": walk.read,
@@ -23,6 +34,33 @@ READERS: dict[str, Reader] = {
     "media_insights": media_insights.read,
     **discovery.READERS,
 }
+
+
+def read_rows(context: ReadContext) -> Iterator[Row]:
+    """The reader's rows; another account's object (100/33) raises at once, naming the account."""
+    first_end: str | None = None
+    try:
+        for row in READERS[context.query.table.reader](context):
+            end = row.get("end_time")
+            if isinstance(end, str) and (first_end is None or end < first_end):
+                first_end = end
+            yield row
+        if context.retention_cut:
+            warn_retention(context.query.table.name, first_end)
+    except NotYoursError:
+        raise
+    except NotFoundError as exc:
+        if (exc.code, exc.subcode) != (100, 33):
+            raise
+        raise NotYoursError(
+            exc.message,
+            accounts=tuple(context.accounts),
+            code=exc.code,
+            subcode=exc.subcode,
+            type=exc.type,
+            fbtrace_id=exc.fbtrace_id,
+            status=exc.status,
+        ) from None
 
 
 class SkippedWarning(UserWarning):

@@ -29,6 +29,7 @@ class ReadContext:
     version: str
     page_size: int = 100
     skipped: list[Skip] = field(default_factory=list)
+    retention_cut: bool = False  # Meta refused the oldest part of the range
 
     @property
     def strict(self) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import NotFoundError
 from ..graph.client import MAX_PAGES
+from ..graph.shrink import Shrink
 from .context import ReadContext, Reader, Row
 from .walk import field_expression
 
@@ -66,11 +67,14 @@ def read_hashtag_media(ctx: ReadContext) -> Iterator[Row]:
             yield {**keys, **item}
 
 
-def _discovery(ctx: ReadContext, inner: str) -> dict[str, Any]:
+def _discovery(ctx: ReadContext, inner: str, shrink: Shrink | None = None) -> dict[str, Any]:
     username = ctx.query.filters["username"]
-    body = ctx.client.get(
-        ctx.accounts[0], {"fields": f"business_discovery.username({username}){{{inner}}}"}
-    )
+    fields = f"business_discovery.username({username}){{{inner}}}"
+    if shrink is None:
+        body = ctx.client.get(ctx.accounts[0], {"fields": fields})
+    else:  # nested media pages: smaller ones after Meta's code 1
+        shrink.fields = fields
+        body = ctx.client.get_shrinking(ctx.accounts[0], {}, shrink)
     return dict(body.get("business_discovery") or {})
 
 
@@ -82,12 +86,11 @@ def read_business_discovery_media(ctx: ReadContext) -> Iterator[Row]:
     """Media pages are walked inside the expansion: ``media.after(CURSOR).limit(N){...}``."""
     keys = {"business_account_id": ctx.accounts[0], "owner_username": ctx.query.filters["username"]}
     after = ""
+    shrink = Shrink({})
     for _ in range(MAX_PAGES):
         cursor = f".after({after})" if after else ""
-        media = (
-            _discovery(ctx, f"media{cursor}.limit({ctx.page_size}){{{_fields(ctx)}}}").get("media")
-            or {}
-        )
+        inner = f"media{cursor}.limit({ctx.page_size}){{{_fields(ctx)}}}"
+        media = _discovery(ctx, inner, shrink).get("media") or {}
         data = media.get("data") or []
         for item in data:
             yield {**keys, **item}

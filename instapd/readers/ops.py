@@ -9,14 +9,26 @@ refused ones as skips, and asks again without them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..errors import GraphError, NotFoundError, PermissionDeniedError
 from ..graph.client import MAX_BATCH, Outcome
 from .context import ReadContext
+
+#: Days Meta keeps user insights, by its guide (it may keep more: nothing is clipped in advance).
+RETENTION_DAYS = 90
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+
+class RetentionWarning(UserWarning):
+    """Meta refused the part of a range older than it keeps; the rest was read."""
+
 
 #: What readers use of an insights result; leaving out titles and descriptions halves the bytes.
 RESULT_FIELDS = "name,period,values,total_value"
@@ -45,14 +57,19 @@ def run(ctx: ReadContext, ops: Iterable[Op]) -> Iterator[tuple[Op, dict[str, Any
     pending, outcomes = _send_streaming(ctx, ops)
     while pending:
         failed: dict[str, list[tuple[Op, GraphError]]] = {}
+        clipped_ops: list[Op] = []
         for op, outcome in zip(pending, outcomes, strict=True):
-            if isinstance(outcome, GraphError) and outcome.subcode is not None:
+            if isinstance(outcome, GraphError) and _too_old(op, outcome):
+                clipped = clip_to_retention(ctx, op)  # Meta refused the old part: read the rest
+                if clipped is not None:
+                    clipped_ops.append(clipped)
+            elif isinstance(outcome, GraphError) and outcome.subcode is not None:
                 ctx.skip(op.owner, outcome)  # a subcode names the object's own refusal
             elif isinstance(outcome, GraphError):
                 failed.setdefault(op.owner, []).append((op, outcome))
             else:
                 yield op, outcome
-        pending = []
+        pending = clipped_ops
         outcomes = []
         if failed:
             probes = [first for first, _ in (items[0] for items in failed.values())]
@@ -67,6 +84,53 @@ def run(ctx: ReadContext, ops: Iterable[Op]) -> Iterator[tuple[Op, dict[str, Any
                         ctx.skip(owner, error)
         if pending:
             outcomes = ctx.client.batch([op.request() for op in pending])
+
+
+def _too_old(op: Op, error: GraphError) -> bool:
+    """A plain code 100 for a range reaching further back than user insights are kept."""
+    since = op.params.get("since")
+    return (
+        error.code == 100
+        and error.subcode is None
+        and isinstance(since, int)
+        and since < retention_start().timestamp()
+    )
+
+
+def retention_start() -> datetime:
+    """The first Pacific midnight within Meta's 90 days (a day's margin for clock skew)."""
+    oldest = (datetime.now(UTC) - timedelta(days=RETENTION_DAYS - 1)).astimezone(PACIFIC)
+    midnight = datetime.combine(oldest.date() + timedelta(days=1), time.min, tzinfo=PACIFIC)
+    return midnight.astimezone(UTC)
+
+
+def clip_to_retention(ctx: ReadContext, op: Op) -> Op | None:
+    """``op`` from the first day Meta keeps (None when nothing of it is kept); warns once."""
+    start = retention_start()
+    until = op.params.get("until")
+    if not isinstance(until, int) or until <= start.timestamp():
+        clipped = None
+    else:
+        tag = (start, op.tag[1]) if isinstance(op.tag, tuple) else op.tag
+        # (since, until] as Meta reads it: from the day that ends at ``start``
+        since = int(start.timestamp()) - 1
+        clipped = replace(op, params={**op.params, "since": since}, tag=tag)
+    ctx.retention_cut = True  # the reader warns once, naming the first day it read
+    return clipped
+
+
+def warn_retention(table: str, first_end: str | None) -> None:
+    """The one warning that Meta refused old days, naming the first (Pacific) day read."""
+    first = "no day"
+    if first_end:
+        end = datetime.strptime(first_end, "%Y-%m-%dT%H:%M:%S%z").astimezone(PACIFIC)
+        first = (end.date() - timedelta(days=1)).isoformat()  # the day that ends at end_time
+    warnings.warn(
+        f"{table}: Meta keeps user insights for {RETENTION_DAYS} days and refused the older "
+        f"part of the range; read from {first} (US-Pacific day) on.",
+        RetentionWarning,
+        stacklevel=5,
+    )
 
 
 def _send_streaming(ctx: ReadContext, ops: Iterable[Op]) -> tuple[list[Op], list[Outcome]]:

@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -28,6 +29,7 @@ from werkzeug.wrappers import Request, Response
 
 from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe
+from .changes import grow_likes
 from .data import Dataset
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
@@ -35,6 +37,7 @@ from .instagram_login import InstagramLogin, InstagramLoginRouter
 from .oauth import OAuthRoutes
 from .publishing import UPLOAD_ROOT, PublishRoutes
 from .routing import Router
+from .size import DEFAULT_MAX_OBJECTS, check_size, count_objects
 from .tokens import TokenRegistry
 from .usage import Usage
 from .writes import is_write_request
@@ -61,7 +64,9 @@ class SandboxApp:
         oauth: OAuthRoutes,
         app_secret: str | None = None,
         require_appsecret_proof: bool = False,
-        call_limit: int = 20_000,
+        call_limit: int = 100_000,
+        max_objects: int | None = DEFAULT_MAX_OBJECTS,
+        clock: Callable[[], float] = time.monotonic,
         instagram: InstagramLogin | None = None,
     ) -> None:
         self.oauth = oauth
@@ -71,7 +76,10 @@ class SandboxApp:
         self.faults = faults or Faults()
         self.app_secret = app_secret
         self.require_appsecret_proof = require_appsecret_proof
-        self.usage = Usage(call_limit)
+        self.usage = Usage(call_limit, clock=clock)
+        #: The most objects (nested included) one answer may hold; ``None``: no limit.
+        self.max_objects = max_objects
+        self.size_refusals = 0  # answers refused with code 1 for holding too much
         self.served = 0
         self.log: list[str] = []
         self._lock = threading.Lock()
@@ -81,7 +89,7 @@ class SandboxApp:
             if instagram is None
             else InstagramLoginRouter(dataset, instagram.account_id)
         )
-        self._answers: dict[tuple[Any, ...], str] = {}
+        self._answers: dict[tuple[Any, ...], tuple[str, int]] = {}
         self.router.writes.changed = self.forget_renders
         self.router.publishing.changed = self.forget_renders
 
@@ -102,7 +110,16 @@ class SandboxApp:
     def forget_renders(self) -> None:
         """After the dataset changed (a new post): nothing rendered before may be reused."""
         self.router.renderer.forget()
+        self.router.index_owners()
         self._answers.clear()
+
+    def advance(self, seconds: float) -> None:
+        """Move the data clock: like counts grow, media insights follow, recent days settle."""
+        model = self.router.insights
+        model.offset += timedelta(seconds=seconds)
+        grow_likes(self.data, model.now(), seconds / 3600)
+        model.forget()
+        self.forget_renders()
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -234,6 +251,7 @@ class SandboxApp:
             self.usage.record(account)
             op_call = Call(call.token, call.token_value, call.version, params, call.root)
             status, body = 200, self.router.dispatch(method, "/" + path, op_call)
+            self._check_size(count_objects(body))
         except GraphFailure as failure:
             status, body = failure.status, failure.body()
         if fault == APPLY_THEN_NULL:  # applied, but the answer timed out
@@ -248,14 +266,26 @@ class SandboxApp:
     def _answer(self, method: str, path: str, call: Call) -> str:
         """The JSON text of a read; reads of the static dataset are kept and served again."""
         if method != "GET" or _DYNAMIC.search(path) or PublishRoutes.is_dynamic(path):
-            return json.dumps(self.router.dispatch(method, path, call))
+            body = self.router.dispatch(method, path, call)
+            self._check_size(count_objects(body))
+            return json.dumps(body)
         # who asks matters: scopes decide what may be read
         key = (path, tuple(sorted(call.params.items())), call.token.user_id, call.token.scopes)
-        text = self._answers.get(key)
-        if text is None:
-            text = json.dumps(self.router.dispatch(method, path, call))
-            self._answers[key] = text
-        return text
+        kept = self._answers.get(key)
+        if kept is None:
+            body = self.router.dispatch(method, path, call)
+            kept = (json.dumps(body), count_objects(body))
+            self._answers[key] = kept
+        self._check_size(kept[1])
+        return kept[0]
+
+    def _check_size(self, count: int) -> None:
+        try:
+            check_size(count, self.max_objects)
+        except GraphFailure:
+            with self._lock:
+                self.size_refusals += 1
+            raise
 
     @property
     def _proof_secret(self) -> str | None:

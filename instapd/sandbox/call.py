@@ -36,10 +36,19 @@ def split_version(path: str) -> tuple[str, list[str]]:
     return DEFAULT_VERSION, segments
 
 
+#: Scopes whose absence Meta answers with code 200 ("Requires X permission"); others get code 10.
+CODE_200_SCOPES = ("instagram_content_publish", "instagram_manage_messages")
+
+
 def require(token: IssuedToken, scopes: tuple[str, ...]) -> None:
-    """Refuse, as Meta does, a token that lacks one of ``scopes``."""
-    if not set(scopes) <= set(token.scopes):
-        raise GraphFailure(10, NO_PERMISSION, status=403)
+    """Refuse, as Meta does, a token that lacks one of ``scopes`` (code 200 or 10)."""
+    missing = [s for s in scopes if s not in token.scopes]
+    if not missing:
+        return
+    for scope in missing:
+        if scope in CODE_200_SCOPES:
+            raise GraphFailure(200, f"(#200) Requires {scope} permission", status=403)
+    raise GraphFailure(10, NO_PERMISSION, status=403)
 
 
 def describe(method: str, path: str, params: Mapping[str, str]) -> str:

@@ -149,8 +149,13 @@ def build_dataset(
     *,
     now: datetime | None = None,
     media_per_account: tuple[int, ...] = (160, 60),
+    comments_per_account: tuple[int, ...] | None = None,
 ) -> Dataset:
-    """Build the deterministic dataset for ``seed``; ``now`` anchors stories and recent media."""
+    """Build the deterministic dataset for ``seed``; ``now`` anchors stories and recent media.
+
+    ``comments_per_account`` (top-level comments of each account, spread over its media) replaces
+    the random counts, for benchmarks of big threads.
+    """
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     rng = random.Random(seed)
     ids = _Ids()
@@ -183,7 +188,11 @@ def build_dataset(
             )
         )
         page_ids.append(page.id)
-        for media in _media(rng, ids, account, count, now):
+        spread = None
+        if comments_per_account and index < len(comments_per_account):
+            total = comments_per_account[index]
+            spread = [total // count + (i < total % count) for i in range(count)]
+        for media in _media(rng, ids, account, count, now, comment_counts=spread):
             add(media)
             account.edges.setdefault("media", []).append(media.id)
             for child in media.values.pop("_children", []):
@@ -301,6 +310,7 @@ def _media(
     count: int,
     now: datetime,
     mention: str | None = None,
+    comment_counts: list[int] | None = None,
 ) -> Iterator[Node]:
     """Newest first, spread over about nine months, like ``/media`` returns them."""
     username = account.values["username"]
@@ -308,7 +318,7 @@ def _media(
     offsets = sorted(rng.uniform(3600, span) for _ in range(count))
     if mention:  # public accounts post often: a few in the last day, for recent hashtag media
         offsets = sorted([rng.uniform(600, 20 * 3600) for _ in range(6)] + offsets[6:])
-    for offset in offsets:
+    for position, offset in enumerate(offsets):
         ts = _stamp(now - timedelta(seconds=offset))
         kind = rng.choices(["IMAGE", "REELS", "CAROUSEL_ALBUM"], weights=[5, 3, 2])[0]
         media_id = ids.new("179", 17)
@@ -342,7 +352,8 @@ def _media(
             values["_children"] = [
                 _child(ids, ts, username, rng) for _ in range(rng.randint(2, 10))
             ]
-        comments = _comments(rng, ids, media_id, values["media_product_type"], ts, now)
+        wanted = comment_counts[position] if comment_counts else None
+        comments = _comments(rng, ids, media_id, values["media_product_type"], ts, now, wanted)
         values["_comments"] = comments
         values["comments_count"] = len(comments) + sum(len(c.values["_replies"]) for c in comments)
         yield Node("IGMedia", values)
@@ -369,10 +380,17 @@ def _child(ids: _Ids, ts: datetime, username: str, rng: random.Random) -> Node:
 
 
 def _comments(
-    rng: random.Random, ids: _Ids, media_id: str, product: str, posted: datetime, now: datetime
+    rng: random.Random,
+    ids: _Ids,
+    media_id: str,
+    product: str,
+    posted: datetime,
+    now: datetime,
+    wanted: int | None = None,
 ) -> list[Node]:
     roll = rng.random()
     count = rng.randint(51, 130) if roll < 0.03 else (0 if roll < 0.25 else rng.randint(1, 12))
+    count = count if wanted is None else wanted
     window = max((now - posted).total_seconds() - 60, 60)
     stamps = sorted((rng.uniform(30, window) for _ in range(count)), reverse=True)
     comments = []

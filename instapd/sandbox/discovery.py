@@ -12,7 +12,8 @@ import threading
 import time
 from typing import Any
 
-from .call import Call
+from ..catalog.discovery import DISCOVERY_SCOPES, MENTION_SCOPES
+from .call import Call, require
 from .data import Dataset, Node, hashtag_id
 from .failures import GraphFailure
 from .fields import FieldRequest
@@ -110,10 +111,12 @@ class DiscoveryRoutes:
     def special_field(self, node: Node, request: FieldRequest, call: Call) -> Any:
         """``business_discovery.username(x){...}``, ``mentioned_media.media_id(x){...}``..."""
         if request.name == "business_discovery":
+            require(call.token, DISCOVERY_SCOPES)
             target = self.data.find_user(request.modifiers.get("username", ""))
             if target is None:
                 raise GraphFailure(110, "(#110) Invalid user id")
             return self._discovered(target, request.subfields, call)
+        require(call.token, MENTION_SCOPES)
         key = "media_id" if request.name == "mentioned_media" else "comment_id"
         found = self.data.get(request.modifiers.get(key, ""))
         username = node.values["username"]

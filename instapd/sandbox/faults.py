@@ -78,36 +78,48 @@ class Faults:
         self._operations = 0
         self._writes = 0
         self._write_operations = 0
+        #: Faults injected so far (requests and batch operations), so tests can check they fired.
+        self.fired = 0
+
+    def _fire(self, fault: str | None) -> str | None:
+        if fault is not None:
+            with self._lock:
+                self.fired += 1
+        return fault
 
     def pick_write(self) -> str | None:
         """The fault for the next write request, if any."""
         with self._lock:
             self._writes += 1
-            return self.write_schedule.get(self._writes)
+            fault = self.write_schedule.get(self._writes)
+        return self._fire(fault)
 
     def pick_write_operation(self) -> str | None:
         """The fault for the next write operation inside a batch, if any."""
         with self._lock:
             self._write_operations += 1
-            return self.write_op_schedule.get(self._write_operations)
+            fault = self.write_op_schedule.get(self._write_operations)
+        return self._fire(fault)
 
     def pick_operation(self) -> str | None:
         """The fault for the next operation inside a batch, if any."""
+        fault = None
         with self._lock:
             self._operations += 1
             if self._operations in self.op_schedule:
-                return self.op_schedule[self._operations]
-            if self.op_rate > 0 and self._op_rng.random() < self.op_rate:
-                return self._op_rng.choice(OPERATION_FAULTS)
-        return None
+                fault = self.op_schedule[self._operations]
+            elif self.op_rate > 0 and self._op_rng.random() < self.op_rate:
+                fault = self._op_rng.choice(OPERATION_FAULTS)
+        return self._fire(fault)
 
     def pick(self, request_number: int) -> str | None:
         """The fault for this request, if any."""
         if request_number in self.schedule:
-            return self.schedule[request_number]
+            return self._fire(self.schedule[request_number])
         if self.rate <= 0:
             return None
+        fault = None
         with self._lock:
             if self._rng.random() < self.rate:
-                return self._rng.choice(self.kinds)
-        return None
+                fault = self._rng.choice(self.kinds)
+        return self._fire(fault)

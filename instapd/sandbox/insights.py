@@ -22,7 +22,9 @@ from .fields import parse_list
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_SPAN = 30 * 86400
-RETENTION_DAYS = 730
+#: A day's values settle this long after it ends (today and yesterday are still revised).
+REVISED_HOURS = 24
+RETENTION_DAYS = 90  # user insights, as Meta's guide says; media insights are kept
 MIN_FOLLOWERS = 100
 
 
@@ -149,13 +151,30 @@ class InsightsModel:
         self.data = dataset
         self._media_values: dict[tuple[str, str], int] = {}
         self.clock: Clock | None = None  # set by Sandbox: values grow as the clock advances
+        #: How far the sandbox's data clock is ahead of the wall clock (``Sandbox.advance``).
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def forget(self) -> None:
+        """After counts changed: media values are computed again."""
+        self._media_values.clear()
 
     def followers(self, account: Node) -> int:
         return int(account.values.get("followers_count", 0))
 
     def daily(self, account: str, metric: str, day: date, scale: int) -> int:
         weekday_lift = 1.25 if day.weekday() >= 5 else 1.0
-        return int(scale * weekday_lift * (0.5 + _number(account, metric, day)))
+        final = scale * weekday_lift * (0.5 + _number(account, metric, day))
+        return int(final * self.settled(day))
+
+    def settled(self, day: date) -> float:
+        """How much of a day's value has come in: the last 2 days are revised as time passes."""
+        hours = (self.now() - day_end(day)).total_seconds() / 3600
+        return (
+            1.0 if hours >= REVISED_HOURS else 0.6 + 0.4 * max(hours + 24, 0) / (24 + REVISED_HOURS)
+        )
 
     def split(self, total: int, key: str, values: tuple[str, ...], *seed: object) -> list[int]:
         weights = [0.2 + _number(*seed, key, v) for v in values]
@@ -282,7 +301,7 @@ def user_insights(
         )
     if any(m in DEMOGRAPHICS for m in metrics):
         return _demographics(model, account, metrics, params, breakdowns)
-    now = datetime.now(UTC)
+    now = model.now()
     since, until = _range(params, now)
     days = _days(since, until, now)
     data = []
@@ -372,6 +391,13 @@ def _range(params: dict[str, str], now: datetime) -> tuple[int, int]:
         )
     if since >= until:
         raise GraphFailure(100, "(#100) since must be before until")
+    oldest = now - timedelta(days=RETENTION_DAYS + 1)  # whole days: 90 back from any hour
+    if since < oldest.timestamp():
+        raise GraphFailure(
+            100,
+            f"(#100) Insights are only kept for {RETENTION_DAYS} days: since must not be before "
+            f"{oldest.strftime('%Y-%m-%dT%H:%M:%S+0000')}",
+        )
     return since, until
 
 
@@ -462,9 +488,11 @@ def media_insights(
                 + ", ".join(MEDIA_METRICS),
             )
     if media.values.get("_pre_professional"):
+        # Meta answers it in two forms: code 100, and (seen by Airbyte) code 4, no throttle
+        code = 4 if int(media.id) % 2 else 100
         raise GraphFailure(
-            100,
-            "(#100) Media Posted Before Business Account Conversion",
+            code,
+            f"(#{code}) Media Posted Before Business Account Conversion",
             subcode=2108006,
             type_="IGApiException",
         )

@@ -37,7 +37,9 @@ from .tokens import IssuedToken, TokenRegistry
 #: Instagram Login's scopes, and what each allows on the shared routes.
 SCOPE_EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "instagram_business_basic": ("instagram_basic",),
-    "instagram_business_manage_comments": ("instagram_manage_comments",),
+    # Facebook Login's mention lookups also want pages_read_engagement; Instagram Login has no
+    # Pages, so its comments scope alone covers them
+    "instagram_business_manage_comments": ("instagram_manage_comments", "pages_read_engagement"),
     "instagram_business_manage_insights": ("instagram_manage_insights",),
     "instagram_business_content_publish": ("instagram_content_publish",),
     "instagram_business_manage_messages": (),

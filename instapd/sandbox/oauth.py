@@ -12,6 +12,7 @@ import html
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -38,9 +39,13 @@ class OAuthApp:
 
     app_id: str
     app_secret: str
-    short_lifetime: float = 2 * 3600
+    #: Facebook Login's lifetimes: short-lived user tokens about 1 h, long-lived 60 days, codes
+    #: single use and valid 10 minutes. No 24 h rule: that is Instagram Login's ig_refresh_token;
+    #: a valid token is re-exchanged with fb_exchange_token at any age.
+    short_lifetime: float = 3600
     long_lifetime: float = 60 * 86400
     code_lifetime: float = CODE_LIFETIME
+    clock: Callable[[], float] = time.time
 
 
 class OAuthRoutes:
@@ -104,10 +109,15 @@ class OAuthRoutes:
             }
             return _redirect(redirect_uri, query)
         scopes = tuple(s for s in form.get("scope", "").split(",") if s in self.known_scopes)
+        code = self.issue_code(redirect_uri, scopes)
+        return _redirect(redirect_uri, {"code": code, "state": state})
+
+    def issue_code(self, redirect_uri: str, scopes: tuple[str, ...]) -> str:
+        """A code, as the dialog gives one after "Allow": single use, valid 10 minutes."""
         code = secrets.token_urlsafe(48)
         with self._lock:
-            self._codes[code] = _Code(self.app.app_id, redirect_uri, scopes, time.time())
-        return _redirect(redirect_uri, {"code": code, "state": state})
+            self._codes[code] = _Code(self.app.app_id, redirect_uri, scopes, self.app.clock())
+        return code
 
     # -- token endpoints -------------------------------------------------------------------
 
@@ -128,7 +138,7 @@ class OAuthRoutes:
             issued = self._codes[code]
             if issued is None:
                 raise GraphFailure(100, "This authorization code has been used.", subcode=36009)
-            if time.time() - issued.issued > self.app.code_lifetime:
+            if self.app.clock() - issued.issued > self.app.code_lifetime:
                 raise GraphFailure(100, "This authorization code has expired.", subcode=36007)
             if redirect_uri != issued.redirect_uri:
                 raise GraphFailure(

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from .call import Call
+from .call import Call, require
 from .data import Dataset, Node, Ref
 from .failures import nonexisting_field
 from .fields import FieldRequest
@@ -86,6 +86,7 @@ class Renderer:
             if not node_type.knows(name):
                 raise nonexisting_field(name, node.type)
             if name in node_type.edges:
+                require(call.token, node_type.edges[name].scopes)  # nested, as on its own
                 nested = self.edge_page(
                     node,
                     request.name,

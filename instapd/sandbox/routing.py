@@ -31,7 +31,30 @@ class Router:
         self.renderer.specials = self.discovery
         self.insights = InsightsModel(dataset)
         self.writes = WriteRoutes(dataset)
-        self.publishing = PublishRoutes(dataset, self.writes._own)
+        self.publishing = PublishRoutes(dataset, self.writes.own)
+        self.owners: dict[str, str] = {}
+        self.index_owners()
+
+    def index_owners(self) -> None:
+        """Which Instagram account each node belongs to (the account itself included)."""
+        owners: dict[str, str] = {}
+
+        def walk(node_id: str, account: str) -> None:
+            owners[node_id] = account
+            for children in self.data[node_id].edges.values():
+                for child in children:
+                    if child not in owners:
+                        walk(child, account)
+
+        for account in (*self.data.account_ids, *self.data.public_ids):
+            walk(account, account)
+        self.owners = owners
+
+    def check_owner(self, node_id: str, call: Call) -> None:
+        """A token reads only what its user can act on: others' nodes answer 100/33, as Meta."""
+        account = self.owners.get(node_id)
+        if account is not None and account not in self.writes.own(call):
+            raise unsupported_get(node_id)
 
     def dispatch(self, method: str, path: str, call: Call) -> dict[str, Any]:
         if method not in ("GET", "POST", "DELETE"):
@@ -54,6 +77,7 @@ class Router:
             return {"id": node_id, "name": f"User {node_id}"}
         if node is None:
             raise unsupported_get(node_id)
+        self.check_owner(node.id, call)
         fields = parse_field_param(call.params.get("fields"))
         if len(segments) == 1:
             require(call.token, NODE_TYPES[node.type].scopes)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -19,6 +21,7 @@ from .instagram_login import IG_SCOPES, InstagramLogin
 from .oauth import OAuthApp, OAuthRoutes
 from .publishing import PublishRoutes
 from .schema import ALL_SCOPES
+from .size import DEFAULT_MAX_OBJECTS
 from .tokens import TokenRegistry
 
 logger = logging.getLogger("instapd.sandbox")
@@ -60,6 +63,10 @@ class Sandbox:
     ``media_publish`` enforces (Meta's guide says 100; its reference says 50).
     ``accounts=N`` seeds N linked business accounts (with ``media_per_account`` posts each,
     6 by default), as an agency has. :meth:`advance` moves the sandbox's clock forward.
+    ``max_objects`` caps the objects one answer holds (nested included) as Meta caps answer
+    size: past it, code 1 "Please reduce the amount of data..."; ``None`` lifts the cap.
+    ``clock`` (seconds) is the sandbox's own time for rate limits (``app.usage``: calls per app
+    and per account over a rolling window, refused past 100% until access returns).
     """
 
     def __init__(
@@ -72,6 +79,7 @@ class Sandbox:
         now: datetime | None = None,
         media_per_account: tuple[int, ...] | None = None,
         accounts: int | None = None,
+        comments_per_account: tuple[int, ...] | None = None,
         app_secret: str | None = None,
         require_appsecret_proof: bool = False,
         app_id: str = SANDBOX_APP_ID,
@@ -80,12 +88,19 @@ class Sandbox:
         publishing_quota: int = 100,
         scheme: str = "facebook",
         flat_exchange: bool = False,
+        max_objects: int | None = DEFAULT_MAX_OBJECTS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if scheme not in ("facebook", "instagram"):
             raise ValueError(f"scheme must be 'facebook' or 'instagram', not {scheme!r}")
         self.scheme = scheme
         media = _media_counts(media_per_account, accounts)
-        self.dataset = build_dataset(seed, now=now, media_per_account=media)
+        self.dataset = build_dataset(
+            seed,
+            now=now,
+            media_per_account=media,
+            comments_per_account=comments_per_account,
+        )
         self.clock = Clock(self.dataset.now)
         self.tokens = TokenRegistry()
         self.oauth_app = OAuthApp(app_id=app_id, app_secret=app_secret or secrets.token_hex(16))
@@ -110,6 +125,8 @@ class Sandbox:
             app_secret=self.oauth_app.app_secret,
             require_appsecret_proof=require_appsecret_proof,
             instagram=self.instagram,
+            max_objects=max_objects,
+            clock=clock,
         )
         self.publishing.quota_total = publishing_quota
         self.app.router.insights.clock = self.clock
@@ -199,8 +216,11 @@ class Sandbox:
         """The sandbox's time: real time plus every :meth:`advance`."""
         return self.clock.now()
 
-    def advance(self, delta: timedelta | None = None, *, hours: float = 0, days: float = 0) -> None:
-        """Move the clock forward: stories older than 24 hours expire, media insights grow.
+    def advance(
+        self, delta: timedelta | float | None = None, *, hours: float = 0, days: float = 0
+    ) -> None:
+        """Move the clock forward (``delta`` as a timedelta or in seconds): stories older than
+        24 hours expire, like counts and media insights grow, recent days' insights settle.
 
         >>> sandbox = Sandbox(accounts=1, media_per_account=(2,))
         >>> before = sandbox.now
@@ -208,7 +228,11 @@ class Sandbox:
         >>> sandbox.now - before >= timedelta(hours=25)
         True
         """
-        self.clock.advance((delta or timedelta(0)) + timedelta(hours=hours, days=days))
+        if not isinstance(delta, timedelta):
+            delta = timedelta(seconds=delta or 0)
+        total = delta + timedelta(hours=hours, days=days)
+        self.clock.advance(total)  # refuses to go back
+        self.app.advance(total.total_seconds())
         cutoff = self.clock.now() - STORY_LIFETIME
         for account_id in self.dataset.account_ids:
             edges = self.dataset[account_id].edges

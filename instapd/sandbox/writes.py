@@ -103,7 +103,7 @@ class WriteRoutes:
             raise unsupported(method, segments[0])
         media = node if node.type == "IGMedia" else self.data.get(node.values["media"]["id"])
         owner = media.values.get("owner") if media is not None else None
-        if media is None or not isinstance(owner, Ref) or owner.id not in self._own(call):
+        if media is None or not isinstance(owner, Ref) or owner.id not in self.own(call):
             raise unsupported(method, node.id)
         if method == "DELETE" and node.type == "IGMedia":
             require(call.token, DELETE_MEDIA_SCOPES)
@@ -126,7 +126,7 @@ class WriteRoutes:
             return {"success": True}
         raise unsupported(method, node.id)
 
-    def _own(self, call: Call) -> set[str]:
+    def own(self, call: Call) -> set[str]:
         """The Instagram accounts linked to the token user's Pages."""
         user = self.data.get(call.token.user_id)
         pages = user.edges.get("accounts", []) if user is not None else []

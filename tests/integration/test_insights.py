@@ -88,16 +88,16 @@ def _pacific_days(frame: pd.DataFrame) -> list[Any]:
 
 
 @pytest.mark.parametrize("metric_type", ["time_series", "total_value"])
-def test_ninety_days_every_day_exactly_once(
+def test_eighty_five_days_every_day_exactly_once(
     connection: instapd.Connection, clean_sandbox: Sandbox, account: str, metric_type: str
 ) -> None:
     until = pd.Timestamp.now(tz="UTC").floor("D") - timedelta(days=3)
-    since = until - timedelta(days=90)
+    since = until - timedelta(days=85)  # within the 90 days Meta keeps
     frame = connection.read(
         "AccountInsights", account=account, since=since, until=until, metric_type=metric_type
     )
     days = _pacific_days(frame)
-    assert len(days) == len(set(days)) == 90
+    assert len(days) == len(set(days)) == 85
     assert all(b - a == timedelta(days=1) for a, b in itertools.pairwise(days))
     assert frame["end_time"].min() >= since
     assert frame["end_time"].max() < until
@@ -105,14 +105,14 @@ def test_ninety_days_every_day_exactly_once(
     if metric_type == "time_series":
         assert clean_sandbox.app.log[0].startswith("POST")  # windows go in one batch
         windows = [line for line in clean_sandbox.app.log if line.startswith("BATCH")]
-        assert len(windows) == 4  # 90 days in windows of under 30
+        assert len(windows) == 3  # 85 days in windows of under 30
         age = pd.Timestamp.now(tz="UTC") - frame["end_time"]
         old, recent = age > timedelta(days=31), age < timedelta(days=29)
         assert frame.loc[old, "follower_count"].isna().all(), "Meta keeps 30 days of it"
         assert frame.loc[recent, "follower_count"].notna().all()
     else:
         assert frame["views"].notna().all()
-        assert clean_sandbox.requests_served == 2  # 90 daily calls, 50 to a batch
+        assert clean_sandbox.requests_served == 2  # 85 daily calls, 50 to a batch
 
 
 def test_time_series_values_match_the_api(

@@ -83,14 +83,25 @@ def test_since_until_pushed_down_and_exact(
     assert "since=" in clean_sandbox.app.log[-1]
 
 
-@pytest.mark.parametrize(
-    "value", ["2026-01-01", pd.Timestamp("2026-01-01"), 1767225600, "2026-01-01T01:00:00+01:00"]
-)
+@pytest.mark.parametrize("form", ["date", "timestamp", "unix", "offset"])
 def test_since_accepts_strings_timestamps_and_unix_seconds(
-    connection: instapd.Connection, account: str, value: object
+    connection: instapd.Connection, clean_sandbox: Sandbox, account: str, form: str
 ) -> None:
+    stamps = pd.Series(
+        pd.to_datetime([m["timestamp"] for m in _media_nodes(clean_sandbox, account)])
+    )
+    # a day boundary with media on both sides of it
+    day = stamps.iloc[len(stamps) // 2].floor("D")
+    value: object = {
+        "date": day.strftime("%Y-%m-%d"),
+        "timestamp": day.tz_localize(None),
+        "unix": int(day.timestamp()),
+        "offset": (day + pd.Timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+01:00"),
+    }[form]
     frame = connection.read("Media", account=account, since=value, columns=["timestamp"])
-    assert (frame["timestamp"] >= pd.Timestamp("2026-01-01", tz="UTC")).all()
+    assert (stamps < day).any()
+    assert (frame["timestamp"] >= day).all()
+    assert len(frame) == (stamps >= day).sum() > 0
 
 
 def test_limit_stops_paging(clean_sandbox: Sandbox, account: str) -> None:

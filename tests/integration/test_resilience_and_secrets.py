@@ -41,7 +41,10 @@ def test_each_fault_is_retried_and_the_frame_is_unchanged(
     clean_sandbox.faults = Faults(schedule={2: kind, 3: kind})
     faulty = _connect(clean_sandbox, Pagesize=40).read("Comments", account=account)
     pd.testing.assert_frame_equal(clean, faulty)
-    assert clean_sandbox.requests_served == clean_requests + 2  # each fault cost one retry
+    if kind == "error-1":  # code 1 may mean "too much data": the next pages are smaller
+        assert clean_sandbox.requests_served > clean_requests + 2
+    else:
+        assert clean_sandbox.requests_served == clean_requests + 2  # each fault cost one retry
 
 
 def test_random_faults_give_identical_frames(clean_sandbox: Sandbox, account: str) -> None:
@@ -57,6 +60,7 @@ def test_random_faults_give_identical_frames(clean_sandbox: Sandbox, account: st
         retry=RetryPolicy(attempts=8, backoff_initial=0.001, backoff_max=0.01),
     )
     pd.testing.assert_frame_equal(clean, retrying.read("Replies", account=account))
+    assert clean_sandbox.faults.fired > 0
 
 
 def test_retries_run_out_part_way_raises_not_a_partial_frame(
@@ -92,7 +96,7 @@ def test_no_token_in_logs_errors_or_reprs(
     expired = clean_sandbox.issue_token(lifetime=-1)
     texts = [repr(good), repr(good.config), repr(good.client)]
     good.read("Comments", account=account)
-    clean_sandbox.faults = Faults(schedule={clean_sandbox.requests_served + 1: "error-1"})
+    clean_sandbox.faults = Faults(schedule={clean_sandbox.requests_served + 1: "error-2"})
     good.read("Media", account=account)
     for token, table in [(expired, "Media"), ("not-a-real-token-123", "Stories")]:
         with pytest.raises(instapd.AuthError) as info:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,30 +60,62 @@ def test_one_request_in_five_failing_changes_nothing(
             _read(_connect(clean_sandbox), table, account), clean_frames[table]
         )
     assert clean_sandbox.requests_served > 0
+    assert clean_sandbox.faults.fired > 10  # the faults did happen, and changed nothing
+
+
+SCHEDULED = ("Comments", "MediaInsights", "Replies", "AccountInsights")
+
+
+@pytest.fixture(scope="module")
+def clean_costs(sandbox: Sandbox) -> dict[str, tuple[int, int]]:
+    """Requests and batch operations of a fault-free read of each table."""
+    sandbox.faults = Faults()
+    costs = {}
+    for table in SCHEDULED:
+        sandbox.app.reset_counters()
+        _read(_connect(sandbox), table, sandbox.account_ids[0])
+        operations = sum(1 for line in sandbox.app.log if line.startswith("BATCH"))
+        costs[table] = (sandbox.requests_served, operations)
+    return costs
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    schedule=st.dictionaries(
-        st.integers(1, 14), st.sampled_from([*GRAPH_FAULTS, *TRANSPORT_FAULTS]), max_size=5
-    ),
-    op_schedule=st.dictionaries(st.integers(1, 80), st.sampled_from(OPERATION_FAULTS), max_size=6),
-    table=st.sampled_from(["Comments", "MediaInsights", "Replies", "AccountInsights"]),
-)
+@given(data=st.data(), table=st.sampled_from(SCHEDULED))
 def test_any_fault_schedule_gives_the_fault_free_frame(
     sandbox: Sandbox,
     clean_frames: dict[str, pd.DataFrame],
-    schedule: dict[int, str],
-    op_schedule: dict[int, str],
+    clean_costs: dict[str, tuple[int, int]],
+    data: st.DataObject,
     table: str,
 ) -> None:
+    requests, operations = clean_costs[table]
+    # faults only where a read certainly goes: a retry adds requests, never removes them
+    schedule = data.draw(
+        st.dictionaries(
+            st.integers(1, requests),
+            st.sampled_from([*GRAPH_FAULTS, *TRANSPORT_FAULTS]),
+            min_size=1,
+            max_size=5,
+        )
+    )
+    op_schedule = (
+        data.draw(
+            st.dictionaries(
+                st.integers(1, operations), st.sampled_from(OPERATION_FAULTS), max_size=6
+            )
+        )
+        if operations
+        else {}
+    )
     sandbox.app.reset_counters()
-    sandbox.faults = Faults(schedule=schedule, op_schedule=op_schedule)
+    faults = Faults(schedule=schedule, op_schedule=op_schedule)
+    sandbox.faults = faults
     try:
         frame = _read(_connect(sandbox), table, sandbox.account_ids[0])
     finally:
         sandbox.faults = Faults()
     pd.testing.assert_frame_equal(frame, clean_frames[table])
+    assert faults.fired == len(schedule) + len(op_schedule)
 
 
 def test_failed_and_unanswered_batch_operations_are_retried_alone(
@@ -115,17 +149,68 @@ def test_children_and_replies_come_inline(clean_sandbox: Sandbox, account: str) 
     assert not any("/replies" in line for line in clean_sandbox.app.log)
 
 
-def test_pacing_from_the_usage_headers() -> None:
-    waits: list[float] = []
-    with Sandbox() as sandbox:
-        sandbox.app.usage.call_limit = 5  # every call is 20% of the hour's allowance
-        throttle = Throttle(max_delay=2.0, sleep=waits.append)
-        connection = instapd.connect(graph_url=sandbox.url, access_token=sandbox.token,
-                                     throttle=throttle, Cache=False, Pagesize=20)  # fmt: skip
-        connection.read("Media", account=sandbox.account_ids[0])
-    assert waits, "the client slowed down as usage neared 100%"
-    assert max(waits) == pytest.approx(2.0)
-    assert waits == sorted(waits), "the closer to the limit, the longer the pause"
+class Clock:
+    """A clock that moves only when someone sleeps on it: the sandbox's and the client's."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def _paced_read(account_limit: int) -> tuple[Clock, Sandbox, pd.DataFrame]:
+    clock = Clock()
+    with Sandbox(clock=clock) as sandbox:
+        sandbox.app.usage.account_limit = account_limit
+        sandbox.app.usage.window = 600.0
+        connection = instapd.connect(
+            graph_url=sandbox.url,
+            access_token=sandbox.token,
+            throttle=Throttle(max_delay=2.0, sleep=clock.sleep, clock=clock),
+            retry=RetryPolicy(backoff_initial=0.001, max_wait=3600, sleep=clock.sleep),
+            Cache=False,
+            Pagesize=10,
+        )
+        frame = connection.read("Media", account=sandbox.account_ids[0])
+    return clock, sandbox, frame
+
+
+def test_pacing_waits_when_over_the_limits_and_not_when_under() -> None:
+    clock, sandbox, frame = _paced_read(account_limit=6)  # 16 pages: over twice
+    assert len(frame) == 160
+    assert clock.waits, "the client slowed down and waited for access to return"
+    assert max(clock.waits) >= 60  # a lockout of minutes, waited out on the sandbox's clock
+    assert sandbox.app.usage.refused <= 2, "the account was waited out, not hammered"
+    clock, sandbox, frame = _paced_read(account_limit=1000)
+    assert len(frame) == 160
+    assert clock.waits == []  # well under the limits: no pause at all
+    assert sandbox.app.usage.refused == 0
+
+
+def test_past_the_limit_the_sandbox_refuses_until_access_returns(account: str) -> None:
+    """A naive client that retries at once stays locked out; on the sandbox's clock it ends."""
+    clock = Clock()
+    with Sandbox(clock=clock) as sandbox:
+        sandbox.app.usage.account_limit = 3
+        url = f"{sandbox.url}/v25.0/{account}/media"
+        headers = {"Authorization": f"Bearer {sandbox.token}"}
+        answers = [requests.get(url, headers=headers, timeout=10) for _ in range(6)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 400, 400, 400]
+        assert {a.json()["error"]["code"] for a in answers[3:]} == {80002}
+        usage = json.loads(answers[-1].headers["X-Business-Use-Case-Usage"])[account][0]
+        assert usage["call_count"] == 100
+        minutes = usage["estimated_time_to_regain_access"]
+        assert minutes == 60  # the window is an hour; the first call leaves it then
+        clock.now += minutes * 60 - 1
+        assert requests.get(url, headers=headers, timeout=10).status_code == 400
+        clock.now += 1
+        assert requests.get(url, headers=headers, timeout=10).status_code == 200
 
 
 def test_a_throttled_account_is_waited_out_not_hammered(account: str) -> None:

@@ -26,7 +26,9 @@ def _body(code: int, subcode: int | None = None, message: str = "m") -> dict[str
         (400, 32, None, instapd.RateLimitedError),
         (400, 613, None, instapd.RateLimitedError),
         (400, 80002, None, instapd.RateLimitedError),
-        (500, 1, None, instapd.TransientError),
+        (500, 1, None, instapd.TooMuchDataError),
+        (400, 4, 2108006, instapd.InvalidParameterError),
+        (400, 100, 2108006, instapd.InvalidParameterError),
         (500, 2, None, instapd.TransientError),
     ],
 )

@@ -1,0 +1,29 @@
+"""Meta's refusal of answers that hold too much: code 1, whatever the nesting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .failures import GraphFailure
+
+#: Objects (nodes in ``data`` lists, at any depth) one answer may hold by default.
+DEFAULT_MAX_OBJECTS = 5_000
+TOO_MUCH_DATA = "Please reduce the amount of data you're asking for, then retry your request"
+
+
+def count_objects(body: Any) -> int:
+    """The objects an answer holds: every item of every ``data`` list, nested ones included."""
+    if isinstance(body, dict):
+        return sum(
+            (len(v) if k == "data" and isinstance(v, list) else 0) + count_objects(v)
+            for k, v in body.items()
+        )
+    if isinstance(body, list):
+        return sum(count_objects(item) for item in body)
+    return 0
+
+
+def check_size(count: int, limit: int | None) -> None:
+    """Refuse as Meta does (HTTP 500, code 1, transient) an answer over ``limit`` objects."""
+    if limit is not None and count > limit:
+        raise GraphFailure(1, TOO_MUCH_DATA, status=500, transient=True)

@@ -79,6 +79,7 @@ class OAuthApp:
     timeout: float = 60.0
     scheme: str = FACEBOOK_LOGIN
     access_token_url: str | None = None  # OAuthAccessTokenURL; else the Graph API's
+    max_body: int = 64_000_000  # the most bytes an answer may hold (graph.client.MAX_BODY)
 
     @property
     def token_url(self) -> str:
@@ -173,6 +174,7 @@ def exchange_code(app: OAuthApp, code: str, redirect_uri: str) -> Credentials:
     from requests_oauthlib.compliance_fixes import facebook_compliance_fix
 
     session = OAuth2Session(app.client_id, redirect_uri=redirect_uri)
+    session.hooks["response"].append(_capped_body(app))
     facebook_compliance_fix(session)
     session.register_compliance_hook("access_token_response", _raise_graph_errors)
     try:
@@ -187,6 +189,18 @@ def exchange_code(app: OAuthApp, code: str, redirect_uri: str) -> Credentials:
     except OAuth2Error as exc:
         raise LoginError(f"The code exchange failed: {exc.description or exc.error}") from None
     return long_lived(app, str(token["access_token"]))
+
+
+def _capped_body(app: OAuthApp) -> Any:
+    """A response hook that reads the body itself, refusing more than ``app.max_body`` bytes
+    (requests runs hooks before it would read the whole body into memory)."""
+    from ..graph.client import read_capped
+
+    def hook(response: Any, *args: Any, **kwargs: Any) -> Any:
+        response._content = read_capped(response, app.max_body, app.name)
+        return response
+
+    return hook
 
 
 def long_lived(app: OAuthApp, token: str) -> Credentials:
@@ -267,7 +281,7 @@ def _call(
 ) -> dict[str, Any]:
     import requests
 
-    from ..graph.client import MAX_BODY, read_capped  # also hides secrets from urllib3's log
+    from ..graph.client import read_capped  # also hides secrets from urllib3's log
 
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     token = bearer or (form or {}).get("fb_exchange_token")
@@ -287,7 +301,7 @@ def _call(
             timeout=app.timeout,
             stream=True,
         )
-        body = json.loads(read_capped(response, MAX_BODY, app.name))
+        body = json.loads(read_capped(response, app.max_body, app.name))
         if not isinstance(body, dict):
             raise ValueError("not a JSON object")
     except (requests.RequestException, ValueError) as exc:

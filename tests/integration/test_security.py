@@ -282,6 +282,27 @@ def test_an_oversized_answer_is_a_typed_error(clean_sandbox: Sandbox, account: s
     assert clean_sandbox.requests_served == 2, "not retried"
 
 
+@pytest.mark.parametrize("max_body", [50, 64_000_000])
+def test_the_code_exchange_answer_is_capped_too(
+    clean_sandbox: Sandbox, tmp_path: Path, max_body: int
+) -> None:
+    import dataclasses
+
+    from instapd.auth import flows
+
+    callback = "https://hub.example.org/cb"
+    app = dataclasses.replace(
+        _web(clean_sandbox, tmp_path, callback).oauth_app(), max_body=max_body
+    )
+    url, state = flows.authorization_url(app, callback, state=flows.new_state())
+    code = flows.parse_callback(click_through(url, land=False), state)
+    if max_body == 50:  # the token answer is longer than 50 bytes
+        with pytest.raises(instapd.ResponseTooLargeError, match="50 bytes"):
+            flows.exchange_code(app, code, callback)
+    else:
+        assert flows.exchange_code(app, code, callback).access_token
+
+
 # -- 8. no secret in a DEBUG log of a whole session ----------------------------------------------
 
 

@@ -292,7 +292,7 @@ import instapd  # noqa: F401 - sets pd.read_instagram and DataFrame.ig
 
 until = pd.Timestamp.now(tz="UTC").floor("D")
 daily = pd.read_instagram("AccountInsights", account="brewlab.coffee",
-                          since=until - pd.Timedelta(days=90), until=until)
+                          since=until - pd.Timedelta(days=60), until=until)
 daily[["end_time", "reach", "follower_count"]].tail()""",
         ),
         (

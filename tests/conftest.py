@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
 import instapd
 from instapd.graph import RetryPolicy
@@ -19,6 +21,20 @@ FAST_RETRY = RetryPolicy(attempts=5, backoff_initial=0.001, backoff_max=0.01)
 
 def fast_throttle() -> Throttle:
     return Throttle(max_delay=0.01)
+
+
+def sandbox_call(
+    box: Sandbox, method: str, path: str, token: str | None = None, **params: Any
+) -> tuple[int, Any]:
+    """``method path`` on the sandbox's Graph API: the status and the JSON body (None if empty)."""
+    response = requests.request(
+        method,
+        f"{box.url}/v25.0/{path}",
+        params=params,
+        headers={"Authorization": f"Bearer {token or box.token}"},
+        timeout=10,
+    )
+    return response.status_code, response.json() if response.content else None
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,21 @@ def sandbox_call(
     return response.status_code, response.json() if response.content else None
 
 
+def texts_on(box: Sandbox, media_id: str) -> list[str]:
+    """The texts of the comments on ``media_id``, in the sandbox's order."""
+    return [box.dataset[c].values["text"] for c in box.dataset[media_id].edges.get("comments", [])]
+
+
+def writes_logged(box: Sandbox) -> list[str]:
+    """Single writes and write operations in batches (not the batch requests themselves)."""
+    return [
+        line
+        for line in box.app.log
+        if line.startswith(("DELETE", "BATCH POST", "BATCH DELETE"))
+        or (line.startswith("POST /v") and not line.split("?")[0].endswith("/"))
+    ]
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's credentials, settings or cache; each gets its own cache."""

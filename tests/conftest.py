@@ -23,6 +23,17 @@ def fast_throttle() -> Throttle:
     return Throttle(max_delay=0.01)
 
 
+def sandbox_connection(box: Sandbox, **properties: Any) -> instapd.Connection:
+    """A connection to ``box`` that retries and paces without real waits, plus ``properties``."""
+    return instapd.connect(
+        graph_url=box.url,
+        access_token=box.token,
+        retry=FAST_RETRY,
+        throttle=fast_throttle(),
+        **properties,
+    )
+
+
 def sandbox_call(
     box: Sandbox, method: str, path: str, token: str | None = None, **params: Any
 ) -> tuple[int, Any]:
@@ -81,12 +92,7 @@ def clean_sandbox(sandbox: Sandbox) -> Iterator[Sandbox]:
 
 @pytest.fixture
 def connection(clean_sandbox: Sandbox) -> Iterator[instapd.Connection]:
-    with instapd.connect(
-        graph_url=clean_sandbox.url,
-        access_token=clean_sandbox.token,
-        retry=FAST_RETRY,
-        throttle=fast_throttle(),
-    ) as conn:
+    with sandbox_connection(clean_sandbox) as conn:
         conn.identity()  # the token's one /me request (its user binds the cache), made up front
         clean_sandbox.app.reset_counters()
         yield conn

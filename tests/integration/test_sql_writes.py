@@ -12,7 +12,7 @@ from sqlalchemy.dialects import registry
 import instapd
 from instapd import dbapi
 from instapd.sandbox import Faults, Sandbox
-from tests.conftest import FAST_RETRY, fast_throttle, texts_on, writes_logged
+from tests.conftest import sandbox_connection, texts_on, writes_logged
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +23,8 @@ def box() -> Iterator[Sandbox]:
 
 
 def _connect(box: Sandbox, **properties: str) -> instapd.Connection:
-    return instapd.connect(
-        graph_url=box.url,
-        access_token=box.token,
-        business_account_id=box.account_ids[0],
-        cache=False,
-        retry=FAST_RETRY,
-        throttle=fast_throttle(),
-        **properties,
+    return sandbox_connection(
+        box, business_account_id=box.account_ids[0], cache=False, **properties
     )
 
 

@@ -14,7 +14,7 @@ from instapd.errors import (
     WriteTargetError,
 )
 from instapd.sandbox import Faults, Sandbox
-from tests.conftest import FAST_RETRY, fast_throttle, texts_on, writes_logged
+from tests.conftest import FAST_RETRY, sandbox_connection, texts_on, writes_logged
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +27,7 @@ def box() -> Iterator[Sandbox]:
 @pytest.fixture
 def conn(box: Sandbox) -> Iterator[instapd.Connection]:
     box.faults = Faults()
-    with instapd.connect(
-        graph_url=box.url, access_token=box.token, retry=FAST_RETRY, throttle=fast_throttle()
-    ) as connection:
+    with sandbox_connection(box) as connection:
         yield connection
     box.faults = Faults()
 

@@ -40,7 +40,7 @@ from .__about__ import __version__
 from .auth.store import make_private_dir, write_private
 from .catalog import Table
 from .errors import AccountError, UsageError
-from .validation import graph_id, is_graph_id
+from .validation import graph_id, inside, is_graph_id
 
 logger = logging.getLogger("instapd.cache")
 
@@ -110,13 +110,12 @@ class QueryCache:
 
     def inside(self, path: Path) -> Path:
         """``path``, once it resolves (links followed) to a place under the cache root."""
-        root = self.location.resolve()
-        if not path.resolve().is_relative_to(root):
-            raise UsageError(
-                f"Refusing the cache path {path}: it leads outside the cache folder {root}. "
-                "Remove the link, or set CacheLocation to a folder of your own."
-            )
-        return path
+        return inside(
+            self.location,
+            path,
+            "Refusing the cache path {path}: it leads outside the cache folder {root}. "
+            "Remove the link, or set CacheLocation to a folder of your own.",
+        )
 
     def lookup(self, path: Path) -> Entry | None:
         """The entry at ``path``; None when absent, and a warning when unreadable."""

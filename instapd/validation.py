@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
 from .errors import UsageError
@@ -85,3 +86,12 @@ def secure_url(value: object, name: str) -> str:
 def _shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def inside(root: Path, path: Path, refusal: str) -> Path:
+    """``path``, once it resolves (links followed) to a place under ``root``; else a
+    :class:`UsageError` of ``refusal``, formatted with ``path`` and the resolved ``root``."""
+    resolved = root.resolve()
+    if not path.resolve().is_relative_to(resolved):
+        raise UsageError(refusal.format(path=path, root=resolved))
+    return path

@@ -14,6 +14,16 @@ from .base import Table
 
 NAMINGS = ("Graph", "CData")
 
+#: A comment's and a reply's columns, named alike by CData.
+_COMMENT_COLUMNS = {
+    "text": "Text",
+    "timestamp": "Created",
+    "username": "Username",
+    "like_count": "Likes",
+    "hidden": "Hidden",
+    "from_id": "UserId",
+}
+
 #: CData's names for the columns whose CData name is not PascalCase of instapd's (or that CData
 #: documents explicitly), by table; the ``*`` entry applies to every table.
 CDATA_COLUMNS: dict[str, dict[str, str]] = {
@@ -29,22 +39,8 @@ CDATA_COLUMNS: dict[str, dict[str, str]] = {
         "end_time": "EndTime",
         "start_time": "StartDate",
     },
-    "Comments": {
-        "text": "Text",
-        "timestamp": "Created",
-        "username": "Username",
-        "like_count": "Likes",
-        "hidden": "Hidden",
-        "from_id": "UserId",
-    },
-    "Replies": {
-        "text": "Text",
-        "timestamp": "Created",
-        "username": "Username",
-        "like_count": "Likes",
-        "hidden": "Hidden",
-        "from_id": "UserId",
-    },
+    "Comments": dict(_COMMENT_COLUMNS),
+    "Replies": dict(_COMMENT_COLUMNS),
     "Media": {
         "like_count": "LikesCount",
         "timestamp": "Created",

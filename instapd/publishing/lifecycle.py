@@ -15,8 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
@@ -33,6 +32,7 @@ from ..errors import (
     TransientError,
 )
 from ..progress import SHOW_AFTER
+from ..writes.send import server_now
 from .rules import Post
 
 if TYPE_CHECKING:
@@ -127,12 +127,7 @@ class Lifecycle:
 
     def server_now(self) -> datetime:
         """The API's time when it last answered (our clock if it never said)."""
-        if self.client.server_date:
-            try:
-                return parsedate_to_datetime(self.client.server_date).astimezone(UTC)
-            except (TypeError, ValueError):
-                pass
-        return datetime.now(UTC)
+        return server_now(self.client)
 
     # -- containers --------------------------------------------------------------------------
 

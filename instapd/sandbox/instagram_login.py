@@ -30,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 from .call import Call, split_version
 from .data import Dataset
 from .failures import GraphFailure, nonexisting_field, unsupported_get
-from .oauth import OAuthApp, _page
+from .oauth import OAuthApp, _page, consent_page
 from .routing import Router
 from .tokens import IssuedToken, TokenRegistry
 
@@ -148,23 +148,13 @@ class InstagramLogin:
         unknown = [s for s in scopes if s not in SCOPE_EQUIVALENTS]
         if unknown:
             return _page("Invalid scope", f"<p>Invalid scope: {html.escape(unknown[0])}</p>", 400)
-        hidden = "".join(
-            f'<input type="hidden" name="{k}" value="{html.escape(v)}">'
-            for k, v in (
-                ("client_id", client_id),
-                ("redirect_uri", redirect_uri),
-                ("state", args.get("state", "")),
-                ("scope", ",".join(scopes)),
-            )
+        return consent_page(
+            "Log in with Instagram (sandbox)",
+            (client_id, redirect_uri, args.get("state", ""), scopes),
+            who=f"@{html.escape(self.username)}",
+            items="".join(f"<li>{html.escape(s)}</li>" for s in scopes),
+            deny="Cancel",
         )
-        items = "".join(f"<li>{html.escape(s)}</li>" for s in scopes)
-        body = f"""
-<p><b>Sandbox app</b> ({html.escape(client_id)}) wants to access, for
-<b>@{html.escape(self.username)}</b>:</p><ul id="scopes">{items}</ul>
-<form method="post" action="decide">{hidden}
-<button name="decision" value="allow" id="allow">Allow</button>
-<button name="decision" value="deny" id="deny">Cancel</button></form>"""
-        return _page("Log in with Instagram (sandbox)", body)
 
     def _decide(self, request: Request) -> Response:
         form = request.form

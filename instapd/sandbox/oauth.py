@@ -12,7 +12,7 @@ import html
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -76,23 +76,14 @@ class OAuthRoutes:
         if urlsplit(redirect_uri).scheme not in ("http", "https"):
             return _page("Invalid redirect_uri", "<p>redirect_uri must be an http(s) URL.</p>", 400)
         scopes = [s for s in args.get("scope", "").replace(",", " ").split() if s]
-        hidden = "".join(
-            f'<input type="hidden" name="{k}" value="{html.escape(v)}">'
-            for k, v in (
-                ("client_id", client_id),
-                ("redirect_uri", redirect_uri),
-                ("state", args.get("state", "")),
-                ("scope", ",".join(scopes)),
-            )
-        )
         items = "".join(f"<li>{html.escape(s)}</li>" for s in scopes) or "<li>public profile</li>"
-        body = f"""
-<p><b>Sandbox app</b> ({html.escape(client_id)}) wants to access, for
-<b>{html.escape(self.user_name)}</b>:</p><ul id="scopes">{items}</ul>
-<form method="post" action="decide">{hidden}
-<button name="decision" value="allow" id="allow">Allow</button>
-<button name="decision" value="deny" id="deny">Deny</button></form>"""
-        return _page("Log in with Facebook (sandbox)", body)
+        return consent_page(
+            "Log in with Facebook (sandbox)",
+            (client_id, redirect_uri, args.get("state", ""), scopes),
+            who=html.escape(self.user_name),
+            items=items,
+            deny="Deny",
+        )
 
     def decide(self, request: Request) -> Response:
         form = request.form
@@ -191,6 +182,35 @@ class OAuthRoutes:
 def _redirect(uri: str, query: dict[str, str]) -> Response:
     separator = "&" if urlsplit(uri).query else "?"
     return Response(status=302, headers={"Location": f"{uri}{separator}{urlencode(query)}#_=_"})
+
+
+def consent_page(
+    title: str,
+    request: tuple[str, str, str, Sequence[str]],
+    *,
+    who: str,
+    items: str,
+    deny: str,
+) -> Response:
+    """The consent dialog: ``who`` (HTML) is asked to give the app the scopes listed in
+    ``items`` (HTML); ``request`` is the client id, redirect URI, state and scopes to post on."""
+    client_id, redirect_uri, state, scopes = request
+    hidden = "".join(
+        f'<input type="hidden" name="{k}" value="{html.escape(v)}">'
+        for k, v in (
+            ("client_id", client_id),
+            ("redirect_uri", redirect_uri),
+            ("state", state),
+            ("scope", ",".join(scopes)),
+        )
+    )
+    body = f"""
+<p><b>Sandbox app</b> ({html.escape(client_id)}) wants to access, for
+<b>{who}</b>:</p><ul id="scopes">{items}</ul>
+<form method="post" action="decide">{hidden}
+<button name="decision" value="allow" id="allow">Allow</button>
+<button name="decision" value="deny" id="deny">{deny}</button></form>"""
+    return _page(title, body)
 
 
 def _page(title: str, body: str, status: int = 200) -> Response:

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from ..auth.store import make_private_dir
 from ..errors import UsageError
+from ..validation import inside
 
 METADATA_KEY = b"instapd"
 RUNS_FOLDER = "_runs"
@@ -83,13 +84,12 @@ class SnapshotDataset:
 
     def inside(self, path: Path) -> Path:
         """``path``, once it resolves (links followed) to a place under the dataset root."""
-        root = self.location.resolve()
-        if not path.resolve().is_relative_to(root):
-            raise UsageError(
-                f"Refusing the snapshot path {path}: it leads outside {root}. Remove the link, "
-                "or set SnapshotLocation to a folder of your own."
-            )
-        return path
+        return inside(
+            self.location,
+            path,
+            "Refusing the snapshot path {path}: it leads outside {root}. Remove the link, "
+            "or set SnapshotLocation to a folder of your own.",
+        )
 
     def write(self, path: Path, table: pa.Table, meta: dict[str, Any]) -> None:
         """Write ``table`` to ``path`` atomically, 0600, with ``meta`` in the file's metadata."""

@@ -63,7 +63,7 @@ class Sender:
             pending = [i for i in items if i.pending]
             if not pending:
                 return
-            began = self._now()
+            began = server_now(self.client)
             chunks = [pending[i : i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]
             lost: list[Item] = []
             waits: list[float] = []
@@ -111,15 +111,6 @@ class Sender:
             if isinstance(exc, RetryableError):
                 return [None] * len(chunk)
             return [exc] * len(chunk)
-
-    def _now(self) -> datetime:
-        """The API's time when it last answered (our clock if it never said)."""
-        if self.client.server_date:
-            try:
-                return parsedate_to_datetime(self.client.server_date).astimezone(UTC)
-            except (TypeError, ValueError):
-                pass
-        return datetime.now(UTC)
 
     def _claim(self, comment_id: str) -> None:
         with _CREATED_LOCK:
@@ -218,3 +209,13 @@ def _stamp(comment: dict[str, Any]) -> datetime:
         return datetime.strptime(str(comment.get("timestamp")), "%Y-%m-%dT%H:%M:%S%z")
     except ValueError:
         return datetime.min.replace(tzinfo=UTC)
+
+
+def server_now(client: GraphClient) -> datetime:
+    """The API's time when ``client`` last had an answer (our clock if it never said)."""
+    if client.server_date:
+        try:
+            return parsedate_to_datetime(client.server_date).astimezone(UTC)
+        except (TypeError, ValueError):
+            pass
+    return datetime.now(UTC)

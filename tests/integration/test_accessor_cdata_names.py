@@ -8,19 +8,13 @@ import pytest
 
 import instapd
 from instapd.sandbox import Sandbox
-from tests.conftest import FAST_RETRY, fast_throttle
+from tests.conftest import sandbox_connection
 
 
 @pytest.fixture
 def cdata(clean_sandbox: Sandbox, account: str) -> Iterator[instapd.Connection]:
-    with instapd.connect(
-        graph_url=clean_sandbox.url,
-        access_token=clean_sandbox.token,
-        business_account_id=account,
-        column_names="CData",
-        cache=False,
-        retry=FAST_RETRY,
-        throttle=fast_throttle(),
+    with sandbox_connection(
+        clean_sandbox, business_account_id=account, column_names="CData", cache=False
     ) as connection:
         yield connection
 

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from instapd.sandbox import Sandbox
+from tests.conftest import sandbox_call as call
 
 JPEG = "https://example.com/a.jpg"
 MP4 = "https://example.com/a.mp4"
@@ -18,17 +19,6 @@ MP4 = "https://example.com/a.mp4"
 def box() -> Iterator[Sandbox]:
     with Sandbox(seed=4, media_per_account=(10, 5)) as server:
         yield server
-
-
-def call(box: Sandbox, method: str, path: str, token: str | None = None, **params: Any) -> Any:
-    response = requests.request(
-        method,
-        f"{box.url}/v25.0/{path}",
-        params=params,
-        headers={"Authorization": f"Bearer {token or box.token}"},
-        timeout=10,
-    )
-    return response.status_code, response.json()
 
 
 def create(box: Sandbox, **params: Any) -> str:

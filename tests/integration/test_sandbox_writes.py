@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
 
 from instapd.sandbox import Faults, Sandbox
+from tests.conftest import sandbox_call as call
 
 
 @pytest.fixture(scope="module")
@@ -17,17 +17,6 @@ def box() -> Iterator[Sandbox]:
     """A sandbox of its own: these tests change its data."""
     with Sandbox(seed=3) as server:
         yield server
-
-
-def call(box: Sandbox, method: str, path: str, token: str | None = None, **params: Any) -> Any:
-    response = requests.request(
-        method,
-        f"{box.url}/v25.0/{path}",
-        params=params,
-        headers={"Authorization": f"Bearer {token or box.token}"},
-        timeout=10,
-    )
-    return response.status_code, response.json() if response.content else None
 
 
 def own_media(box: Sandbox, index: int = 0) -> str:

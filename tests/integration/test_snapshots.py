@@ -23,7 +23,7 @@ from instapd.sandbox import Faults, Sandbox
 from instapd.snapshots import DEFAULT_TABLES, SnapshotDataset, compact
 from instapd.snapshots.snapshot import to_arrow
 
-from ..conftest import FAST_RETRY, fast_throttle
+from ..conftest import sandbox_connection
 
 LAYOUT = re.compile(
     r"table=(\w+)/account=(\d+)/date=(\d{4}-\d{2}-\d{2})/(\d{8}T\d{6}Z-[0-9a-f]{8})\.parquet"
@@ -39,13 +39,7 @@ def agency() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def conn(agency: Sandbox) -> Iterator[instapd.Connection]:
-    with instapd.connect(
-        graph_url=agency.url,
-        access_token=agency.token,
-        retry=FAST_RETRY,
-        throttle=fast_throttle(),
-        cache=False,
-    ) as connection:
+    with sandbox_connection(agency, cache=False) as connection:
         yield connection
 
 

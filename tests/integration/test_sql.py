@@ -13,19 +13,12 @@ import pytest
 
 import instapd
 from instapd.sandbox import Sandbox
-from tests.conftest import FAST_RETRY, fast_throttle
+from tests.conftest import sandbox_connection
 
 
 @pytest.fixture
 def conn(clean_sandbox: Sandbox, account: str) -> Iterator[instapd.Connection]:
-    with instapd.connect(
-        graph_url=clean_sandbox.url,
-        access_token=clean_sandbox.token,
-        business_account_id=account,
-        cache=False,
-        retry=FAST_RETRY,
-        throttle=fast_throttle(),
-    ) as connection:
+    with sandbox_connection(clean_sandbox, business_account_id=account, cache=False) as connection:
         yield connection
 
 

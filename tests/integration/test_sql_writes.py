@@ -12,7 +12,7 @@ from sqlalchemy.dialects import registry
 import instapd
 from instapd import dbapi
 from instapd.sandbox import Faults, Sandbox
-from tests.conftest import FAST_RETRY, fast_throttle
+from tests.conftest import sandbox_connection, texts_on, writes_logged
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +23,8 @@ def box() -> Iterator[Sandbox]:
 
 
 def _connect(box: Sandbox, **properties: str) -> instapd.Connection:
-    return instapd.connect(
-        graph_url=box.url,
-        access_token=box.token,
-        business_account_id=box.account_ids[0],
-        cache=False,
-        retry=FAST_RETRY,
-        throttle=fast_throttle(),
-        **properties,
+    return sandbox_connection(
+        box, business_account_id=box.account_ids[0], cache=False, **properties
     )
 
 
@@ -62,19 +56,6 @@ def media_with_fans(box: Sandbox, count: int, skip: int = 0) -> str:
     found = [m for m in box.dataset[box.account_ids[0]].edges["media"]
              if len(fan_comments(box, m)) >= count]  # fmt: skip
     return open_media(box, box.dataset[box.account_ids[0]].edges["media"].index(found[skip]))
-
-
-def texts_on(box: Sandbox, media_id: str) -> list[str]:
-    return [box.dataset[c].values["text"] for c in box.dataset[media_id].edges.get("comments", [])]
-
-
-def writes_logged(box: Sandbox) -> list[str]:
-    return [
-        line
-        for line in box.app.log
-        if line.startswith(("DELETE", "BATCH POST", "BATCH DELETE"))
-        or (line.startswith("POST /v") and not line.split("?")[0].endswith("/"))
-    ]
 
 
 def test_insert_values_and_select_into_comments_and_replies(

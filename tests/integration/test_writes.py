@@ -14,7 +14,7 @@ from instapd.errors import (
     WriteTargetError,
 )
 from instapd.sandbox import Faults, Sandbox
-from tests.conftest import FAST_RETRY, fast_throttle
+from tests.conftest import FAST_RETRY, sandbox_connection, texts_on, writes_logged
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +27,7 @@ def box() -> Iterator[Sandbox]:
 @pytest.fixture
 def conn(box: Sandbox) -> Iterator[instapd.Connection]:
     box.faults = Faults()
-    with instapd.connect(
-        graph_url=box.url, access_token=box.token, retry=FAST_RETRY, throttle=fast_throttle()
-    ) as connection:
+    with sandbox_connection(box) as connection:
         yield connection
     box.faults = Faults()
 
@@ -53,20 +51,6 @@ def fan_comment(box: Sandbox, *, hidden: bool = False, skip: int = 0) -> str:
             if values["username"].startswith("fan_") and values["hidden"] == hidden:
                 found.append(comment_id)
     return found[skip]
-
-
-def texts_on(box: Sandbox, media_id: str) -> list[str]:
-    return [box.dataset[c].values["text"] for c in box.dataset[media_id].edges.get("comments", [])]
-
-
-def writes_logged(box: Sandbox) -> list[str]:
-    """Single writes and write operations in batches (not the batch requests themselves)."""
-    return [
-        line
-        for line in box.app.log
-        if line.startswith(("DELETE", "BATCH POST", "BATCH DELETE"))
-        or (line.startswith("POST /v") and not line.split("?")[0].endswith("/"))
-    ]
 
 
 def test_insert_comments_and_replies(box: Sandbox, conn: instapd.Connection) -> None:

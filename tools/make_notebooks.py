@@ -8,6 +8,7 @@ then be compared too.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -326,7 +327,7 @@ engaged.sort_values("engagement_rate_reach", ascending=False)[
     warnings.simplefilter("ignore")
     insights = pd.read_instagram("MediaInsights", account="brewlab.coffee")
 by_kind = insights.groupby("media_product_type")[["reach", "views", "shares"]].mean().round()
-by_kind.plot(kind="bar", title="Average per media", ylabel="accounts / views");
+by_kind.plot(kind="bar", title="Average per media", ylabel="accounts / views")
 by_kind""",
         ),
         (
@@ -948,7 +949,10 @@ def main(names: list[str]) -> None:
             if cell.cell_type == "code" and "NBVAL_CHECK_OUTPUT" not in cell.source:
                 cell.outputs = []  # nbval compares only the checked cells' outputs
                 cell.execution_count = None
-        nbformat.write(notebook, FOLDER / f"{name}.ipynb")
+        path = FOLDER / f"{name}.ipynb"
+        nbformat.write(notebook, path)
+        # the cells as ruff formats them, so `ruff format --check` in CI holds for notebooks too
+        subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(path)], check=True)
         print("wrote", name)
 
 

@@ -16,18 +16,17 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+
+from .frontends import chromium, free_port, open_login_page, poll
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -42,33 +41,6 @@ TRACEBACK = re.compile(r"Traceback|\b\w*(Error|Exception)\b")
 SETUP, DESKTOP_PANEL, HELPER, WAIT, MEDIA, WEB_PANEL = 1, 3, 5, 6, 8, 10
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # each step has its own limit
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.fail(
-            "Chromium is not installed, so the browser test cannot run. On Debian: "
-            "apt-get install -y chromium (what .ci/run does)."
-        )
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _poll(condition: Callable[[], bool], seconds: float) -> bool:
-    """True once ``condition()`` holds, False if it has not within ``seconds``."""
-    deadline = time.monotonic() + seconds
-    pause = threading.Event()
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        pause.wait(0.1)
-    return condition()
 
 
 def _fresh_notebook(source: Path, target: Path) -> None:
@@ -102,7 +74,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """JupyterLab on loopback with a fresh config, serving an unexecuted copy of the notebook."""
     root = tmp_path_factory.mktemp("lab")
     _fresh_notebook(ROOT / "notebooks" / "login.ipynb", root / "login.ipynb")
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     env = {name: value for name, value in os.environ.items() if not name.startswith("INSTAPD_")}
     env |= {
         "JUPYTER_CONFIG_DIR": str(root / "config"),
@@ -131,7 +103,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             return server.poll() is not None  # exited: stop waiting, fail below
 
     try:
-        if not _poll(answers, STEP_TIMEOUT / 1000) or server.poll() is not None:
+        if not poll(answers, STEP_TIMEOUT / 1000) or server.poll() is not None:
             pytest.fail(f"JupyterLab did not start; see {log_path}")
         yield Lab(base, token, log_path)
     finally:
@@ -192,7 +164,7 @@ class Steps:
                 and kernels[0]["connections"] >= 1
             )
 
-        if not _poll(connected_and_idle, STEP_TIMEOUT / 1000):
+        if not poll(connected_and_idle, STEP_TIMEOUT / 1000):
             self.fail(f"the server's kernel was not connected and idle {when}",
                       detail=f": {self.lab.kernels()}")  # fmt: skip
 
@@ -233,24 +205,11 @@ class Steps:
         self.shot(f"ran-{name}")
 
 
-def _open_login_page(steps: Steps, context: Any, panel: Any, mode: str) -> Any:
-    """From a logged-out panel: Log in, then its link, to the login page in a new tab."""
-    steps.see(panel.get_by_text("Logged out"), f"{mode}-panel")
-    panel.get_by_role("button", name="Log in").click()
-    link = panel.get_by_text("Open the Facebook login page")
-    steps.see(link, f"{mode}-link")
-    with context.expect_page(timeout=STEP_TIMEOUT) as opened:
-        link.click()
-    dialog = opened.value
-    steps.see(dialog.locator("#allow"), f"{mode}-login-page", dialog)
-    return dialog
-
-
-def test_log_in_through_the_panel_in_chromium(lab: Lab) -> None:
+def test_log_in_through_the_panel_inchromium(lab: Lab) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         steps = Steps(page, lab)
@@ -261,7 +220,7 @@ def test_log_in_through_the_panel_in_chromium(lab: Lab) -> None:
         steps.run(SETUP, "setup")
         steps.run(DESKTOP_PANEL, "desktop-panel")
         panel = steps.cell(DESKTOP_PANEL).locator(".widget-vbox").first
-        dialog = _open_login_page(steps, context, panel, "desktop")
+        dialog = open_login_page(steps, context, panel, "desktop")
         dialog.locator("#allow").click()
         steps.see(dialog.get_by_text("You may close this tab"), "callback-page", dialog)
         dialog.close()
@@ -286,7 +245,7 @@ def test_log_in_through_the_panel_in_chromium(lab: Lab) -> None:
         # web mode: the same, pasting the address the browser landed on
         steps.run(WEB_PANEL, "web-panel")
         web_panel = steps.cell(WEB_PANEL).locator(".widget-vbox").first
-        web_dialog = _open_login_page(steps, context, web_panel, "web")
+        web_dialog = open_login_page(steps, context, web_panel, "web")
         # the address the browser lands on belongs to the web app; nothing listens there here
         web_dialog.route("https://localhost:33333/**", lambda route: route.fulfill(
             status=404, content_type="text/html", body="<h1>Nothing here</h1>"))  # fmt: skip

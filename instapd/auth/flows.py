@@ -226,15 +226,6 @@ def refresh(app: OAuthApp, credentials: Credentials) -> Credentials:
     return long_lived(app, credentials.access_token)
 
 
-def token_is_valid(app: OAuthApp, token: str) -> bool:
-    """False when the API refuses the token (revoked, expired, unknown)."""
-    try:
-        _call(app, "GET", _graph(app, "me"), bearer=token)
-    except LoginError:
-        return False
-    return True
-
-
 def inspect(app: OAuthApp, token: str, expires_in: Any = None) -> Credentials:
     """Who the token is for and which scopes it carries (``/me``, ``/me/permissions``).
 

@@ -21,7 +21,6 @@ from .flows import (
     exchange_code,
     new_state,
     refresh,
-    token_is_valid,
 )
 from .store import TokenStore
 
@@ -59,7 +58,12 @@ def desktop_login(
 
 
 def stored_or_refreshed(store: TokenStore, app: OAuthApp | None) -> Credentials | None:
-    """The stored credentials, refreshed (and saved) when they near expiry; None if unusable."""
+    """The stored credentials, refreshed (and saved) when they near expiry; None if unusable.
+
+    A stored token is trusted until the API refuses it: asking first would cost a request on
+    every run, and a cached re-run should cost none. A refused token is renewed by the client
+    (``renew_token``), which opens a new login under GETANDREFRESH.
+    """
     credentials = store.load()
     if credentials is None or credentials.expired:
         return None
@@ -70,9 +74,6 @@ def stored_or_refreshed(store: TokenStore, app: OAuthApp | None) -> Credentials 
             "each other's API. Set AuthScheme to match, log out (instapd.logout()) and log in "
             "again, or give this scheme its own OAuthSettingsLocation."
         )
-    if app is not None and not token_is_valid(app, credentials.access_token):
-        logger.info("the stored token was revoked or is dead; a new login is needed")
-        return None
     if credentials.expiring() and app is not None:
         try:
             credentials = refresh(app, credentials)

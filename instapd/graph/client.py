@@ -31,11 +31,11 @@ from tenacity import (
 )
 
 from ..errors import (
+    AuthError,
     GraphError,
     InvalidParameterError,
     ResponseTooLargeError,
     RetryableError,
-    TokenExpiredError,
     TooMuchDataError,
     TransientError,
     UsageError,
@@ -220,12 +220,12 @@ class GraphClient:
         token_used = self._token
         try:
             return self._attempts(method, url, query, body, shrinkable)
-        except TokenExpiredError:
+        except AuthError:  # expired, revoked or logged out: a new token may do
             if self._renew_token is None:
                 raise
             with self._renew_lock:  # requests in flight all see the expiry; renew once
                 if self._token == token_used:
-                    logger.info("the token expired mid-read; renewing it and going on")
+                    logger.info("the API refused the token; renewing it and going on")
                     self._set_token(self._renew_token())
             return self._attempts(method, url, query, body, shrinkable)
 
@@ -357,7 +357,7 @@ class GraphClient:
         token_used = self._token
         try:
             return self._send(method, url, query, body)
-        except TokenExpiredError:
+        except AuthError:  # expired, revoked or logged out: a new token may do
             if self._renew_token is None:
                 raise
             with self._renew_lock:

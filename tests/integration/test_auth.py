@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import requests
 
@@ -138,6 +139,34 @@ def test_a_dead_stored_token_means_a_new_login(
     again = _connect(clean_sandbox, tmp_path, InitiateOAuth="GETANDREFRESH", browser=browser)
     again.read("Stories", account=account)
     assert len(opened) == 2
+
+
+def test_a_cached_rerun_with_a_stored_token_costs_no_request(
+    clean_sandbox: Sandbox, tmp_path: Path, account: str
+) -> None:
+    cached = {"Cache": True, "CacheLocation": str(tmp_path / "cache")}
+    first = _connect(clean_sandbox, tmp_path, InitiateOAuth="GETANDREFRESH",
+                     browser=click_through, **cached)  # fmt: skip
+    read = first.read("Media", account=account)
+    served = clean_sandbox.requests_served
+    for mode in ("GETANDREFRESH", "REFRESH"):
+        rerun = _connect(clean_sandbox, tmp_path, InitiateOAuth=mode, browser=never, **cached)
+        again = rerun.read("Media", account=account)
+        assert again.attrs["instapd"]["source"] == "cache"
+        pd.testing.assert_frame_equal(read, again)
+    assert clean_sandbox.requests_served == served, "the stored token is not asked about"
+
+
+def test_refresh_with_a_dead_stored_token_names_the_fix(
+    clean_sandbox: Sandbox, tmp_path: Path, account: str
+) -> None:
+    first = _connect(clean_sandbox, tmp_path, InitiateOAuth="GETANDREFRESH", browser=click_through)
+    first.read("Stories", account=account)
+    assert first.credentials is not None
+    clean_sandbox.tokens.expire(first.credentials.access_token)
+    later = _connect(clean_sandbox, tmp_path, InitiateOAuth="REFRESH", browser=never)
+    with pytest.raises(instapd.AuthError, match="log in again"):
+        later.read("Stories", account=account)
 
 
 def test_denied_consent(clean_sandbox: Sandbox, tmp_path: Path) -> None:

@@ -39,6 +39,9 @@ def _run(
         "INSTAPD_CACHE_DIR": str(cache_dir),
         "INSTAPD_CONFIG_DIR": str(cache_dir.parent / "config"),
         "PATH": "/usr/bin:/bin",
+        # Under RLIMIT_FSIZE a .pyc write is cut short and still renamed into place, breaking
+        # every later import of that module: the scripts here never write bytecode.
+        "PYTHONDONTWRITEBYTECODE": "1",
         **env,
     }
     return subprocess.run(

@@ -63,7 +63,7 @@ class ReadContext:
         """The table's scopes the token lacks, when ``error`` is about them.
 
         Codes 200-299 always mean a permission not granted. Code 10 also marks per-object
-        refusals (too few viewers or followers), so the token's grants are asked once
+        refusals (a story with too few viewers), so the token's grants are asked once
         (``me/permissions``) to tell the two apart.
         """
         needed = self.query.table.scopes

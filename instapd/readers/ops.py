@@ -1,7 +1,7 @@
 """Insights requests in batches, with refused metrics isolated instead of sinking the read.
 
 Insights calls ask for several metrics at once, and the API refuses the whole call when one
-metric does not apply (a follower threshold, a media posted before the account turned
+metric does not apply (a story with too few viewers, a media posted before the account turned
 professional). :func:`run` sends every operation through the batch endpoint; for each object
 whose call was refused it probes the metrics one by one (all probes in one batch), records the
 refused ones as skips, and asks again without them.

@@ -292,21 +292,19 @@ def user_insights(
     for metric in metrics:
         if any(b not in USER_METRICS[metric].breakdowns for b in breakdowns):
             raise GraphFailure(100, "An unknown error has occurred.")
-    needs_followers = any(USER_METRICS[m].needs_followers for m in metrics)
-    if needs_followers and model.followers(account) < MIN_FOLLOWERS:
-        raise GraphFailure(
-            10,
-            "(#10) Not enough followers: this metric needs an account with at least "
-            f"{MIN_FOLLOWERS} followers",
-        )
+    # An account under 100 followers is not refused: Meta leaves the metrics that need them
+    # out of ``data`` ("no data"), and answers online_followers with empty hour maps.
+    small = model.followers(account) < MIN_FOLLOWERS
     if any(m in DEMOGRAPHICS for m in metrics):
-        return _demographics(model, account, metrics, params, breakdowns)
+        return _demographics(model, account, metrics, params, breakdowns, small)
     now = model.now()
     since, until = _range(params, now)
     days = _days(since, until, now)
     data = []
     for metric in metrics:
         spec = USER_METRICS[metric]
+        if small and spec.needs_followers and metric != "online_followers":
+            continue
         entry: dict[str, Any] = {"name": metric, "period": period, "title": _title(metric)}
         entry["description"] = f"The sandbox's {metric.replace('_', ' ')}"
         entry["id"] = f"{account.id}/insights/{metric}/{period}"
@@ -315,7 +313,9 @@ def user_insights(
                 days = [d for d in days if d >= (now - timedelta(days=30)).date()]
             entry["values"] = [
                 {
-                    "value": _series_value(model, account, metric, d, spec),
+                    "value": {}  # too few followers: an empty hour map, as Meta answers
+                    if small and spec.needs_followers
+                    else _series_value(model, account, metric, d, spec),
                     "end_time": format_end(day_end(d)),
                 }
                 for d in days
@@ -424,11 +424,16 @@ def _demographics(
     metrics: list[str],
     params: dict[str, str],
     breakdowns: list[str],
+    small: bool,
 ) -> dict[str, Any]:
+    """Demographics over ``timeframe``; without one, over the whole current audience.
+
+    graph-api.md calls ``timeframe`` required, yet Meta answers without it (Airbyte asks so
+    every day; its fixture shows ``dimension_keys: ["city"]``): then the breakdown has no
+    timeframe key and counts every current follower. A wrong timeframe is still refused.
+    """
     timeframe = params.get("timeframe")
-    if not timeframe:
-        raise GraphFailure(100, "(#100) The parameter timeframe is required for demographics")
-    if timeframe not in TIMEFRAMES:
+    if timeframe is not None and timeframe not in TIMEFRAMES:
         raise GraphFailure(
             100, f"(#100) timeframe must be one of the following values: {', '.join(TIMEFRAMES)}"
         )
@@ -438,15 +443,19 @@ def _demographics(
             f"(#100) The following metrics ({','.join(metrics)}) should be specified with "
             "parameter metric_type=total_value",
         )
-    population = model.followers(account) // (1 if timeframe == "this_month" else 4)
+    if small:
+        return {"data": []}  # under 100 followers: no data, not an error
+    population = model.followers(account) // (1 if timeframe != "this_week" else 4)
     data = []
     for metric in metrics:
         people = population if metric == "follower_demographics" else population // 6
-        total = _total(model, account.id, f"{metric}:{timeframe}", people, breakdowns)
+        seed = f"{metric}:{timeframe or 'lifetime'}"
+        total = _total(model, account.id, seed, people, breakdowns)
         for block in total.get("breakdowns", []):
-            block["dimension_keys"] = ["timeframe", *block["dimension_keys"]]
-            for result in block["results"]:
-                result["dimension_values"] = [timeframe.upper(), *result["dimension_values"]]
+            if timeframe:
+                block["dimension_keys"] = ["timeframe", *block["dimension_keys"]]
+                for result in block["results"]:
+                    result["dimension_values"] = [timeframe.upper(), *result["dimension_values"]]
             block["results"] = sorted(block["results"], key=lambda r: -r["value"])[:45]
         total.pop("value", None)
         data.append(

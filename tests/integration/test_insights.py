@@ -156,24 +156,35 @@ def test_audience_and_the_100_follower_rule(
     assert frame["gender"].notna().all()
     assert frame["city"].isna().all()
     assert set(frame["timeframe"]) == {"this_month"}
-    with pytest.warns(SkippedWarning, match="Not enough followers"):
-        empty = connection.read("AudienceInsights", account=small)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # under 100 followers Meta has no data: nothing refused
+        empty = connection.read("AudienceInsights", account=small, on_error="raise")
     assert empty.empty
-    with pytest.raises(instapd.PermissionDeniedError, match="100 followers"):
-        connection.read("AudienceInsights", account=small, on_error="raise")
+    assert list(empty.columns) == list(frame.columns)
     with pytest.raises(instapd.InvalidFilterError, match="this_month"):
         connection.read("AudienceInsights", account=big, timeframe="last_90_days")
 
 
-def test_one_refused_metric_leaves_the_rest(
+def test_small_account_has_no_follower_metrics_and_no_refusal(
     connection: instapd.Connection, clean_sandbox: Sandbox
 ) -> None:
     small = clean_sandbox.account_ids[1]
-    with pytest.warns(SkippedWarning, match="follower"):
-        frame = connection.read("AccountInsights", account=small, metric_type="total_value",
-                                since=pd.Timestamp.now(tz="UTC") - timedelta(days=8))  # fmt: skip
-    assert frame["follows_and_unfollows"].isna().all()
-    assert frame["views"].notna().all()
+    since = pd.Timestamp.now(tz="UTC") - timedelta(days=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        totals = connection.read("AccountInsights", account=small, metric_type="total_value",
+                                 since=since, on_error="raise")  # fmt: skip
+        daily = connection.read("AccountInsights", account=small, since=since, on_error="raise")
+        online = connection.read("OnlineFollowers", account=small, on_error="raise")
+    assert len(totals) >= 7  # 8 days back: 7 or 8 whole Pacific days
+    assert totals["follows_and_unfollows"].isna().all()
+    assert totals["reach"].notna().all()
+    assert totals["views"].notna().all()
+    assert len(daily) >= 7
+    assert daily["follower_count"].isna().all()
+    assert daily["reach"].notna().all()
+    assert online.empty
+    assert clean_sandbox.requests_served == 3  # one batch per read: nothing probed or re-asked
 
 
 def test_online_followers_hours(connection: instapd.Connection, account: str) -> None:
@@ -251,6 +262,51 @@ def test_sandbox_insights_refusals(clean_sandbox: Sandbox, account: str) -> None
     assert "does not support the saved metric" in unsupported["message"]
     retired = _raw(clean_sandbox, f"{story}/insights", metric="plays")["error"]
     assert "Starting from version 22" in retired["message"]
+
+
+def test_sandbox_demographics_without_timeframe_as_meta_answers(
+    clean_sandbox: Sandbox, account: str
+) -> None:
+    asked = {"metric": "follower_demographics", "period": "lifetime",
+             "metric_type": "total_value"}  # fmt: skip
+    body = _raw(clean_sandbox, f"{account}/insights", breakdown="city", **asked)
+    (entry,) = body["data"]
+    assert entry["id"] == f"{account}/insights/follower_demographics/lifetime"
+    (block,) = entry["total_value"]["breakdowns"]
+    assert block["dimension_keys"] == ["city"]  # Airbyte's fixture: no timeframe key
+    assert all(len(r["dimension_values"]) == 1 for r in block["results"])
+    followers = clean_sandbox.dataset[account].values["followers_count"]
+    assert sum(r["value"] for r in block["results"]) == followers
+    pair = _raw(clean_sandbox, f"{account}/insights", breakdown="age,gender", **asked)
+    assert pair["data"][0]["total_value"]["breakdowns"][0]["dimension_keys"] == ["age", "gender"]
+    framed = _raw(clean_sandbox, f"{account}/insights", breakdown="city", timeframe="this_week",
+                  **asked)["data"][0]["total_value"]["breakdowns"][0]  # fmt: skip
+    assert framed["dimension_keys"] == ["timeframe", "city"]
+    for wrong in ("last_90_days", ""):
+        error = _raw(clean_sandbox, f"{account}/insights", breakdown="city", timeframe=wrong,
+                     **asked)["error"]  # fmt: skip
+        assert error["code"] == 100
+        assert "timeframe must be one of" in error["message"]
+
+
+def test_sandbox_small_account_answers_no_data(clean_sandbox: Sandbox) -> None:
+    small = clean_sandbox.account_ids[1]
+    now = int(time.time())
+    week = {"since": now - 7 * 86400, "until": now}
+    daily = _raw(clean_sandbox, f"{small}/insights", metric="follower_count,reach", period="day",
+                 **week)  # fmt: skip
+    assert [e["name"] for e in daily["data"]] == ["reach"]  # missing, not 0 and not an error
+    online = _raw(clean_sandbox, f"{small}/insights", metric="online_followers",
+                  period="lifetime", **week)  # fmt: skip
+    values = online["data"][0]["values"]
+    assert values
+    assert all(v["value"] == {} and v["end_time"].endswith("+0000") for v in values)
+    totals = _raw(clean_sandbox, f"{small}/insights", metric="follows_and_unfollows,reach",
+                  period="day", metric_type="total_value")  # fmt: skip
+    assert [e["name"] for e in totals["data"]] == ["reach"]
+    demographics = _raw(clean_sandbox, f"{small}/insights", metric="follower_demographics",
+                        period="lifetime", metric_type="total_value", breakdown="city")  # fmt: skip
+    assert demographics == {"data": []}
 
 
 def test_sandbox_hashtag_limit_of_30_in_7_days() -> None:

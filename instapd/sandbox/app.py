@@ -175,6 +175,7 @@ class SandboxApp:
                 else self.oauth.decide(request)
             )
         account = None
+        asker: dict[str, str | None] = {}  # the user or Page the call counts against
         throttled = bool(fault and fault.startswith("throttle"))
         try:
             if route == "oauth/access_token":
@@ -187,6 +188,7 @@ class SandboxApp:
                 expire_presented_token(request, self.tokens)
             call = authenticate(request, self.tokens, self._proof_secret)
             account = self._account_of(request.path)
+            asker = _asker(call)
             if fault in GRAPH_FAULTS:
                 status, code, message = GRAPH_FAULTS[fault]
                 raise GraphFailure(code, message, status=status, transient=True)
@@ -197,7 +199,7 @@ class SandboxApp:
             elif request.method == "POST" and "batch" in call.params:
                 text = json.dumps(self._batch(request, call))
             else:
-                self.usage.record(account)
+                self.usage.record(account, **asker)
                 text = self._answer(request.method, request.path, call)
             response = Response(text, status=200, mimetype="application/json")
         except GraphFailure as failure:
@@ -208,7 +210,9 @@ class SandboxApp:
                 response.headers["WWW-Authenticate"] = (
                     'OAuth "Facebook Platform" "invalid_token" "' + failure.message[:60] + '"'
                 )
-        response.headers.update(self.usage.headers(account, throttled, self.faults.regain_minutes))
+        response.headers.update(
+            self.usage.headers(account, throttled, self.faults.regain_minutes, **asker)
+        )
         return response
 
     def _batch(self, request: Request, call: Call) -> list[dict[str, Any] | None]:
@@ -248,7 +252,7 @@ class SandboxApp:
             if fault in GRAPH_FAULTS:
                 status, code, message = GRAPH_FAULTS[fault]
                 raise GraphFailure(code, message, status=status, transient=True)
-            self.usage.record(account)
+            self.usage.record(account, **_asker(call))
             op_call = Call(call.token, call.token_value, call.version, params, call.root)
             status, body = 200, self.router.dispatch(method, "/" + path, op_call)
             self._check_size(count_objects(body))
@@ -258,7 +262,9 @@ class SandboxApp:
             return None
         answer: dict[str, Any] = {"code": status, "body": json.dumps(body)}
         if include_headers:
-            headers = self.usage.headers(account, bool(fault), self.faults.regain_minutes)
+            headers = self.usage.headers(
+                account, bool(fault), self.faults.regain_minutes, **_asker(call)
+            )
             headers["Content-Type"] = "application/json"
             answer["headers"] = [{"name": k, "value": v} for k, v in headers.items()]
         return answer
@@ -306,3 +312,10 @@ class SandboxApp:
             if segment in self._owner:
                 return self._owner[segment]
         return None
+
+
+def _asker(call: Call) -> dict[str, str | None]:
+    """Whom a call counts against besides the app: a Page token's Page, else the token's user."""
+    if call.token.kind == "PAGE":
+        return {"page_id": call.token.profile_id}
+    return {"user_id": call.token.user_id}

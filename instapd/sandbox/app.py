@@ -35,6 +35,7 @@ from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .instagram_login import InstagramLogin, InstagramLoginRouter
 from .oauth import OAuthRoutes
+from .page_tokens import PageTokens
 from .publishing import UPLOAD_ROOT, PublishRoutes
 from .routing import Router
 from .size import DEFAULT_MAX_OBJECTS, check_size, count_objects
@@ -89,6 +90,9 @@ class SandboxApp:
             if instagram is None
             else InstagramLoginRouter(dataset, instagram.account_id)
         )
+        #: Page tokens: ``fields=access_token`` on the user's Pages (``/me/accounts``).
+        self.page_tokens = PageTokens(dataset, tokens, self.router.renderer.specials)
+        self.router.renderer.specials = self.page_tokens
         self._answers: dict[tuple[Any, ...], tuple[str, int]] = {}
         self.router.writes.changed = self.forget_renders
         self.router.publishing.changed = self.forget_renders
@@ -276,7 +280,8 @@ class SandboxApp:
             self._check_size(count_objects(body))
             return json.dumps(body)
         # who asks matters: scopes decide what may be read
-        key = (path, tuple(sorted(call.params.items())), call.token.user_id, call.token.scopes)
+        token = call.token
+        key = (path, tuple(sorted(call.params.items())), token.user_id, token.kind, token.scopes)
         kept = self._answers.get(key)
         if kept is None:
             body = self.router.dispatch(method, path, call)

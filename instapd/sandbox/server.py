@@ -206,7 +206,8 @@ class Sandbox:
         return self.tokens.issue(user_id or self.dataset.user_id, chosen, lifetime)
 
     def issue_page_token(self, page_id: str, scopes: tuple[str, ...] | None = None) -> str:
-        """A Page access token for one of the user's Pages, as ``/me/accounts`` gives one.
+        """A Page access token for one of the user's Pages, as ``/me/accounts?fields=access_token``
+        gives one.
 
         Its calls count against the Page's limit (code 32), not the user's; it never expires,
         like a Page token obtained from a long-lived user token.
@@ -216,9 +217,7 @@ class Sandbox:
         if page_id not in self.dataset.page_ids:
             raise ValueError(f"{page_id!r} is not one of the user's Pages: {self.dataset.page_ids}")
         chosen = ALL_SCOPES if scopes is None else scopes
-        return self.tokens.issue(
-            self.dataset.user_id, chosen, None, kind="PAGE", profile_id=page_id
-        )
+        return self.app.page_tokens.issue(self.dataset.user_id, page_id, chosen, None)
 
     def publish(self, account_id: str, caption: str = "Fresh from the roaster ☕") -> str:
         """Add a new image post to an account, as if just published; returns its id."""

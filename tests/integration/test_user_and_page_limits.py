@@ -136,9 +136,7 @@ def test_a_page_past_its_limit_gets_32_until_access_returns(sandbox: Sandbox) ->
     assert _get(sandbox, account, token).status_code == 200
 
 
-def _paced_read(
-    sandbox: Sandbox, clock: Clock, token: str, limit: str, value: int
-) -> pd.DataFrame:
+def _paced_read(sandbox: Sandbox, clock: Clock, token: str, limit: str, value: int) -> pd.DataFrame:
     setattr(sandbox.app.usage, limit, value)
     sandbox.app.usage.window = 600.0
     connection = instapd.connect(

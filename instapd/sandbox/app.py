@@ -35,6 +35,7 @@ from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .instagram_login import InstagramLogin, InstagramLoginRouter
 from .oauth import OAuthRoutes
+from .page_tokens import PageTokens
 from .publishing import UPLOAD_ROOT, PublishRoutes
 from .routing import Router
 from .size import DEFAULT_MAX_OBJECTS, check_size, count_objects
@@ -89,6 +90,9 @@ class SandboxApp:
             if instagram is None
             else InstagramLoginRouter(dataset, instagram.account_id)
         )
+        #: Page tokens: ``fields=access_token`` on the user's Pages (``/me/accounts``).
+        self.page_tokens = PageTokens(dataset, tokens, self.router.renderer.specials)
+        self.router.renderer.specials = self.page_tokens
         self._answers: dict[tuple[Any, ...], tuple[str, int]] = {}
         self.router.writes.changed = self.forget_renders
         self.router.publishing.changed = self.forget_renders
@@ -175,6 +179,7 @@ class SandboxApp:
                 else self.oauth.decide(request)
             )
         account = None
+        asker: dict[str, str | None] = {}  # the user or Page the call counts against
         throttled = bool(fault and fault.startswith("throttle"))
         try:
             if route == "oauth/access_token":
@@ -187,6 +192,7 @@ class SandboxApp:
                 expire_presented_token(request, self.tokens)
             call = authenticate(request, self.tokens, self._proof_secret)
             account = self._account_of(request.path)
+            asker = _asker(call)
             if fault in GRAPH_FAULTS:
                 status, code, message = GRAPH_FAULTS[fault]
                 raise GraphFailure(code, message, status=status, transient=True)
@@ -197,7 +203,7 @@ class SandboxApp:
             elif request.method == "POST" and "batch" in call.params:
                 text = json.dumps(self._batch(request, call))
             else:
-                self.usage.record(account)
+                self.usage.record(account, **asker)
                 text = self._answer(request.method, request.path, call)
             response = Response(text, status=200, mimetype="application/json")
         except GraphFailure as failure:
@@ -208,7 +214,9 @@ class SandboxApp:
                 response.headers["WWW-Authenticate"] = (
                     'OAuth "Facebook Platform" "invalid_token" "' + failure.message[:60] + '"'
                 )
-        response.headers.update(self.usage.headers(account, throttled, self.faults.regain_minutes))
+        response.headers.update(
+            self.usage.headers(account, throttled, self.faults.regain_minutes, **asker)
+        )
         return response
 
     def _batch(self, request: Request, call: Call) -> list[dict[str, Any] | None]:
@@ -248,7 +256,7 @@ class SandboxApp:
             if fault in GRAPH_FAULTS:
                 status, code, message = GRAPH_FAULTS[fault]
                 raise GraphFailure(code, message, status=status, transient=True)
-            self.usage.record(account)
+            self.usage.record(account, **_asker(call))
             op_call = Call(call.token, call.token_value, call.version, params, call.root)
             status, body = 200, self.router.dispatch(method, "/" + path, op_call)
             self._check_size(count_objects(body))
@@ -258,7 +266,9 @@ class SandboxApp:
             return None
         answer: dict[str, Any] = {"code": status, "body": json.dumps(body)}
         if include_headers:
-            headers = self.usage.headers(account, bool(fault), self.faults.regain_minutes)
+            headers = self.usage.headers(
+                account, bool(fault), self.faults.regain_minutes, **_asker(call)
+            )
             headers["Content-Type"] = "application/json"
             answer["headers"] = [{"name": k, "value": v} for k, v in headers.items()]
         return answer
@@ -270,7 +280,8 @@ class SandboxApp:
             self._check_size(count_objects(body))
             return json.dumps(body)
         # who asks matters: scopes decide what may be read
-        key = (path, tuple(sorted(call.params.items())), call.token.user_id, call.token.scopes)
+        token = call.token
+        key = (path, tuple(sorted(call.params.items())), token.user_id, token.kind, token.scopes)
         kept = self._answers.get(key)
         if kept is None:
             body = self.router.dispatch(method, path, call)
@@ -306,3 +317,10 @@ class SandboxApp:
             if segment in self._owner:
                 return self._owner[segment]
         return None
+
+
+def _asker(call: Call) -> dict[str, str | None]:
+    """Whom a call counts against besides the app: a Page token's Page, else the token's user."""
+    if call.token.kind == "PAGE":
+        return {"page_id": call.token.profile_id}
+    return {"user_id": call.token.user_id}

@@ -166,17 +166,18 @@ class OAuthRoutes:
         found: IssuedToken | None = self.tokens.lookup(request.values.get("input_token", ""))
         if found is None:
             return {"data": {"is_valid": False, "error": {"code": 190, "message": "Invalid token"}}}
-        return {
-            "data": {
-                "app_id": self.app.app_id,
-                "type": found.kind,
-                "application": "instapd sandbox",
-                "expires_at": int(found.expires_at or 0),
-                "is_valid": not found.expired(),
-                "scopes": list(found.scopes),
-                "user_id": found.user_id,
-            }
+        data: dict[str, Any] = {
+            "app_id": self.app.app_id,
+            "type": found.kind,
+            "application": "instapd sandbox",
+            "expires_at": int(found.expires_at or 0),
+            "is_valid": not found.expired(),
+            "scopes": list(found.scopes),
+            "user_id": found.user_id,
         }
+        if found.profile_id is not None:  # a Page token names its Page
+            data["profile_id"] = found.profile_id
+        return {"data": data}
 
 
 def _redirect(uri: str, query: dict[str, str]) -> Response:

@@ -66,7 +66,7 @@ NODE_TYPES: dict[str, NodeType] = {
                 }
             ),
             defaults=("name", "id"),
-            list_defaults=("name", "category", "tasks", "id"),
+            list_defaults=("access_token", "name", "category", "tasks", "id"),
             scopes=("pages_show_list",),
         ),
         NodeType(
@@ -193,7 +193,8 @@ NODE_TYPES: dict[str, NodeType] = {
 }
 #: Fields computed per request from their modifiers, such as ``business_discovery.username(x)``.
 SPECIAL_FIELDS = {
-    "IGUser": frozenset({"business_discovery", "mentioned_media", "mentioned_comment"})
+    "IGUser": frozenset({"business_discovery", "mentioned_media", "mentioned_comment"}),
+    "Page": frozenset({"access_token"}),  # a Page token, minted for the asker
 }
 
 ALL_SCOPES = (

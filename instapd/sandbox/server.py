@@ -65,8 +65,10 @@ class Sandbox:
     6 by default), as an agency has. :meth:`advance` moves the sandbox's clock forward.
     ``max_objects`` caps the objects one answer holds (nested included) as Meta caps answer
     size: past it, code 1 "Please reduce the amount of data..."; ``None`` lifts the cap.
-    ``clock`` (seconds) is the sandbox's own time for rate limits (``app.usage``: calls per app
-    and per account over a rolling window, refused past 100% until access returns).
+    ``clock`` (seconds) is the sandbox's own time for rate limits (``app.usage``: calls per app,
+    per user, per account and per Page over a rolling window, refused past 100% with code 4, 17,
+    80002 or 32 until access returns); :meth:`advance` moves it on too.
+    :meth:`issue_page_token` gives a Page access token, whose calls count against its Page.
     """
 
     def __init__(
@@ -126,7 +128,7 @@ class Sandbox:
             require_appsecret_proof=require_appsecret_proof,
             instagram=self.instagram,
             max_objects=max_objects,
-            clock=clock,
+            clock=lambda: clock() + self.clock.offset.total_seconds(),  # advance() moves it
         )
         self.publishing.quota_total = publishing_quota
         self.app.router.insights.clock = self.clock
@@ -202,6 +204,20 @@ class Sandbox:
             return self.instagram.issue(chosen, life)
         chosen = ALL_SCOPES if scopes is None else scopes
         return self.tokens.issue(user_id or self.dataset.user_id, chosen, lifetime)
+
+    def issue_page_token(self, page_id: str, scopes: tuple[str, ...] | None = None) -> str:
+        """A Page access token for one of the user's Pages, as ``/me/accounts?fields=access_token``
+        gives one.
+
+        Its calls count against the Page's limit (code 32), not the user's; it never expires,
+        like a Page token obtained from a long-lived user token.
+        """
+        if self.instagram is not None:
+            raise ValueError("Instagram Login has no Page tokens; use scheme='facebook'.")
+        if page_id not in self.dataset.page_ids:
+            raise ValueError(f"{page_id!r} is not one of the user's Pages: {self.dataset.page_ids}")
+        chosen = ALL_SCOPES if scopes is None else scopes
+        return self.app.page_tokens.issue(self.dataset.user_id, page_id, chosen, None)
 
     def publish(self, account_id: str, caption: str = "Fresh from the roaster ☕") -> str:
         """Add a new image post to an account, as if just published; returns its id."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,7 @@ class IssuedToken:
     scopes: tuple[str, ...]
     expires_at: float | None  # Unix time; None never expires
     kind: str = "USER"
+    profile_id: str | None = None  # a Page token's Page
 
     def expired(self, now: float | None = None) -> bool:
         return self.expires_at is not None and (now or time.time()) >= self.expires_at
@@ -27,13 +28,23 @@ class TokenRegistry:
         self._lock = threading.Lock()
 
     def issue(
-        self, user_id: str, scopes: tuple[str, ...], lifetime: float | None, *, kind: str = "USER"
+        self,
+        user_id: str,
+        scopes: tuple[str, ...],
+        lifetime: float | None,
+        *,
+        kind: str = "USER",
+        profile_id: str | None = None,
     ) -> str:
-        """Mint a new token; ``lifetime`` in seconds (None: never expires)."""
+        """Mint a new token; ``lifetime`` in seconds (None: never expires).
+
+        A Page token has ``kind="PAGE"``, the user who manages the Page as ``user_id`` and the
+        Page as ``profile_id``.
+        """
         value = "SBX" + secrets.token_urlsafe(36).replace("-", "x").replace("_", "y")
         expires_at = None if lifetime is None else time.time() + lifetime
         with self._lock:
-            self._tokens[value] = IssuedToken(user_id, scopes, expires_at, kind)
+            self._tokens[value] = IssuedToken(user_id, scopes, expires_at, kind, profile_id)
         return value
 
     def register(
@@ -52,4 +63,4 @@ class TokenRegistry:
         """Make a token expired now (for tests of refresh paths)."""
         with self._lock:
             token = self._tokens[value]
-            self._tokens[value] = IssuedToken(token.user_id, token.scopes, time.time(), token.kind)
+            self._tokens[value] = replace(token, expires_at=time.time())

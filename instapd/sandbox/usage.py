@@ -1,10 +1,16 @@
-"""Rate limits as Meta counts them: per app and per Instagram account (BUC), on a rolling window.
+"""Rate limits as Meta counts them: per app, per user, per Instagram account (BUC) and per Page.
 
-Every call adds to the app's count and to its account's; the usage headers report both as
-percentages. A call past 100% is refused (code 4 for the app, 80002 for the account) and the
-lockout holds until enough calls have left the window, which the BUC header reports as
-``estimated_time_to_regain_access`` (minutes). Time is the sandbox's own ``clock``, so tests can
-move it.
+Every call adds to the app's count; a call with a user token adds to its user's count (one count
+per user, whatever app asks: Meta's user limit spans apps), a call on an account's nodes to that
+account's, and a call with a Page token to that Page's. All counts run on one rolling ``window``.
+A call past 100% is refused with the limit's code (4 app, 17 user, 80002 account, 32 Page) and the
+lockout holds until enough calls have left the window.
+
+Headers, as Meta reports them: ``X-App-Usage`` is the app's usage, or on a user-token call the
+higher of the app's and the user's; ``X-Business-Use-Case-Usage`` has an ``instagram`` entry for
+the account a call reads and a ``pages`` entry for a Page-token call's Page. Meta's
+``X-App-Usage`` has no ``estimated_time_to_regain_access``, so the BUC entries carry the wait for
+every lockout the call meets (minutes). Time is the sandbox's own ``clock``, so tests can move it.
 """
 
 from __future__ import annotations
@@ -13,59 +19,73 @@ import json
 import math
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .failures import GraphFailure
+from .faults import GRAPH_FAULTS
 
-APP_LIMIT = (
-    400,
-    4,
-    "(#4) Application request limit reached",
-)
-ACCOUNT_LIMIT = (
-    400,
-    80002,
-    "(#80002) There have been too many calls to this Instagram account. Wait a bit and try "
-    "again. For more info, please refer to "
-    "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
-)
+APP_LIMIT = GRAPH_FAULTS["throttle-4"]
+USER_LIMIT = GRAPH_FAULTS["throttle-17"]
+PAGE_LIMIT = GRAPH_FAULTS["throttle-32"]
+ACCOUNT_LIMIT = GRAPH_FAULTS["throttle-80002"]
 
 
 @dataclass
 class Usage:
-    """Calls over a rolling ``window`` (seconds): ``call_limit`` for the app, ``account_limit``
-    for each account. ``clock`` gives the time in seconds."""
+    """Calls over a rolling ``window`` (seconds): ``call_limit`` for the app, ``user_limit`` for
+    each user, ``account_limit`` for each account, ``page_limit`` for each Page. ``clock`` gives
+    the time in seconds. ``refused`` counts refusals, ``refused_by`` them by error code."""
 
     call_limit: int
     account_limit: int = 50_000
+    user_limit: int = 100_000
+    page_limit: int = 50_000
     window: float = 3600.0
     clock: Callable[[], float] = time.monotonic
     _calls: deque[float] = field(default_factory=deque)
     _by_account: dict[str, deque[float]] = field(default_factory=dict)
+    _by_user: dict[str, deque[float]] = field(default_factory=dict)
+    _by_page: dict[str, deque[float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     refused: int = 0  # calls refused for being over a limit
+    refused_by: Counter[int] = field(default_factory=Counter)
 
-    def record(self, account_id: str | None) -> None:
-        """Count one call, or refuse it (code 4 or 80002) when the app or account is over."""
+    def _buckets(
+        self, account_id: str | None, user_id: str | None, page_id: str | None
+    ) -> list[tuple[deque[float], int, tuple[int, int, str]]]:
+        """Each count one call adds to, with its limit and its refusal."""
+        found = [(self._calls, self.call_limit, APP_LIMIT)]
+        for key, counts, limit, error in (
+            (user_id, self._by_user, self.user_limit, USER_LIMIT),
+            (account_id, self._by_account, self.account_limit, ACCOUNT_LIMIT),
+            (page_id, self._by_page, self.page_limit, PAGE_LIMIT),
+        ):
+            if key:
+                found.append((counts.setdefault(key, deque()), limit, error))
+        return found
+
+    def record(
+        self, account_id: str | None, *, user_id: str | None = None, page_id: str | None = None
+    ) -> None:
+        """Count one call, or refuse it (code 4, 17, 80002 or 32) when a count is over."""
         with self._lock:
             now = self.clock()
-            self._check(self._calls, self.call_limit, now, APP_LIMIT)
-            if account_id:
-                calls = self._by_account.setdefault(account_id, deque())
-                self._check(calls, self.account_limit, now, ACCOUNT_LIMIT)
-            self._calls.append(now)
-            if account_id:
-                self._by_account[account_id].append(now)
+            buckets = self._buckets(account_id, user_id, page_id)
+            for calls, limit, error in buckets:
+                self._check(calls, limit, now, error)
+            for calls, _, _ in buckets:
+                calls.append(now)
 
     def _check(
         self, calls: deque[float], limit: int, now: float, error: tuple[int, int, str]
     ) -> None:
         self._expire(calls, now)
         if len(calls) >= limit:
-            self.refused += 1
             status, code, message = error
+            self.refused += 1
+            self.refused_by[code] += 1
             raise GraphFailure(code, message, status=status, transient=True)
 
     def _expire(self, calls: deque[float], now: float) -> None:
@@ -85,26 +105,46 @@ class Usage:
         frees = calls[len(calls) - limit] + self.window  # when the count drops below the limit
         return max(1, math.ceil((frees - now) / 60))
 
-    def headers(self, account_id: str | None, throttled: bool, regain: int) -> dict[str, str]:
+    def headers(
+        self,
+        account_id: str | None,
+        throttled: bool,
+        regain: int,
+        *,
+        user_id: str | None = None,
+        page_id: str | None = None,
+    ) -> dict[str, str]:
+        """The usage headers of one call's answer; ``throttled`` (an injected throttle fault)
+        reports 100% and ``regain`` minutes."""
         with self._lock:
             app = 100 if throttled else self.percent(self._calls, self.call_limit)
-            app_regain = self.regain_minutes(self._calls, self.call_limit)
+            wait = self.regain_minutes(self._calls, self.call_limit)
+            wait = max(wait, regain if throttled else 0)
+            if user_id:  # a user-token call: X-App-Usage reports the user's usage too
+                calls = self._by_user.get(user_id, deque())
+                app = max(app, self.percent(calls, self.user_limit))
+                wait = max(wait, self.regain_minutes(calls, self.user_limit))
             headers = {
                 "X-App-Usage": json.dumps(
                     {"call_count": app, "total_time": app // 2, "total_cputime": app // 3}
                 )
             }
-            if account_id:
-                calls = self._by_account.get(account_id, deque())
-                pct = 100 if throttled else self.percent(calls, self.account_limit)
-                wait = max(regain if throttled else 0, app_regain)
-                wait = max(wait, self.regain_minutes(calls, self.account_limit))
-                entry = {
-                    "type": "instagram",
-                    "call_count": pct,
-                    "total_cputime": pct // 3,
-                    "total_time": pct // 2,
-                    "estimated_time_to_regain_access": wait,
-                }
-                headers["X-Business-Use-Case-Usage"] = json.dumps({account_id: [entry]})
+            entries: dict[str, list[dict[str, object]]] = {}
+            for key, counts, limit, kind in (
+                (account_id, self._by_account, self.account_limit, "instagram"),
+                (page_id, self._by_page, self.page_limit, "pages"),
+            ):
+                if key:
+                    calls = counts.get(key, deque())
+                    wait = max(wait, self.regain_minutes(calls, limit))
+                    pct = 100 if throttled else self.percent(calls, limit)
+                    entries[key] = [self._entry(kind, pct)]
+            for entry in entries.values():
+                entry[0]["estimated_time_to_regain_access"] = wait
+            if entries:
+                headers["X-Business-Use-Case-Usage"] = json.dumps(entries)
             return headers
+
+    @staticmethod
+    def _entry(kind: str, pct: int) -> dict[str, object]:
+        return {"type": kind, "call_count": pct, "total_cputime": pct // 3, "total_time": pct // 2}

@@ -917,6 +917,35 @@ duckdb.sql(f\"\"\"
 \"\"\").df()""",
         ),
         (
+            "md",
+            """Polars reads it lazily. It takes its columns from the first file it opens, so pass
+the union of every file's columns (`schema=`) and let older files without a new metric read as
+null (`missing_columns="insert"`); `hive_schema=` keeps ids as text.""",
+        ),
+        (
+            "code",
+            """# NBVAL_CHECK_OUTPUT
+from pathlib import Path
+
+import polars as pl
+
+files = sorted(Path(folder, "table=MediaInsights").rglob("*.parquet"))
+union = {}
+for file in files:
+    union.update(pl.read_parquet_schema(file))
+insights = pl.scan_parquet(
+    f"{folder}/table=MediaInsights/**/*.parquet",
+    hive_partitioning=True,
+    hive_schema={"table": pl.String, "account": pl.String, "date": pl.Date},
+    schema=union,
+    missing_columns="insert",
+)
+since = pl.col("snapshot_at") - pl.col("snapshot_at").min()
+insights.filter(pl.col("media_id") == post).sort("snapshot_at").select(
+    hours=since.dt.total_hours(), reach="reach", views="views"
+).collect()""",
+        ),
+        (
             "code",
             """sandbox.stop()""",
         ),

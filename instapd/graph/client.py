@@ -7,6 +7,7 @@ drops it and re-issues the link against its own base URL.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import json
@@ -15,10 +16,10 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
@@ -44,10 +45,11 @@ from ..validation import secure_url
 from . import redact
 from .errors import error_from_body
 from .shrink import Shrink
-from .throttle import Throttle
+from .throttle import Throttle, paced_account
 from .usage import Usage, parse_usage
 
 logger = logging.getLogger("instapd.graph")
+_T = TypeVar("_T")
 
 _SECRET_PARAMS = ("access_token", "appsecret_proof")
 _PATH = re.compile(r"[A-Za-z0-9_]+(?:/[A-Za-z0-9_]+)*/?")
@@ -195,7 +197,7 @@ class GraphClient:
         """The small bounded pool that independent requests share."""
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="instapd")
+                self._pool = PacedPool(self.throttle, self.concurrency)
             return self._pool
 
     # -- single requests -------------------------------------------------------------------
@@ -260,7 +262,7 @@ class GraphClient:
         if self._proof:
             query = {**query, "appsecret_proof": self._proof}
         headers = {"Authorization": f"Bearer {self._token}"}
-        self.throttle.before_request()
+        self.throttle.before_request(paced_account() or self._leading_id(url))
         with self._lock:
             self.requests_made += 1
         logger.debug("%s %s", method, url.removeprefix(self.base_url))
@@ -301,6 +303,12 @@ class GraphClient:
         if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
             raise self._redacted(error_from_body(response.status_code, body, self.last_usage))
         return body
+
+    def _leading_id(self, url: str) -> str | None:
+        """The node a request's path starts with (``/{version}/{id}/...``): its account, when
+        the request is for an account's own node and no reader named one."""
+        head = urlsplit(url).path.split("/")
+        return head[2] if len(head) > 2 and head[2] else None
 
     def _redacted(self, error: GraphError) -> GraphError:
         """The API never should, but make sure no message carries our token."""
@@ -527,6 +535,20 @@ class GraphClient:
         if link:
             for page in self.pages(str(link)):
                 yield from page.data
+
+
+class PacedPool(ThreadPoolExecutor):
+    """The client's pool: a task is paced for the account that submitted it (its context is
+    copied), and a locked-out account waits in its own thread before handing work over, so it
+    never fills the pool that other accounts' reads share."""
+
+    def __init__(self, throttle: Throttle, workers: int) -> None:
+        super().__init__(workers, thread_name_prefix="instapd")
+        self._throttle = throttle
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        self._throttle.wait_out_lockout()
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def checked_path(path: str) -> str:

@@ -1,20 +1,50 @@
 """Slow down before Meta does: pace requests from the usage headers, wait out lockouts.
 
-Every response's ``X-App-Usage`` / ``X-Business-Use-Case-Usage`` say how close the app and the
-account are to their limits (percent). Past ``slow_from`` percent each request waits a little,
-growing to ``max_delay`` at 100%; ``estimated_time_to_regain_access`` holds every request until
-then, so a throttled account is never hammered. ``sleep`` and ``clock`` can be injected together.
+Every response's ``X-App-Usage`` says how close the app is to its limit, and
+``X-Business-Use-Case-Usage`` how close each Instagram account is to its own (percent). Past
+``slow_from`` percent a request waits a little, growing to ``max_delay`` at 100%;
+``estimated_time_to_regain_access`` holds requests until then, so a throttled account is never
+hammered. The app's usage paces every request; an account's paces only the requests for that
+account, so one busy account never slows the others. A request is for the account named by
+:func:`paced_for` (the readers set it), else for its path's leading id. ``sleep`` and ``clock``
+can be injected together.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from .usage import Usage
 
 WaitListener = Callable[[float, str], None]
+
+_ACCOUNT: ContextVar[str | None] = ContextVar("instapd_paced_account", default=None)
+
+
+@contextmanager
+def paced_for(account: str | None) -> Iterator[None]:
+    """Requests sent inside (and by pool tasks submitted inside) are paced as ``account``'s."""
+    token = _ACCOUNT.set(account)
+    try:
+        yield
+    finally:
+        _ACCOUNT.reset(token)
+
+
+def paced_account() -> str | None:
+    """The account :func:`paced_for` named here, if any."""
+    return _ACCOUNT.get()
+
+
+@dataclass
+class _Pace:
+    delay: float = 0.0
+    blocked_until: float = 0.0
 
 
 class Throttle:
@@ -30,15 +60,29 @@ class Throttle:
         self._sleep = sleep
         self._clock = clock
         self._lock = threading.Lock()
-        self._blocked_until = 0.0
-        self._delay = 0.0
+        self._app = _Pace()
+        self._accounts: dict[str, _Pace] = {}  # only accounts that are slowed or locked out
         self.waited = 0.0  # seconds spent waiting, in all
         self.listeners: list[WaitListener] = []
 
-    def before_request(self) -> None:
+    def before_request(self, account: str | None = None) -> None:
+        """Wait as the app's usage and ``account``'s (default: :func:`paced_account`) ask."""
+        self._wait(account, delays=True)
+
+    def wait_out_lockout(self, account: str | None = None) -> None:
+        """Wait only while the app or ``account`` is locked out (before handing work to a pool,
+        so a locked-out account holds its own thread rather than the shared pool's)."""
+        self._wait(account, delays=False)
+
+    def _wait(self, account: str | None, *, delays: bool) -> None:
+        key = account or paced_account()
         with self._lock:
-            wait = max(self._blocked_until - self._clock(), self._delay, 0.0)
-            reason = "regaining access" if self._blocked_until > self._clock() else "usage"
+            now = self._clock()
+            paces = [self._app] + ([self._accounts[key]] if key in self._accounts else [])
+            blocked = max(p.blocked_until for p in paces)
+            delay = max(p.delay for p in paces) if delays else 0.0
+            wait = max(blocked - now, delay, 0.0)
+            reason = "regaining access" if blocked > now else "usage"
             self.waited += wait
         if wait > 0:
             for listener in list(self.listeners):
@@ -46,8 +90,18 @@ class Throttle:
             self._sleep(wait)
 
     def after_response(self, usage: Usage) -> None:
+        """Take in one response's usage: the app's, and each account its BUC header names."""
         with self._lock:
-            over = max(usage.percent - self.slow_from, 0) / (100 - self.slow_from)
-            self._delay = self.max_delay * min(over, 1.0) ** 2
-            if usage.regain_seconds:
-                self._blocked_until = max(self._blocked_until, self._clock() + usage.regain_seconds)
+            now = self._clock()
+            self._app.delay = self._delay(usage.app_percent)
+            for account, used in usage.accounts.items():
+                pace = self._accounts.setdefault(account, _Pace())
+                pace.delay = self._delay(used.percent)
+                if used.regain_seconds:
+                    pace.blocked_until = max(pace.blocked_until, now + used.regain_seconds)
+                if not pace.delay and pace.blocked_until <= now:
+                    del self._accounts[account]  # nothing to remember: memory stays flat
+
+    def _delay(self, percent: int) -> float:
+        over = max(percent - self.slow_from, 0) / (100 - self.slow_from)
+        return self.max_delay * min(over, 1.0) ** 2

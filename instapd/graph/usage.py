@@ -4,37 +4,60 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
-class Usage:
-    """The highest usage percentage any header reports, and how long until access returns."""
+class AccountUsage:
+    """One Instagram account's usage (BUC): its highest percentage and minutes-to-regain."""
 
     percent: int = 0
     regain_seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class Usage:
+    """What one response's usage headers say: the app's percentage (``X-App-Usage``) and each
+    account's (``X-Business-Use-Case-Usage``, keyed by Instagram account id). ``percent`` and
+    ``regain_seconds`` are the worst of them, for errors."""
+
+    percent: int = 0
+    regain_seconds: float = 0.0
+    app_percent: int = 0
+    accounts: Mapping[str, AccountUsage] = field(default_factory=dict)
+
+
 def parse_usage(headers: Mapping[str, str]) -> Usage:
-    """Combine both headers; malformed values count as no information."""
-    percents: list[int] = []
-    regain = 0.0
+    """Read both headers; malformed values count as no information."""
     app = _json(headers.get("X-App-Usage"))
-    if isinstance(app, dict):
-        percents += [int(v) for v in app.values() if isinstance(v, int | float)]
+    values = app.values() if isinstance(app, dict) else ()
+    app_percent = max((int(v) for v in values if isinstance(v, int | float)), default=0)
+    accounts: dict[str, AccountUsage] = {}
     buc = _json(headers.get("X-Business-Use-Case-Usage"))
     if isinstance(buc, dict):
-        for entries in buc.values():
-            for entry in entries if isinstance(entries, list) else []:
-                if not isinstance(entry, dict):
-                    continue
-                for key in ("call_count", "total_cputime", "total_time"):
-                    if isinstance(entry.get(key), int | float):
-                        percents.append(int(entry[key]))
-                minutes = entry.get("estimated_time_to_regain_access")
-                if isinstance(minutes, int | float):
-                    regain = max(regain, float(minutes) * 60)
-    return Usage(max(percents, default=0), regain)
+        for account, entries in buc.items():
+            accounts[str(account)] = _account(entries)
+    return Usage(
+        max([app_percent, *(a.percent for a in accounts.values())]),
+        max((a.regain_seconds for a in accounts.values()), default=0.0),
+        app_percent,
+        accounts,
+    )
+
+
+def _account(entries: object) -> AccountUsage:
+    percents: list[int] = []
+    regain = 0.0
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        for key in ("call_count", "total_cputime", "total_time"):
+            if isinstance(entry.get(key), int | float):
+                percents.append(int(entry[key]))
+        minutes = entry.get("estimated_time_to_regain_access")
+        if isinstance(minutes, int | float):
+            regain = max(regain, float(minutes) * 60)
+    return AccountUsage(max(percents, default=0), regain)
 
 
 def _json(value: str | None) -> object:

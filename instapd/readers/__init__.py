@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from ..errors import NotFoundError, NotYoursError
+from ..graph.throttle import paced_for
 from . import account_insights, discovery, media_insights, walk
 from .context import ReadContext, Reader, Row, Skip
 from .ops import RetentionWarning, warn_retention
@@ -40,7 +41,7 @@ def read_rows(context: ReadContext) -> Iterator[Row]:
     """The reader's rows; another account's object (100/33) raises at once, naming the account."""
     first_end: str | None = None
     try:
-        for row in READERS[context.query.table.reader](context):
+        for row in _paced(context):
             end = row.get("end_time")
             if isinstance(end, str) and (first_end is None or end < first_end):
                 first_end = end
@@ -61,6 +62,19 @@ def read_rows(context: ReadContext) -> Iterator[Row]:
             fbtrace_id=exc.fbtrace_id,
             status=exc.status,
         ) from None
+
+
+def _paced(context: ReadContext) -> Iterator[Row]:
+    """The reader's rows, its requests paced as its account's when it reads one account (the
+    account is set around each step, never across a ``yield``)."""
+    rows = READERS[context.query.table.reader](context)
+    account = context.accounts[0] if len(context.accounts) == 1 else None
+    while True:
+        with paced_for(account):
+            row = next(rows, None)
+        if row is None:
+            return
+        yield row
 
 
 class SkippedWarning(UserWarning):

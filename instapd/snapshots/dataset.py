@@ -6,7 +6,9 @@
 
 Every row carries ``snapshot_at`` (UTC). Files are written to a temporary name and renamed into
 place (a reader never sees a torn file), 0600 in 0700 folders, as the cache's are. A file's
-metadata (key ``instapd``) holds its table, account, run and ``snapshot_at``.
+metadata (key ``instapd``) holds its table, account, run and ``snapshot_at``. Files hold only
+types Spark 3 reads too: microsecond timestamps (never ``TIMESTAMP(NANOS)``), signed integers,
+plain strings and lists (see :func:`portable`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,31 @@ _RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _FILE = re.compile(r"(?:[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}|compact-[0-9a-f]{16})\.parquet")
+
+
+def portable(table: pa.Table) -> pa.Table:
+    """``table`` in types every Parquet reader knows (Spark 3 among them): unsigned integers
+    widened to signed ones, dictionaries decoded, large strings, binaries and lists made plain.
+    (Timestamps become microseconds as the file is written.)"""
+    fields = [field.with_type(_portable(field.type)) for field in table.schema]
+    schema = pa.schema(fields, metadata=table.schema.metadata)
+    return table if schema.equals(table.schema) else table.cast(schema)
+
+
+def _portable(kind: pa.DataType) -> pa.DataType:
+    if pa.types.is_dictionary(kind):
+        return _portable(kind.value_type)
+    if pa.types.is_unsigned_integer(kind):
+        return {8: pa.int16(), 16: pa.int32()}.get(kind.bit_width, pa.int64())
+    if pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return pa.string()
+    if pa.types.is_large_binary(kind) or pa.types.is_binary_view(kind):
+        return pa.binary()
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_list_view(kind):
+        return pa.list_(kind.value_field.with_type(_portable(kind.value_type)))
+    if pa.types.is_struct(kind):
+        return pa.struct([f.with_type(_portable(f.type)) for f in kind.fields])
+    return kind
 
 
 def default_location() -> Path:
@@ -100,7 +127,12 @@ class SnapshotDataset:
             handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             os.fchmod(handle, 0o600)  # whatever the umask
             with os.fdopen(handle, "wb") as stream:
-                pq.write_table(table.replace_schema_metadata(metadata), stream)
+                pq.write_table(
+                    portable(table).replace_schema_metadata(metadata),
+                    stream,
+                    coerce_timestamps="us",  # Spark 3 refuses TIMESTAMP(NANOS)
+                    allow_truncated_timestamps=True,  # the API's times are whole seconds
+                )
                 stream.flush()
                 os.fsync(stream.fileno())
             os.replace(temporary, self.inside(path))

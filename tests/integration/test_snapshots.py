@@ -139,6 +139,44 @@ def test_a_new_metric_column_is_unioned_by_name(conn: instapd.Connection, tmp_pa
     assert rows["new"].sum() == len(newer)
 
 
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[tuple[object, ...]]:
+    """Rows as plain tuples (NA as None), sorted, to compare what two engines read."""
+    plain = frame[columns].astype(object).where(frame[columns].notna(), None)
+    return sorted(plain.itertuples(index=False, name=None), key=repr)
+
+
+def test_polars_reads_the_dataset_in_place_unioned_by_name(
+    conn: instapd.Connection, tmp_path: Path
+) -> None:
+    pl = pytest.importorskip("polars")
+    summary = instapd.snapshot(["MediaInsights"], connection=conn, location=tmp_path)
+    account = summary["account"].iloc[0]
+    old = instapd.history("MediaInsights", location=tmp_path, accounts=account)
+    newer = old.drop(columns=["snapshot_at"]).assign(brand_new_metric=pd.array([7] * len(old)))
+    dataset = SnapshotDataset(tmp_path)
+    path = dataset.path("MediaInsights", account, "2030-01-02", "20300102T030405Z-0000beef")
+    dataset.write(path, to_arrow(newer, pd.Timestamp("2030-01-02T03:04:05Z")), {"rows": len(newer)})
+
+    # as the README says: Polars takes the first file's columns unless given the union of all
+    files = sorted((tmp_path / "table=MediaInsights").rglob("*.parquet"))
+    union: dict[str, object] = {}
+    for file in files:
+        union.update(pl.read_parquet_schema(file))
+    scanned = pl.scan_parquet(
+        f"{tmp_path}/table=MediaInsights/**/*.parquet",
+        hive_partitioning=True,
+        hive_schema={"table": pl.String, "account": pl.String, "date": pl.Date},
+        schema=union,
+        missing_columns="insert",  # older files lack brand_new_metric: nulls
+    )
+    read = scanned.collect().to_pandas()
+    history = instapd.history("MediaInsights", location=tmp_path)
+    assert len(read) == len(history) == summary["rows"].sum() + len(newer)
+    assert read["brand_new_metric"].notna().sum() == len(newer)
+    assert set(read["account"]) == set(summary["account"])
+    assert _records(read, list(history.columns)) == _records(history, list(history.columns))
+
+
 def test_duckdb_reads_the_dataset_in_place(conn: instapd.Connection, tmp_path: Path) -> None:
     duckdb = pytest.importorskip("duckdb")
     summary = instapd.snapshot(connection=conn, location=tmp_path)

@@ -2,7 +2,7 @@ import pytest
 
 import instapd
 from instapd.graph.errors import error_from_body
-from instapd.graph.usage import Usage, parse_usage
+from instapd.graph.usage import AccountUsage, Usage, parse_usage
 
 
 def _body(code: int, subcode: int | None = None, message: str = "m") -> dict[str, object]:
@@ -57,7 +57,8 @@ def test_throttle_carries_the_wait_from_the_usage_header() -> None:
         '"total_cputime": 20, "total_time": 30, "estimated_time_to_regain_access": 3}]}',
     }
     usage = parse_usage(headers)
-    assert usage == Usage(percent=100, regain_seconds=180.0)
+    assert (usage.percent, usage.regain_seconds, usage.app_percent) == (100, 180.0, 40)
+    assert usage.accounts == {"1": AccountUsage(percent=100, regain_seconds=180.0)}
     error = error_from_body(400, _body(80002), usage)
     assert isinstance(error, instapd.RateLimitedError)
     assert error.retry_after == 180.0

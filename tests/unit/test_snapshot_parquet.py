@@ -1,0 +1,60 @@
+"""Snapshot files hold only Parquet types Spark 3 reads: no TIMESTAMP(NANOS), no unsigned ints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from instapd.snapshots import SnapshotDataset
+from instapd.snapshots.snapshot import to_arrow
+
+
+def _parquet_columns(path: Path) -> dict[str, tuple[str, str]]:
+    """Each leaf column's physical and logical Parquet type, as the file declares them."""
+    schema = pq.ParquetFile(path).schema
+    return {
+        schema.column(i).path: (schema.column(i).physical_type, str(schema.column(i).logical_type))
+        for i in range(len(schema))
+    }
+
+
+def test_the_writer_keeps_to_types_spark_reads(tmp_path: Path) -> None:
+    posted = pd.Series(pd.to_datetime(["2026-01-02T03:04:05Z", None]), dtype="datetime64[ns, UTC]")
+    frame = pd.DataFrame(
+        {
+            "id": pd.array(["1", "2"], dtype="string"),
+            "timestamp": posted,
+            "naive": posted.dt.tz_localize(None),
+            "small": pd.array([1, 255], dtype="UInt8"),
+            "big": pd.array([7, None], dtype="UInt64"),
+            "kind": pd.Categorical(["IMAGE", "VIDEO"]),
+        }
+    )
+    table = to_arrow(frame, pd.Timestamp("2026-01-03T00:00:00Z").to_pydatetime())
+    table = table.append_column("tags", pa.array([["a"], []], pa.large_list(pa.large_string())))
+    assert pa.types.is_timestamp(table.schema.field("timestamp").type)
+    assert table.schema.field("timestamp").type.unit == "ns", "the case Spark refuses"
+    dataset = SnapshotDataset(tmp_path)
+    path = dataset.path("Media", "1", "2026-01-03", "20260103T000000Z-0000beef")
+    dataset.write(path, table, {"rows": 2})
+
+    columns = _parquet_columns(path)
+    assert not [c for c, (_, logical) in columns.items() if "nanoseconds" in logical]
+    assert not [c for c, (_, logical) in columns.items() if "isSigned=false" in logical]
+    assert "microseconds" in columns["timestamp"][1]
+    assert "isAdjustedToUTC=true" in columns["timestamp"][1]
+    assert "isAdjustedToUTC=false" in columns["naive"][1]  # Spark 3.4+: TIMESTAMP_NTZ
+    arrow = pq.read_schema(path)
+    assert not any(pa.types.is_dictionary(f.type) for f in arrow)
+    assert not any(pa.types.is_large_string(f.type) for f in arrow)
+    assert not any(pa.types.is_large_list(f.type) for f in arrow)
+
+    back = pq.read_table(path).to_pandas()
+    assert back["timestamp"].iloc[0] == pd.Timestamp("2026-01-02T03:04:05Z")
+    assert back["small"].tolist() == [1, 255]
+    assert back["big"].iloc[0] == 7
+    assert back["kind"].astype(str).tolist() == ["IMAGE", "VIDEO"]
+    assert back["tags"].map(list).tolist() == [["a"], []]

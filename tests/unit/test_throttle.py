@@ -1,0 +1,58 @@
+"""The throttle's bookkeeping: per-account holds, the app's pace for all, nothing kept for long."""
+
+from __future__ import annotations
+
+from instapd.graph.throttle import Throttle, paced_for
+from instapd.graph.usage import AccountUsage, Usage
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def _throttle() -> tuple[Throttle, Clock]:
+    clock = Clock()
+    return Throttle(max_delay=8.0, sleep=clock.sleep, clock=clock), clock
+
+
+def test_an_account_lockout_holds_only_that_account() -> None:
+    throttle, clock = _throttle()
+    throttle.after_response(Usage(accounts={"A": AccountUsage(100, 120.0), "B": AccountUsage(10)}))
+    throttle.before_request("B")
+    with paced_for("B"):
+        throttle.before_request()
+    assert clock.waits == []
+    with paced_for("A"):
+        throttle.before_request()
+    assert clock.waits == [120.0]
+    throttle.wait_out_lockout("A")  # the lockout is over: no second wait
+    assert clock.waits == [120.0]
+
+
+def test_app_usage_paces_every_account() -> None:
+    throttle, clock = _throttle()
+    throttle.after_response(Usage(app_percent=100))
+    for account in ("A", "B", None):
+        throttle.before_request(account)
+    assert clock.waits == [8.0, 8.0, 8.0]
+    throttle.wait_out_lockout("A")  # a delay is not a lockout
+    assert len(clock.waits) == 3
+
+
+def test_an_account_back_under_the_limits_is_forgotten() -> None:
+    throttle, clock = _throttle()
+    throttle.after_response(Usage(accounts={"A": AccountUsage(90)}))
+    assert set(throttle._accounts) == {"A"}
+    throttle.after_response(Usage(accounts={"A": AccountUsage(20)}))
+    assert throttle._accounts == {}
+    throttle.before_request("A")
+    assert clock.waits == []

@@ -315,7 +315,7 @@ def user_insights(
                 {
                     "value": {}  # too few followers: an empty hour map, as Meta answers
                     if small and spec.needs_followers
-                    else _series_value(model, account, metric, d, spec),
+                    else _windowed(model, account, metric, d, spec, period),
                     "end_time": format_end(day_end(d)),
                 }
                 for d in days
@@ -343,6 +343,25 @@ def user_insights(
 
 def _title(metric: str) -> str:
     return metric.replace("_", " ").capitalize()
+
+
+#: Days a ``period`` covers; accounts reached on several of them count once (Meta's reach).
+WINDOW_DAYS = {"week": 7, "days_28": 28}
+#: The share of the other days' reach that is new people, not ones already reached.
+NEW_REACH = 0.35
+
+
+def _windowed(
+    model: InsightsModel, account: Node, metric: str, day: date, spec: UserMetric, period: str
+) -> Any:
+    """The value for ``period`` ending on ``day``: a week's reach is not a day's, nor their sum."""
+    span = WINDOW_DAYS.get(period)
+    if span is None:
+        return _series_value(model, account, metric, day, spec)
+    daily = [
+        model.daily(account.id, metric, day - timedelta(days=k), spec.scale) for k in range(span)
+    ]
+    return max(daily) + round(NEW_REACH * (sum(daily) - max(daily)))
 
 
 def _series_value(

@@ -99,6 +99,13 @@ def _read(
     return result.sort_by([("snapshot_at", "ascending")])
 
 
+#: Arrow types read as pandas' nullable ones, so columns with gaps keep their type.
+NULLABLE: dict[pa.DataType, Any] = {
+    **{t: pd.Int64Dtype() for t in (pa.int8(), pa.int16(), pa.int32(), pa.int64())},
+    pa.bool_(): pd.BooleanDtype(),
+}
+
+
 def _typed(arrow: pa.Table | None, table: str) -> pd.DataFrame:
     """Catalog columns typed as ``read_instagram`` types them, new columns as stored."""
     spec = get_table(table)
@@ -106,7 +113,7 @@ def _typed(arrow: pa.Table | None, table: str) -> pd.DataFrame:
         frame = empty_frame(spec.columns)
         frame["snapshot_at"] = pd.Series(dtype=SNAPSHOT_DTYPE)
         return frame
-    frame = arrow.to_pandas()
+    frame = arrow.to_pandas(types_mapper=NULLABLE.get)  # a new metric missing early stays Int64
     known = {c.name: c for c in spec.columns}
     for name in frame.columns:
         if name in known:

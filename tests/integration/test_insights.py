@@ -131,6 +131,18 @@ def test_time_series_values_match_the_api(
     assert got == expected
 
 
+def test_a_weeks_reach_counts_people_once(connection: instapd.Connection, account: str) -> None:
+    now = int(time.time())
+    span = {"account": account, "metrics": ["reach"], "since": now - 40 * 86400, "until": now}
+    daily = connection.read("AccountInsights", period="day", **span).set_index("end_time")
+    for period, days in (("week", 7), ("days_28", 28)):
+        window = connection.read("AccountInsights", period=period, **span).set_index("end_time")
+        assert set(window["period"]) == {period}
+        last = window.index.max()
+        days_in = daily.loc[daily.index > last - pd.Timedelta(days=days), "reach"]
+        assert days_in.max() < window.loc[last, "reach"] < days_in.sum()
+
+
 def test_end_time_is_midnight_pacific(connection: instapd.Connection, account: str) -> None:
     frame = connection.read("AccountInsights", account=account)
     local = frame["end_time"].dt.tz_convert("America/Los_Angeles")

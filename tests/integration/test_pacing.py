@@ -13,41 +13,28 @@ import pandas as pd
 import requests
 
 import instapd
-from instapd.graph import RetryPolicy
-from instapd.graph.throttle import Throttle, paced_account
+from instapd.graph.throttle import paced_account
 from instapd.sandbox import Sandbox
 
+from ..clocks import ManualClock, paced_connection
 
-class Clock:
-    """Moves only by the waits; records each wait with the account it was paced for."""
+
+class Clock(ManualClock):
+    """Also records each wait with the account it was paced for."""
 
     def __init__(self) -> None:
-        self.now = 1000.0
-        self.waits: list[tuple[str | None, float]] = []
+        super().__init__()
+        self.paced: list[tuple[str | None, float]] = []
         self.on_sleep = lambda account: None
-
-    def __call__(self) -> float:
-        return self.now
 
     def sleep(self, seconds: float) -> None:
         account = paced_account()
-        self.waits.append((account, seconds))
+        self.paced.append((account, seconds))
         self.on_sleep(account)
-        self.now += seconds
+        super().sleep(seconds)
 
     def waited(self, account: str) -> list[float]:
-        return [s for a, s in self.waits if a == account]
-
-
-def _connect(sandbox: Sandbox, clock: Clock) -> instapd.Connection:
-    return instapd.connect(
-        graph_url=sandbox.url,
-        access_token=sandbox.token,
-        throttle=Throttle(max_delay=2.0, sleep=clock.sleep, clock=clock),
-        retry=RetryPolicy(backoff_initial=0.001, max_wait=7200, sleep=clock.sleep),
-        Cache=False,
-        Pagesize=50,
-    )
+        return [s for a, s in self.paced if a == account]
 
 
 def _use_up(sandbox: Sandbox, path: str, calls: int) -> None:
@@ -63,7 +50,7 @@ def test_an_account_over_its_limit_waits_while_the_others_go_on() -> None:
         busy, idle = sandbox.account_ids[:2]
         sandbox.app.usage.account_limit = 10
         _use_up(sandbox, busy, 10)  # busy is at 100%: locked out for the window (an hour)
-        connection = _connect(sandbox, clock)
+        connection = paced_connection(sandbox, clock, max_wait=7200, Pagesize=50)
         busy_waiting, idle_done = threading.Event(), threading.Event()
 
         def hold_busy(account: str | None) -> None:  # busy's wait lasts until idle is read
@@ -95,7 +82,10 @@ def test_a_snapshot_paces_each_account_on_its_own(tmp_path: Path) -> None:
         sandbox.app.usage.account_limit = 10
         _use_up(sandbox, busy, 10)
         summary = instapd.snapshot(
-            ["Media"], accounts=[busy, idle], connection=_connect(sandbox, clock), location=tmp_path
+            ["Media"],
+            accounts=[busy, idle],
+            connection=paced_connection(sandbox, clock, max_wait=7200, Pagesize=50),
+            location=tmp_path,
         )
     assert summary["status"].tolist() == ["written", "written"]
     assert summary["rows"].tolist() == [160, 60]
@@ -109,7 +99,7 @@ def test_app_usage_over_the_limit_makes_every_account_wait() -> None:
         first, second = sandbox.account_ids[:2]
         sandbox.app.usage.call_limit = 100
         _use_up(sandbox, "me", 80)  # the app at 80%: past slow_from (75), no account's count
-        connection = _connect(sandbox, clock)
+        connection = paced_connection(sandbox, clock, max_wait=7200, Pagesize=50)
         for account in (first, second):
             assert len(connection.read("Media", account=account)) > 0
     assert clock.waited(first), "the first account slowed down"

@@ -128,6 +128,7 @@ def test_a_new_metric_column_is_unioned_by_name(conn: instapd.Connection, tmp_pa
     back = instapd.history("MediaInsights", location=out)
     assert "brand_new_metric" in back.columns
     assert back["brand_new_metric"].isna().sum() == summary["rows"].sum()
+    assert back["brand_new_metric"].dtype == "Int64", "gaps from older snapshots keep it integer"
     assert (back.loc[back["snapshot_at"] == when, "brand_new_metric"] == 7).all()
 
     glob = f"{out}/table=MediaInsights/**/*.parquet"

@@ -21,6 +21,7 @@ from instapd.sandbox import Faults, Sandbox
 from instapd.sandbox.faults import GRAPH_FAULTS, OPERATION_FAULTS, TRANSPORT_FAULTS
 
 from ..browser_double import click_through
+from ..clocks import ManualClock, paced_connection
 
 PATIENT = RetryPolicy(attempts=10, backoff_initial=0.001, backoff_max=0.005)
 TABLES = ("Media", "Comments", "Replies", "MediaChildren", "MediaInsights", "AccountInsights")
@@ -149,34 +150,12 @@ def test_children_and_replies_come_inline(clean_sandbox: Sandbox, account: str) 
     assert not any("/replies" in line for line in clean_sandbox.app.log)
 
 
-class Clock:
-    """A clock that moves only when someone sleeps on it: the sandbox's and the client's."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-
-def _paced_read(account_limit: int) -> tuple[Clock, Sandbox, pd.DataFrame]:
-    clock = Clock()
+def _paced_read(account_limit: int) -> tuple[ManualClock, Sandbox, pd.DataFrame]:
+    clock = ManualClock()
     with Sandbox(clock=clock) as sandbox:
         sandbox.app.usage.account_limit = account_limit
         sandbox.app.usage.window = 600.0
-        connection = instapd.connect(
-            graph_url=sandbox.url,
-            access_token=sandbox.token,
-            throttle=Throttle(max_delay=2.0, sleep=clock.sleep, clock=clock),
-            retry=RetryPolicy(backoff_initial=0.001, max_wait=3600, sleep=clock.sleep),
-            Cache=False,
-            Pagesize=10,
-        )
+        connection = paced_connection(sandbox, clock, Pagesize=10)
         frame = connection.read("Media", account=sandbox.account_ids[0])
     return clock, sandbox, frame
 
@@ -195,7 +174,7 @@ def test_pacing_waits_when_over_the_limits_and_not_when_under() -> None:
 
 def test_past_the_limit_the_sandbox_refuses_until_access_returns(account: str) -> None:
     """A naive client that retries at once stays locked out; on the sandbox's clock it ends."""
-    clock = Clock()
+    clock = ManualClock()
     with Sandbox(clock=clock) as sandbox:
         sandbox.app.usage.account_limit = 3
         url = f"{sandbox.url}/v25.0/{account}/media"

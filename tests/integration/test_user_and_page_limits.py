@@ -14,34 +14,18 @@ import pandas as pd
 import pytest
 import requests
 
-import instapd
-from instapd.graph import RetryPolicy
-from instapd.graph.throttle import Throttle
 from instapd.sandbox import Sandbox
 
-
-class Clock:
-    """A clock that moves only when someone sleeps on it: the sandbox's and the client's."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
+from ..clocks import ManualClock, paced_connection
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def sandbox(clock: Clock) -> Iterator[Sandbox]:
+def sandbox(clock: ManualClock) -> Iterator[Sandbox]:
     with Sandbox(clock=clock, accounts=2, media_per_account=(40, 6)) as served:
         yield served
 
@@ -136,23 +120,18 @@ def test_a_page_past_its_limit_gets_32_until_access_returns(sandbox: Sandbox) ->
     assert _get(sandbox, account, token).status_code == 200
 
 
-def _paced_read(sandbox: Sandbox, clock: Clock, token: str, limit: str, value: int) -> pd.DataFrame:
+def _paced_read(
+    sandbox: Sandbox, clock: ManualClock, token: str, limit: str, value: int
+) -> pd.DataFrame:
     setattr(sandbox.app.usage, limit, value)
     sandbox.app.usage.window = 600.0
-    connection = instapd.connect(
-        graph_url=sandbox.url,
-        access_token=token,
-        throttle=Throttle(max_delay=2.0, sleep=clock.sleep, clock=clock),
-        retry=RetryPolicy(backoff_initial=0.001, max_wait=3600, sleep=clock.sleep),
-        Cache=False,
-        Pagesize=5,
-    )
+    connection = paced_connection(sandbox, clock, token=token, Pagesize=5)
     return connection.read("Media", account=sandbox.account_ids[0])
 
 
 @pytest.mark.parametrize(("limit", "code"), [("user_limit", 17), ("page_limit", 32)])
 def test_readers_wait_out_user_and_page_limits(
-    sandbox: Sandbox, clock: Clock, limit: str, code: int
+    sandbox: Sandbox, clock: ManualClock, limit: str, code: int
 ) -> None:
     account = sandbox.account_ids[0]
     token, elsewhere = sandbox.token, sandbox.issue_token()  # the user, in another session

@@ -5,22 +5,11 @@ from __future__ import annotations
 from instapd.graph.throttle import Throttle, paced_for
 from instapd.graph.usage import AccountUsage, Usage
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
+from ..clocks import ManualClock
 
 
-def _throttle() -> tuple[Throttle, Clock]:
-    clock = Clock()
+def _throttle() -> tuple[Throttle, ManualClock]:
+    clock = ManualClock(now=0.0)
     return Throttle(max_delay=8.0, sleep=clock.sleep, clock=clock), clock
 
 

@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import re
-import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,9 +36,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .__about__ import __version__
-from .auth.store import make_private_dir, write_private
 from .catalog import Table
 from .errors import AccountError, UsageError
+from .private import private_file, tighten, write_private
 from .validation import graph_id, inside, is_graph_id
 
 logger = logging.getLogger("instapd.cache")
@@ -144,19 +143,13 @@ class QueryCache:
 
     def store(self, path: Path, frame: pd.DataFrame, meta: dict[str, Any]) -> bool:
         """Write atomically; on failure (a full disk...) warn and return False."""
-        temporary = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
         try:
-            self._private_folders(path)
             table = pa.Table.from_pandas(frame, preserve_index=False)
             metadata = {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(meta).encode()}
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.fchmod(handle, 0o600)  # whatever the umask
-            with os.fdopen(handle, "wb") as stream:
+            with private_file(self.inside(path)) as stream:
+                self._tighten(path)
                 pq.write_table(table.replace_schema_metadata(metadata), stream)
-            os.replace(temporary, self.inside(path))
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
             warnings.warn(
                 f"Could not write the cache ({exc.strerror or exc}); the data is returned but "
                 "not cached.",
@@ -166,13 +159,9 @@ class QueryCache:
             return False
         return True
 
-    def _private_folders(self, path: Path) -> None:
+    def _tighten(self, path: Path) -> None:
         """The root and the entry's folders, 0700 whatever the umask (only the owner reads)."""
-        make_private_dir(path.parent)
-        for folder in (self.location, path.parent.parent, path.parent):
-            with contextlib.suppress(OSError):
-                if folder.stat().st_mode & 0o077:
-                    folder.chmod(0o700)
+        tighten((self.location, path.parent.parent, path.parent))
 
     def _accounts_file(self, source: str) -> Path:
         return self.location / USER_FOLDER / f"accounts-{query_key({'source': source})}.json"
@@ -181,9 +170,9 @@ class QueryCache:
         """Keep the linked accounts (ids and usernames, no secrets) for offline use."""
         path = self._accounts_file(source)
         try:
-            self._private_folders(path.parent / "x")
             stamped = {"fetched_at": datetime.now(UTC).isoformat(), "accounts": accounts}
             write_private(path, json.dumps(stamped))
+            self._tighten(path)
         except OSError:
             logger.info("could not remember the linked accounts in %s", self.location)
 

@@ -57,7 +57,7 @@ Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 DOCS_APP_GUIDE = "https://github.com/instapd/instapd/blob/main/docs/meta-app.md"
 
@@ -183,6 +183,17 @@ class GraphError(InstapdError):
         self.code, self.subcode, self.type = code, subcode, type
         self.fbtrace_id, self.status = fbtrace_id, status
         super().__init__(message)
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The error body's fields, to raise the same refusal as another class."""
+        return {
+            "code": self.code,
+            "subcode": self.subcode,
+            "type": self.type,
+            "fbtrace_id": self.fbtrace_id,
+            "status": self.status,
+        }
 
     def __str__(self) -> str:
         where = f" (code {self.code}" + (f"/{self.subcode}" if self.subcode else "") + ")"

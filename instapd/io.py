@@ -155,11 +155,7 @@ def _collect(
         raise PermissionDeniedError(
             exc.message,
             scopes=scopes_for(exc.scopes or query.table.scopes, connection.config.auth_scheme),
-            code=exc.code,
-            subcode=exc.subcode,
-            type=exc.type,
-            fbtrace_id=exc.fbtrace_id,
-            status=exc.status,
+            **exc.details,
         ) from None
     except RetryableError as exc:
         if not collected:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import platformdirs
 
+from ..private import write_private
 from ..validation import graph_id, is_graph_id
 from .credentials import Credentials
 
@@ -34,36 +33,6 @@ def default_token_path(client_id: str | None) -> Path:
     if name not in ("default", "sandbox"):
         name = graph_id(client_id, "OAuthClientId")
     return config_dir() / f"token-{name}.json"
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` atomically to a 0600 file in a 0700 folder, whatever the umask."""
-    make_private_dir(path.parent)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def make_private_dir(folder: Path) -> None:
-    """Create ``folder`` and its missing parents as 0700; existing ones are left as they are."""
-    missing = []
-    while not folder.is_dir() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    for level in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            level.mkdir(mode=0o700)
-        with contextlib.suppress(OSError):
-            level.chmod(0o700)  # mkdir's mode is filtered by the umask
 
 
 class TokenStore:

@@ -67,14 +67,7 @@ def typed(error: GraphError, container_id: str | None = None) -> GraphError:
         kind = PublishingLimitError
     if kind is None:
         return error
-    new = kind(
-        error.message,
-        code=error.code,
-        subcode=error.subcode,
-        type=error.type,
-        fbtrace_id=error.fbtrace_id,
-        status=error.status,
-    )
+    new = kind(error.message, **error.details)
     new.container_id = container_id
     return new
 

@@ -53,15 +53,7 @@ def read_rows(context: ReadContext) -> Iterator[Row]:
     except NotFoundError as exc:
         if (exc.code, exc.subcode) != (100, 33):
             raise
-        raise NotYoursError(
-            exc.message,
-            accounts=tuple(context.accounts),
-            code=exc.code,
-            subcode=exc.subcode,
-            type=exc.type,
-            fbtrace_id=exc.fbtrace_id,
-            status=exc.status,
-        ) from None
+        raise NotYoursError(exc.message, accounts=tuple(context.accounts), **exc.details) from None
 
 
 def _paced(context: ReadContext) -> Iterator[Row]:

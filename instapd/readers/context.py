@@ -46,15 +46,7 @@ class ReadContext:
         if isinstance(error, PermissionDeniedError):
             missing = self.missing_scopes(error)
             if missing or (error.code or 0) in range(200, 300):
-                raise PermissionDeniedError(
-                    error.message,
-                    scopes=missing,
-                    code=error.code,
-                    subcode=error.subcode,
-                    type=error.type,
-                    fbtrace_id=error.fbtrace_id,
-                    status=error.status,
-                )
+                raise PermissionDeniedError(error.message, scopes=missing, **error.details)
         if self.strict:
             raise error
         self.skipped.append(Skip(object_id, error))

@@ -49,8 +49,12 @@ class Usage:
     _by_user: dict[str, deque[float]] = field(default_factory=dict)
     _by_page: dict[str, deque[float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    refused: int = 0  # calls refused for being over a limit
     refused_by: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def refused(self) -> int:
+        """Calls refused for being over a limit, whichever."""
+        return sum(self.refused_by.values())
 
     def _buckets(
         self, account_id: str | None, user_id: str | None, page_id: str | None
@@ -84,7 +88,6 @@ class Usage:
         self._expire(calls, now)
         if len(calls) >= limit:
             status, code, message = error
-            self.refused += 1
             self.refused_by[code] += 1
             raise GraphFailure(code, message, status=status, transient=True)
 

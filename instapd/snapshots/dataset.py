@@ -13,11 +13,9 @@ plain strings and lists (see :func:`portable`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +24,8 @@ import platformdirs
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..auth.store import make_private_dir
 from ..errors import UsageError
+from ..private import make_private_dir, private_file, tighten
 from ..validation import inside
 
 METADATA_KEY = b"instapd"
@@ -122,34 +120,18 @@ class SnapshotDataset:
         """Write ``table`` to ``path`` atomically, 0600, with ``meta`` in the file's metadata."""
         self.private_folders(path.parent)
         metadata = {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(meta).encode()}
-        temporary = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        try:
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.fchmod(handle, 0o600)  # whatever the umask
-            with os.fdopen(handle, "wb") as stream:
-                pq.write_table(
-                    portable(table).replace_schema_metadata(metadata),
-                    stream,
-                    coerce_timestamps="us",  # Spark 3 refuses TIMESTAMP(NANOS)
-                    allow_truncated_timestamps=True,  # the API's times are whole seconds
-                )
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, self.inside(path))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-            raise
+        with private_file(self.inside(path)) as stream:
+            pq.write_table(
+                portable(table).replace_schema_metadata(metadata),
+                stream,
+                coerce_timestamps="us",  # Spark 3 refuses TIMESTAMP(NANOS)
+                allow_truncated_timestamps=True,  # the API's times are whole seconds
+            )
 
     def private_folders(self, folder: Path) -> None:
         """``folder`` and every folder up to the root, 0700 whatever the umask."""
         make_private_dir(folder)
-        for level in (folder, *folder.parents):
-            with contextlib.suppress(OSError):
-                if level.stat().st_mode & 0o077:
-                    level.chmod(0o700)
-            if level == self.location:
-                break
+        tighten(level for level in (folder, *folder.parents) if level.is_relative_to(self.location))
 
     def files(self, table: str) -> Iterator[Path]:
         """The data files of ``table``, in path order (account, date, run)."""

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..auth.store import write_private
+from ..private import write_private
 from .dataset import RUNS_FOLDER, SnapshotDataset, check_run_id
 
 

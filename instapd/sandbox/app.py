@@ -29,6 +29,7 @@ from werkzeug.wrappers import Request, Response
 
 from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe
+from .cdn import PATH_ROOT, Cdn
 from .changes import grow_likes
 from .data import Dataset
 from .failures import GraphFailure
@@ -97,6 +98,15 @@ class SandboxApp:
         self.router.writes.changed = self.forget_renders
         self.router.publishing.changed = self.forget_renders
 
+    @property
+    def cdn(self) -> Cdn:
+        """The pictures behind ``media_url``/``thumbnail_url`` (served under ``/cdn/``)."""
+        return self.router.renderer.cdn
+
+    @cdn.setter
+    def cdn(self, value: Cdn) -> None:
+        self.router.renderer.cdn = value
+
     def _index_owners(self) -> dict[str, str]:
         """Which Instagram account each node belongs to, for the usage header."""
         owner: dict[str, str] = {}
@@ -163,6 +173,13 @@ class SandboxApp:
 
     def _respond(self, request: Request, fault: str | None) -> Response:
         body: Any
+        if request.path.startswith(f"/{PATH_ROOT}/") and request.method == "GET":
+            status, kind, picture = self.cdn.answer(
+                request.path[len(PATH_ROOT) + 2 :], dict(request.args)
+            )
+            answer = Response(picture, status=status, mimetype=kind)
+            answer.headers["Cache-Control"] = "max-age=3600" if status == 200 else "no-store"
+            return answer
         if self.instagram is not None:
             try:
                 login = self.instagram.respond(request)
@@ -281,7 +298,8 @@ class SandboxApp:
             return json.dumps(body)
         # who asks matters: scopes decide what may be read
         token = call.token
-        key = (path, tuple(sorted(call.params.items())), token.user_id, token.kind, token.scopes)
+        key = (path, tuple(sorted(call.params.items())), token.user_id, token.kind, token.scopes,
+               self.cdn.window())  # fmt: skip
         kept = self._answers.get(key)
         if kept is None:
             body = self.router.dispatch(method, path, call)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from .call import Call, require
+from .cdn import CDN_FIELDS, Cdn
 from .data import Dataset, Node, Ref
 from .failures import nonexisting_field
 from .fields import FieldRequest
@@ -41,6 +42,7 @@ class Renderer:
     def __init__(self, dataset: Dataset) -> None:
         self.data = dataset
         self.specials: SpecialFields = _NoSpecialFields()
+        self.cdn = Cdn()  # picture links are signed per call (root, window), never kept
         self._rendered: dict[tuple[str, tuple[FieldRequest, ...]], dict[str, Any]] = {}
 
     def forget(self) -> None:
@@ -57,13 +59,16 @@ class Renderer:
         fields = tuple(fields)
         key = (node.id, fields)
         cached = self._rendered.get(key)
-        if cached is not None:
-            return dict(cached)
-        out = self._render_fields(node, node_type, fields, call)
-        if not any(f.name in node_type.edges or f.name in SPECIAL_FIELDS.get(node.type, ())
-                   for f in fields):  # fmt: skip
-            self._rendered[key] = out  # plain fields only: nothing depends on the call
-        return dict(out)
+        if cached is None:
+            cached = self._render_fields(node, node_type, fields, call)
+            if not any(f.name in node_type.edges or f.name in SPECIAL_FIELDS.get(node.type, ())
+                       for f in fields):  # fmt: skip
+                self._rendered[key] = cached  # plain fields only: nothing depends on the call
+        out = dict(cached)
+        for name in CDN_FIELDS:
+            if name in out:
+                out[name] = self.cdn.link(call.root, out[name])
+        return out
 
     def _render_fields(
         self, node: Node, node_type: NodeType, fields: tuple[FieldRequest, ...], call: Call

@@ -14,6 +14,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import DEFAULT_VERSION, SandboxApp
+from .cdn import Cdn
 from .clock import STORY_LIFETIME, Clock
 from .data import build_dataset
 from .faults import Faults
@@ -132,6 +133,7 @@ class Sandbox:
         )
         self.publishing.quota_total = publishing_quota
         self.app.router.insights.clock = self.clock
+        self.app.cdn = Cdn(seed, now=self.clock.now)  # links expire by the sandbox's clock
         self.token = self.issue_token() if token is None else token
         if token is not None:
             self.tokens.register(token, self.dataset.user_id, ALL_SCOPES, LONG_LIVED_SECONDS)

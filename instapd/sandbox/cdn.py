@@ -1,0 +1,132 @@
+"""The sandbox's CDN: real, distinct JPEGs at loopback URLs, signed and expiring as Meta's are.
+
+The dataset stores a media's picture as ``https://cdn.sandbox.invalid/<name>``; when a node is
+rendered, :meth:`Cdn.link` turns that into ``<root>/cdn/<name>?oe=<hex expiry>&oh=<signature>``
+on the sandbox itself. As on Meta's CDN, links are handed out in fixed windows (asking again
+within the hour gives the same link) and expire ``LIFETIME`` after their window starts;
+an expired or tampered link is answered ``403`` ("URL signature expired", "Bad URL hash"), so a
+client's refresh path (read ``media_url`` again) is exercised for real.
+
+Pictures are drawn from the seed and the name (a colour, a shape and the media id's last digits),
+small (``SIZE`` square), and kept once drawn. Drawing needs Pillow, imported on the first
+picture asked for: the ``widgets`` extra installs it. Without it the CDN answers 503 and says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+STORED_ROOT = "https://cdn.sandbox.invalid/"
+PATH_ROOT = "cdn"
+#: What Meta's links live: reports range from 4 days to a week (widgets-ux.md §5).
+LIFETIME = timedelta(days=4)
+#: Links asked for within one window are the same link.
+WINDOW = timedelta(hours=1)
+SIZE = 320
+NEEDS = b'pip install "instapd[widgets]"'
+#: The fields whose values are CDN links.
+CDN_FIELDS = ("media_url", "thumbnail_url", "profile_picture_url")
+
+
+class Cdn:
+    """Signs links to pictures and serves them; ``now`` is the sandbox's clock."""
+
+    def __init__(
+        self, seed: int = 0, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.seed = seed
+        self.now = now
+        self._key = hashlib.sha256(f"instapd-sandbox-cdn:{seed}".encode()).digest()
+        self.served = 0  # pictures answered with 200
+        self.refused = 0  # links answered 403 (expired or tampered)
+
+    def window(self) -> int:
+        """The number of the current signing window (answers kept for a window only)."""
+        return int(self.now().timestamp() // WINDOW.total_seconds())
+
+    def expiry(self) -> int:
+        """The ``oe`` (Unix seconds) of links handed out now."""
+        return int((self.window() * WINDOW + LIFETIME).total_seconds())
+
+    def link(self, root: str, stored: Any) -> Any:
+        """The signed loopback URL for a stored CDN value; anything else is returned as is."""
+        if not isinstance(stored, str) or not stored.startswith(STORED_ROOT):
+            return stored
+        name = stored[len(STORED_ROOT) :]
+        expires = self.expiry()
+        return f"{root}/{PATH_ROOT}/{name}?oe={expires:08X}&oh={self._sign(name, expires)}"
+
+    def _sign(self, name: str, expires: int) -> str:
+        message = f"{name}:{expires:08X}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
+
+    def answer(self, name: str, params: dict[str, str]) -> tuple[int, str, bytes]:
+        """Status, content type and body for ``GET /cdn/<name>?oe=..&oh=..``."""
+        try:
+            expires = int(params.get("oe", ""), 16)
+        except ValueError:
+            return self._refuse("Bad URL date param")
+        if not hmac.compare_digest(params.get("oh", ""), self._sign(name, expires)):
+            return self._refuse("Bad URL hash")
+        if self.now().timestamp() >= expires:
+            return self._refuse("URL signature expired")
+        if not name.endswith(".jpg"):
+            return 404, "text/plain", b"The sandbox serves pictures only, not video bytes."
+        try:
+            body = picture(self.seed, name)
+        except ImportError:
+            return (
+                503,
+                "text/plain",
+                b'The sandbox draws pictures with Pillow: pip install "instapd[widgets]"',
+            )
+        self.served += 1
+        return 200, "image/jpeg", body
+
+    def _refuse(self, reason: str) -> tuple[int, str, bytes]:
+        self.refused += 1
+        return 403, "text/plain", reason.encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def picture(seed: int, name: str) -> bytes:
+    """A small JPEG for ``name``, the same for the same seed and name, different otherwise."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
+    hue = digest[0] / 255
+    back = _hsv(hue, 0.55, 0.92)
+    front = _hsv((hue + 0.5) % 1.0, 0.75, 0.55)
+    image = Image.new("RGB", (SIZE, SIZE), back)
+    draw = ImageDraw.Draw(image)
+    for band in range(0, SIZE, 16):  # a soft gradient, so the JPEG is not flat
+        draw.rectangle((0, band, SIZE, band + 16), fill=_hsv(hue, 0.55, 0.95 - 0.3 * band / SIZE))
+    box = 60 + digest[1] % 60
+    x, y = 40 + digest[2] % 120, 40 + digest[3] % 120
+    shape = digest[4] % 3
+    if shape == 0:
+        draw.ellipse((x, y, x + box, y + box), fill=front)
+    elif shape == 1:
+        draw.rectangle((x, y, x + box, y + box), fill=front)
+    else:
+        draw.polygon([(x + box // 2, y), (x + box, y + box), (x, y + box)], fill=front)
+    label = name.split(".")[0].replace("_thumb", " ▶")[-6:]
+    font = ImageFont.load_default(size=44)
+    draw.text((SIZE // 2, SIZE - 40), label, fill="white", font=font, anchor="mm",
+              stroke_width=3, stroke_fill="black")  # fmt: skip
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _hsv(hue: float, saturation: float, value: float) -> tuple[int, int, int]:
+    import colorsys
+
+    r, g, b = colorsys.hsv_to_rgb(hue, saturation, value)
+    return round(r * 255), round(g * 255), round(b * 255)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .api import Connection, delete, insert, read_instagram, update
+from .api import Connection, default_connection, delete, insert, read_instagram, update
 from .catalog import get_table
 from .catalog.names import column_names
 from .errors import UsageError
@@ -24,6 +24,8 @@ from .frames import empty_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+    from .widgets.gallery import Gallery
 
 MEDIA_TABLES = {"media", "igmedia", "stories", "tags", "businessdiscoverymedia"}
 COMMENT_TABLES = {"comments", "replies", "mentionedcomment"}
@@ -83,6 +85,39 @@ class IgAccessor:
         )
 
     # -- from media -------------------------------------------------------------------------
+
+    def gallery(
+        self,
+        metric: str | None = None,
+        *,
+        sort: str = "newest",
+        connection: Connection | None = None,
+        start: bool = True,
+    ) -> Gallery:
+        """The media as a grid of pictures with ``metric`` over each (a widget; see
+        :mod:`instapd.widgets.gallery`). Raises :class:`~instapd.errors.NotMediaError` on a
+        frame that holds no media. ``start=False`` fetches no pictures (tests, previews)."""
+        from .widgets.gallery import Gallery
+        from .widgets.gallery_data import check_media_frame
+        from .widgets.pictures import PictureFetcher
+
+        table = check_media_frame(self._frame)
+        used = connection or default_connection()
+        account = self._account()
+        story = table in ("Stories", "StoryInsights", "MediaInsightsStory")
+
+        def comments(media_id: str) -> pd.DataFrame:
+            return read_instagram("Comments", connection=used, account=account, media_id=[media_id])
+
+        def insights(media_id: str) -> pd.DataFrame:
+            name = "StoryInsights" if story else "MediaInsights"
+            return read_instagram(name, connection=used, account=account, media_id=[media_id])
+
+        fetcher = PictureFetcher(used.client.get, source=f"{used.graph_url} {account}")
+        return Gallery(
+            self._frame, fetcher=fetcher, comments=comments, insights=insights,
+            metric=metric, sort=sort, start=start,
+        )  # fmt: skip
 
     def comments(self, connection: Connection | None = None, **options: Any) -> pd.DataFrame:
         """The comments on this frame's media."""

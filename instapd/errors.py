@@ -8,6 +8,7 @@
     │   ├── UnknownTableError              a table name not in the catalog
     │   ├── UnknownColumnError             a column the table does not have
     │   ├── InvalidFilterError             a filter the table does not take, or a bad value
+    │   ├── NotMediaError                  a frame of no media where media are needed (gallery)
     │   ├── AccountError                   no linked account, an unknown or ambiguous one
     │   ├── NoCredentialsError             nothing to authenticate with
     │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
@@ -85,6 +86,10 @@ class UnknownColumnError(UsageError):
 
 class InvalidFilterError(UsageError):
     pass
+
+
+class NotMediaError(UsageError):
+    """A frame that holds no media was given where media are needed (``df.ig.gallery()``)."""
 
 
 class AccountError(UsageError):

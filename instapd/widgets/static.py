@@ -1,0 +1,85 @@
+"""Static views: every widget's mime bundle also carries ``text/html`` with its pictures inline.
+
+A saved notebook, the docs site, nbviewer and GitHub run no widget code; they show the
+``text/html`` of the bundle instead (JupyterLab does too for an untrusted notebook). Widgets fill
+in late (pictures and charts arrive from background threads), so a displayed widget keeps its
+display id and :meth:`StaticView.republish` replaces the stored output with the finished view.
+
+The HTML keeps to what JupyterLab's sanitizer and GitHub allow: no ``<style>`` or script, inline
+``style`` with plain properties only (display, width, height, margin, padding, border), ``img``
+with a data URI, ``width``, ``height`` and ``alt``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+class StaticView:
+    """Mixin for an ipywidgets widget: ``static_html()`` joins its bundle as ``text/html``."""
+
+    def static_html(self) -> str:  # pragma: no cover - every widget overrides it
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = dict(data or {})
+        data["text/html"] = self.static_html()
+        return (data, metadata) if metadata else data
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        handle = display(self._bundle_data(), raw=True, display_id=True)  # type: ignore[no-untyped-call]
+        with _lock:
+            handles = self.__dict__.setdefault("_static_handles", [])
+            handles.append(handle)
+
+    def _bundle_data(self) -> dict[str, Any]:
+        bundle = self._repr_mimebundle_()
+        return dict(bundle[0] if isinstance(bundle, tuple) else bundle)
+
+    def republish(self) -> None:
+        """Replace what every display of this widget stored with the current static view."""
+        with _lock:
+            handles = list(self.__dict__.get("_static_handles", []))
+        if handles:
+            data = self._bundle_data()
+            for handle in handles:
+                handle.update(data, raw=True)
+
+
+_lock = threading.Lock()
+
+
+def figure_png(figure: Figure, dpi: int = 100) -> bytes:
+    """A matplotlib figure as PNG bytes (then closed: figures are not kept per redraw)."""
+    import matplotlib.pyplot as plt
+
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(figure)
+    return out.getvalue()
+
+
+def png_img(png: bytes, alt: str, width: int | None = None) -> str:
+    """An ``<img>`` with ``png`` inline (a data URI), sized for the page."""
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    size = f' width="{width}"' if width else ""
+    return f'<img src="{src}" alt="{html.escape(alt)}"{size} style="max-width:100%">'
+
+
+def box(content: str, title: str) -> str:
+    """A bordered block with a title, as every static view has."""
+    return (
+        '<div style="border:1px solid #ccc;border-radius:6px;padding:8px;max-width:100%">'
+        f"<div><b>{html.escape(title)}</b></div>{content}</div>"
+    )

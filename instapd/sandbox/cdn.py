@@ -116,10 +116,13 @@ def picture(seed: int, name: str) -> bytes:
         draw.rectangle((x, y, x + box, y + box), fill=front)
     else:
         draw.polygon([(x + box // 2, y), (x + box, y + box), (x, y + box)], fill=front)
-    label = name.split(".")[0].replace("_thumb", " ▶")[-6:]
-    font = ImageFont.load_default(size=44)
-    draw.text((SIZE // 2, SIZE - 40), label, fill="white", font=font, anchor="mm",
-              stroke_width=3, stroke_fill="black")  # fmt: skip
+    stem = name.split(".")[0]
+    if stem.endswith("_thumb"):  # a video's thumbnail: a play sign, as a cover frame has
+        c = SIZE // 2
+        draw.polygon([(c - 22, c - 28), (c - 22, c + 28), (c + 30, c)], fill="white")
+    font = ImageFont.load_default(size=40)
+    draw.text((SIZE // 2, 34), stem.removesuffix("_thumb")[-6:], fill="white", font=font,
+              anchor="mm", stroke_width=3, stroke_fill="black")  # fmt: skip
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()

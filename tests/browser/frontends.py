@@ -110,6 +110,8 @@ class Server:
     def kernels(self) -> list[dict[str, Any]]:
         """The server's view of its kernels (execution_state, connections)."""
         answer = requests.get(f"{self.base}/api/kernels", params={"token": self.token}, timeout=5)
+        if answer.status_code >= 500:  # a kernel still starting (last_activity not set yet)
+            return []
         answer.raise_for_status()
         return list(answer.json())
 

@@ -1,0 +1,110 @@
+"""Shared by the widget toolkit's browser tests: a notebook of widget cells, run in JupyterLab or
+Notebook 7 in Debian's Chromium, with checks of what a person sees (pictures that loaded).
+
+Every wait is for a condition (server answering, kernel idle, execution counts, an element
+visible, a JavaScript predicate), never a fixed time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .frontends import CHROMIUM_FLAGS, TRACEBACK, Server, Steps, chromium, jupyter, write_notebook
+
+SETUP = """import os
+os.environ["INSTAPD_SANDBOX"] = "1"  # the embedded sandbox: its CDN serves the pictures
+import instapd"""
+
+#: Every img in ``root`` (a locator) has loaded: complete and naturalWidth > 0.
+ALL_LOADED = (
+    "([root, least]) => { const imgs = [...root.querySelectorAll('img')];"
+    " return imgs.length >= least && imgs.every(i => i.complete && i.naturalWidth > 0) }"
+)
+
+
+def lab_command(root: Path) -> Any:
+    def command(port: int, token: str) -> list[str]:
+        return ["jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]  # fmt: skip
+
+    return command
+
+
+def notebook7_command(root: Path) -> Any:
+    def command(port: int, token: str) -> list[str]:
+        return ["jupyter", "notebook", "--no-browser", "--allow-root",
+                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]  # fmt: skip
+
+    return command
+
+
+@contextmanager
+def served(root: Path, cells: list[str], frontend: str = "lab") -> Iterator[Server]:
+    write_notebook([SETUP, *cells], root / "widgets.ipynb")
+    # the kernel runs this interpreter (the one with instapd), whatever kernels are installed
+    spec = root / "data" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Python 3 (ipykernel)", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel))
+    command = lab_command(root) if frontend == "lab" else notebook7_command(root)
+    name = "JupyterLab" if frontend == "lab" else "Jupyter Notebook"
+    with jupyter(name, command, root, "api/status") as server:
+        yield server
+
+
+@contextmanager
+def opened(server: Server, name: str, frontend: str = "lab") -> Iterator[Steps]:
+    """Chromium on the notebook, every cell run (Run > Run All Cells), none raised."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        steps = Steps(page, server, name)
+        path = "lab/tree/widgets.ipynb" if frontend == "lab" else "notebooks/widgets.ipynb"
+        page.goto(server.url(path), timeout=90_000)
+        steps.see(page.locator(".jp-Notebook .jp-Cell").first, "notebook-open")
+        run_all(steps)
+        try:
+            yield steps
+        finally:
+            browser.close()
+
+
+def run_all(steps: Steps) -> None:
+    page = steps.page
+    count = page.locator(".jp-Notebook .jp-CodeCell").count()
+    steps.kernel_idle("before running")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    item = page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first
+    steps.see(item, "run-menu")
+    item.click()
+    steps.until(
+        "count => { const prompts = [...document.querySelectorAll("
+        "'.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());"
+        " return prompts.length === count"
+        " && prompts.every((p, i) => p === `[${i + 1}]:`) }",
+        f"the {count} cells did not all show their execution counts",
+        count,
+    )
+    steps.kernel_idle("after running")
+    stderr = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
+    errors = [text for text in stderr.all_inner_texts() if TRACEBACK.search(text)]
+    if errors:
+        steps.fail("a cell raised", detail=":\n" + "\n".join(errors))
+
+
+def pictures_loaded(steps: Steps, root: Any, least: int, what: str) -> None:
+    """Wait until ``root`` (a locator) holds ``least`` images or more, all loaded."""
+    handle = root.element_handle(timeout=90_000)
+    steps.until(ALL_LOADED, f"{what}: not every picture loaded", [handle, least])

@@ -1,0 +1,123 @@
+"""Inbox: the newest comments, unanswered first; each action one write, rules checked as typed,
+dry run shows what would be sent, the row says the result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import instapd
+from instapd.sandbox import Sandbox
+from instapd.widgets.inbox import Inbox
+from instapd.widgets.inbox_data import inbox_frame
+from tests.conftest import sandbox_connection, writes_logged
+
+
+@pytest.fixture
+def box() -> Iterator[Sandbox]:
+    with Sandbox(accounts=1, media_per_account=(6,)) as server:
+        yield server
+
+
+@pytest.fixture
+def connection(box: Sandbox) -> instapd.Connection:
+    return sandbox_connection(box)
+
+
+def test_unanswered_comments_come_first_newest_first(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    first = inbox_frame(connection, limit=50)
+    target = str(first.loc[0, "id"])
+    connection.insert("Replies", [{"comment_id": target, "text": "Thank you!"}])
+    frame = inbox_frame(connection, limit=50)
+    assert bool(frame.loc[frame["id"] == target, "answered"].item())
+    assert list(frame["answered"]) == sorted(frame["answered"])  # False (unanswered) first
+    waiting = frame[~frame["answered"]]
+    assert list(waiting["timestamp"]) == sorted(waiting["timestamp"], reverse=True)
+    newest_posts = {str(m) for m in connection.read("Media", limit=12)["id"]}
+    assert set(frame["media_id"]) <= newest_posts
+
+
+def test_a_reply_is_sent_exactly_once(connection: instapd.Connection, box: Sandbox) -> None:
+    inbox = Inbox(connection).wait()
+    row = inbox.rows[0]
+    row.reply_box.value = "Thanks, glad you like it!"
+    assert not row.reply_button.disabled
+    row.reply_button.click()
+    row.reply_button.click()  # a second click on a done row sends nothing
+    row.run("reply")
+    assert writes_logged(box) == [f"POST /v25.0/{row.comment_id}/replies"]
+    assert row.result.value.count("Replied (reply ") == 1
+    assert row.reply_button.disabled
+    replies = [box.dataset[r].values["text"] for r in box.dataset[row.comment_id].edges["replies"]]
+    assert replies.count("Thanks, glad you like it!") == 1
+
+
+def test_rules_are_checked_as_the_user_types(connection: instapd.Connection, box: Sandbox) -> None:
+    row = Inbox(connection).wait().rows[0]
+    row.reply_box.value = "THANK YOU ALL"
+    assert row.reply_button.disabled
+    assert "capital letters only" in row.result.value
+    row.reply_box.value = "#a #b #c #d #e nice"
+    assert "5 hashtags" in row.result.value
+    row.reply_box.value = "Thank you!"
+    assert not row.reply_button.disabled
+    assert row.result.value == ""
+    assert row.run("reply") is not None
+    assert writes_logged(box) == [f"POST /v25.0/{row.comment_id}/replies"]
+
+
+def test_dry_run_shows_what_would_be_sent_and_sends_nothing(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    inbox = Inbox(connection, dry_run=True).wait()
+    row = inbox.rows[0]
+    row.reply_box.value = "Thanks!"
+    row.reply_button.click()
+    row.delete_button.click()
+    assert writes_logged(box) == []
+    assert f"would send: DELETE {row.comment_id}" in row.result.value
+    assert row.results[0].loc[0, "path"] == f"{row.comment_id}/replies"
+    assert not row.done
+
+
+def test_hide_unhide_and_delete_each_write_once(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    inbox = Inbox(connection).wait()
+    row = inbox.rows[1]
+    row.hide_button.click()
+    assert box.dataset[row.comment_id].values["hidden"] is True
+    assert row.hide_button.description == "Unhide"
+    row.hide_button.click()
+    assert box.dataset[row.comment_id].values["hidden"] is False
+    row.delete_button.click()
+    row.delete_button.click()
+    assert writes_logged(box) == [
+        f"POST /v25.0/{row.comment_id}",
+        f"POST /v25.0/{row.comment_id}",
+        f"DELETE /v25.0/{row.comment_id}",
+    ]
+    assert "Deleted" in row.result.value
+
+
+def test_a_write_the_rules_refuse_says_why_in_its_row(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    inbox = Inbox(connection).wait()
+    row = inbox.rows[2]
+    row.hide_button.click()
+    row.reply_box.value = "Thanks!"
+    row.reply_button.click()
+    assert "Not sent:" in row.result.value
+    assert "hidden" in row.result.value
+    assert writes_logged(box) == [f"POST /v25.0/{row.comment_id}"]  # the hide only
+
+
+def test_the_static_view_lists_the_comments(connection: instapd.Connection) -> None:
+    inbox = Inbox(connection).wait()
+    data = inbox._repr_mimebundle_()
+    data = data[0] if isinstance(data, tuple) else data
+    assert data["text/html"].count("<li>") == len(inbox.rows)

@@ -26,7 +26,7 @@ from .static import StaticView, box
 class InboxRow(widgets.VBox):  # type: ignore[misc]
     """One comment: who, when, what, a reply box, the actions and their result."""
 
-    def __init__(self, inbox: Inbox, comment: dict[str, Any]) -> None:
+    def __init__(self, inbox: Inbox, comment: dict[Any, Any]) -> None:
         self.inbox, self.comment = inbox, comment
         self.comment_id = str(comment["id"])
         self.hidden = bool(comment.get("hidden"))
@@ -177,7 +177,7 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
         return box(f"<ul>{lines}</ul>", f"Inbox: {len(self.frame)} newest comments")
 
 
-def _header(comment: dict[str, Any], *, deleted: bool = False) -> str:
+def _header(comment: dict[Any, Any], *, deleted: bool = False) -> str:
     when = pd.Timestamp(comment["timestamp"]).strftime("%Y-%m-%d %H:%M")
     tags = []
     if comment.get("answered"):

@@ -61,12 +61,9 @@ _lock = threading.Lock()
 
 
 def figure_png(figure: Figure, dpi: int = 100) -> bytes:
-    """A matplotlib figure as PNG bytes (then closed: figures are not kept per redraw)."""
-    import matplotlib.pyplot as plt
-
+    """A matplotlib figure (made with ``Figure()``, not pyplot: nothing is kept) as PNG bytes."""
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(figure)
     return out.getvalue()
 
 

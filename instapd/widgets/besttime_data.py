@@ -1,0 +1,99 @@
+"""When to post, as plain data: followers online by weekday and hour, engagement by posting
+hour, and the best slots in words, all in the account's own time zone.
+
+``online_followers`` gives, per day, a count for each hour ``"0"``-``"23"``; the day ends at
+midnight US-Pacific (``end_time`` ``T07:00``/``T08:00`` UTC). Meta does not document the zone of
+the hour keys; instapd reads them as US-Pacific hours of that day (``SOURCE_ZONE``), which is
+what the day boundary says. Each (day, hour) is moved to the wanted zone before it is binned, so
+a cell can move to the next or previous weekday. Cells are averages over the days seen, not
+sums. Engagement by hour is likes + comments per post, averaged over the posts made in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+from ..errors import UsageError
+
+SOURCE_ZONE = "America/Los_Angeles"
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def zone(name: str | tzinfo | None) -> tzinfo:
+    """A time zone by IANA name (``"Europe/Berlin"``), as given, or the user's own (``None``)."""
+    if name is None:
+        local = datetime.now().astimezone().tzinfo
+        assert local is not None
+        return local
+    if isinstance(name, tzinfo):
+        return name
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UsageError(
+            f"{name!r} is not a time zone name; use an IANA name such as 'Europe/Berlin'."
+        ) from exc
+
+
+def zone_name(tz: tzinfo) -> str:
+    return str(getattr(tz, "key", None) or datetime.now(tz).tzname() or tz)
+
+
+def online_grid(online: pd.DataFrame, tz: tzinfo) -> pd.DataFrame:
+    """Mean followers online: 7 rows (Monday first) x 24 columns (hours in ``tz``); NaN where
+    no day gave a value. ``online`` is an OnlineFollowers frame (end_time, hour, value)."""
+    frame = online.dropna(subset=["end_time", "hour", "value"])
+    source = ZoneInfo(SOURCE_ZONE)
+    days = pd.to_datetime(frame["end_time"], utc=True).dt.tz_convert(source) - timedelta(days=1)
+    starts = days.dt.normalize()  # the Pacific day the counts belong to
+    moments = starts + pd.to_timedelta(frame["hour"].astype(int), unit="h")
+    local = moments.dt.tz_convert(tz)
+    cells = pd.DataFrame(
+        {
+            "weekday": local.dt.day_of_week,
+            "hour": local.dt.hour,
+            "value": frame["value"].astype(float),
+        }
+    )
+    grid = cells.pivot_table(index="weekday", columns="hour", values="value", aggfunc="mean")
+    return grid.reindex(index=range(7), columns=range(24))
+
+
+def engagement_by_hour(media: pd.DataFrame, tz: tzinfo) -> pd.DataFrame:
+    """Per posting hour in ``tz`` (0-23): ``posts`` and mean ``engagement`` (likes + comments)."""
+    frame = media.dropna(subset=["timestamp"])
+    hours = pd.to_datetime(frame["timestamp"], utc=True).dt.tz_convert(tz).dt.hour
+    parts = [c for c in ("like_count", "comments_count") if c in frame.columns]
+    engagement = frame[parts].astype("Float64").fillna(0).sum(axis=1).astype(float)
+    table = pd.DataFrame({"hour": hours, "engagement": engagement}).groupby("hour")
+    out = pd.DataFrame({"posts": table.size(), "engagement": table["engagement"].mean()})
+    out = out.reindex(range(24))
+    out["posts"] = out["posts"].fillna(0).astype(int)
+    out.index.name = "hour"
+    return out
+
+
+@dataclass(frozen=True)
+class Slot:
+    weekday: int
+    hour: int
+    online: float
+
+    def words(self, tz_name: str) -> str:
+        return (
+            f"{WEEKDAYS[self.weekday]}s {self.hour:02d}:00-{(self.hour + 1) % 24:02d}:00 "
+            f"({tz_name}): {self.online:,.0f} followers online on average"
+        )
+
+
+def best_slots(grid: pd.DataFrame, count: int = 3) -> list[Slot]:
+    """The ``count`` (weekday, hour) cells with the most followers online, best first."""
+    stacked = grid.stack().dropna().sort_values(ascending=False, kind="stable")
+    return [
+        Slot(int(day), int(hour), float(value))
+        for (day, hour), value in stacked.head(count).items()
+    ]

@@ -1,0 +1,106 @@
+"""BestTime: online followers by weekday x hour in the account's zone, engagement by posting
+hour, the three best slots in words; read from the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import instapd
+from instapd.errors import UsageError
+from instapd.sandbox import Sandbox
+from instapd.widgets.besttime import BestTime
+from instapd.widgets.besttime_data import (
+    best_slots,
+    engagement_by_hour,
+    online_grid,
+    zone,
+)
+from tests.conftest import sandbox_connection
+
+
+@pytest.fixture(scope="module")
+def box() -> Iterator[Sandbox]:
+    with Sandbox(accounts=1, media_per_account=(30,)) as server:
+        yield server
+
+
+@pytest.fixture
+def connection(box: Sandbox) -> instapd.Connection:
+    return sandbox_connection(box)
+
+
+def test_each_count_lands_on_its_local_weekday_and_hour(connection: instapd.Connection) -> None:
+    online = connection.read("OnlineFollowers")
+    berlin = ZoneInfo("Europe/Berlin")
+    row = online.iloc[30]  # the second day, hour 6 (US-Pacific)
+    day = row["end_time"].tz_convert("America/Los_Angeles") - timedelta(days=1)
+    moment = day.normalize() + timedelta(hours=int(row["hour"]))
+    local = moment.tz_convert(berlin)
+    same_cell = []
+    for _, other in online.iterrows():
+        d = other["end_time"].tz_convert("America/Los_Angeles") - timedelta(days=1)
+        m = (d.normalize() + timedelta(hours=int(other["hour"]))).tz_convert(berlin)
+        if (m.weekday(), m.hour) == (local.weekday(), local.hour):
+            same_cell.append(other["value"])
+    grid = online_grid(online, berlin)
+    assert grid.shape == (7, 24)
+    assert grid.loc[local.weekday(), local.hour] == pytest.approx(np.mean(same_cell))
+
+
+def test_another_zone_moves_cells_across_hours_and_weekdays(
+    connection: instapd.Connection,
+) -> None:
+    online = connection.read("OnlineFollowers")
+    utc = online_grid(online, ZoneInfo("UTC")).to_numpy().ravel()  # Monday 00:00 first
+    tokyo = online_grid(online, ZoneInfo("Asia/Tokyo")).to_numpy().ravel()
+    assert np.allclose(np.roll(utc, 9), tokyo, equal_nan=True)  # 9 hours later, wrapping days
+
+
+def test_the_best_slots_are_the_highest_cells_in_words(connection: instapd.Connection) -> None:
+    grid = online_grid(connection.read("OnlineFollowers"), ZoneInfo("Europe/Berlin"))
+    slots = best_slots(grid)
+    top = sorted(grid.stack().dropna(), reverse=True)[:3]
+    assert [s.online for s in slots] == top
+    weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    words = slots[0].words("Europe/Berlin")
+    assert words.startswith(f"{weekday[slots[0].weekday]}s {slots[0].hour:02d}:00-")
+    assert "(Europe/Berlin)" in words
+
+
+def test_engagement_is_averaged_per_posting_hour(connection: instapd.Connection) -> None:
+    media = connection.read("Media")
+    table = engagement_by_hour(media, ZoneInfo("UTC"))
+    assert table["posts"].sum() == len(media)
+    hour = int(table["posts"].idxmax())
+    posted = media[pd.to_datetime(media["timestamp"], utc=True).dt.hour == hour]
+    expected = (posted["like_count"].fillna(0) + posted["comments_count"].fillna(0)).mean()
+    assert table.loc[hour, "engagement"] == pytest.approx(float(expected))
+
+
+def test_the_widget_redraws_for_a_zone_and_refuses_a_bad_one(
+    connection: instapd.Connection,
+) -> None:
+    widget = BestTime(connection, tz="Europe/Berlin").wait()
+    berlin = list(widget.slots)
+    assert len(berlin) == 3
+    assert "Europe/Berlin" in widget.words.value
+    assert widget.chart.value.startswith('<img src="data:image/png;base64,')
+    widget.zone_box.value = "Asia/Tokyo"
+    assert [(s.hour - b.hour) % 24 for s, b in zip(widget.slots, berlin, strict=True)] == [8] * 3
+    widget.zone_box.value = "Mars/Olympus"
+    assert "not a time zone name" in widget.words.value
+    data = widget._repr_mimebundle_()
+    data = data[0] if isinstance(data, tuple) else data
+    assert "data:image/png;base64," in data["text/html"]
+    assert "Best times to post" in data["text/html"]
+
+
+def test_a_bad_zone_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="IANA name"):
+        zone("Nowhere/Atlantis")

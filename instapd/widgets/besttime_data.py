@@ -92,8 +92,11 @@ class Slot:
 
 def best_slots(grid: pd.DataFrame, count: int = 3) -> list[Slot]:
     """The ``count`` (weekday, hour) cells with the most followers online, best first."""
-    stacked = grid.stack().dropna().sort_values(ascending=False, kind="stable")
-    return [
-        Slot(int(day), int(hour), float(value))
-        for (day, hour), value in stacked.head(count).items()
+    cells = [
+        (float(grid.iat[day, hour]), day, hour)
+        for day in range(grid.shape[0])
+        for hour in range(grid.shape[1])
+        if pd.notna(grid.iat[day, hour])
     ]
+    cells.sort(key=lambda cell: -cell[0])  # stable: ties keep Monday 00:00 order
+    return [Slot(day, hour, value) for value, day, hour in cells[:count]]

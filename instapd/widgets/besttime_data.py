@@ -11,6 +11,7 @@ sums. Engagement by hour is likes + comments per post, averaged over the posts m
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -92,11 +93,12 @@ class Slot:
 
 def best_slots(grid: pd.DataFrame, count: int = 3) -> list[Slot]:
     """The ``count`` (weekday, hour) cells with the most followers online, best first."""
+    values = grid.to_numpy(dtype=float)
     cells = [
-        (float(grid.iat[day, hour]), day, hour)
-        for day in range(grid.shape[0])
-        for hour in range(grid.shape[1])
-        if pd.notna(grid.iat[day, hour])
+        (float(values[day, hour]), day, hour)
+        for day in range(values.shape[0])
+        for hour in range(values.shape[1])
+        if not math.isnan(values[day, hour])
     ]
     cells.sort(key=lambda cell: -cell[0])  # stable: ties keep Monday 00:00 order
     return [Slot(day, hour, value) for value, day, hour in cells[:count]]

@@ -12,10 +12,10 @@ import sys
 import warnings
 from typing import Any
 
-from .api import connect, snapshot
-from .readers import SkippedWarning
-from .snapshots import compact
-from .snapshots.snapshot import location_for
+from ..api import connect, snapshot
+from ..readers import SkippedWarning
+from ..snapshots import compact
+from ..snapshots.snapshot import location_for
 
 
 def add_snapshot_commands(commands: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from .api import connect, delete, insert, publish, update
+from ..api import connect, delete, insert, publish, update
 
 
 def add_write_commands(commands: Any) -> None:

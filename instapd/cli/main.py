@@ -11,14 +11,14 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from .api import Connection, connect, login, read_instagram
-from .cache import QueryCache
-from .catalog import get_table
-from .cli_snapshot import add_snapshot_commands
-from .cli_writes import add_write_commands
-from .errors import AccountError, InstapdError, UsageError
-from .info import describe, tables, tables_markdown
-from .validation import graph_id
+from ..api import Connection, connect, login, read_instagram
+from ..cache import QueryCache
+from ..catalog import get_table
+from ..cdata.info import describe, tables, tables_markdown
+from ..errors import AccountError, InstapdError, UsageError
+from ..validation import graph_id
+from .snapshot import add_snapshot_commands
+from .writes import add_write_commands
 
 _WIDE = {"display.width": 120, "display.max_columns": 8, "display.max_colwidth": 28}
 
@@ -218,7 +218,7 @@ def _cache(args: argparse.Namespace) -> None:
 
 
 def _sandbox(args: argparse.Namespace) -> None:
-    from .sandbox import Faults, Sandbox
+    from ..sandbox import Faults, Sandbox
 
     try:
         media = tuple(int(n) for n in args.media.split(",")) if args.media else (160, 60)
@@ -242,7 +242,7 @@ def _sandbox(args: argparse.Namespace) -> None:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    from .sandbox import Sandbox
+    from ..sandbox import Sandbox
 
     with Sandbox() as sandbox:
         connection = connect(graph_url=sandbox.url, access_token=sandbox.token, cache=False)

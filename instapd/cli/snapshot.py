@@ -18,7 +18,7 @@ from ..snapshots import compact
 from ..snapshots.snapshot import location_for
 
 
-def add_snapshot_commands(commands: Any) -> None:
+def add_commands(commands: Any) -> None:
     """The ``snapshot`` subcommand, on the parser's subparsers."""
     sub = commands.add_parser(
         "snapshot", help="append tables of every account to the snapshot dataset (or: compact)"

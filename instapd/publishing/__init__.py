@@ -9,6 +9,7 @@ entries publishing makes stale (media, stories, the publishing limit) are droppe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ContainerExpiredError, InstapdError, OfflineError, UsageError
@@ -41,9 +42,11 @@ def publish(
     wait: bool = True,
     timeout: float = 300,
     progress: bool | None = None,
+    on_status: Callable[[str, str], None] | None = None,
     **fields: Any,
 ) -> pd.DataFrame:
-    """One post from ``fields``, or one per row of ``frame``; see :func:`instapd.publish`."""
+    """One post from ``fields``, or one per row of ``frame``; see :func:`instapd.publish`.
+    ``on_status(container_id, status_code)`` hears every container status read."""
     if connection.config.offline:
         raise OfflineError("INSTAPD_OFFLINE=1 and publishing needs the API; unset INSTAPD_OFFLINE.")
     if frame is not None:
@@ -52,6 +55,7 @@ def publish(
         return _publish_frame(connection, frame, account, wait, timeout, progress)
     post = plan_post(**fields)
     lifecycle = _lifecycle(connection, account, progress)
+    lifecycle.on_status = on_status
     lifecycle.check_quota()
     row = _run(lifecycle, post, wait, timeout)
     _invalidate(connection, lifecycle.account, row)
@@ -192,4 +196,9 @@ def _frame(rows: list[dict[str, Any]], index: Any = None, errors: bool = False) 
     return frame.astype(dtypes)
 
 
-__all__ = ["PUBLISH_TABLES", "publish", "publish_container"]
+def quota(connection: BaseConnection, account: str | None = None) -> dict[str, int]:
+    """The account's publishing quota now: ``quota_usage``, ``quota_total``, ``quota_duration``."""
+    return _lifecycle(connection, account, False).read_quota()
+
+
+__all__ = ["PUBLISH_TABLES", "publish", "publish_container", "quota"]

@@ -84,13 +84,15 @@ class Lifecycle:
         self.account = account
         self.show_progress = show_progress
         self.sleep: Callable[[float], None] = client.retry.sleep
+        #: Told each container status read (container id, ``status_code``): progress displays.
+        self.on_status: Callable[[str, str], None] | None = None
         with _PUBLISHED_LOCK:
             self._published = _PUBLISHED.setdefault(client.base_url, set())
 
     # -- the quota ---------------------------------------------------------------------------
 
-    def check_quota(self) -> dict[str, int]:
-        """Refuse before anything when the account has no posts left in the window."""
+    def read_quota(self) -> dict[str, int]:
+        """``quota_usage``, ``quota_total`` and ``quota_duration`` (seconds) as Meta says now."""
         body = self.client.get(
             f"{self.account}/content_publishing_limit", {"fields": "quota_usage,config"}
         )
@@ -98,6 +100,12 @@ class Lifecycle:
         config = entry.get("config") or {}
         usage, total = int(entry.get("quota_usage") or 0), int(config.get("quota_total") or 100)
         duration = int(config.get("quota_duration") or 86400)
+        return {"quota_usage": usage, "quota_total": total, "quota_duration": duration}
+
+    def check_quota(self) -> dict[str, int]:
+        """Refuse before anything when the account has no posts left in the window."""
+        limit = self.read_quota()
+        usage, total, duration = limit["quota_usage"], limit["quota_total"], limit["quota_duration"]
         if usage >= total:
             raise PublishingLimitError(
                 f"The account has published {usage} of its {total} posts for the window",
@@ -144,7 +152,10 @@ class Lifecycle:
 
     def status(self, container_id: str) -> tuple[str, str]:
         body = self.client.get(container_id, {"fields": "status_code,status"})
-        return str(body.get("status_code") or ""), str(body.get("status") or "")
+        code = str(body.get("status_code") or "")
+        if self.on_status is not None:
+            self.on_status(container_id, code)
+        return code, str(body.get("status") or "")
 
     def wait(self, container_id: str, timeout: float) -> str:
         """Read the status with growing waits until it is FINISHED (or PUBLISHED)."""

@@ -235,6 +235,12 @@ def check_url(url: Any, name: str, refuse: Any, *, image: bool = False) -> str |
     return str(url)
 
 
+def caption_counts(caption: str | None) -> tuple[int, int, int]:
+    """Characters, hashtags and @mentions of a caption, as the caption rules count them."""
+    text = caption or ""
+    return len(text), len(_HASHTAG.findall(text)), len(_MENTION.findall(text))
+
+
 def check_caption(caption: str | None, refuse: Any) -> None:
     text = caption or ""
     if len(text) > MAX_CAPTION:

@@ -1,0 +1,98 @@
+"""Composer: live caption counts against Meta's limits, quota left, rules before sending, and
+Publish through the container states to the permalink, once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import instapd
+from instapd.errors import PublishRuleError
+from instapd.sandbox import Sandbox
+from instapd.widgets.composer import Composer
+from instapd.widgets.composer_data import count_caption, post_fields
+from tests.conftest import sandbox_connection, writes_logged
+
+JPEG = "https://example.com/cup.jpg"
+
+
+@pytest.fixture
+def box() -> Iterator[Sandbox]:
+    with Sandbox(accounts=1, media_per_account=(4,), publishing_quota=5) as server:
+        yield server
+
+
+@pytest.fixture
+def connection(box: Sandbox) -> instapd.Connection:
+    return sandbox_connection(box)
+
+
+def test_caption_counts_follow_meta_s_limits() -> None:
+    counted = count_caption("Morning pour #coffee #beans with @friend")
+    assert (counted.characters, counted.hashtags, counted.mentions) == (40, 2, 1)
+    assert counted.problems == []
+    assert count_caption("#x " * 31).problems == ["1 hashtags too many"]
+    assert count_caption("@a " * 21).problems == ["1 @mentions too many"]
+    assert count_caption("a" * 2201).problems == ["1 characters too many"]
+
+
+def test_the_post_s_fields_follow_its_kind() -> None:
+    assert post_fields("image", [JPEG], "hi") == {"caption": "hi", "image_url": JPEG}
+    story = post_fields("story", [JPEG], "")
+    assert story == {"caption": None, "image_url": JPEG, "media_type": "STORIES"}
+    carousel = post_fields("carousel", [JPEG, "https://example.com/b.jpg"], "two")
+    assert carousel["children"] == [JPEG, "https://example.com/b.jpg"]
+    with pytest.raises(PublishRuleError, match="2 to 10 items"):
+        post_fields("carousel", [JPEG], "")
+    with pytest.raises(PublishRuleError, match="https"):
+        post_fields("image", ["http://example.com/a.jpg"], "")
+
+
+def test_typing_updates_counts_and_the_rule_blocks_publish(connection: instapd.Connection) -> None:
+    composer = Composer(connection, urls=[JPEG], caption="Morning pour")
+    assert "12/2,200 characters" in composer.counts.value
+    assert not composer.publish_button.disabled
+    composer.caption_box.value = "#x " * 31
+    assert "31/30 hashtags" in composer.counts.value
+    assert "at most 30 hashtags" in composer.check.value
+    assert composer.publish_button.disabled
+
+
+def test_publish_shows_states_and_the_permalink_once(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    composer = Composer(connection, urls=[JPEG], caption="Morning pour")
+    composer.publish_button.click()
+    composer.publish_button.click()  # while it runs, or after: nothing more is sent
+    composer.wait()
+    composer.publish()
+    composer.wait()
+    account = box.account_ids[0]
+    assert writes_logged(box) == [
+        f"POST /v25.0/{account}/media",
+        f"POST /v25.0/{account}/media_publish",
+    ]
+    assert composer.result is not None
+    permalink = str(composer.result.loc[0, "permalink"])
+    assert permalink.startswith("https://www.instagram.com/p/")
+    assert f'href="{permalink}"' in composer.progress.value
+    assert any("FINISHED" in s for s in composer.states)
+    assert composer.states[-1] == "PUBLISHED"
+    assert composer.publish_button.disabled
+
+
+def test_the_quota_left_is_shown(connection: instapd.Connection, box: Sandbox) -> None:
+    assert "5 of 5 posts left" in Composer(connection, urls=[JPEG]).wait().quota.value
+    connection.publish(image_url=JPEG, caption="first")
+    composer = Composer(connection, urls=[JPEG], caption="second").wait()
+    assert "4 of 5 posts left" in composer.quota.value
+    composer.publish()
+    assert "3 of 5 posts left" in composer.wait().quota.value
+
+
+def test_the_static_view_has_the_caption_and_counts(connection: instapd.Connection) -> None:
+    composer = Composer(connection, urls=[JPEG], caption="Morning pour")
+    html = composer.static_html()
+    assert "Morning pour" in html
+    assert "12/2,200 characters" in html

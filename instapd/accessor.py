@@ -99,7 +99,7 @@ class IgAccessor:
         frame that holds no media. ``start=False`` fetches no pictures (tests, previews)."""
         from .widgets.gallery import Gallery
         from .widgets.gallery_data import check_media_frame
-        from .widgets.pictures import PictureFetcher
+        from .widgets.pictures import fetcher_for
 
         table = check_media_frame(self._frame)
         used = connection or default_connection()
@@ -113,7 +113,7 @@ class IgAccessor:
             name = "StoryInsights" if story else "MediaInsights"
             return read_instagram(name, connection=used, account=account, media_id=[media_id])
 
-        fetcher = PictureFetcher(used.client.get, source=f"{used.graph_url} {account}")
+        fetcher = fetcher_for(used, str(account))
         return Gallery(
             self._frame, fetcher=fetcher, comments=comments, insights=insights,
             metric=metric, sort=sort, start=start,

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..connection import BaseConnection
 from .dashboard_data import DAILY_METRICS, DEFAULT_METRICS, best_media, check_range, daily
-from .pictures import Item, PictureFetcher, picture_link
+from .pictures import Item, fetcher_for, picture_link
 from .static import StaticView, box, figure_png, png_img
 
 MEDIA_METRICS = ("reach", "views", "likes", "comments", "saved", "shares", "total_interactions")
@@ -41,7 +41,7 @@ class Dashboard(StaticView, widgets.VBox):  # type: ignore[misc]
         since = since or until - timedelta(days=27)
         check_range(since, until)
         self.names = {a.id: a.username for a in connection.accounts()}
-        self.fetcher = PictureFetcher(connection.client.get, source=connection.graph_url)
+        self.fetcher = fetcher_for(connection)
         self.since_box = widgets.DatePicker(value=since, description="From")
         self.until_box = widgets.DatePicker(value=until, description="To")
         self.metrics_box = widgets.SelectMultiple(

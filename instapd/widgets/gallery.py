@@ -162,8 +162,8 @@ class Gallery(StaticView, widgets.VBox):  # type: ignore[misc]
                 "type": t.media_type,
                 "badge": t.badge,
                 "label": f"{metric} {t.label(metric)}" if metric else "",
-                "alt": _alt(t),
-                "title": _alt(t),
+                "alt": t.alt,
+                "title": t.alt,
             }
             for t in self.shown
         ]
@@ -275,9 +275,7 @@ class Gallery(StaticView, widgets.VBox):  # type: ignore[misc]
 
 
 def _alt(tile: Tile) -> str:
-    when = tile.timestamp.strftime("%Y-%m-%d") if tile.timestamp is not None else ""
-    caption = tile.caption[:80] or "no caption"
-    return f"{tile.media_type.lower().replace('_', ' ')} {when}: {caption}"
+    return tile.alt
 
 
 def _detail_html(tile: Tile, picture: Picture | None) -> str:

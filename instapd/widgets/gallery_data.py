@@ -5,6 +5,7 @@ No widget here: :class:`~instapd.widgets.gallery.Gallery` is a view over these f
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,13 @@ class Tile:
     permalink: str | None = None
     url: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+
+    @functools.cached_property
+    def alt(self) -> str:
+        """What the picture shows, in words (its alt text and tooltip)."""
+        when = f"{self.timestamp:%Y-%m-%d}" if self.timestamp is not None else ""
+        caption = self.caption[:80] or "no caption"
+        return f"{self.media_type.lower().replace('_', ' ')} {when}: {caption}"
 
     @property
     def badge(self) -> str:

@@ -122,8 +122,9 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
         self.rows: list[InboxRow] = []
         self.error: Exception | None = None
         self.dry_run = widgets.Checkbox(
-            value=dry_run, description="Dry run: show what would be sent, send nothing"
-        )
+            value=dry_run, description="Dry run: show what would be sent, send nothing",
+            indent=False, layout=widgets.Layout(width="auto"),
+        )  # fmt: skip
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
         self.status = widgets.HTML("Reading the newest comments…")
         self.list = widgets.VBox()

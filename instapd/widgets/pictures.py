@@ -27,7 +27,8 @@ from typing import Any
 
 import requests
 
-from ..cache import default_location
+from ..cache import QueryCache, default_location
+from ..connection import BaseConnection
 from ..errors import InstapdError
 from ..private import private_file
 
@@ -63,6 +64,13 @@ class Picture:
         if self.jpeg is None:
             return None
         return "data:image/jpeg;base64," + base64.b64encode(self.jpeg).decode("ascii")
+
+
+def fetcher_for(connection: BaseConnection, scope: str = "") -> PictureFetcher:
+    """A fetcher over ``connection``'s Graph client, keeping pictures in its cache folder."""
+    folder = QueryCache(connection.config.cache_location).location / "pictures"
+    return PictureFetcher(connection.client.get, source=f"{connection.graph_url} {scope}",
+                          folder=folder)  # fmt: skip
 
 
 def picture_link(row: dict[str, Any]) -> str | None:

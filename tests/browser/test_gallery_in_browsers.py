@@ -32,7 +32,7 @@ def server(
 
 def test_the_gallery_shows_pictures_and_opens_an_item(server: tuple[str, Server]) -> None:
     frontend, running = server
-    with opened(running, f"gallery-{frontend}", frontend) as steps:
+    with opened(running, f"gallery-{frontend}", len(CELLS) + 1, frontend) as steps:
         page = steps.page
         grid = page.locator(".ipd-grid")
         steps.see(grid, "gallery")

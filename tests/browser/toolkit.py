@@ -47,8 +47,13 @@ def notebook7_command(root: Path) -> Any:
 
 
 @contextmanager
-def served(root: Path, cells: list[str], frontend: str = "lab") -> Iterator[Server]:
-    write_notebook([SETUP, *cells], root / "widgets.ipynb")
+def served(
+    root: Path, cells: list[str] | dict[str, list[str]], frontend: str = "lab"
+) -> Iterator[Server]:
+    """A Jupyter server on notebooks of ``cells`` (``widgets.ipynb``, or one per name)."""
+    notebooks = cells if isinstance(cells, dict) else {"widgets": cells}
+    for name, sources in notebooks.items():
+        write_notebook([SETUP, *sources], root / f"{name}.ipynb")
     # the kernel runs this interpreter (the one with instapd), whatever kernels are installed
     spec = root / "data" / "kernels" / "python3"
     spec.mkdir(parents=True)
@@ -62,8 +67,11 @@ def served(root: Path, cells: list[str], frontend: str = "lab") -> Iterator[Serv
 
 
 @contextmanager
-def opened(server: Server, name: str, frontend: str = "lab") -> Iterator[Steps]:
-    """Chromium on the notebook, every cell run (Run > Run All Cells), none raised."""
+def opened(
+    server: Server, name: str, cells: int, frontend: str = "lab", notebook: str = "widgets"
+) -> Iterator[Steps]:
+    """Chromium on the notebook, its ``cells`` code cells (the setup cell included) run
+    (Run > Run All Cells), none raised."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -71,19 +79,32 @@ def opened(server: Server, name: str, frontend: str = "lab") -> Iterator[Steps]:
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
         page = context.new_page()
         steps = Steps(page, server, name)
-        path = "lab/tree/widgets.ipynb" if frontend == "lab" else "notebooks/widgets.ipynb"
-        page.goto(server.url(path), timeout=90_000)
+        folder = "lab/tree" if frontend == "lab" else "notebooks"
+        path = f"{folder}/{notebook}.ipynb"
+        reset = "&reset" if frontend == "lab" else ""  # no tabs restored from an earlier test
+        page.goto(server.url(path) + reset, timeout=90_000)
         steps.see(page.locator(".jp-Notebook .jp-Cell").first, "notebook-open")
-        run_all(steps)
+        run_all(steps, cells)
         try:
             yield steps
         finally:
+            shutdown(server)
             browser.close()
 
 
-def run_all(steps: Steps) -> None:
+def shutdown(server: Server) -> None:
+    """Stop the notebook's kernel, so the next test's notebook finds one kernel only."""
+    import requests
+
+    for kernel in server.kernels():
+        requests.delete(f"{server.base}/api/kernels/{kernel['id']}",
+                        params={"token": server.token}, timeout=30)  # fmt: skip
+
+
+def run_all(steps: Steps, count: int) -> None:
+    """Run every cell; wait for each execution count (keep the last cell's output short:
+    JupyterLab does not render cells scrolled out of view)."""
     page = steps.page
-    count = page.locator(".jp-Notebook .jp-CodeCell").count()
     steps.kernel_idle("before running")
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     item = page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first

@@ -39,6 +39,7 @@
     │   └── RetryableError                 worth trying again
     │       ├── RateLimitedError           4, 17, 32, 613, 80001, 80002: wait ``retry_after``
     │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies
+    │           ├── NetworkError           no answer: refused, dropped, timed out or cut short
     │           └── TooMuchDataError       1: "reduce the amount of data"; paged reads shrink
     ├── IncompleteReadError                retries ran out part-way; says how far the read got
     ├── ResponseTooLargeError              an answer larger than the cap (tens of MB)
@@ -48,6 +49,7 @@
         ├── StateMismatchError             the callback's state is not the one we sent
         ├── LoginTimeoutError              no callback arrived in time
         ├── CodeExchangeError              the code was refused: expired, reused, wrong redirect
+        ├── LoginUnreachableError          a token endpoint did not answer; ``url``, ``setting``
         └── RefreshTooEarlyError           Instagram Login: the token is not 24 hours old yet
 
 Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
@@ -278,6 +280,10 @@ class TransientError(RetryableError):
     hint = "A temporary failure on the API side; trying again usually works."
 
 
+class NetworkError(TransientError):
+    """No answer came: the connection failed, timed out, or the answer was cut short."""
+
+
 class TooMuchDataError(TransientError):
     """Code 1: Meta's "Please reduce the amount of data you're asking for".
 
@@ -310,6 +316,20 @@ class ResponseTooLargeError(InstapdError):
 
 class LoginError(InstapdError):
     """Logging in did not complete. Nothing was stored."""
+
+
+class LoginUnreachableError(LoginError):
+    """A login endpoint (the code exchange, a token swap or refresh) did not answer.
+
+    ``url`` is the endpoint, without its query; ``setting`` is the property that names it.
+    """
+
+    def __init__(self, name: str, url: str, setting: str, failure: str) -> None:
+        super().__init__(
+            f"{name} did not answer at {url} ({failure}). Check the network and that {setting} "
+            "points at it, then log in again (a code works only once and expires)."
+        )
+        self.url, self.setting = url, setting
 
 
 class AccessDeniedError(LoginError):

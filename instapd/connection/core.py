@@ -216,6 +216,7 @@ class BaseConnection:
             config.timeout,
             scheme=config.auth_scheme,
             access_token_url=token_url,
+            session=self._session,
         )
 
     @property

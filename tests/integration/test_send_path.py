@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -17,6 +18,8 @@ from instapd.auth.oauth import OAuthApp
 from instapd.config import FACEBOOK_LOGIN, INSTAGRAM_LOGIN
 from instapd.graph import GraphClient, RetryPolicy
 from instapd.graph.send import appsecret_proof
+from instapd.sandbox import Faults, Sandbox
+from tests.conftest import in_process, sandbox_connection
 
 TOKEN = "EAAtoken-that-must-never-show-0123456789"
 SECRET = "app-secret-that-must-never-show"
@@ -118,3 +121,53 @@ def test_a_dead_graph_api_while_refreshing_is_typed_too(dead_url: str) -> None:
     with pytest.raises(instapd.LoginUnreachableError, match="GraphURL") as raised:
         flows.refresh(app, Credentials(access_token=TOKEN))
     assert_no_secret(shown(raised.value), TOKEN, PROOF, SECRET)
+
+
+# -- the in-process transport answers as the socket does --------------------------------------
+
+
+def _outcome(client: GraphClient, path: str) -> object:
+    try:
+        return client.get(path, {"fields": "id,username,media_count"})
+    except instapd.GraphError as error:
+        return (type(error).__name__, error.code)
+
+
+@pytest.mark.parametrize("fault", [None, "drop", "truncate", "error-2", "throttle-4"])
+def test_the_in_process_transport_answers_as_loopback_http_does(
+    clean_sandbox: Sandbox, account: str, fault: str | None
+) -> None:
+    def client(session: requests.Session | None) -> GraphClient:
+        return GraphClient(
+            base_url=clean_sandbox.url,
+            version="v25.0",
+            access_token=clean_sandbox.token,
+            session=session,
+            retry=RetryPolicy(attempts=1),
+        )
+
+    seen = []
+    for session in (None, in_process(clean_sandbox)):
+        soon = {clean_sandbox.requests_served + 1: fault} if fault else {}
+        clean_sandbox.faults = Faults(schedule=soon)
+        seen.append(_outcome(client(session), account))
+    over_socket, in_process_ = seen
+    assert over_socket == in_process_
+    if fault is None:
+        assert isinstance(over_socket, dict)
+        assert over_socket["id"] == account
+    else:
+        assert clean_sandbox.faults.fired == 1, "the fault fired in-process too"
+
+
+def test_an_upload_streams_a_file_through_the_in_process_transport(
+    clean_sandbox: Sandbox, account: str, tmp_path: Path
+) -> None:
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(4096))
+    connection = sandbox_connection(clean_sandbox)
+    container = connection.client.write(
+        "POST", f"{account}/media", {"media_type": "REELS", "upload_type": "resumable"}
+    )
+    answer = connection.client.upload(str(container["uri"]), video)
+    assert answer.get("success") is True

@@ -15,10 +15,9 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from .clock import Clock
-from .data import Dataset, Node
 from .failures import GraphFailure
 from .fields import parse_list
+from .nodes import Dataset, Node
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_SPAN = 30 * 86400
@@ -150,12 +149,10 @@ class InsightsModel:
     def __init__(self, dataset: Dataset) -> None:
         self.data = dataset
         self._media_values: dict[tuple[str, str], int] = {}
-        self.clock: Clock | None = None  # set by Sandbox: values grow as the clock advances
-        #: How far the sandbox's data clock is ahead of the wall clock (``Sandbox.advance``).
-        self.offset = timedelta(0)
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        """The sandbox clock's time (``Sandbox.advance`` moves it)."""
+        return self.data.clock.now()
 
     def forget(self) -> None:
         """After counts changed: media values are computed again."""
@@ -184,10 +181,8 @@ class InsightsModel:
 
     def media_value(self, media: Node, metric: str) -> int:
         """A media item's lifetime value of ``metric``, stable across requests."""
-        if self.clock is None:
-            return self._seeded_value(media, metric)
         posted = media.values.get("timestamp")
-        return self.clock.grown(media.id, posted, self._seeded_value(media, metric))
+        return self.data.clock.grown(media.id, posted, self._seeded_value(media, metric))
 
     def _seeded_value(self, media: Node, metric: str) -> int:
         key = (media.id, metric)

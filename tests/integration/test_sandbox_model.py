@@ -3,11 +3,13 @@ catalog."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
+from instapd.catalog import metrics
 from instapd.sandbox import Sandbox
 from tests.conftest import sandbox_call as call
 
@@ -71,3 +73,64 @@ def test_new_media_grow_from_zero_whichever_way_they_were_published(box: Sandbox
     grown = {m: model.media_value(box.dataset[m], "reach") for m in (by_helper, by_api)}
     for media_id in values:
         assert grown[media_id] > values[media_id], "insights grow as the clock moves"
+
+
+# -- the catalog is the sandbox's list of metrics --------------------------------------------
+
+
+def _feed_media(box: Sandbox) -> str:
+    account = box.dataset[box.account_ids[0]]
+    return next(
+        m
+        for m in account.edges["media"]
+        if box.dataset[m].values.get("media_product_type") == "FEED"
+        and not box.dataset[m].values.get("_pre_professional")
+        and not box.dataset[m].values.get("_few_viewers")
+    )
+
+
+def test_a_metric_added_to_the_catalog_reaches_the_sandbox(
+    box: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    media = _feed_media(box)
+    user = box.account_ids[0]
+    asked = {"metric": "quiet_views"}
+    assert call(box, "GET", f"{media}/insights", **asked)[0] == 400, "unknown before"
+    monkeypatch.setattr(
+        metrics,
+        "MEDIA_METRICS",
+        (*metrics.MEDIA_METRICS, metrics.MediaMetric("quiet_views", metrics.FEED, "Quiet")),
+    )
+    monkeypatch.setattr(
+        metrics,
+        "USER_METRICS",
+        (*metrics.USER_METRICS, metrics.UserMetric("quiet_reach", "Quiet reach")),
+    )
+    status, body = call(box, "GET", f"{media}/insights", **asked)
+    assert status == 200, body
+    assert body["data"][0]["name"] == "quiet_views"
+    assert isinstance(body["data"][0]["values"][0]["value"], int)
+    status, body = call(
+        box, "GET", f"{user}/insights", metric="quiet_reach", period="day",
+        metric_type="total_value",
+    )  # fmt: skip
+    assert status == 200, body
+    assert body["data"][0]["name"] == "quiet_reach"
+
+
+def test_a_metric_the_catalog_retires_is_refused_by_the_sandbox(
+    box: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    media = _feed_media(box)
+    assert call(box, "GET", f"{media}/insights", metric="saved")[0] == 200
+    monkeypatch.setattr(
+        metrics,
+        "MEDIA_METRICS",
+        tuple(
+            dataclasses.replace(m, retired_in=25, replacement="views") if m.name == "saved" else m
+            for m in metrics.MEDIA_METRICS
+        ),
+    )
+    status, body = call(box, "GET", f"{media}/insights", metric="saved")
+    assert status == 400
+    assert "Starting from version 25" in body["error"]["message"]

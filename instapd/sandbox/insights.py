@@ -254,8 +254,7 @@ def user_insights(
         if metric not in known:
             raise GraphFailure(
                 100,
-                f"(#100) metric[{index}] must be one of the following values: "
-                + ", ".join(known),
+                f"(#100) metric[{index}] must be one of the following values: " + ", ".join(known),
             )
     period = ",".join(parse_list(params.get("period", ""))) or None  # "day" or ["day"]
     if not period:

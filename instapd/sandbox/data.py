@@ -16,6 +16,9 @@ from typing import Any
 from .details import add_details
 from .nodes import Dataset, Node, Ref
 
+#: The object model lives in :mod:`.nodes`; it is re-exported here for older imports.
+__all__ = ["Dataset", "Node", "Ref", "build_dataset", "hashtag_id"]
+
 _WORDS = (
     "sunrise coffee studio launch behind-the-scenes team recipe travel weekend workshop "
     "giveaway collection spring summer autumn winter tutorial design latte market city"

@@ -14,23 +14,23 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .config import Config
-from .connection import (
+from ..config import Config
+from ..connection import (
     AccountMemo,
     BaseConnection,
     LocalApi,
     LoginAttempt,
 )
-from .errors import LoginError, UsageError
+from ..errors import LoginError, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import pandas as pd
 
-    from .auth.credentials import Credentials
-    from .readers.query import TimeLike
-    from .sandbox import Sandbox
+    from ..auth.credentials import Credentials
+    from ..readers.query import TimeLike
+    from ..sandbox import Sandbox
 
 
 class Connection(BaseConnection):
@@ -58,7 +58,7 @@ class Connection(BaseConnection):
 
     def account_memo(self) -> AccountMemo:
         """The cache folder keeps the linked accounts, so offline reads can resolve them."""
-        from .cache import QueryCache
+        from ..cache import QueryCache
 
         return QueryCache(self.config.cache_location)
 
@@ -89,7 +89,7 @@ class Connection(BaseConnection):
     def call(self, procedure: str, **parameters: Any) -> pd.DataFrame:
         """Run a CData stored procedure: ``GetOAuthAuthorizationURL``, ``GetOAuthAccessToken``,
         ``RefreshOAuthAccessToken``. Returns a one-row DataFrame."""
-        from .cdata.procedures import call
+        from ..cdata.procedures import call
 
         return call(self, procedure, parameters)
 
@@ -137,7 +137,7 @@ def read_instagram(
     **filters
         Table-specific filters, such as ``media_id=`` for ``Comments`` (see ``describe``).
     """
-    from .io import read
+    from ..io import read
 
     return read(
         connection or default_connection(),
@@ -232,7 +232,7 @@ def _write(
     dry_run: bool,
     on_error: str,
 ) -> pd.DataFrame:
-    from .writes import write
+    from ..writes import write
 
     return write(
         connection or default_connection(),
@@ -286,7 +286,7 @@ def publish(
     ``status``. ``publish(frame)`` publishes each row of a DataFrame with those fields as
     columns and returns one row per input row, with ``error`` for the rows Meta refused.
     """
-    from .publishing import publish as run
+    from ..publishing import publish as run
 
     if frame is not None:
         given = {"image_url": image_url, "video_url": video_url, "children": children}
@@ -332,7 +332,7 @@ def publish_container(
 ) -> pd.DataFrame:
     """Wait for a container made by ``publish(..., wait=False)`` and publish it, exactly once.
     Returns the same row as :func:`publish`."""
-    from .publishing import publish_container as run
+    from ..publishing import publish_container as run
 
     return run(
         connection or default_connection(),
@@ -366,7 +366,7 @@ def snapshot(
     stopped the next time the same snapshot is asked for (``resume=False`` starts afresh; ``run=``
     names a run). ``workers``: accounts read at a time (default 4); ``at``: the time to stamp.
     """
-    from .snapshots import snapshot as take
+    from ..snapshots import snapshot as take
 
     return take(
         connection or default_connection(), tables, accounts=accounts, location=location, **options
@@ -385,7 +385,7 @@ def history(
     frames plus ``snapshot_at``; ``since`` and ``until`` bound ``snapshot_at``. Columns added
     later (a new metric) are ``<NA>`` in older snapshots. ``df.ig.growth("reach")`` shows each
     post's growth by hours since posting."""
-    from .snapshots import history as read_back
+    from ..snapshots import history as read_back
 
     return read_back(table, location=location, accounts=accounts, since=since, until=until)
 
@@ -420,7 +420,7 @@ def login(
         raise UsageError("Pass web=True (paste) or desktop=True (listener), not both.")
     connection = connection or default_connection()
     if in_notebook():
-        from .widgets import LoginPanel
+        from ..widgets import LoginPanel
 
         return LoginPanel(connection, mode="web" if web else "desktop" if desktop else "auto")
     credentials = _terminal_login(connection, web=web, desktop=desktop, prompt=prompt)
@@ -433,9 +433,9 @@ def _terminal_login(
 ) -> Credentials:
     import webbrowser
 
-    from .auth.session import LOGIN_TIMEOUT
-    from .auth.where import can_open_browser, try_to_open, where
-    from .validation import is_loopback
+    from ..auth.session import LOGIN_TIMEOUT
+    from ..auth.where import can_open_browser, try_to_open, where
+    from ..validation import is_loopback
 
     listen = desktop or (
         not web and can_open_browser() and is_loopback(connection.config.callback_url)
@@ -486,12 +486,12 @@ def shared_sandbox(scheme: str = "facebook") -> Sandbox:
     with _sandbox_lock:
         if scheme == "instagram":
             if "instagram" not in _others:
-                from .sandbox import Sandbox
+                from ..sandbox import Sandbox
 
                 _others["instagram"] = Sandbox(scheme="instagram").start()
             return _others["instagram"]
         if _shared is None:
-            from .sandbox import Sandbox
+            from ..sandbox import Sandbox
 
             _shared = Sandbox().start()
         return _shared

@@ -1,0 +1,34 @@
+"""The process's embedded sandboxes (``Sandbox=True`` / ``INSTAPD_SANDBOX=1``), started on first
+use. Only the entry points start a sandbox; the layers below get its URL."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..sandbox import Sandbox
+
+__all__ = ["shared_sandbox"]
+
+_shared: Sandbox | None = None
+_others: dict[str, Sandbox] = {}
+_sandbox_lock = threading.Lock()
+
+
+def shared_sandbox(scheme: str = "facebook") -> Sandbox:
+    """The process's embedded sandbox, started on first use (``INSTAPD_SANDBOX=1``); with
+    ``scheme="instagram"``, a second one that plays Instagram Login's host."""
+    global _shared
+    with _sandbox_lock:
+        if scheme == "instagram":
+            if "instagram" not in _others:
+                from ..sandbox import Sandbox
+
+                _others["instagram"] = Sandbox(scheme="instagram").start()
+            return _others["instagram"]
+        if _shared is None:
+            from ..sandbox import Sandbox
+
+            _shared = Sandbox().start()
+        return _shared

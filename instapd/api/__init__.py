@@ -7,7 +7,7 @@ layers meet; ``instapd/__init__`` exports the public names."""
 from __future__ import annotations
 
 from .connection import Connection, connect, default_connection, set_default_connection
-from .login import in_notebook, login, logout
+from .login import LoginResult, in_notebook, login, logout
 from .publishing import publish, publish_container
 from .reads import read_instagram
 from .sandbox import shared_sandbox
@@ -16,6 +16,7 @@ from .writes import delete, insert, update
 
 __all__ = [
     "Connection",
+    "LoginResult",
     "connect",
     "default_connection",
     "delete",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..connection import BaseConnection, LoginAttempt
 from ..errors import LoginError, UsageError
@@ -12,8 +15,32 @@ from .connection import default_connection
 
 if TYPE_CHECKING:
     from ..auth.credentials import Credentials
+    from ..widgets import LoginPanel
 
-__all__ = ["in_notebook", "login", "logout"]
+__all__ = ["LoginResult", "in_notebook", "login", "logout"]
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """What a terminal login stored: whose token, until when, where. Never the token itself."""
+
+    user_name: str | None
+    user_id: str | None
+    scopes: tuple[str, ...]
+    expires_at: datetime | None
+    scheme: str
+    token_path: Path
+
+    @classmethod
+    def of(cls, credentials: Credentials, token_path: Path) -> LoginResult:
+        return cls(
+            user_name=credentials.user_name,
+            user_id=credentials.user_id,
+            scopes=credentials.scopes,
+            expires_at=credentials.expires_at,
+            scheme=credentials.scheme,
+            token_path=token_path,
+        )
 
 
 def in_notebook() -> bool:
@@ -25,13 +52,16 @@ def in_notebook() -> bool:
 
 
 def login(
-    connection: BaseConnection | None = None,
     *,
+    connection: BaseConnection | None = None,
     web: bool = False,
     desktop: bool = False,
     prompt: Callable[[str], str] = input,
-) -> Any:
+) -> LoginPanel | LoginResult:
     """Log in with Facebook; the token is stored and used.
+
+    Returns the login panel in a notebook (a widget: show it, and ``panel.wait()`` returns
+    once the login is done), elsewhere a :class:`LoginResult` once the token is stored.
 
     In a notebook: the login panel, a link and a box to paste the address the browser landed
     on, plus a loopback listener where the browser can reach this machine (whichever completes
@@ -48,7 +78,7 @@ def login(
         return LoginPanel(connection, mode="web" if web else "desktop" if desktop else "auto")
     credentials = _terminal_login(connection, web=web, desktop=desktop, prompt=prompt)
     print(f"Logged in as {credentials.describe()}.")
-    return credentials
+    return LoginResult.of(credentials, connection.token_store().path)
 
 
 def _terminal_login(
@@ -88,6 +118,6 @@ def _terminal_login(
         attempt.cancel()
 
 
-def logout(connection: BaseConnection | None = None) -> bool:
+def logout(*, connection: BaseConnection | None = None) -> bool:
     """Delete the stored token and stop using it. True if a token file was removed."""
     return (connection or default_connection()).logout()

@@ -11,24 +11,16 @@ if TYPE_CHECKING:
 
 __all__ = ["shared_sandbox"]
 
-_shared: Sandbox | None = None
-_others: dict[str, Sandbox] = {}
+_sandboxes: dict[str, Sandbox] = {}  # by scheme: "facebook", "instagram"
 _sandbox_lock = threading.Lock()
 
 
 def shared_sandbox(scheme: str = "facebook") -> Sandbox:
     """The process's embedded sandbox, started on first use (``INSTAPD_SANDBOX=1``); with
     ``scheme="instagram"``, a second one that plays Instagram Login's host."""
-    global _shared
     with _sandbox_lock:
-        if scheme == "instagram":
-            if "instagram" not in _others:
-                from ..sandbox import Sandbox
-
-                _others["instagram"] = Sandbox(scheme="instagram").start()
-            return _others["instagram"]
-        if _shared is None:
+        if scheme not in _sandboxes:
             from ..sandbox import Sandbox
 
-            _shared = Sandbox().start()
-        return _shared
+            _sandboxes[scheme] = Sandbox(scheme=scheme).start()
+        return _sandboxes[scheme]

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..connection import BaseConnection
+    from ..errors import OnError
 
 __all__ = ["delete", "insert", "update"]
 
@@ -21,7 +22,7 @@ def insert(
     connection: BaseConnection | None = None,
     account: str | list[str] | None = None,
     dry_run: bool = False,
-    on_error: str = "report",
+    on_error: OnError = "report",
 ) -> pd.DataFrame:
     """Post comments (``"Comments"``: ``media_id``, ``text``) or replies (``"Replies"``:
     ``comment_id``, ``text``). CData's ``MediaId``, ``CommentId`` and ``Text`` work too.
@@ -58,7 +59,7 @@ def update(
     connection: BaseConnection | None = None,
     account: str | list[str] | None = None,
     dry_run: bool = False,
-    on_error: str = "report",
+    on_error: OnError = "report",
 ) -> pd.DataFrame:
     """Hide or unhide comments (``"Comments"``: ``id``, ``hidden``) or turn comments on or off
     (``"IGMedia"``: ``id``, ``comment_enabled``). Options and result as :func:`insert`."""
@@ -72,7 +73,7 @@ def delete(
     connection: BaseConnection | None = None,
     account: str | list[str] | None = None,
     dry_run: bool = False,
-    on_error: str = "report",
+    on_error: OnError = "report",
 ) -> pd.DataFrame:
     """Delete comments (``"Comments"`` or ``"Replies"``) or media (``"IGMedia"``, which needs
     ``instagram_manage_contents``). ``ids``: a list, a Series, or a DataFrame with ``id``.
@@ -87,7 +88,7 @@ def _write(
     connection: BaseConnection | None,
     account: str | list[str] | None,
     dry_run: bool,
-    on_error: str,
+    on_error: OnError,
 ) -> pd.DataFrame:
     from ..writes import write
 
@@ -98,5 +99,5 @@ def _write(
         rows,
         account=account,
         dry_run=dry_run,
-        on_error=on_error,  # type: ignore[arg-type]
+        on_error=on_error,
     )

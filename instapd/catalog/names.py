@@ -12,8 +12,6 @@ from typing import Any
 
 from .base import Table
 
-NAMINGS = ("Graph", "CData")
-
 #: A comment's and a reply's columns, named alike by CData.
 _COMMENT_COLUMNS = {
     "text": "Text",

@@ -25,7 +25,14 @@ def add_commands(commands: Any) -> None:
     )
     sub.add_argument("action", nargs="?", choices=["compact"], help="merge small files instead")
     sub.add_argument("--tables", nargs="+", help="table names (default: the six history tables)")
-    sub.add_argument("--accounts", nargs="+", help="account ids or usernames (default: all)")
+    sub.add_argument(
+        "--account",
+        "--accounts",
+        dest="accounts",
+        nargs="+",
+        metavar="ACCOUNT",
+        help="account ids or usernames (default: all)",
+    )
     sub.add_argument("--out", help="the dataset folder (default: SnapshotLocation)")
     sub.add_argument("--workers", type=int, default=4, help="accounts read at a time")
     sub.add_argument("--new-run", action="store_true", help="do not resume an unfinished run")
@@ -55,7 +62,7 @@ def _snapshot(args: argparse.Namespace) -> int:
         accounts = "all"
     summary = snapshot(
         _words(args.tables),
-        accounts=accounts,
+        account=accounts,
         connection=connection,
         location=out,
         resume=not args.new_run,

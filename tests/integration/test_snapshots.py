@@ -22,8 +22,7 @@ from instapd.cli import main
 from instapd.sandbox import Faults, Sandbox
 from instapd.snapshots import DEFAULT_TABLES, SnapshotDataset, compact
 from instapd.snapshots.snapshot import to_arrow
-
-from ..conftest import sandbox_connection
+from tests.support import sandbox_connection
 
 LAYOUT = re.compile(
     r"table=(\w+)/account=(\d+)/date=(\d{4}-\d{2}-\d{2})/(\d{8}T\d{6}Z-[0-9a-f]{8})\.parquet"

@@ -13,6 +13,7 @@ from . import accessor as accessor  # registers DataFrame.ig
 from .__about__ import __version__
 from .api import (
     Connection,
+    LoginResult,
     connect,
     delete,
     history,
@@ -39,6 +40,7 @@ from .errors import (
     CommentRuleError,
     ContainerExpiredError,
     ContainerFailedError,
+    FrameError,
     GraphError,
     IncompleteReadError,
     InstapdError,
@@ -94,6 +96,7 @@ __all__ = [
     "Connection",
     "ContainerExpiredError",
     "ContainerFailedError",
+    "FrameError",
     "GraphError",
     "IncompleteReadError",
     "InstapdError",
@@ -101,6 +104,7 @@ __all__ = [
     "InvalidParameterError",
     "LinkedAccount",
     "LoginError",
+    "LoginResult",
     "LoginTimeoutError",
     "LoginUnreachableError",
     "MediaNotFetchableError",

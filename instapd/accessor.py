@@ -19,7 +19,7 @@ import pandas as pd
 from .api import Connection, delete, insert, read_instagram, update
 from .catalog import get_table
 from .catalog.names import column_names
-from .errors import UsageError
+from .errors import FrameError, UsageError
 from .frames import empty_frame
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ class IgAccessor:
         frame = self._frame
         time_column = get_table(self.table).time_column
         if time_column is None or time_column not in frame.columns:
-            raise AttributeError(f".ig.plot needs a time column; {self.table} has none.")
+            raise FrameError(f".ig.plot needs a time column; {self.table} has none.")
         tidy = self.tidy()
         if metrics:
             tidy = tidy[tidy["metric"].isin(metrics)]
@@ -222,7 +222,7 @@ class IgAccessor:
         from .snapshots import growth
 
         if "snapshot_at" not in self._frame.columns:
-            raise AttributeError(
+            raise FrameError(
                 ".ig.growth needs snapshots: read the frame with instapd.history(...), not "
                 "read_instagram."
             )
@@ -232,9 +232,9 @@ class IgAccessor:
 
     def _ids_for_write(self, tables: set[str]) -> pd.Series:
         if self.table.lower() not in tables:
-            raise AttributeError(f"A {self.table} frame holds nothing this write applies to.")
+            raise FrameError(f"A {self.table} frame holds nothing this write applies to.")
         if "id" not in self._frame.columns:
-            raise AttributeError(f"Read {self.table} with its id column to write to it.")
+            raise FrameError(f"Read {self.table} with its id column to write to it.")
         return self._frame["id"]
 
     def _with_text(self, text: str | pd.Series, tables: set[str], key: str) -> pd.DataFrame:
@@ -269,7 +269,7 @@ class IgAccessor:
 
     def _column(self, name: str) -> list[str]:
         if name not in self._frame.columns:
-            raise AttributeError(f"This {self.table} frame has no {name!r} column to follow.")
+            raise FrameError(f"This {self.table} frame has no {name!r} column to follow.")
         return [str(v) for v in self._frame[name].dropna().unique()]
 
     def _id_column(self) -> str:
@@ -278,11 +278,11 @@ class IgAccessor:
 
     def _media_ids(self, only_type: str | None = None) -> list[str]:
         if self.table.lower() not in MEDIA_TABLES and "media_id" not in self._frame.columns:
-            raise AttributeError(f"A {self.table} frame holds no media to follow.")
+            raise FrameError(f"A {self.table} frame holds no media to follow.")
         frame = self._frame
         if only_type is not None:
             if "media_type" not in frame.columns:
-                raise AttributeError("Read the media with the media_type column to find albums.")
+                raise FrameError("Read the media with the media_type column to find albums.")
             frame = frame[frame["media_type"] == only_type]
         column = self._id_column()
         return [str(v) for v in frame[column].dropna().unique()]

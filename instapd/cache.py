@@ -249,10 +249,19 @@ class QueryCache:
         return len(listing)
 
 
+_BARE_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)\s*$")
+
+
 def _cutoff(older_than: timedelta | str | None) -> pd.Timestamp | None:
     """Entries fetched before this time are older than ``older_than``."""
     if older_than is None:
         return None
+    bare = isinstance(older_than, str) and _BARE_NUMBER.match(older_than)
+    if bare or not isinstance(older_than, timedelta | str):
+        raise UsageError(  # pandas would read a bare 7 as 7 nanoseconds: everything is older
+            f"older_than needs a unit: a duration such as '7d', '12h', '30m' or '7 days', or a "
+            f"timedelta, not {older_than!r}."
+        )
     try:
         age = pd.Timedelta(older_than)
     except (ValueError, TypeError):

@@ -8,6 +8,7 @@
     │   ├── UnknownTableError              a table name not in the catalog
     │   ├── UnknownColumnError             a column the table does not have
     │   ├── InvalidFilterError             a filter the table does not take, or a bad value
+    │   ├── FrameError (AttributeError)    an ``.ig`` method on a frame that lacks what it needs
     │   ├── AccountError                   no linked account, an unknown or ambiguous one
     │   ├── NoCredentialsError             nothing to authenticate with
     │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
@@ -59,9 +60,15 @@ Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 DOCS_APP_GUIDE = "https://github.com/instapd/instapd/blob/main/docs/meta-app.md"
+
+#: What a read or a write does when the API refuses one object or row: ``"report"`` (the
+#: default) records it and goes on (NA cells and one warning for a read; ``status`` ``error``
+#: on the row for a write); ``"raise"`` raises. The one vocabulary of every ``on_error=``.
+OnError = Literal["report", "raise"]
+ON_ERROR: tuple[str, ...] = get_args(OnError)
 
 
 class InstapdError(Exception):
@@ -87,6 +94,11 @@ class UnknownColumnError(UsageError):
 
 class InvalidFilterError(UsageError):
     pass
+
+
+class FrameError(UsageError, AttributeError):
+    """An ``.ig`` method called on a frame that lacks what it needs: the right table, a column,
+    snapshots. Also an AttributeError, as pandas accessors have raised."""
 
 
 class AccountError(UsageError):

@@ -111,6 +111,7 @@ def fetch(
         "api_version": config.version,
         "instapd_version": __about__.__version__,
         "source": "api",
+        "skipped": len(context.skipped),
     }
     return frame
 

@@ -150,7 +150,7 @@ connection = instapd.connect(
         ("md", "## Desktop mode: the listener, and the paste box"),
         (
             "code",
-            """panel = instapd.login(connection, desktop=True)  # listen, even on a headless machine
+            """panel = instapd.login(connection=connection, desktop=True)  # listen, even headless
 panel""",
         ),
         (
@@ -219,7 +219,7 @@ paste the address the browser landed on (even if that page does not load).""",
         (
             "code",
             """web = instapd.connect(OAuthSettingsLocation=str(settings / "web.json"))
-web_panel = instapd.login(web, web=True)
+web_panel = instapd.login(connection=web, web=True)
 web_panel""",
         ),
         ("code", """play_the_browser(web_panel, paste=True)"""),
@@ -258,7 +258,7 @@ sandbox plays Instagram's host; with a real account, use your app's *Instagram* 
     AuthScheme="InstagramLogin",
     OAuthSettingsLocation=str(settings / "instagram.json"),
 )
-instagram_panel = instapd.login(instagram, web=True)
+instagram_panel = instapd.login(connection=instagram, web=True)
 instagram_panel""",
         ),
         ("code", """play_the_browser(instagram_panel, paste=True)"""),

@@ -13,8 +13,6 @@ from typing import Any
 from .base import Table
 from .tables import TABLE_ALIASES, TABLES, get_table
 
-NAMINGS = ("Graph", "CData")
-
 #: A comment's and a reply's columns, named alike by CData.
 _COMMENT_COLUMNS = {
     "text": "Text",

@@ -1,4 +1,5 @@
-"""The sandbox's WSGI app: the Instagram Graph API (Facebook Login flavour) over a seeded dataset.
+"""The sandbox's WSGI app: the Instagram Graph API over a seeded dataset, as Facebook Login's
+``graph.facebook.com`` or (``scheme="instagram"``) Instagram Login's ``graph.instagram.com``.
 
 It is as strict as Meta: versioned paths, ``fields=`` with the real defaults and nested expansion,
 cursor paging with absolute ``next`` URLs, per-edge ``limit`` caps, Graph-shaped errors with the
@@ -8,9 +9,10 @@ This module is the HTTP side: faults, authentication, batches, usage headers and
 Paths are answered by :mod:`.routing`, nodes rendered by :mod:`.rendering`, edges paged by
 :mod:`.paging`.
 
-The dataset only changes through :meth:`~instapd.sandbox.Sandbox.publish`, so the app keeps what
-it rendered (per node and fields) and the JSON of plain reads (per path, parameters and asker),
-and forgets both on a change: its own cost per request stays small next to injected latency.
+The dataset changes only through the write and publishing routes, ``Sandbox.publish`` and
+``Sandbox.advance``, and each calls :meth:`SandboxApp.forget_renders`; between changes the app
+keeps what it rendered (per node and fields) and the JSON of plain reads (per path, parameters
+and asker), so its own cost per request stays small next to injected latency.
 """
 
 from __future__ import annotations

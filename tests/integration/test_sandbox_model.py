@@ -11,7 +11,7 @@ import pytest
 
 from instapd.catalog import metrics
 from instapd.sandbox import Sandbox
-from tests.conftest import sandbox_call as call
+from tests.support import sandbox_call as call
 
 JPEG = "https://example.com/a.jpg"
 

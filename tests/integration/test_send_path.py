@@ -19,7 +19,7 @@ from instapd.config import FACEBOOK_LOGIN, INSTAGRAM_LOGIN
 from instapd.graph import GraphClient, RetryPolicy
 from instapd.graph.send import appsecret_proof
 from instapd.sandbox import Faults, Sandbox
-from tests.conftest import in_process, sandbox_connection
+from tests.support import in_process, sandbox_connection
 
 TOKEN = "EAAtoken-that-must-never-show-0123456789"
 SECRET = "app-secret-that-must-never-show"

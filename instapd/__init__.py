@@ -40,6 +40,7 @@ from .errors import (
     ContainerExpiredError,
     ContainerFailedError,
     GraphError,
+    IdMixupError,
     IncompleteReadError,
     InstapdError,
     InvalidFilterError,
@@ -48,7 +49,9 @@ from .errors import (
     LoginTimeoutError,
     MediaNotFetchableError,
     MediaSpecError,
+    MissingExtraError,
     NoCredentialsError,
+    NoSnapshotsError,
     NotFoundError,
     NotYoursError,
     OfflineError,
@@ -78,11 +81,20 @@ from .errors import (
     WriteScopeError,
     WriteTargetError,
 )
+from .errors import missing_extra as _missing_extra
 from .info import describe, tables
 
 if _TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from types import ModuleType
     from typing import Any
+
+    from . import cache as cache
+    from . import sandbox as sandbox
+
+#: Modules reached as attributes (``instapd.cache.entries()``), imported on first use so that
+#: ``import instapd`` stays cheap.
+_LAZY_MODULES = ("cache", "sandbox")
 
 __all__ = [
     "AccessDeniedError",
@@ -97,6 +109,7 @@ __all__ = [
     "ContainerExpiredError",
     "ContainerFailedError",
     "GraphError",
+    "IdMixupError",
     "IncompleteReadError",
     "InstapdError",
     "InvalidFilterError",
@@ -106,7 +119,9 @@ __all__ = [
     "LoginTimeoutError",
     "MediaNotFetchableError",
     "MediaSpecError",
+    "MissingExtraError",
     "NoCredentialsError",
+    "NoSnapshotsError",
     "NotFoundError",
     "NotYoursError",
     "OfflineError",
@@ -180,9 +195,12 @@ def sql(
     :func:`delete` and return their result frame (``id``, ``status``, ``error``). A ``WHERE``
     other than ``id = ...``/``id IN (...)`` is read first to find the ids; a write without
     ``WHERE`` is refused. ``dry_run=True`` (or ``explain=True``) returns what would be sent.
-    Needs ``pip install instapd[sql]``.
+    Needs ``pip install "instapd[sql]"``.
     """
-    from .sqlengine import sql as run
+    try:
+        from .sqlengine import sql as run
+    except ModuleNotFoundError as exc:
+        raise _missing_extra(exc, "sql", "instapd.sql()") from exc
 
     return run(
         query,
@@ -192,6 +210,14 @@ def sql(
         explain=explain,
         dry_run=dry_run,
     )
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'instapd' has no attribute {name!r}")
 
 
 def _register_pandas_reader() -> None:

@@ -55,12 +55,13 @@ def test_follow_ups_use_the_connection_the_frame_was_read_with(
         instapd.read_instagram("InstagramBusinessProfile", account=account)
     media = connection.read("Media", account=account, limit=6)
     comments = media.ig.comments()
-    assert len(comments) and set(comments["media_id"]) <= set(media["id"])
+    assert len(comments) > 0
+    assert set(comments["media_id"]) <= set(media["id"])
     assert len(media.ig.children()) > 0
     assert set(media.ig.insights()["media_id"]) == set(media["id"])
     assert "engagement_rate_reach" in media.ig.engagement().columns
     assert media.ig.refresh()["id"].tolist() == media["id"].tolist()
-    assert len(comments.ig.replies()) >= 0
+    assert set(comments.ig.replies()["comment_id"]) <= set(comments["id"])
     assert clean_sandbox.token not in json.dumps(media.attrs, default=str)
 
 

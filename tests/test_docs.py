@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import instapd
-from instapd.info import scopes_markdown
+from instapd.cdata.info import scopes_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 DOCS = README.parent / "docs"

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 import pandas as pd
 
@@ -84,7 +84,7 @@ from .errors import (
 )
 from .sql import entry as sql
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from types import ModuleType
 
     from . import cache as cache

@@ -61,7 +61,7 @@ MEMBERS: dict[str, str] = {
     "logout, close",
     "Config": "from_properties",
     "LinkedAccount": "",
-    "Sandbox": "start, stop, url, token, account_ids, now, advance, issue_token, "
+    "Sandbox": "start, stop, url, account_ids, now, advance, issue_token, "
     "issue_page_token, publish, requests_served",
     "Faults": "",
 }
@@ -332,8 +332,9 @@ def sample_rows(name: str) -> str:
     for row in frame.itertuples(index=False):
         lines.append("| " + " | ".join(shown(v) for v in row) + " |")
     call = ", ".join(f"{k}={v!r}" for k, v in options.items() if k != "progress")
-    return (f"Read from the sandbox with `connection.read({name!r}, {call})`:\n\n"
-            + "\n".join(lines) + "\n")  # fmt: skip
+    return (f"Read from the sandbox with `connection.read({name!r}, {call})` "
+            f"({len(frame.columns)} columns; the table scrolls sideways):\n\n"
+            '<div class="sample-rows">\n\n' + "\n".join(lines) + "\n\n</div>\n")  # fmt: skip
 
 
 def tables_index(names: list[str]) -> str:
@@ -392,6 +393,25 @@ def generate(app: Sphinx) -> None:
             stale.unlink()
 
 
+def _text(path: Path) -> str:
+    """The file's text; for a notebook, without its pictures (base64 holds "SBX" by chance)."""
+    import json
+    import re
+
+    text = path.read_text(errors="replace")
+    if path.name.endswith((".ipynb", ".ipynb.txt")):
+        try:
+            notebook = json.loads(text)
+        except ValueError:
+            return text
+        for cell in notebook.get("cells", []):
+            for output in cell.get("outputs", []):
+                for kind in [k for k in output.get("data", {}) if k.startswith("image/")]:
+                    del output["data"][kind]
+        return json.dumps(notebook)
+    return re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", text)
+
+
 def no_tokens(app: Sphinx, exception: BaseException | None) -> None:
     """Fail the build if any page shows a sandbox token (they start with ``SBX``)."""
     if exception is not None or app.builder.format != "html":
@@ -399,8 +419,7 @@ def no_tokens(app: Sphinx, exception: BaseException | None) -> None:
     leaks = [
         str(path.relative_to(app.outdir))
         for path in Path(app.outdir).rglob("*")
-        if path.suffix in {".html", ".ipynb", ".txt", ".js"}
-        and "SBX" in path.read_text(errors="replace")
+        if path.suffix in {".html", ".ipynb", ".txt", ".js"} and "SBX" in _text(path)
     ]
     if leaks:
         raise ExtensionError(f"a sandbox token shows in {leaks}")

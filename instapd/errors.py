@@ -13,10 +13,12 @@
     │   ├── NoCredentialsError             nothing to authenticate with
     │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
     │   ├── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
+    │   ├── NoSnapshotsError               history() of a table no snapshot has written yet
     │   ├── AuthSchemeError                a table or token the connection's AuthScheme lacks
     │   ├── WriteError                     a write refused before sending (``row`` says which)
     │   │   ├── CommentRuleError           text breaks Instagram's comment rules, or is empty
     │   │   ├── WriteTargetError           bad id; hidden, live, reply or another account's object
+    │   │   │   └── IdMixupError           a media id where a comment id belongs, or the reverse
     │   │   ├── WriteScopeError            the token lacks the scope the write needs
     │   │   └── PublishRuleError           a post breaks a publishing rule (``rule`` names it)
     │   └── SqlError                       a SQL statement instapd cannot run; has ``position``
@@ -42,6 +44,7 @@
     │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies
     │           ├── NetworkError           no answer: refused, dropped, timed out or cut short
     │           └── TooMuchDataError       1: "reduce the amount of data"; paged reads shrink
+    ├── MissingExtraError (ImportError)    an optional part whose extra is not installed
     ├── IncompleteReadError                retries ran out part-way; says how far the read got
     ├── ResponseTooLargeError              an answer larger than the cap (tens of MB)
     ├── PublishTimeoutError                a container was not ready within ``timeout``
@@ -59,8 +62,14 @@ Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from datetime import datetime
-from typing import Any, ClassVar, Literal, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast, get_args
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 DOCS_APP_GUIDE = "https://github.com/instapd/instapd/blob/main/docs/meta-app.md"
 
@@ -111,6 +120,15 @@ class NoCredentialsError(UsageError):
 
 class OfflineError(UsageError):
     pass
+
+
+class NoSnapshotsError(UsageError, FileNotFoundError):
+    """``history()`` of a table the snapshot folder holds nothing of: take a snapshot first.
+
+    As ``pandas.read_parquet`` of a missing path or Polars' ``scan_parquet`` of a glob that
+    matches nothing, a dataset that is not there raises; a filter that matches no rows of a
+    dataset that is there returns an empty frame.
+    """
 
 
 class AuthSchemeError(UsageError):
@@ -306,6 +324,36 @@ class TooMuchDataError(TransientError):
     hint = "Ask for fewer rows per page (a smaller Pagesize) or fewer nested columns."
 
 
+class MissingExtraError(InstapdError, ImportError):
+    """An optional part of instapd whose dependencies are not installed; ``extra`` names the
+    extra that installs them (``pip install "instapd[sql]"``)."""
+
+    def __init__(self, message: str, *, extra: str, name: str | None = None) -> None:
+        super().__init__(message, name=name)
+        self.extra = extra
+
+
+#: The modules each extra installs, so that a missing one is named with its ``pip install``.
+EXTRAS: dict[str, frozenset[str]] = {
+    "sql": frozenset({"sqlglot", "duckdb", "sqlalchemy"}),
+    "widgets": frozenset({"ipywidgets", "anywidget"}),
+    "plot": frozenset({"matplotlib"}),
+}
+
+
+def missing_extra(exc: ModuleNotFoundError, extra: str, what: str) -> ImportError:
+    """A :class:`MissingExtraError` naming the install, when ``exc`` is a module of ``extra``;
+    else ``exc`` itself (a broken install is not a missing extra)."""
+    top = (exc.name or "").split(".")[0]
+    if top not in EXTRAS.get(extra, frozenset()):
+        return exc
+    return MissingExtraError(
+        f'{what} needs {top}, which the {extra} extra installs: pip install "instapd[{extra}]"',
+        extra=extra,
+        name=top,
+    )
+
+
 class IncompleteReadError(InstapdError):
     """Retries ran out part-way through a read. Nothing partial is returned as complete."""
 
@@ -410,6 +458,15 @@ class WriteTargetError(WriteError):
     live media, or an object of another account."""
 
 
+class IdMixupError(WriteTargetError):
+    """An id of the wrong kind: a media id where the write takes a comment id, or the reverse.
+    ``given`` is the kind of object the id names, ``wanted`` the kind the write takes."""
+
+    def __init__(self, message: str, *, given: str, wanted: str, row: object = None) -> None:
+        super().__init__(message, row=row)
+        self.given, self.wanted = given, wanted
+
+
 class WriteScopeError(WriteError):
     """The token lacks a scope the write needs; log in again with it."""
 
@@ -484,3 +541,19 @@ class RefreshTooEarlyError(LoginError):
             "Instagram Login refreshes a token only once it is at least 24 hours old: refresh "
             f"this one at or after {not_before:%Y-%m-%d %H:%M} UTC. Until then it works as it is."
         )
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` pointed at the first line outside instapd: the user's call.
+
+    A fixed ``stacklevel`` is right for one call path only; the frames are walked out of the
+    package instead (what Python 3.12's ``skip_file_prefixes`` does, which 3.11 lacks).
+    """
+    level, frame = 2, cast("FrameType | None", sys._getframe(1))
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level - 1 if frame is None else level)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

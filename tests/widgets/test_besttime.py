@@ -21,7 +21,7 @@ from instapd.widgets.besttime_data import (
     online_grid,
     zone,
 )
-from tests.conftest import sandbox_connection
+from tests.support import sandbox_connection
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from instapd.errors import PublishRuleError
 from instapd.sandbox import Sandbox
 from instapd.widgets.composer import Composer
 from instapd.widgets.composer_data import count_caption, post_fields
-from tests.conftest import sandbox_connection, writes_logged
+from tests.support import sandbox_connection, writes_logged
 
 JPEG = "https://example.com/cup.jpg"
 

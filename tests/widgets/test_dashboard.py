@@ -14,7 +14,7 @@ from instapd.errors import UsageError
 from instapd.sandbox import Sandbox
 from instapd.widgets.dashboard import Dashboard
 from instapd.widgets.dashboard_data import best_media, daily
-from tests.conftest import sandbox_connection
+from tests.support import sandbox_connection
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from instapd.errors import NotMediaError
 from instapd.sandbox import Sandbox
 from instapd.sandbox.cdn import LIFETIME
 from instapd.widgets.gallery import Gallery
-from tests.conftest import sandbox_connection
+from tests.support import sandbox_connection
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import instapd
 from instapd.sandbox import Sandbox
 from instapd.widgets.inbox import Inbox
 from instapd.widgets.inbox_data import inbox_frame
-from tests.conftest import sandbox_connection, writes_logged
+from tests.support import sandbox_connection, writes_logged
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from PIL import Image
 
 from instapd.sandbox import Sandbox
 from instapd.sandbox.cdn import LIFETIME
-from tests.conftest import sandbox_call
+from tests.support import sandbox_call
 
 
 @pytest.fixture

@@ -69,8 +69,8 @@ class BestTime(StaticView, widgets.VBox):  # type: ignore[misc]
             self.error = exc
             self.chart.value = f"Could not read: {html.escape(str(exc))}"
         finally:
+            self.republish()  # before done: whoever waits finds the saved view complete
             self._done.set()
-            self.republish()
 
     def wait(self, timeout: float | None = 120) -> BestTime:
         if not self._done.wait(timeout):

@@ -190,9 +190,9 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
                 f'<span style="color:#b00020">Not published: {html.escape(str(exc))}</span>'
             )
         finally:
-            self._done.set()
             self.publish_button.disabled = self._published
-            self.republish()
+            self.republish()  # before done: whoever waits finds the saved view complete
+            self._done.set()
 
     def _show_progress(self, end: str = "") -> None:
         steps = "".join(f"<li>{html.escape(s)}</li>" for s in self.states)

@@ -109,8 +109,8 @@ class Dashboard(StaticView, widgets.VBox):  # type: ignore[misc]
             with self._lock:
                 current = generation == self._generation
             if current:
+                self.republish()  # before done: whoever waits finds the saved view complete
                 self._done.set()
-                self.republish()
 
     def wait(self, timeout: float | None = 120) -> Dashboard:
         if not self._done.wait(timeout):
@@ -121,7 +121,7 @@ class Dashboard(StaticView, widgets.VBox):  # type: ignore[misc]
         return f"@{self.names[account]}" if account in self.names else account
 
     def _panel(self, account: str, best_by: str) -> str:
-        chart = png_img(self.pngs[account], f"Daily insights of {self._name(account)}", 460)
+        chart = png_img(self.pngs[account], f"Daily insights of {self._name(account)}", 390)
         best = self.best[account]
         items = []
         for row in best.to_dict("records"):
@@ -141,7 +141,7 @@ class Dashboard(StaticView, widgets.VBox):  # type: ignore[misc]
             )
         listed = "".join(items) or "<p>No media posted in the range.</p>"
         return (
-            f'<div style="width:480px;padding:4px">'
+            f'<div style="width:400px;padding:4px">'
             f"<h4 style='margin:4px 0'>{html.escape(self._name(account))}</h4>{chart}"
             f"<div><b>Best media by {html.escape(best_by)}</b></div>{listed}</div>"
         )

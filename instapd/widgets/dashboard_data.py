@@ -79,7 +79,7 @@ def best_media(
         return media.assign(**{metric: pd.Series(dtype="Float64")})
     ids = [str(i) for i in media["id"]]
     insights = read(connection, "MediaInsights", account=account, media_id=ids,
-                    metrics=[metric], progress=False, on_error="warn")  # fmt: skip
+                    metrics=[metric], progress=False, on_error="report")  # fmt: skip
     values = dict(zip(insights["media_id"].astype(str), insights[metric], strict=True))
     ranked = media.assign(**{metric: media["id"].astype(str).map(values).astype("Float64")})
     ranked = ranked.sort_values(metric, ascending=False, na_position="last").head(count)

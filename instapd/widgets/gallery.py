@@ -185,8 +185,8 @@ class Gallery(StaticView, widgets.VBox):  # type: ignore[misc]
         finally:
             self.done_at = time.monotonic()
             self._status()
+            self.republish()  # before done: whoever waits finds the saved view complete
             self._done.set()
-            self.republish()
 
     def _send(self, batch: list[Picture]) -> None:
         if not batch:

@@ -155,8 +155,8 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
             self.error = exc
             self.status.value = _colour(False, f"Could not read the comments: {exc}")
         finally:
+            self.republish()  # before done: whoever waits finds the saved view complete
             self._done.set()
-            self.republish()
 
     def wait(self, timeout: float | None = 120) -> Inbox:
         if not self._done.wait(timeout):

@@ -120,9 +120,9 @@ def picture(seed: int, name: str) -> bytes:
     if stem.endswith("_thumb"):  # a video's thumbnail: a play sign, as a cover frame has
         c = SIZE // 2
         draw.polygon([(c - 22, c - 28), (c - 22, c + 28), (c + 30, c)], fill="white")
-    font = ImageFont.load_default(size=40)
-    draw.text((SIZE // 2, 34), stem.removesuffix("_thumb")[-6:], fill="white", font=font,
-              anchor="mm", stroke_width=3, stroke_fill="black")  # fmt: skip
+    font = ImageFont.load_default(size=40)  # top left: viewers put badges top right
+    draw.text((14, 30), stem.removesuffix("_thumb")[-6:], fill="white", font=font, anchor="lm",
+              stroke_width=3, stroke_fill="black")  # fmt: skip
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()

@@ -58,3 +58,11 @@ def write_private(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) atomically to a 0600 file in a 0700 folder."""
     with private_file(path) as stream:
         stream.write(text.encode("utf-8"))
+
+
+__all__ = [
+    "make_private_dir",
+    "private_file",
+    "tighten",
+    "write_private",
+]

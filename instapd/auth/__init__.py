@@ -1,1 +1,3 @@
 """Logging in: Facebook Login flows, the token store, the callback listener, token choice."""
+
+__all__: list[str] = []  # import the modules: flows, instagram, store, callback, session, ...

@@ -11,6 +11,7 @@ import requests
 import instapd
 from instapd.graph import RetryPolicy
 from instapd.graph.throttle import Throttle
+from instapd.graph.wsgi import WSGITransport
 from instapd.sandbox import Sandbox
 
 #: Retries and throttling without real waiting, so fault tests stay fast.
@@ -21,8 +22,21 @@ def fast_throttle() -> Throttle:
     return Throttle(max_delay=0.01)
 
 
+def in_process(box: Sandbox) -> requests.Session:
+    """A session that reaches ``box`` by calling its WSGI app, with no socket in between."""
+    session = requests.Session()
+    session.mount(box.url, WSGITransport(box.app))
+    return session
+
+
 def sandbox_connection(box: Sandbox, **properties: Any) -> instapd.Connection:
-    """A connection to ``box`` that retries and paces without real waits, plus ``properties``."""
+    """A connection to ``box`` that retries and paces without real waits, plus ``properties``.
+
+    It reaches the sandbox in-process (:func:`in_process`): a socket adds nothing to what these
+    tests check. Tests of the callback listener, the browser and third-party clients keep
+    loopback HTTP.
+    """
+    properties.setdefault("session", in_process(box))
     return instapd.connect(
         graph_url=box.url,
         access_token=box.token,

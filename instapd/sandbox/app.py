@@ -23,7 +23,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,10 +31,10 @@ from werkzeug.wrappers import Request, Response
 from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe
 from .changes import grow_likes
-from .data import Dataset
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .instagram_login import InstagramLogin, InstagramLoginRouter
+from .nodes import Dataset
 from .oauth import OAuthRoutes
 from .page_tokens import PageTokens
 from .publishing import UPLOAD_ROOT, PublishRoutes
@@ -120,9 +119,9 @@ class SandboxApp:
         self._answers.clear()
 
     def advance(self, seconds: float) -> None:
-        """Move the data clock: like counts grow, media insights follow, recent days settle."""
+        """After the clock moved ``seconds``: like counts grow, media insights follow, recent days
+        settle."""
         model = self.router.insights
-        model.offset += timedelta(seconds=seconds)
         grow_likes(self.data, model.now(), seconds / 3600)
         model.forget()
         self.forget_renders()

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 import instapd
@@ -84,6 +83,9 @@ def test_snapshot_layout_private_modes_and_typed_history(
         expected = summary.loc[summary["table"] == table, "rows"].sum()
         assert len(back) == expected, table
         assert back.attrs["instapd"]["source"] == "history"
+    none = instapd.history("Media", location=out, until="2000-01-01")  # there, but none match
+    assert none.empty
+    assert str(none["snapshot_at"].dtype) == "datetime64[us, UTC]"
 
 
 def test_stories_are_kept_after_they_expire_and_media_grow(
@@ -297,10 +299,8 @@ def test_bad_inputs_name_the_fix(conn: instapd.Connection, tmp_path: Path) -> No
         instapd.history("Media", location=tmp_path, account="../1")
     with pytest.raises(AttributeError, match=r"instapd\.history"):
         conn.read("MediaInsights", account="all").ig.growth()
-    empty = instapd.history("Media", location=tmp_path / "nothing")
-    assert empty.empty
-    assert "snapshot_at" in empty.columns
-    assert pa.types.is_timestamp(pa.Schema.from_pandas(empty).field("snapshot_at").type)
+    with pytest.raises(instapd.NoSnapshotsError, match=r'instapd\.snapshot\(\["Media"\]\)'):
+        instapd.history("Media", location=tmp_path / "nothing")  # never snapshotted: say how
 
 
 def test_a_refused_table_is_reported_and_a_named_run_retries_it(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UsageError
+from ..errors import UsageError, warn
 from .connection import default_connection
 
 if TYPE_CHECKING:
@@ -77,9 +76,8 @@ def _renamed(account: Any, accounts: Any, default: Any) -> Any:
         return account
     if account != default:
         raise UsageError("Pass account= (one account or a list), not both account= and accounts=.")
-    warnings.warn(
+    warn(
         "accounts= is now account= (one account or a list); accounts= will be removed.",
         FutureWarning,
-        stacklevel=3,
     )
     return accounts

@@ -22,7 +22,9 @@
     │       ├── SqlSyntaxError             the statement does not parse
     │       ├── SqlUnknownTableError       (also UnknownTableError) a table not in the catalog
     │       ├── SqlUnknownColumnError      (also UnknownColumnError) a column no table has
-    │       └── SqlNotSupportedError       a statement SQL here does not run (writes, DDL, ...)
+    │       ├── SqlNotSupportedError       a statement SQL here does not run (writes, DDL, ...)
+    │       ├── SqlTimeoutError            the engine ran longer than ``SqlTimeout``
+    │       └── SqlMemoryError             the engine needed more than ``SqlMemoryLimit``
     ├── GraphError                         the Graph API answered with an error body
     │   ├── AuthError                      code 190/102: the token is invalid
     │   │   └── TokenExpiredError          190/463: the token has expired
@@ -158,6 +160,14 @@ class SqlUnknownColumnError(SqlError, UnknownColumnError):
 
 class SqlNotSupportedError(SqlError):
     pass
+
+
+class SqlTimeoutError(SqlError):
+    """The SQL engine ran longer than ``SqlTimeout`` seconds and was stopped."""
+
+
+class SqlMemoryError(SqlError):
+    """The SQL engine needed more memory than ``SqlMemoryLimit`` and was stopped."""
 
 
 class GraphError(InstapdError):

@@ -11,6 +11,7 @@
     │   ├── AccountError                   no linked account, an unknown or ambiguous one
     │   ├── NoCredentialsError             nothing to authenticate with
     │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
+    │   ├── PrivateFolderError             a cache or snapshot folder another user may change
     │   ├── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
     │   ├── AuthSchemeError                a table or token the connection's AuthScheme lacks
     │   ├── WriteError                     a write refused before sending (``row`` says which)
@@ -108,6 +109,16 @@ class AuthSchemeError(UsageError):
 
 class CallbackMismatchError(UsageError):
     """The address pasted after a web login is not the ``CallbackURL`` page."""
+
+
+class PrivateFolderError(UsageError):
+    """A cache or snapshot folder (or file, or link in it) that is another user's, that others
+    may write to, or a link: instapd would write into it or serve what it holds. ``path`` is
+    the level refused."""
+
+    def __init__(self, message: str, *, path: Any = None) -> None:
+        self.path = path
+        super().__init__(message)
 
 
 class SqlError(UsageError):

@@ -139,7 +139,7 @@ def test_a_folder_the_user_made_keeps_its_mode_and_special_bits(
 def test_a_cache_location_in_a_sqlalchemy_url_keeps_its_mode(
     clean_sandbox: Sandbox, account: str, tmp_path: Path
 ) -> None:
-    registry.register("instagram", "instapd.sqlalchemy_dialect", "InstagramDialect")
+    registry.register("instagram", "instapd.sql.dialect", "InstagramDialect")
     root = tmp_path / "sa-cache"
     root.mkdir()
     root.chmod(0o2755)

@@ -288,7 +288,7 @@ def test_without_business_account_id_a_table_holds_every_account(
 
 def test_times_without_a_zone_mean_utc_whatever_the_machine_zone() -> None:
     code = (
-        "from instapd.sqlengine.engine import engine\n"
+        "from instapd.sql.engine import engine\n"
         "with engine(timeout=60, memory_mb=64) as e:\n"
         "  print(e.db.sql(\"SELECT TIMESTAMPTZ '2026-01-01 00:00:00+00' >= '2026-01-01 00:30:00'\")"
         ".fetchall())\n"

@@ -11,7 +11,7 @@ import pytest
 
 import instapd
 from instapd.sandbox import Sandbox
-from instapd.sqlengine.engine import engine
+from instapd.sql.engine import engine
 
 
 @pytest.fixture

@@ -113,7 +113,7 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
             return
         try:
             self._succeed(attempt.paste(landed))
-        except Exception as exc:  # noqa: BLE001 - any failure is shown, never "Waiting" forever
+        except Exception as exc:
             self._fail(exc)
 
     def log_out(self) -> None:
@@ -152,7 +152,7 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
             credentials = attempt.wait(LOGIN_TIMEOUT)
             if credentials is not None:  # None: a paste won, or the login was started again
                 self._succeed(credentials)
-        except Exception as exc:  # noqa: BLE001 - the thread must not die with "Waiting" shown
+        except Exception as exc:
             if started == self._started:
                 self._fail(exc)
 

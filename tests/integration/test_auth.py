@@ -313,3 +313,32 @@ def test_terminal_web_login_against_the_sandbox(
     assert credentials.user_name == "Sam Sandbox"
     assert "Logged in as Sam Sandbox" in capsys.readouterr().out
     assert (tmp_path / "token.json").exists()
+
+
+def test_a_callback_on_another_loopback_address_binds_that_address(
+    clean_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from instapd.auth.callback import CallbackListener
+
+    listener = CallbackListener("http://127.0.0.5:0/cb", "s" * 32).start()
+    try:
+        port = urlsplit(listener.redirect_uri).port
+        assert listener.redirect_uri == f"http://127.0.0.5:{port}/cb"
+        assert requests.get(f"http://127.0.0.5:{port}/other", timeout=10).status_code == 404
+        with pytest.raises(requests.ConnectionError):  # 127.0.0.1 is not where it listens
+            requests.get(f"http://127.0.0.1:{port}/cb", timeout=10)
+    finally:
+        listener.cancel()
+
+    advertised: list[str] = []
+
+    def browser(url: str) -> None:
+        advertised.append(parse_qs(urlsplit(url).query)["redirect_uri"][0])
+        click_through(url)
+
+    app = _connect(clean_sandbox, tmp_path).oauth_app()
+    credentials = desktop_login(app, "http://127.0.0.5:0/cb", open_browser=browser)
+    assert credentials.user_name == "Sam Sandbox"
+    assert urlsplit(advertised[0]).hostname == "127.0.0.5"

@@ -192,7 +192,6 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
             self._status("Logged out.")
             self.accounts.options, self.accounts.disabled = [], True
             return
-        self._status(f"Logged in as <b>{html.escape(credentials.describe())}</b>.")
         self.link.value = ""
         try:
             linked = self.connection.accounts()
@@ -206,6 +205,8 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
         chosen = self.connection.config.business_account_id
         if linked:
             self.accounts.value = chosen if chosen in {a.id for a in linked} else linked[0].id
+        # last, so that whoever sees "Logged in" sees the accounts to pick from too
+        self._status(f"Logged in as <b>{html.escape(credentials.describe())}</b>.")
 
     def _account_chosen(self, change: dict[str, Any]) -> None:
         if change.get("new"):

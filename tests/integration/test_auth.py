@@ -204,15 +204,19 @@ def test_a_wrong_state_is_refused(clean_sandbox: Sandbox, tmp_path: Path) -> Non
 def test_a_forged_hit_alone_never_ends_the_desktop_login(
     clean_sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = _connect(clean_sandbox, tmp_path).oauth_app()
+    # no timeout to race: the forged hit is answered before the listener is asked, so what
+    # the listener holds afterwards is settled; wait(0) says whether the login ended
+    from instapd.auth.callback import CallbackListener
 
-    def forger(url: str) -> None:
-        landed = click_through(url, land=False)
-        requests.get(landed.replace("state=", "state=x"), timeout=10)
-
-    with pytest.raises(instapd.LoginTimeoutError):
-        desktop_login(app, "http://localhost:0/", open_browser=forger, timeout=1.0)
-    assert "ignored a login callback" in caplog.text
+    listener = CallbackListener("http://localhost:0/cb", "the-real-state").start()
+    try:
+        forged = requests.get(f"{listener.redirect_uri}?code=1&state=guessed", timeout=30)
+        assert forged.status_code == 400
+        assert "ignored a login callback" in caplog.text
+        with pytest.raises(instapd.LoginTimeoutError):  # still pending: not ended, not failed
+            listener.wait(0)
+    finally:
+        listener.cancel()
 
 
 def test_reused_expired_and_mismatched_codes(clean_sandbox: Sandbox, tmp_path: Path) -> None:

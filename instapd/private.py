@@ -138,9 +138,28 @@ def write_private(path: Path, text: str) -> None:
 @contextlib.contextmanager
 def private_lock(path: Path) -> Iterator[None]:
     """Hold ``{path}.lock`` (a 0600 file beside ``path``) for the block: one process at a
-    time reads, merges and replaces ``path``."""
-    from filelock import FileLock
-
+    time reads, merges and replaces ``path``. The operating system's own lock (``flock``,
+    ``msvcrt.locking`` on Windows) is released when the process ends, so a crash leaves
+    nothing held."""
     make_private_dir(path.parent)
-    with FileLock(path.with_name(f"{path.name}.lock"), mode=0o600):
+    handle = os.open(path.with_name(f"{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        _lock(handle)
         yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _lock(handle: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        while True:
+            try:
+                msvcrt.locking(handle, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+                return
+            except OSError:  # LK_LOCK gives up after 10 s: keep waiting
+                continue
+    fcntl.flock(handle, fcntl.LOCK_EX)

@@ -218,10 +218,12 @@ def _unexpected(error: Exception) -> LoginError:
     :class:`LoginError`. Its text may carry the request's URL and its secrets, so only the
     kind is shown; the original stays out of the chain."""
     kind = type(error).__name__
-    return LoginError(
-        f"The code exchange failed ({kind}): the token endpoint could not be reached or did "
-        "not answer. Check the network and OAuthAccessTokenURL."
-    )
+    if isinstance(error, OSError):  # requests' errors are OSErrors too
+        return LoginError(
+            f"The code exchange failed ({kind}): the token endpoint could not be reached or "
+            "did not answer. Check the network and OAuthAccessTokenURL."
+        )
+    return LoginError(f"The login failed unexpectedly ({kind}).")
 
 
 def _how(mode: str, callback_url: str) -> tuple[bool, str]:

@@ -187,10 +187,10 @@ PROPERTY_ROWS = [
     row("SnapshotLocation outside by a link", E.UsageError, "Remove the link",
         lambda e: _linked_snapshots(e)),
     row("SnapshotLocation a file", E.PrivateFolderError, "names a folder",
-        lambda e: instapd.snapshot(["Stories"], accounts=e.account,
+        lambda e: instapd.snapshot(["Stories"], account=e.account,
                                    connection=e.connect(SnapshotLocation=__file__))),
     row("SnapshotLocation others may write", E.PrivateFolderError, "chmod go-w",
-        lambda e: instapd.snapshot(["Stories"], accounts=e.account,
+        lambda e: instapd.snapshot(["Stories"], account=e.account,
                                    connection=e.connect(SnapshotLocation=_shared(e)))),
     row("CacheLocation a file", E.PrivateFolderError, "names a folder",
         lambda e: e.connect(CacheLocation=__file__).read("Stories", account=e.account)),
@@ -199,11 +199,19 @@ PROPERTY_ROWS = [
     row("CacheLocation with a link inside", E.PrivateFolderError, "Remove the link",
         lambda e: _link_inside_cache(e)),
     row("OAuthSettingsLocation a folder", E.UsageError, "not a folder.*token.json",
-        lambda e: instapd.logout(e.web(OAuthSettingsLocation=str(e.tmp_path)))),
+        lambda e: instapd.logout(connection=e.web(OAuthSettingsLocation=str(e.tmp_path)))),
     row("OAuthSettingsLocation a folder, read", E.UsageError, "not a folder",
         lambda e: e.web(InitiateOAuth="REFRESH", OAuthSettingsLocation=str(e.tmp_path))
         .read("Pages")),
 ]  # fmt: skip
+
+
+def _growth_of_nothing(metric: Any) -> Any:
+    import pandas as pd
+
+    from instapd.snapshots.growth import growth
+
+    return growth(pd.DataFrame(), metric)
 
 
 def _shared(e: Env) -> str:
@@ -371,7 +379,7 @@ READ_ROWS = [
     row("snapshot location a number", E.PrivateFolderError, "takes a folder path",
         lambda e: instapd.snapshot(["Media"], connection=e.connect(), location=5)),
     row("growth metric a number", E.UsageError, "a metric column name",
-        lambda e: instapd.history("MediaInsights").ig.growth(5)),
+        lambda e: _growth_of_nothing(5)),
     row("publish caption a number", E.PublishRuleError, "caption= takes text",
         lambda e: instapd.publish(image_url="https://cdn.sandbox.invalid/a.jpg", caption=123,
                                   connection=e.connect(), account=e.account)),

@@ -39,7 +39,7 @@ def _read_into_cache(sandbox: Sandbox, account: str, cache: Path) -> Any:
 
 def _snapshot_into(sandbox: Sandbox, account: str, folder: Path) -> Any:
     connection = _connect(sandbox, SnapshotLocation=str(folder))
-    return instapd.snapshot(["Stories"], accounts=account, connection=connection)
+    return instapd.snapshot(["Stories"], account=account, connection=connection)
 
 
 WRITERS = {"cache": _read_into_cache, "snapshot": _snapshot_into}

@@ -76,7 +76,10 @@ def sql_many(
     go in batches of 50), a SELECT each time, keeping the last answer (None for no sets)."""
     trees = [parse(query, params) for params in seq_of_params]
     if trees and is_write(trees[0]):
-        return _write(trees, query, connection, None, False)
+        try:
+            return _write(trees, query, connection, None, False)
+        except RecursionError:
+            raise too_deep(query) from None
     frame = None
     for params in seq_of_params:
         frame = sql(query, connection=connection, params=params)

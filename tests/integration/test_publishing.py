@@ -369,7 +369,7 @@ def test_a_lost_publish_is_found_by_caption_time_and_claim_not_by_position(
 
     def then_another(account: str, params: dict[str, str]) -> dict[str, Any]:
         answer = publish(account, params)
-        media_id = box.dataset.publish(account, caption if other != "another caption" else "x")
+        media_id = box.publish(account, caption if other != "another caption" else "x")
         if other == "older":
             box.dataset[media_id].values["timestamp"] -= pd.Timedelta(days=1)
         if other == "claimed":  # as if an earlier publish here had returned it

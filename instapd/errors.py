@@ -12,6 +12,7 @@
     │   ├── AccountError                   no linked account, an unknown or ambiguous one
     │   ├── NoCredentialsError             nothing to authenticate with
     │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
+    │   ├── PrivateFolderError             a cache or snapshot folder another user may change
     │   ├── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
     │   ├── NoSnapshotsError               history() of a table no snapshot has written yet
     │   ├── AuthSchemeError                a table or token the connection's AuthScheme lacks
@@ -25,7 +26,9 @@
     │       ├── SqlSyntaxError             the statement does not parse
     │       ├── SqlUnknownTableError       (also UnknownTableError) a table not in the catalog
     │       ├── SqlUnknownColumnError      (also UnknownColumnError) a column no table has
-    │       └── SqlNotSupportedError       a statement SQL here does not run (writes, DDL, ...)
+    │       ├── SqlNotSupportedError       a statement SQL here does not run (writes, DDL, ...)
+    │       ├── SqlTimeoutError            the engine ran longer than ``SqlTimeout``
+    │       └── SqlMemoryError             the engine needed more than ``SqlMemoryLimit``
     ├── GraphError                         the Graph API answered with an error body
     │   ├── AuthError                      code 190/102: the token is invalid
     │   │   └── TokenExpiredError          190/463: the token has expired
@@ -140,6 +143,16 @@ class CallbackMismatchError(UsageError):
     """The address pasted after a web login is not the ``CallbackURL`` page."""
 
 
+class PrivateFolderError(UsageError):
+    """A cache or snapshot folder (or file, or link in it) that is another user's, that others
+    may write to, or a link: instapd would write into it or serve what it holds. ``path`` is
+    the level refused."""
+
+    def __init__(self, message: str, *, path: Any = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
 class SqlError(UsageError):
     """A SQL statement instapd cannot run. ``line`` and ``column`` (1-based) point into
     ``query`` when the place is known; the message shows the line with a caret under it."""
@@ -190,6 +203,14 @@ class SqlUnknownColumnError(SqlError, UnknownColumnError):
 
 class SqlNotSupportedError(SqlError):
     pass
+
+
+class SqlTimeoutError(SqlError):
+    """The SQL engine ran longer than ``SqlTimeout`` seconds and was stopped."""
+
+
+class SqlMemoryError(SqlError):
+    """The SQL engine needed more memory than ``SqlMemoryLimit`` and was stopped."""
 
 
 class GraphError(InstapdError):

@@ -18,6 +18,10 @@ from ..validation import is_graph_id
 TimeLike = datetime | date | str | int | float | pd.Timestamp
 
 
+#: The largest ``limit=`` a read takes (beyond it, leave ``limit`` out to read all rows).
+MAX_LIMIT = 10**12
+
+
 @dataclass(frozen=True)
 class Query:
     """A validated request: what to read."""
@@ -68,8 +72,12 @@ def build_query(
         )
     if start is not None and end is not None and start >= end:
         raise InvalidFilterError(f"since ({start}) must be before until ({end}).")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise InvalidFilterError(f"limit must be a positive whole number, not {limit!r}.")
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT
+    ):
+        raise InvalidFilterError(
+            f"limit must be a positive whole number up to {MAX_LIMIT:,}, not {limit!r}."
+        )
     if max_rows > 0:
         limit = min(limit or max_rows, max_rows)
     return Query(table, chosen, start, end, limit, _filters(table, filters, version))

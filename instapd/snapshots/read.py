@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ..catalog import get_table
+from ..catalog.history import history_table
 from ..errors import AccountError
 from ..frames import DTYPES, empty_frame
 from ..query import TimeLike, parse_time
@@ -36,7 +36,7 @@ def history(
     until: TimeLike | None = None,
 ) -> pd.DataFrame:
     """Every snapshot of ``table`` at ``location``, ``snapshot_at`` in ``[since, until)``."""
-    spec = get_table(table)
+    spec = history_table(table)
     dataset = SnapshotDataset(location)
     wanted = _accounts(accounts)
     start, end = parse_time(since, "since"), parse_time(until, "until")
@@ -108,7 +108,7 @@ NULLABLE: dict[pa.DataType, Any] = {
 
 def _typed(arrow: pa.Table | None, table: str) -> pd.DataFrame:
     """Catalog columns typed as ``read_instagram`` types them, new columns as stored."""
-    spec = get_table(table)
+    spec = history_table(table)
     if arrow is None:
         frame = empty_frame(spec.columns)
         frame["snapshot_at"] = pd.Series(dtype=SNAPSHOT_DTYPE)

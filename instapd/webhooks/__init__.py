@@ -1,0 +1,11 @@
+"""Keep what Meta only tells as it happens: the webhook receiver and the app's subscriptions.
+
+:class:`WebhookReceiver` is the WSGI app (``python -m instapd webhooks serve`` runs it);
+:func:`subscribe` points the app's webhooks at it and :func:`status` lists what is subscribed.
+Received changes land in the snapshot dataset: ``instapd.history("WebhookEvents")``.
+"""
+
+from .receiver import MAX_BODY, WebhookReceiver
+from .signature import sign
+
+__all__ = ["MAX_BODY", "WebhookReceiver", "sign"]

@@ -15,6 +15,7 @@ from .api import Connection, connect, login, read_instagram
 from .cache import QueryCache
 from .catalog import get_table
 from .cli_snapshot import add_snapshot_commands
+from .cli_webhooks import add_webhook_commands
 from .cli_writes import add_write_commands
 from .errors import AccountError, InstapdError, UsageError
 from .info import describe, tables, tables_markdown
@@ -116,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.set_defaults(run=_demo)
     add_write_commands(commands)
     add_snapshot_commands(commands)
+    add_webhook_commands(commands)
     return parser
 
 

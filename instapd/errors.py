@@ -232,6 +232,29 @@ class PermissionDeniedError(GraphError):
         )
 
 
+class WebhookSubscriptionError(GraphError):
+    """Meta would not set the app's webhook subscription."""
+
+
+class AppNotLiveError(WebhookSubscriptionError):
+    """The app's subscription call was refused for the app itself (codes 10/200 on the app)."""
+
+    hint = (
+        "Instagram webhooks need a Live app with Advanced Access to instagram_manage_comments "
+        "(and instagram_manage_insights for story_insights): switch App Mode to Live in the App "
+        "Dashboard and request the access in App Review."
+    )
+
+
+class CallbackVerificationError(WebhookSubscriptionError):
+    """Meta's verification request to ``callback_url`` did not get the challenge back (2200)."""
+
+    hint = (
+        "Meta could not verify the callback URL: run `python -m instapd webhooks serve` with the "
+        "same --verify-token, reachable at that public HTTPS address, then subscribe again."
+    )
+
+
 class NotFoundError(GraphError):
     hint = "Check the id, and that the token's user can see this object."
 

@@ -21,7 +21,9 @@ WEBHOOK_EVENTS = Table(
         EVENT_ID,
         Column("received_at", "datetime", "When the receiver got the delivery (UTC)", None),
         ACCOUNT_ID,
-        Column("field", "string", "The subscribed field: comments, mentions, story_insights...", None),
+        Column(
+            "field", "string", "The subscribed field: comments, mentions, story_insights...", None
+        ),
         Column("entry_time", "datetime", "When Meta sent the notification (entry.time, UTC)", None),
         Column("value", "string", "The change's value as the JSON Meta sent", None),
     ),

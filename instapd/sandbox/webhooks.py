@@ -350,7 +350,7 @@ class SandboxWebhooks:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                return 200 <= answer.status < 300
+                return bool(200 <= answer.status < 300)
         except (OSError, ValueError):
             return False
 

@@ -173,8 +173,8 @@ def table_rows(change: Change) -> list[tuple[str, dict[str, Any]]]:
     value = change.value if isinstance(change.value, dict) else {}
     base = {"business_account_id": change.account, "event_id": change.key}
     if change.field in ("comments", "live_comments"):
-        who = value.get("from") if isinstance(value.get("from"), dict) else {}
-        media = value.get("media") if isinstance(value.get("media"), dict) else {}
+        who = _object(value.get("from"))
+        media = _object(value.get("media"))
         row = {
             **base,
             "media_id": _text(media.get("id")),
@@ -200,6 +200,10 @@ def table_rows(change: Change) -> list[tuple[str, dict[str, Any]]]:
         row = {**base, "media_id": _text(value.get("media_id")), "media_product_type": "STORY"}
         return [("StoryInsights", {**row, **metrics})]
     return []
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any) -> str | None:

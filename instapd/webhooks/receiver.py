@@ -224,5 +224,7 @@ class WebhookReceiver:
 
     def _refuse(self, reason: Refusal, detail: str) -> Response:
         self.refusals[reason] += 1
-        logger.warning("webhook refused (%s): %s", reason, detail, extra={"webhook_refusal": reason})
+        logger.warning(
+            "webhook refused (%s): %s", reason, detail, extra={"webhook_refusal": reason}
+        )
         return Response(reason, status=_STATUS[reason], mimetype="text/plain")

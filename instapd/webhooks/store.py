@@ -44,9 +44,7 @@ _ARROW = {
 class EventStore:
     """Writes changes to ``dataset``; ``connection`` (optional) reads what a mention names."""
 
-    def __init__(
-        self, dataset: SnapshotDataset, connection: BaseConnection | None = None
-    ) -> None:
+    def __init__(self, dataset: SnapshotDataset, connection: BaseConnection | None = None) -> None:
         self.dataset = dataset
         self.connection = connection
         self.seen: dict[str, set[str]] = defaultdict(set)
@@ -101,13 +99,15 @@ class EventStore:
             return []
         from ..io import read
 
+        filters: dict[str, Any] = {key: str(target)}
         try:
             frame = read(self.connection, table, account=change.account, cache=False,
-                         progress=False, **{key: str(target)})  # fmt: skip
+                         progress=False, **filters)  # fmt: skip
         except InstapdError as exc:
             logger.warning("could not read the %s of a mention: %s", table, exc)
             return []
-        return [(table, {**r, "event_id": change.key}) for r in frame.to_dict("records")]
+        records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+        return [(table, {**r, "event_id": change.key}) for r in records]
 
     def _write(self, table: str, rows: list[dict[str, Any]]) -> None:
         by_place: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -129,8 +129,10 @@ def arrow_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     arrays, fields = [], []
     for name in names:
         values = [_plain(row.get(name)) for row in rows]
-        kind = pa.timestamp("us", tz="UTC") if name == "snapshot_at" else _ARROW.get(
-            known.get(name, ""), None
+        kind = (
+            pa.timestamp("us", tz="UTC")
+            if name == "snapshot_at"
+            else _ARROW.get(known.get(name, ""))
         )
         if kind is None:
             kind = _inferred(values)

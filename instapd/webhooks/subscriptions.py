@@ -120,8 +120,10 @@ def status(
 
 def _fields(fields: Sequence[str]) -> list[str]:
     given = [fields] if isinstance(fields, str) else fields
-    if not isinstance(given, list | tuple) or not given or not all(
-        isinstance(f, str) and f.strip() for f in given
+    if (
+        not isinstance(given, list | tuple)
+        or not given
+        or not all(isinstance(f, str) and f.strip() for f in given)
     ):
         raise UsageError(
             f"fields= takes a list of webhook fields such as ['comments', 'mentions'], not "

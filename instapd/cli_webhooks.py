@@ -67,8 +67,12 @@ def _subscribe(args: argparse.Namespace) -> int:
         raise UsageError("webhooks subscribe needs --verify-token (the receiver's).")
     fields = [f.strip() for f in args.fields.split(",") if f.strip()]
     connection = connect(Sandbox=True) if args.sandbox else connect()
-    frame = subscribe(fields=fields, callback_url=args.callback_url,
-                      verify_token=args.verify_token, connection=connection)  # fmt: skip
+    frame = subscribe(
+        fields=fields,
+        callback_url=args.callback_url,
+        verify_token=args.verify_token,
+        connection=connection,
+    )
     print(frame.to_string(index=False))
     return 0
 

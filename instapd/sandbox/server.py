@@ -261,8 +261,9 @@ class Sandbox:
             edges = self.dataset[account_id].edges
             for story in edges.get("stories", []):  # story_insights: sent as a story expires
                 if self.dataset[story].values["timestamp"] <= cutoff:
-                    self.webhooks.story_expired(account_id, self.dataset[story],
-                                                self.app.router.insights)  # fmt: skip
+                    self.webhooks.story_expired(
+                        account_id, self.dataset[story], self.app.router.insights
+                    )
             edges["stories"] = [
                 story
                 for story in edges.get("stories", [])
@@ -289,9 +290,11 @@ class Sandbox:
         if in_comment:
             media = posts[0]
             comment_id = self.app.router.writes.add_comment(
-                media.id, f"@{username} you have to see this", self.dataset.public_ids[1],
+                media.id,
+                f"@{username} you have to see this",
+                self.dataset.public_ids[1],
                 str(self.dataset[self.dataset.public_ids[1]].values["username"]),
-            )  # fmt: skip
+            )
             value = {"comment_id": comment_id, "media_id": media.id}
         else:
             media = next(p for p in posts if f"@{username}" in str(p.values.get("caption", "")))

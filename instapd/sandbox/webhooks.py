@@ -164,8 +164,9 @@ class SandboxWebhooks:
         if token is None or token.expired():
             raise GraphFailure(190, "Invalid OAuth access token - Cannot parse access token")
         if token.kind != "PAGE" or token.profile_id != page_id:
-            raise GraphFailure(210, "(#210) A page access token is required to request this "
-                               "resource.")  # fmt: skip
+            raise GraphFailure(
+                210, "(#210) A page access token is required to request this resource."
+            )
         if PAGE_SCOPE not in token.scopes:
             raise GraphFailure(
                 200, f"(#200) Requires {PAGE_SCOPE} permission to manage the object", status=403
@@ -174,8 +175,9 @@ class SandboxWebhooks:
     def _subscribe(self, params: dict[str, str]) -> dict[str, Any]:
         obj = params.get("object", "")
         if obj not in OBJECTS:
-            raise GraphFailure(100, "(#100) Param object must be one of {" + ", ".join(OBJECTS)
-                               + "}")  # fmt: skip
+            raise GraphFailure(
+                100, "(#100) Param object must be one of {" + ", ".join(OBJECTS) + "}"
+            )
         url = params.get("callback_url", "")
         fields = [f.strip() for f in params.get("fields", "").split(",") if f.strip()]
         if not fields:
@@ -218,8 +220,9 @@ class SandboxWebhooks:
     def _verify(self, url: str, token: str) -> None:
         """Meta's verification request; the challenge must come back, with a 200."""
         challenge = str(secrets.randbelow(10**10))
-        query = urlencode({"hub.mode": "subscribe", "hub.challenge": challenge,
-                           "hub.verify_token": token})  # fmt: skip
+        query = urlencode(
+            {"hub.mode": "subscribe", "hub.challenge": challenge, "hub.verify_token": token}
+        )
         try:
             with urllib.request.urlopen(f"{url}?{query}", timeout=self.timeout) as answer:
                 status, text = answer.status, answer.read(1024).decode(errors="replace")
@@ -236,15 +239,25 @@ class SandboxWebhooks:
             )
 
     def _render(self, obj: str, sub: Subscription) -> dict[str, Any]:
-        return {"object": obj, "callback_url": sub.callback_url, "active": sub.active,
-                "fields": [{"name": f, "version": "v25.0"} for f in sub.fields]}  # fmt: skip
+        return {
+            "object": obj,
+            "callback_url": sub.callback_url,
+            "active": sub.active,
+            "fields": [{"name": f, "version": "v25.0"} for f in sub.fields],
+        }
 
     def _page_render(self, page_id: str) -> list[dict[str, Any]]:
         if page_id not in self.page_apps:
             return []
-        return [{"category": "Business", "link": f"https://www.facebook.com/games/?app_id="
-                 f"{self.app_id}", "name": "instapd sandbox app", "id": self.app_id,
-                 "subscribed_fields": self.page_apps[page_id]}]  # fmt: skip
+        return [
+            {
+                "category": "Business",
+                "link": f"https://www.facebook.com/games/?app_id={self.app_id}",
+                "name": "instapd sandbox app",
+                "id": self.app_id,
+                "subscribed_fields": self.page_apps[page_id],
+            }
+        ]
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -255,12 +268,17 @@ class SandboxWebhooks:
             return False
         if self._page_of(account_id) not in self.page_apps:
             return False
-        entry = {"id": account_id, "time": int(self.clock().timestamp()),
-                 "changes": [{"field": field_name, "value": value}]}  # fmt: skip
+        entry = {
+            "id": account_id,
+            "time": int(self.clock().timestamp()),
+            "changes": [{"field": field_name, "value": value}],
+        }
         body = json.dumps({"object": "instagram", "entry": [entry]}).encode()  # ASCII-escaped
         with self._cv:
-            heapq.heappush(self._pending, _Delivery(time.monotonic(), next(self._numbers),
-                                                    body, sub.callback_url))  # fmt: skip
+            heapq.heappush(
+                self._pending,
+                _Delivery(time.monotonic(), next(self._numbers), body, sub.callback_url),
+            )
             self._start()
             self._cv.notify_all()
         return True
@@ -302,8 +320,7 @@ class SandboxWebhooks:
 
     def _start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="sandbox-webhooks",
-                                            daemon=True)  # fmt: skip
+            self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
             self._thread.start()
 
     def _run(self) -> None:

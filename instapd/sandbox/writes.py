@@ -107,12 +107,22 @@ class WriteRoutes:
             media = self.data[media_id]
             self._next_comment += 1
             comment_id = str(self._next_comment)
-            self.data.nodes[comment_id] = Node("IGComment", {
-                "id": comment_id, "text": check_text(text),
-                "timestamp": datetime.now(UTC).replace(microsecond=0), "username": username,
-                "like_count": 0, "hidden": False, "from": {"id": author_id, "username": username},
-                "media": {"id": media.id, "media_product_type": media.values["media_product_type"]},
-            })  # fmt: skip
+            self.data.nodes[comment_id] = Node(
+                "IGComment",
+                {
+                    "id": comment_id,
+                    "text": check_text(text),
+                    "timestamp": datetime.now(UTC).replace(microsecond=0),
+                    "username": username,
+                    "like_count": 0,
+                    "hidden": False,
+                    "from": {"id": author_id, "username": username},
+                    "media": {
+                        "id": media.id,
+                        "media_product_type": media.values["media_product_type"],
+                    },
+                },
+            )
             media.edges.setdefault("comments", []).insert(0, comment_id)
             media.values["comments_count"] = int(media.values.get("comments_count") or 0) + 1
         self.changed()

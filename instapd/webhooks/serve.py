@@ -50,8 +50,11 @@ def serve(
             threading.Thread(target=server.shutdown, daemon=True).start()
 
     previous = signal.signal(signal.SIGTERM, stop)
-    print(f"instapd webhooks: serving on http://{server.host}:{server.port}/ "
-          f"(history at {receiver.dataset.location})", flush=True)  # fmt: skip
+    print(
+        f"instapd webhooks: serving on http://{server.host}:{server.port}/ "
+        f"(history at {receiver.dataset.location})",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -50,8 +50,14 @@ class EventStore:
         self.seen: dict[str, set[str]] = defaultdict(set)
         self.kept = 0  # new WebhookEvents rows written since start
         self._no_mentions_logged = False
-        for table in ("WebhookEvents", "Comments", "Replies", "LiveComments", "StoryInsights",
-                      *MENTION_TABLES.values()):  # fmt: skip
+        for table in (
+            "WebhookEvents",
+            "Comments",
+            "Replies",
+            "LiveComments",
+            "StoryInsights",
+            *MENTION_TABLES.values(),
+        ):
             self.seen[table] = self._keys(table)
 
     def _keys(self, table: str) -> set[str]:
@@ -101,8 +107,14 @@ class EventStore:
 
         filters: dict[str, Any] = {key: str(target)}
         try:
-            frame = read(self.connection, table, account=change.account, cache=False,
-                         progress=False, **filters)  # fmt: skip
+            frame = read(
+                self.connection,
+                table,
+                account=change.account,
+                cache=False,
+                progress=False,
+                **filters,
+            )
         except InstapdError as exc:
             logger.warning("could not read the %s of a mention: %s", table, exc)
             return []
@@ -116,8 +128,14 @@ class EventStore:
         run = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
         for (account, date), group in by_place.items():
             path = self.dataset.path(table, account, date, run)
-            meta = {"table": table, "account": account, "run": run, "source": "webhooks",
-                    "rows": len(group), "instapd_version": __version__}  # fmt: skip
+            meta = {
+                "table": table,
+                "account": account,
+                "run": run,
+                "source": "webhooks",
+                "rows": len(group),
+                "instapd_version": __version__,
+            }
             self.dataset.write(path, arrow_table(table, group), meta)
 
 

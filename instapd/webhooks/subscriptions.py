@@ -61,8 +61,13 @@ def subscribe(
         raise UsageError("subscribe() needs verify_token=, the one the receiver was started with.")
     connection = _connection(connection)
     app_id, app = _app_client(connection)
-    params = {"object": OBJECT, "callback_url": url, "fields": ",".join(chosen),
-              "verify_token": verify_token, "include_values": "true"}  # fmt: skip
+    params = {
+        "object": OBJECT,
+        "callback_url": url,
+        "fields": ",".join(chosen),
+        "verify_token": verify_token,
+        "include_values": "true",
+    }
     try:
         app.write("POST", f"{app_id}/subscriptions", params)
     except GraphError as exc:
@@ -70,8 +75,9 @@ def subscribe(
     for account in _accounts(connection, accounts):
         page = _page_client(connection, account.page_id)
         try:
-            page.write("POST", f"{account.page_id}/subscribed_apps",
-                       {"subscribed_fields": PAGE_FIELD})  # fmt: skip
+            page.write(
+                "POST", f"{account.page_id}/subscribed_apps", {"subscribed_fields": PAGE_FIELD}
+            )
         except GraphError as exc:
             raise _page_refusal(exc) from None
     return status(connection=connection, accounts=accounts)
@@ -90,15 +96,17 @@ def status(
     except GraphError as exc:
         raise _app_refusal(exc) from None
     for item in answer.get("data") or []:
-        rows.append({
-            "level": "app",
-            "id": app_id,
-            "account": None,
-            "object": item.get("object"),
-            "callback_url": item.get("callback_url"),
-            "fields": sorted(_names(item.get("fields"))),
-            "active": bool(item.get("active")),
-        })  # fmt: skip
+        rows.append(
+            {
+                "level": "app",
+                "id": app_id,
+                "account": None,
+                "object": item.get("object"),
+                "callback_url": item.get("callback_url"),
+                "fields": sorted(_names(item.get("fields"))),
+                "active": bool(item.get("active")),
+            }
+        )
     for account in _accounts(connection, accounts):
         page = _page_client(connection, account.page_id)
         try:
@@ -106,15 +114,17 @@ def status(
         except GraphError as exc:
             raise _page_refusal(exc) from None
         mine = next((a for a in apps if str(a.get("id")) == app_id), None)
-        rows.append({
-            "level": "page",
-            "id": account.page_id,
-            "account": account.id,
-            "object": "page",
-            "callback_url": None,
-            "fields": sorted(_names(mine.get("subscribed_fields"))) if mine else [],
-            "active": mine is not None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "level": "page",
+                "id": account.page_id,
+                "account": account.id,
+                "object": "page",
+                "callback_url": None,
+                "fields": sorted(_names(mine.get("subscribed_fields"))) if mine else [],
+                "active": mine is not None,
+            }
+        )
     return pd.DataFrame(rows, columns=list(STATUS_COLUMNS)).astype(STATUS_COLUMNS)
 
 

@@ -32,17 +32,25 @@ TOKEN = "my-verify-token"
 FIELDS = ["comments", "mentions", "story_insights", "live_comments"]
 
 
-def delivery(*changes: tuple[str, dict[str, Any]], account: str = "17841400000000001",
-             time: int = 1_755_779_280) -> bytes:  # fmt: skip
-    entry = {"id": account, "time": time,
-             "changes": [{"field": f, "value": v} for f, v in changes]}  # fmt: skip
+def delivery(
+    *changes: tuple[str, dict[str, Any]],
+    account: str = "17841400000000001",
+    time: int = 1_755_779_280,
+) -> bytes:
+    entry = {"id": account, "time": time, "changes": [{"field": f, "value": v} for f, v in changes]}
     return json.dumps({"object": "instagram", "entry": [entry]}).encode()
 
 
 def comment(number: int) -> tuple[str, dict[str, Any]]:
-    return ("comments", {"id": str(18_000 + number), "text": f"nice {number}",
-                         "from": {"id": "2105", "username": "a_fan"},
-                         "media": {"id": "17900000000000053", "media_product_type": "FEED"}})  # fmt: skip
+    return (
+        "comments",
+        {
+            "id": str(18_000 + number),
+            "text": f"nice {number}",
+            "from": {"id": "2105", "username": "a_fan"},
+            "media": {"id": "17900000000000053", "media_product_type": "FEED"},
+        },
+    )
 
 
 class Served:
@@ -90,14 +98,17 @@ def events(receiver: WebhookReceiver) -> Any:
 
 
 def test_verification_answers_the_challenge_only_for_the_verify_token(served: Served) -> None:
-    ok = requests.get(served.url, params={"hub.mode": "subscribe", "hub.verify_token": TOKEN,
-                                          "hub.challenge": "1158201444"}, timeout=10)  # fmt: skip
+    ok = requests.get(
+        served.url,
+        params={"hub.mode": "subscribe", "hub.verify_token": TOKEN, "hub.challenge": "1158201444"},
+        timeout=10,
+    )
     assert (ok.status_code, ok.text) == (200, "1158201444")
     for wrong in ({"hub.verify_token": "guess"}, {"hub.mode": "unsubscribe"}):
         params = {"hub.mode": "subscribe", "hub.verify_token": TOKEN, "hub.challenge": "1"}
         answer = requests.get(served.url, params={**params, **wrong}, timeout=10)
         assert answer.status_code == 403
-        assert "1" != answer.text
+        assert answer.text != "1"
 
 
 def test_a_signed_delivery_is_kept_with_its_value_flattened(
@@ -150,9 +161,13 @@ def test_oversized_and_malformed_deliveries_are_refused(tmp_path: Path) -> None:
         big = delivery(*[comment(i) for i in range(40)])
         assert len(big) > 2000
         assert server.post(big).status_code == 413
-        for body in (b"not json", b"[]", b'{"object": "instagram"}',
-                     b'{"object": "instagram", "entry": [{"id": "../x", "changes": []}]}',
-                     b'{"object": "instagram", "entry": [{"id": "1", "changes": [{}]}]}'):  # fmt: skip
+        for body in (
+            b"not json",
+            b"[]",
+            b'{"object": "instagram"}',
+            b'{"object": "instagram", "entry": [{"id": "../x", "changes": []}]}',
+            b'{"object": "instagram", "entry": [{"id": "1", "changes": [{}]}]}',
+        ):
             assert server.post(body).status_code == 400, body
         assert app.refusals == {"too_large": 1, "malformed": 5}
         assert events(app).empty
@@ -232,27 +247,35 @@ def box() -> Iterator[Sandbox]:
 
 def app_connection(box: Sandbox, token: str | None = None) -> instapd.Connection:
     """A connection to ``box`` with its app's id and secret (an app token can be made)."""
-    return instapd.connect(graph_url=box.url, access_token=token or box.token, retry=FAST_RETRY,
-                           client_id=box.oauth_app.app_id, client_secret=SECRET)  # fmt: skip
+    return instapd.connect(
+        graph_url=box.url,
+        access_token=token or box.token,
+        retry=FAST_RETRY,
+        client_id=box.oauth_app.app_id,
+        client_secret=SECRET,
+    )
 
 
 def test_the_sandbox_delivers_comments_mentions_and_story_insights(
     box: Sandbox, tmp_path: Path
 ) -> None:
     connection = app_connection(box)
-    receiver = WebhookReceiver(app_secret=SECRET, verify_token=TOKEN, location=tmp_path,
-                               connection=connection).start()  # fmt: skip
+    receiver = WebhookReceiver(
+        app_secret=SECRET, verify_token=TOKEN, location=tmp_path, connection=connection
+    ).start()
     server = Served(receiver)
     try:
-        subscribed = subscribe(fields=FIELDS, callback_url=server.url, verify_token=TOKEN,
-                               connection=connection)  # fmt: skip
+        subscribed = subscribe(
+            fields=FIELDS, callback_url=server.url, verify_token=TOKEN, connection=connection
+        )
         assert list(subscribed["level"]) == ["app", "page"]
         assert subscribed["active"].all()
         account = box.account_ids[0]
         media = box.dataset[account].edges["media"][0]
         fan = box.comment(media, "Best flat white in town")
-        written = instapd.insert("Comments", [{"media_id": media, "message": "Thank you!"}],
-                                 connection=connection)  # fmt: skip
+        written = instapd.insert(
+            "Comments", [{"media_id": media, "message": "Thank you!"}], connection=connection
+        )
         mention = box.mention(account)
         stories = list(box.dataset[account].edges["stories"])
         box.advance(hours=25)  # every story expires: its insights are sent first
@@ -298,8 +321,12 @@ def test_the_sandbox_redelivers_until_the_receiver_answers(box: Sandbox, tmp_pat
     proxy = FailingFirst(receiver, failures=2)
     server = Served(proxy)
     try:
-        subscribe(fields=["comments"], callback_url=server.url, verify_token=TOKEN,
-                  connection=app_connection(box))  # fmt: skip
+        subscribe(
+            fields=["comments"],
+            callback_url=server.url,
+            verify_token=TOKEN,
+            connection=app_connection(box),
+        )
         media = box.dataset[box.account_ids[0]].edges["media"][1]
         box.comment(media, "Is this decaf?")
         assert box.webhooks.wait_idle(30)
@@ -315,10 +342,17 @@ def test_nothing_is_delivered_to_a_page_that_has_not_subscribed_the_app(
 ) -> None:
     box.webhooks.page_apps.clear()
     app_token = f"{box.oauth_app.app_id}|{SECRET}"
-    answer = requests.post(f"{box.url}/v25.0/{box.oauth_app.app_id}/subscriptions",
-                           params={"object": "instagram", "callback_url": served.url,
-                                   "fields": "comments", "verify_token": TOKEN,
-                                   "access_token": app_token}, timeout=10)  # fmt: skip
+    answer = requests.post(
+        f"{box.url}/v25.0/{box.oauth_app.app_id}/subscriptions",
+        params={
+            "object": "instagram",
+            "callback_url": served.url,
+            "fields": "comments",
+            "verify_token": TOKEN,
+            "access_token": app_token,
+        },
+        timeout=10,
+    )
     assert answer.json() == {"success": True}
     box.comment(box.dataset[box.account_ids[0]].edges["media"][0])
     assert box.webhooks.wait_idle(30)
@@ -332,11 +366,14 @@ def test_nothing_is_delivered_to_a_page_that_has_not_subscribed_the_app(
 def test_status_lists_the_app_and_each_page(box: Sandbox, served: Served) -> None:
     connection = app_connection(box)
     before = status(connection=connection)
-    assert list(before["level"]) == ["page"] and not before["active"].any()
-    subscribe(fields=["comments"], callback_url=served.url, verify_token=TOKEN,
-              connection=connection)  # fmt: skip
-    subscribe(fields=["mentions"], callback_url=served.url, verify_token=TOKEN,
-              connection=connection)  # fmt: skip
+    assert list(before["level"]) == ["page"]
+    assert not before["active"].any()
+    subscribe(
+        fields=["comments"], callback_url=served.url, verify_token=TOKEN, connection=connection
+    )
+    subscribe(
+        fields=["mentions"], callback_url=served.url, verify_token=TOKEN, connection=connection
+    )
     after = status(connection=connection).set_index("level")
     assert after.loc["app", "fields"] == ["comments", "mentions"], "fields add up, as Meta's do"
     assert after.loc["app", "callback_url"] == served.url
@@ -347,8 +384,12 @@ def test_status_lists_the_app_and_each_page(box: Sandbox, served: Served) -> Non
 def test_an_app_that_is_not_live_gets_a_typed_error(box: Sandbox, served: Served) -> None:
     box.webhooks.live = False
     with pytest.raises(AppNotLiveError, match="Live"):
-        subscribe(fields=["comments"], callback_url=served.url, verify_token=TOKEN,
-                  connection=app_connection(box))  # fmt: skip
+        subscribe(
+            fields=["comments"],
+            callback_url=served.url,
+            verify_token=TOKEN,
+            connection=app_connection(box),
+        )
     assert box.webhooks.subscriptions == {}
 
 
@@ -358,8 +399,9 @@ def test_a_token_without_pages_manage_metadata_gets_a_typed_error(
     scopes = tuple(s for s in ALL_SCOPES if s != "pages_manage_metadata")
     connection = app_connection(box, box.issue_token(scopes))
     with pytest.raises(PermissionDeniedError) as raised:
-        subscribe(fields=["comments"], callback_url=served.url, verify_token=TOKEN,
-                  connection=connection)  # fmt: skip
+        subscribe(
+            fields=["comments"], callback_url=served.url, verify_token=TOKEN, connection=connection
+        )
     assert raised.value.scopes == ("pages_manage_metadata",)
     assert "pages_manage_metadata" in str(raised.value)
     assert box.webhooks.page_apps == {}
@@ -367,20 +409,30 @@ def test_a_token_without_pages_manage_metadata_gets_a_typed_error(
 
 def test_a_wrong_verify_token_fails_meta_verification(box: Sandbox, served: Served) -> None:
     with pytest.raises(CallbackVerificationError, match="verify-token"):
-        subscribe(fields=["comments"], callback_url=served.url, verify_token="not-it",
-                  connection=app_connection(box))  # fmt: skip
+        subscribe(
+            fields=["comments"],
+            callback_url=served.url,
+            verify_token="not-it",
+            connection=app_connection(box),
+        )
     assert box.webhooks.subscriptions == {}
 
 
 def test_the_subscription_edges_take_only_the_tokens_meta_takes(box: Sandbox) -> None:
     app_id, page = box.oauth_app.app_id, box.dataset.page_ids[0]
-    user = requests.get(f"{box.url}/v25.0/{app_id}/subscriptions",
-                        params={"access_token": box.token}, timeout=10)  # fmt: skip
+    user = requests.get(
+        f"{box.url}/v25.0/{app_id}/subscriptions", params={"access_token": box.token}, timeout=10
+    )
     assert user.json()["error"]["code"] == 15
-    forged = requests.get(f"{box.url}/v25.0/{app_id}/subscriptions",
-                          params={"access_token": f"{app_id}|guess"}, timeout=10)  # fmt: skip
+    forged = requests.get(
+        f"{box.url}/v25.0/{app_id}/subscriptions",
+        params={"access_token": f"{app_id}|guess"},
+        timeout=10,
+    )
     assert forged.json()["error"]["code"] == 190
-    not_page = requests.post(f"{box.url}/v25.0/{page}/subscribed_apps",
-                             params={"access_token": box.token, "subscribed_fields": "feed"},
-                             timeout=10)  # fmt: skip
+    not_page = requests.post(
+        f"{box.url}/v25.0/{page}/subscribed_apps",
+        params={"access_token": box.token, "subscribed_fields": "feed"},
+        timeout=10,
+    )
     assert not_page.json()["error"]["code"] == 210

@@ -179,8 +179,8 @@ def _plain(value: Any) -> Any:
 
 def _inferred(values: list[Any]) -> pa.DataType:
     kinds = {type(v) for v in values if v is not None}
-    if not kinds:
-        return pa.string()
+    if not kinds:  # null: a later file's type wins when history unifies them
+        return pa.null()
     if kinds <= {bool}:
         return pa.bool_()
     if kinds <= {int}:

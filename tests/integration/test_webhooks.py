@@ -200,6 +200,21 @@ def test_the_history_keys_survive_a_restart(tmp_path: Path) -> None:
     second.close()
 
 
+def test_a_metric_missing_from_one_batch_and_present_in_the_next_reads_back(
+    served: Served, receiver: WebhookReceiver
+) -> None:
+    # Meta sends -1 for a metric under 5: a batch of only those has no type for the column
+    story = {"media_id": "17900000000000004", "exits": -1, "reach": -1}
+    assert served.post(delivery(("story_insights", story))).status_code == 200
+    assert receiver.wait_kept()
+    later = {"media_id": "17900000000000005", "exits": 7, "reach": 40}
+    assert served.post(delivery(("story_insights", later))).status_code == 200
+    assert receiver.wait_kept()
+    insights = instapd.history("StoryInsights", location=receiver.dataset.location)
+    assert insights["exits"].tolist()[1] == 7
+    assert insights["reach"].isna().tolist() == [True, False]
+
+
 def test_an_unknown_field_is_kept_raw_and_warned_once(
     served: Served, receiver: WebhookReceiver, caplog: pytest.LogCaptureFixture
 ) -> None:

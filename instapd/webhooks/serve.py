@@ -38,6 +38,8 @@ def serve(
     ).start()
 
     class _Quiet(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: Meta sends many deliveries per connection
+
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             logger.debug("%s %s", self.command, code)  # never the query: it holds the token
 

@@ -7,11 +7,11 @@ import argparse
 import os
 from typing import Any
 
-from .api import connect
-from .errors import UsageError
+from ..api import connect
+from ..errors import UsageError
 
 
-def add_webhook_commands(commands: Any) -> None:
+def add_commands(commands: Any) -> None:
     """The ``webhooks`` subcommand group, on the parser's subparsers."""
     group = commands.add_parser("webhooks", help="receive Meta's webhooks into the history")
     actions = group.add_subparsers(required=True, metavar="ACTION")
@@ -43,7 +43,7 @@ def add_webhook_commands(commands: Any) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .webhooks.serve import serve
+    from ..webhooks.serve import serve
 
     if not args.verify_token:
         raise UsageError("webhooks serve needs --verify-token (or INSTAPD_WEBHOOK_VERIFY_TOKEN).")
@@ -61,7 +61,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _subscribe(args: argparse.Namespace) -> int:
-    from .webhooks.subscriptions import subscribe
+    from ..webhooks.subscriptions import subscribe
 
     if not args.verify_token:
         raise UsageError("webhooks subscribe needs --verify-token (the receiver's).")
@@ -78,7 +78,7 @@ def _subscribe(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from .webhooks.subscriptions import status
+    from ..webhooks.subscriptions import status
 
     connection = connect(Sandbox=True) if args.sandbox else connect()
     print(status(connection=connection).to_string(index=False))

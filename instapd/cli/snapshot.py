@@ -24,7 +24,7 @@ def add_commands(commands: Any) -> None:
         "snapshot", help="append tables of every account to the snapshot dataset (or: compact)"
     )
     sub.add_argument("action", nargs="?", choices=["compact"], help="merge small files instead")
-    sub.add_argument("--tables", nargs="+", help="table names (default: the six history tables)")
+    sub.add_argument("--tables", nargs="+", help="table names (default: the nine history tables)")
     sub.add_argument("--accounts", nargs="+", help="account ids or usernames (default: all)")
     sub.add_argument("--out", help="the dataset folder (default: SnapshotLocation)")
     sub.add_argument("--workers", type=int, default=4, help="accounts read at a time")

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
+from types import ModuleType as _ModuleType
 
 import pandas as pd
 
@@ -32,9 +34,11 @@ from .connection import LinkedAccount
 from .errors import (
     AccessDeniedError,
     AccountError,
+    AppNotLiveError,
     AuthError,
     AuthSchemeError,
     CallbackMismatchError,
+    CallbackVerificationError,
     CodeExchangeError,
     CommentRuleError,
     ContainerExpiredError,
@@ -74,6 +78,7 @@ from .errors import (
     UnknownPropertyError,
     UnknownTableError,
     UsageError,
+    WebhookSubscriptionError,
     WriteError,
     WriteScopeError,
     WriteTargetError,
@@ -83,9 +88,11 @@ from .sql import entry as sql
 __all__ = [
     "AccessDeniedError",
     "AccountError",
+    "AppNotLiveError",
     "AuthError",
     "AuthSchemeError",
     "CallbackMismatchError",
+    "CallbackVerificationError",
     "CodeExchangeError",
     "CommentRuleError",
     "Config",
@@ -128,6 +135,7 @@ __all__ = [
     "UnknownPropertyError",
     "UnknownTableError",
     "UsageError",
+    "WebhookSubscriptionError",
     "WriteError",
     "WriteScopeError",
     "WriteTargetError",
@@ -163,3 +171,10 @@ def _register_pandas_reader() -> None:
 
 
 _register_pandas_reader()
+
+
+def __getattr__(name: str) -> _ModuleType:
+    """``instapd.webhooks`` (the receiver, subscriptions), imported on first use."""
+    if name == "webhooks":
+        return importlib.import_module(".webhooks", __name__)
+    raise AttributeError(f"module 'instapd' has no attribute {name!r}")

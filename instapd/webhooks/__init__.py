@@ -6,6 +6,8 @@ Received changes land in the snapshot dataset: ``instapd.history("WebhookEvents"
 """
 
 from .receiver import MAX_BODY, WebhookReceiver
+from .serve import serve
 from .signature import sign
+from .subscriptions import status, subscribe
 
-__all__ = ["MAX_BODY", "WebhookReceiver", "sign"]
+__all__ = ["MAX_BODY", "WebhookReceiver", "serve", "sign", "status", "subscribe"]

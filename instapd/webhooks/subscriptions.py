@@ -9,6 +9,7 @@ the Page's token and ``pages_manage_metadata``. Fields are the app's, not per ac
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ..connection import BaseConnection
     from ..graph import GraphClient
 
+VERIFY_TOKEN_VARIABLE = "INSTAPD_WEBHOOK_VERIFY_TOKEN"
 OBJECT = "instagram"
 #: Any Page field subscribes the Page to the app; Meta's example uses feed.
 PAGE_FIELD = "feed"
@@ -49,16 +51,21 @@ def subscribe(
     *,
     fields: Sequence[str],
     callback_url: str,
-    verify_token: str,
+    verify_token: str | None = None,
     connection: BaseConnection | None = None,
     accounts: str | list[str] = "all",
 ) -> pd.DataFrame:
     """Subscribe the app to ``fields`` at ``callback_url``, then every account's Page to the app;
-    returns :func:`status` afterwards."""
+    returns :func:`status` afterwards. ``verify_token`` is the receiver's (by default
+    ``INSTAPD_WEBHOOK_VERIFY_TOKEN``); Meta sends it to ``callback_url`` to verify it."""
     chosen = _fields(fields)
     url = secure_url(callback_url, "callback_url")
+    verify_token = verify_token or os.environ.get(VERIFY_TOKEN_VARIABLE)
     if not isinstance(verify_token, str) or not verify_token:
-        raise UsageError("subscribe() needs verify_token=, the one the receiver was started with.")
+        raise UsageError(
+            f"subscribe() needs verify_token= (or {VERIFY_TOKEN_VARIABLE}): the one the "
+            "receiver was started with."
+        )
     connection = _connection(connection)
     app_id, app = _app_client(connection)
     params = {

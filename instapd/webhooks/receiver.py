@@ -88,7 +88,6 @@ class WebhookReceiver:
         self.spool = Spool(self.dataset.location / FOLDER, fsync=fsync)
         self.store = EventStore(self.dataset, connection)
         self.refusals: Counter[str] = Counter()
-        self.accepted = 0
         self._queue: queue.Queue[Any] = queue.Queue()
         self._replay = (self.spool.kept, self.spool.end)  # kept again before anything new
         self._done = threading.Condition()
@@ -219,7 +218,6 @@ class WebhookReceiver:
         received = datetime.now(UTC)
         offset = self.spool.append(received, body)
         self._queue.put((offset, received, payload))
-        self.accepted += 1
         return Response("ok", status=200, mimetype="text/plain")
 
     def _refuse(self, reason: Refusal, detail: str) -> Response:

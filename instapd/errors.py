@@ -36,6 +36,9 @@
     │   │   ├── PublishingLimitError       9/2207042: the quota is used up; ``frees_at``
     │   │   ├── ContainerExpiredError      24/2207008: the container expired (after a retry)
     │   │   └── ContainerFailedError       the container ended in ERROR while processing
+    │   ├── WebhookSubscriptionError       Meta would not set the app's webhook subscription
+    │   │   ├── AppNotLiveError            10/200 on the app: not Live, no Advanced Access
+    │   │   └── CallbackVerificationError  2200: the callback did not answer the challenge
     │   └── RetryableError                 worth trying again
     │       ├── RateLimitedError           4, 17, 32, 613, 80001, 80002: wait ``retry_after``
     │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies

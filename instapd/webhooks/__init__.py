@@ -6,8 +6,17 @@ Received changes land in the snapshot dataset: ``instapd.history("WebhookEvents"
 """
 
 from .receiver import MAX_BODY, WebhookReceiver
-from .serve import serve
+from .serve import Server, serve, start_server
 from .signature import sign
 from .subscriptions import status, subscribe
 
-__all__ = ["MAX_BODY", "WebhookReceiver", "serve", "sign", "status", "subscribe"]
+__all__ = [
+    "MAX_BODY",
+    "Server",
+    "WebhookReceiver",
+    "serve",
+    "sign",
+    "start_server",
+    "status",
+    "subscribe",
+]

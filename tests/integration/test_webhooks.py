@@ -451,3 +451,40 @@ def test_the_subscription_edges_take_only_the_tokens_meta_takes(box: Sandbox) ->
         timeout=10,
     )
     assert not_page.json()["error"]["code"] == 210
+
+
+def test_the_cli_subscribes_the_sandbox_app_and_lists_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from instapd.api import shared_sandbox
+    from instapd.cli import main
+    from instapd.webhooks import start_server
+
+    secret = instapd.connect(Sandbox=True).oauth_app().client_secret
+    server = start_server(WebhookReceiver(app_secret=secret, verify_token=TOKEN, location=tmp_path))
+    hooks = shared_sandbox().webhooks
+    try:
+        command = [
+            "webhooks",
+            "subscribe",
+            "--sandbox",
+            "--fields",
+            "comments,mentions",
+            "--callback-url",
+            server.url,
+            "--verify-token",
+            TOKEN,
+        ]
+        assert main(command) == 0
+        assert main(["webhooks", "status", "--sandbox"]) == 0
+        out = capsys.readouterr().out
+        assert out.count("[comments, mentions]") == 2, out  # subscribe prints status, then status
+        assert server.url in out
+        assert secret is not None
+        assert secret not in out
+        assert "SBX" not in out
+        assert hooks.subscriptions["instagram"].fields == ["comments", "mentions"]
+    finally:
+        hooks.subscriptions.clear()
+        hooks.page_apps.clear()
+        server.stop()

@@ -5,9 +5,8 @@
 
 from __future__ import annotations
 
-import importlib
 import warnings
-from types import ModuleType as _ModuleType
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,6 +14,7 @@ from . import accessor as accessor  # registers DataFrame.ig
 from .__about__ import __version__
 from .api import (
     Connection,
+    LoginResult,
     connect,
     delete,
     history,
@@ -43,16 +43,22 @@ from .errors import (
     CommentRuleError,
     ContainerExpiredError,
     ContainerFailedError,
+    FrameError,
     GraphError,
+    IdMixupError,
     IncompleteReadError,
     InstapdError,
     InvalidFilterError,
     InvalidParameterError,
     LoginError,
     LoginTimeoutError,
+    LoginUnreachableError,
     MediaNotFetchableError,
     MediaSpecError,
+    MissingExtraError,
+    NetworkError,
     NoCredentialsError,
+    NoSnapshotsError,
     NotFoundError,
     NotYoursError,
     OfflineError,
@@ -85,6 +91,16 @@ from .errors import (
 )
 from .sql import entry as sql
 
+if _TYPE_CHECKING:
+    from types import ModuleType
+
+    from . import cache as cache
+    from . import sandbox as sandbox
+
+#: Modules reached as attributes (``instapd.cache.entries()``), imported on first use so that
+#: ``import instapd`` stays cheap.
+_LAZY_MODULES = ("cache", "sandbox", "webhooks")
+
 __all__ = [
     "AccessDeniedError",
     "AccountError",
@@ -99,17 +115,24 @@ __all__ = [
     "Connection",
     "ContainerExpiredError",
     "ContainerFailedError",
+    "FrameError",
     "GraphError",
+    "IdMixupError",
     "IncompleteReadError",
     "InstapdError",
     "InvalidFilterError",
     "InvalidParameterError",
     "LinkedAccount",
     "LoginError",
+    "LoginResult",
     "LoginTimeoutError",
+    "LoginUnreachableError",
     "MediaNotFetchableError",
     "MediaSpecError",
+    "MissingExtraError",
+    "NetworkError",
     "NoCredentialsError",
+    "NoSnapshotsError",
     "NotFoundError",
     "NotYoursError",
     "OfflineError",
@@ -158,6 +181,14 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> ModuleType:
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'instapd' has no attribute {name!r}")
+
+
 def _register_pandas_reader() -> None:
     existing = getattr(pd, "read_instagram", None)
     if existing is None:
@@ -171,10 +202,3 @@ def _register_pandas_reader() -> None:
 
 
 _register_pandas_reader()
-
-
-def __getattr__(name: str) -> _ModuleType:
-    """``instapd.webhooks`` (the receiver, subscriptions), imported on first use."""
-    if name == "webhooks":
-        return importlib.import_module(".webhooks", __name__)
-    raise AttributeError(f"module 'instapd' has no attribute {name!r}")

@@ -10,7 +10,7 @@ import pandas as pd
 import instapd
 from instapd.sandbox import Sandbox
 from instapd.snapshots import DEFAULT_TABLES
-from tests.conftest import sandbox_connection
+from tests.support import sandbox_connection
 
 
 def test_the_default_snapshot_keeps_online_followers_and_demographics_over_time(

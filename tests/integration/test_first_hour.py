@@ -15,7 +15,7 @@ import pytest
 
 import instapd
 from instapd.sandbox import Sandbox
-from tests.conftest import sandbox_connection, writes_logged
+from tests.support import sandbox_connection, writes_logged
 
 ROOT = Path(__file__).resolve().parents[2]
 

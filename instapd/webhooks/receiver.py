@@ -136,6 +136,7 @@ class WebhookReceiver:
                         self._keep(batch)
                         batch = []
                 self._keep(batch)
+                self._mark(stop)  # past a damaged last line too
             while True:
                 item = self._queue.get()
                 if item is _STOP:
@@ -161,12 +162,19 @@ class WebhookReceiver:
         if not batch:
             return
         found = []
-        for _, received, body in batch:
-            payload = parse(body) if isinstance(body, bytes) else body
+        for offset, received, body in batch:
+            try:
+                payload = parse(body) if isinstance(body, bytes) else body
+            except MalformedDelivery as exc:  # only a damaged spool line can be: skip it
+                logger.error("skipping a spooled delivery before byte %d: %s", offset, exc)
+                continue
             found.extend(changes(payload, received))
         self.store.keep(found)
+        self._mark(batch[-1][0])
+
+    def _mark(self, offset: int) -> None:
         with self._done:
-            self.spool.mark_kept(batch[-1][0])
+            self.spool.mark_kept(offset)
             self._done.notify_all()
 
     # -- WSGI ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..private import make_private_dir, write_private
+
+logger = logging.getLogger("instapd.webhooks")
 
 FOLDER = "_webhooks"
 #: Past this size, a spool whose every line is kept starts again from empty.
@@ -95,8 +98,13 @@ class Spool:
                     return
                 offset += len(line)
                 micros, _, body = line.rstrip(b"\n").partition(b" ")
-                received = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
-                yield offset, received, base64.b64decode(body)
+                try:
+                    received = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
+                    raw = base64.b64decode(body, validate=True)
+                except ValueError:  # a damaged line (a disk error, an edit): skip it, say so
+                    logger.error("skipping a damaged line of %s at byte %d", self.path, offset)
+                    continue
+                yield offset, received, raw
 
     def mark_kept(self, offset: int) -> None:
         """Every delivery up to ``offset`` is in the history; rotate once all is kept."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -257,6 +258,27 @@ def test_a_torn_last_spool_line_is_cut_and_the_rest_kept(tmp_path: Path) -> None
     assert list(events(second)["value_id"]) == ["18001"]
     assert second.spool.path.read_bytes().endswith(b"\n")
     second.close()
+
+
+def test_a_damaged_spool_line_is_skipped_and_the_others_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = WebhookReceiver(app_secret=SECRET, verify_token=TOKEN, location=tmp_path)
+    first.spool.append(datetime.now(UTC), delivery(comment(1)))
+    with open(first.spool.path, "ab", buffering=0) as spool:
+        spool.write(b"1764620000000000 not*base64\n")
+    first.spool.append(datetime.now(UTC), delivery(comment(2)))
+    with open(first.spool.path, "ab", buffering=0) as spool:
+        spool.write(b"1764620000000000 " + base64.b64encode(b"not a delivery") + b"\n")
+        spool.write(b"1764620000000000 not*base64 either\n")  # the last line, damaged too
+    first.spool.close()
+    again = WebhookReceiver(app_secret=SECRET, verify_token=TOKEN, location=tmp_path)
+    with caplog.at_level(logging.ERROR, logger="instapd.webhooks"):
+        again.start()
+        assert sorted(events(again)["value_id"]) == ["18001", "18002"]
+    assert len([r for r in caplog.records if "skipping" in r.getMessage()]) == 3
+    assert again.spool.kept == again.spool.end, "the checkpoint passes the damaged last line"
+    again.close()
 
 
 # -- the whole loop: the sandbox delivers to the receiver ----------------------------------

@@ -28,6 +28,14 @@ def get_table(name: str) -> Table:
         former = {k.lower(): v for k, v in TABLE_ALIASES.items()}.get(str(name).lower())
         table = TABLES.get(former.lower()) if former else None
     if table is None:
+        from .history import HISTORY_TABLES
+
+        only = HISTORY_TABLES.get(str(name).lower())
+        if only is not None:
+            raise UnknownTableError(
+                f"{only.name} is kept only in the snapshot history, by the webhook receiver: "
+                f'read it with instapd.history("{only.name}").'
+            )
         names = [t.name for t in TABLES.values()]
         close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
         close += [n for n in names if str(name).lower() in n.lower() and n not in close]

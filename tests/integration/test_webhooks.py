@@ -22,6 +22,7 @@ from instapd.errors import (
     NoCredentialsError,
     NoSnapshotsError,
     PermissionDeniedError,
+    UnknownTableError,
 )
 from instapd.sandbox import Sandbox
 from instapd.sandbox.schema import ALL_SCOPES
@@ -236,6 +237,13 @@ def test_an_unknown_field_is_kept_raw_and_warned_once(
     assert "value_a_b" not in frame.columns, "an unknown value is kept raw, not flattened"
     warned = [r for r in caplog.records if "brand_new_field_x" in r.getMessage()]
     assert len(warned) == 1
+
+
+def test_read_instagram_points_a_history_only_table_to_history() -> None:
+    with pytest.raises(UnknownTableError, match=r'instapd.history\("WebhookEvents"\)'):
+        instapd.read_instagram("webhookevents")
+    with pytest.raises(UnknownTableError, match="History also keeps WebhookEvents"):
+        instapd.history("WebhookEvent")
 
 
 def test_no_app_secret_no_receiver(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

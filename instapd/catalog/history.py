@@ -2,12 +2,12 @@
 
 ``WebhookEvents`` holds every change a webhook delivered, once; ``LiveComments`` the comments
 made during a live broadcast (the ``live_comments`` field), which no edge lists afterwards.
-``history()`` reads them as any snapshotted table; ``read_instagram`` refuses them by name.
+``history()`` reads them as any snapshotted table (``tables.history_table`` finds them);
+``read_instagram`` refuses them, naming ``history()``.
 """
 
 from __future__ import annotations
 
-from ..errors import UnknownTableError
 from .base import ACCOUNT_ID, Column, Table
 
 EVENT_ID = Column(
@@ -53,17 +53,3 @@ LIVE_COMMENTS = Table(
 )
 
 HISTORY_TABLES = {t.name.lower(): t for t in (WEBHOOK_EVENTS, LIVE_COMMENTS)}
-
-
-def history_table(name: str) -> Table:
-    """A history-only table (``WebhookEvents``...) or, failing that, a catalog table."""
-    from . import get_table
-
-    found = HISTORY_TABLES.get(str(name).lower())
-    if found is not None:
-        return found
-    try:
-        return get_table(name)
-    except UnknownTableError as exc:
-        only = ", ".join(t.name for t in HISTORY_TABLES.values())
-        raise UnknownTableError(f"{exc.args[0]} History also keeps {only}.") from None

@@ -8,6 +8,7 @@ import difflib
 from ..errors import UnknownTableError
 from . import accounts, comments, discovery, insights, media
 from .base import Table
+from .history import HISTORY_TABLES
 
 #: CData's former table names (builds 23 and 24) -> today's.
 TABLE_ALIASES: dict[str, str] = {
@@ -28,8 +29,6 @@ def get_table(name: str) -> Table:
         former = {k.lower(): v for k, v in TABLE_ALIASES.items()}.get(str(name).lower())
         table = TABLES.get(former.lower()) if former else None
     if table is None:
-        from .history import HISTORY_TABLES
-
         only = HISTORY_TABLES.get(str(name).lower())
         if only is not None:
             raise UnknownTableError(
@@ -44,3 +43,15 @@ def get_table(name: str) -> Table:
             f"Unknown table {name!r}.{hint} instapd.tables() lists all {len(names)} tables."
         )
     return table
+
+
+def history_table(name: str) -> Table:
+    """A history-only table (``WebhookEvents``...) or, failing that, a catalog table."""
+    found = HISTORY_TABLES.get(str(name).lower())
+    if found is not None:
+        return found
+    try:
+        return get_table(name)
+    except UnknownTableError as exc:
+        only = ", ".join(t.name for t in HISTORY_TABLES.values())
+        raise UnknownTableError(f"{exc.args[0]} History also keeps {only}.") from None

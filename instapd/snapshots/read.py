@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ..catalog.history import history_table
+from ..catalog.tables import history_table
 from ..errors import AccountError, NoSnapshotsError
 from ..frames import DTYPES, empty_frame
 from ..readers.query import TimeLike, parse_time

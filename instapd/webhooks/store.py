@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..__about__ import __version__
-from ..catalog.history import history_table
+from ..catalog.tables import history_table
 from ..errors import InstapdError
 from .events import Change, event_row, table_rows
 

@@ -53,7 +53,7 @@ def subscribe(
     callback_url: str,
     verify_token: str | None = None,
     connection: BaseConnection | None = None,
-    accounts: str | list[str] = "all",
+    account: str | list[str] = "all",
 ) -> pd.DataFrame:
     """Subscribe the app to ``fields`` at ``callback_url``, then every account's Page to the app;
     returns :func:`status` afterwards. ``verify_token`` is the receiver's (by default
@@ -79,19 +79,19 @@ def subscribe(
         app.write("POST", f"{app_id}/subscriptions", params)
     except GraphError as exc:
         raise _app_refusal(exc) from None
-    for account in _accounts(connection, accounts):
-        page = _page_client(connection, account.page_id)
+    for linked in _accounts(connection, account):
+        page = _page_client(connection, linked.page_id)
         try:
             page.write(
-                "POST", f"{account.page_id}/subscribed_apps", {"subscribed_fields": PAGE_FIELD}
+                "POST", f"{linked.page_id}/subscribed_apps", {"subscribed_fields": PAGE_FIELD}
             )
         except GraphError as exc:
             raise _page_refusal(exc) from None
-    return status(connection=connection, accounts=accounts)
+    return status(connection=connection, account=account)
 
 
 def status(
-    *, connection: BaseConnection | None = None, accounts: str | list[str] = "all"
+    *, connection: BaseConnection | None = None, account: str | list[str] = "all"
 ) -> pd.DataFrame:
     """What is subscribed: the app's row (``level="app"``), then one row per account's Page
     (``active``: whether the Page has subscribed this app)."""
@@ -114,18 +114,18 @@ def status(
                 "active": bool(item.get("active")),
             }
         )
-    for account in _accounts(connection, accounts):
-        page = _page_client(connection, account.page_id)
+    for linked in _accounts(connection, account):
+        page = _page_client(connection, linked.page_id)
         try:
-            apps = page.get(f"{account.page_id}/subscribed_apps").get("data") or []
+            apps = page.get(f"{linked.page_id}/subscribed_apps").get("data") or []
         except GraphError as exc:
             raise _page_refusal(exc) from None
         mine = next((a for a in apps if str(a.get("id")) == app_id), None)
         rows.append(
             {
                 "level": "page",
-                "id": account.page_id,
-                "account": account.id,
+                "id": linked.page_id,
+                "account": linked.id,
                 "object": "page",
                 "callback_url": None,
                 "fields": sorted(_names(mine.get("subscribed_fields"))) if mine else [],
@@ -209,8 +209,8 @@ def _page_client(connection: BaseConnection, page_id: str) -> GraphClient:
     return _client(connection, token, proof=True)
 
 
-def _accounts(connection: BaseConnection, accounts: str | list[str]) -> list[Any]:
-    wanted = set(connection.resolve_accounts(accounts))
+def _accounts(connection: BaseConnection, account: str | list[str]) -> list[Any]:
+    wanted = set(connection.resolve_accounts(account))
     return [a for a in connection.accounts() if a.id in wanted]
 
 

@@ -29,7 +29,8 @@ def snapshot(
     **options: Any,
 ) -> pd.DataFrame:
     """Read ``tables`` (by default Stories, StoryInsights, Media, MediaInsights, the last 2 days
-    of AccountInsights and InstagramBusinessProfile) for each ``account`` (an id or username, a
+    of AccountInsights, InstagramBusinessProfile, OnlineFollowers, AudienceInsights and Tags:
+    what Meta forgets or keeps only as of now) for each ``account`` (an id or username, a
     list of them, or ``"all"``, the default) and append them to the snapshot dataset at
     ``location`` (property ``SnapshotLocation``, env ``INSTAPD_SNAPSHOT_DIR``, by default a
     folder in the user's data directory).

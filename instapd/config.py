@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .catalog.versions import BY_NAME as _VERSIONS
+from .catalog.versions import DEFAULT as _DEFAULT_VERSION
 from .errors import UnknownPropertyError, UsageError
 from .validation import graph_id, secure_url
 
@@ -27,7 +29,7 @@ INSTAGRAM_TOKEN_URL = "https://api.instagram.com/oauth/access_token"
 FACEBOOK_LOGIN = "FacebookLogin"
 INSTAGRAM_LOGIN = "InstagramLogin"
 AUTH_SCHEMES = (FACEBOOK_LOGIN, INSTAGRAM_LOGIN)
-DEFAULT_VERSION = "v25.0"
+DEFAULT_VERSION = _DEFAULT_VERSION
 INITIATE_OAUTH_MODES = ("OFF", "GETANDREFRESH", "REFRESH")
 
 
@@ -35,7 +37,13 @@ def _version(value: str) -> str:
     match = re.fullmatch(r"v?(\d+)(?:\.(\d+))?", str(value).strip())
     if not match:
         raise UsageError(f"Version {value!r} is not a Graph API version; write it like 'v25.0'")
-    return f"v{match[1]}.{match[2] or 0}"
+    version = f"v{match[1]}.{match[2] or 0}"
+    if version not in _VERSIONS:
+        raise UsageError(
+            f"Version {value!r} is not a Graph API version Meta has released; use one of "
+            + ", ".join(_VERSIONS)
+        )
+    return version
 
 
 def _bool(value: Any) -> bool:

@@ -96,6 +96,7 @@ class SandboxApp:
         self._answers: dict[tuple[Any, ...], tuple[str, int]] = {}
         self.router.writes.changed = self.forget_renders
         self.router.publishing.changed = self.forget_renders
+        self.router.collaboration.changed = self.forget_renders
 
     def _index_owners(self) -> dict[str, str]:
         """Which Instagram account each node belongs to, for the usage header."""

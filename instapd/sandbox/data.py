@@ -240,9 +240,11 @@ def build_dataset(
     if own:
         own[0].edges["live_media"] = [add(_live(ids, own[0], now)).id]
     dataset = Dataset(nodes, user.id, page_ids, account_ids, now, public_ids)
+    from .collaboration import add_collaborators
     from .details import add_details  # it builds on this module and the insights model
 
     add_details(dataset)
+    add_collaborators(dataset)
     return dataset
 
 

@@ -15,6 +15,7 @@ from sqlglot import exp
 from ..api import default_connection, read_instagram
 from ..errors import SqlError
 from . import systables
+from .cdata_dialect import Exec, parse_exec
 from .pushdown import Plan, Read, plan
 from .statement import Params, parse
 from .writes import is_write, run_write
@@ -44,6 +45,9 @@ def sql(
 ) -> pd.DataFrame:
     """Run ``query``; :func:`instapd.sql` documents it."""
     connection = connection or default_connection()
+    call = parse_exec(query, params)
+    if call is not None:
+        return _exec(call, query, connection, preview=dry_run or explain)
     tree = parse(query, params)
     if is_write(tree):
         return _write([tree], query, connection, cache, dry_run or explain)
@@ -52,6 +56,23 @@ def sql(
             work = plan(tree, query, connection.config.column_names, _evaluator(db, query))
             return explanation(work)
         return _select(db, tree, query, connection, cache)
+
+
+def _exec(call: Exec, query: str, connection: Connection, *, preview: bool) -> pd.DataFrame:
+    """``EXEC Procedure ...``: the procedure's result rows (with ``preview``, what would run)."""
+    if preview:
+        frame = pd.DataFrame(
+            {
+                "procedure": pd.array([call.procedure], dtype="string"),
+                "parameters": pd.array(
+                    [", ".join(f"{k}={v!r}" for k, v in call.parameters.items())], dtype="string"
+                ),
+            }
+        )
+    else:
+        frame = connection.call(call.procedure, **call.parameters)
+    frame.attrs["instapd"] = {"sql": query, "procedure": call.procedure, "reads": []}
+    return frame
 
 
 def sql_many(

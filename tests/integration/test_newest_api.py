@@ -55,9 +55,7 @@ def test_the_versions_served_today_follow_metas_table() -> None:
 
 
 @pytest.mark.parametrize("version", ["v25.0", "v26.0", "v27.0"])
-def test_the_sandbox_and_the_client_speak_every_current_version(
-    box: Sandbox, version: str
-) -> None:
+def test_the_sandbox_and_the_client_speak_every_current_version(box: Sandbox, version: str) -> None:
     with sandbox_connection(box, version=version, business_account_id=box.account_ids[0]) as c:
         frame = c.read("Media", limit=3, cache=False)
     assert len(frame) == 3
@@ -95,8 +93,7 @@ def test_collaborators_are_read_for_every_post_and_by_media_id(
     media_id = every.loc[0, "media_id"]
     one = conn.read("Collaborators", media_id=media_id)
     expected = [
-        box.dataset[k].values["username"]
-        for k in box.dataset[media_id].edges["collaborators"]
+        box.dataset[k].values["username"] for k in box.dataset[media_id].edges["collaborators"]
     ]
     assert one["username"].tolist() == expected
     assert (one["media_id"] == media_id).all()
@@ -122,10 +119,13 @@ def test_invites_are_listed_accepted_and_declined_once(
     assert done["status"].tolist() == ["ok", "ok", "error"]
     assert "pending collaboration invite" in done.loc[2, "error"]
     account = box.account_ids[0]
-    status = {m: box.dataset[f"collab:{m}:{account}"].values["invite_status"] for m in (first, second)}
+    status = {
+        m: box.dataset[f"collab:{m}:{account}"].values["invite_status"] for m in (first, second)
+    }
     assert status == {first: "Accepted", second: "Declined"}
     left = conn.read("CollaborationInvites")["media_id"].tolist()
-    assert first not in left and second not in left
+    assert first not in left
+    assert second not in left
     again = conn.update("CollaborationInvites", [{"media_id": first, "accept": True}])
     assert again.loc[0, "status"] == "error"  # answered already: refused before sending
 

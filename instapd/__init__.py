@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING as _TYPE_CHECKING
 import pandas as pd
 
 from . import accessor as accessor  # registers DataFrame.ig
+from . import api as _api
 from .__about__ import __version__
 from .api import (
     Connection,
@@ -171,7 +172,9 @@ def sql(
     order. ``explain=True`` returns what each table read pushes down, without reading.
     Without ``BusinessAccountId``, tables hold the rows of every linked account (filter on
     ``business_account_id`` to read one).
-    CData's system tables (``sys_tables``, ``sys_tablecolumns``, ...) can be queried too.
+    CData's system tables (``sys_tables``, ``sys_tablecolumns``, ...) can be queried too, and
+    CData's SQL runs unchanged: ``[bracketed]`` names, ``EXEC GetOAuthAuthorizationURL
+    AuthMode='WEB', ...`` (the procedure's rows), and the ``UserDefinedViews`` as tables.
 
     Writes: ``INSERT INTO Comments (media_id, text) VALUES (?, ?)`` (or ``... SELECT``),
     ``INSERT INTO Replies (comment_id, text)``, ``UPDATE Comments SET hidden = true WHERE ...``,
@@ -207,3 +210,10 @@ def _register_pandas_reader() -> None:
 
 
 _register_pandas_reader()
+
+
+def _run_view(query: str, connection: Any) -> pd.DataFrame:
+    return sql(query, connection=connection)
+
+
+_api.use_view_runner(_run_view)  # read_instagram of a user-defined view runs its SQL

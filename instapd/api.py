@@ -21,6 +21,7 @@ from .connection import (
     LocalApi,
     LoginAttempt,
 )
+from .connection.views import UserView, user_views
 from .errors import LoginError, UsageError
 
 if TYPE_CHECKING:
@@ -94,6 +95,50 @@ class Connection(BaseConnection):
         return call(self, procedure, parameters)
 
 
+#: Runs SQL for a user-defined view. The SQL engine sits above this module, so the public
+#: package (instapd/__init__) passes it down with :func:`use_view_runner`.
+_view_runner: Callable[[str, BaseConnection], pd.DataFrame] | None = None
+
+
+def use_view_runner(runner: Callable[[str, BaseConnection], pd.DataFrame]) -> None:
+    """Give ``read_instagram`` the function that runs a user-defined view's query."""
+    global _view_runner
+    _view_runner = runner
+
+
+def _read_view(
+    view: UserView,
+    connection: BaseConnection,
+    columns: Sequence[str] | None,
+    limit: int | None,
+    since: Any,
+    until: Any,
+    filters: dict[str, Any],
+) -> pd.DataFrame:
+    """A user-defined view (``UserDefinedViews``): its query's rows, ``columns`` and ``limit``
+    applied; time ranges and filters belong in the view's own WHERE."""
+    if since is not None or until is not None or filters:
+        raise UsageError(
+            f"{view.name} is a user-defined view: put time ranges and filters in its query "
+            "(or in SQL over it); read_instagram takes only columns= and limit= for it."
+        )
+    if _view_runner is None:
+        raise UsageError("User-defined views need the SQL engine: import instapd first.")
+    frame = _view_runner(view.query, connection)
+    if columns is not None:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise UsageError(
+                f"The view {view.name} has no column {missing[0]!r}; it has "
+                + ", ".join(map(str, frame.columns))
+            )
+        frame = frame[list(columns)]
+    if limit is not None:
+        frame = frame.head(limit)
+    frame.attrs["instapd"] = {**frame.attrs.get("instapd", {}), "table": view.name}
+    return frame
+
+
 def read_instagram(
     table: str,
     *,
@@ -139,8 +184,12 @@ def read_instagram(
     """
     from .io import read
 
+    connection = connection or default_connection()
+    view = user_views(connection.config).get(str(table).lower())
+    if view is not None:
+        return _read_view(view, connection, columns, limit, since, until, filters)
     return read(
-        connection or default_connection(),
+        connection,
         table,
         account=account,
         columns=columns,

@@ -20,7 +20,7 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -79,6 +79,10 @@ class OAuthApp:
     timeout: float = 60.0
     scheme: str = FACEBOOK_LOGIN
     access_token_url: str | None = None  # OAuthAccessTokenURL; else the Graph API's
+    #: Prepares each session a login exchange opens (the connection's proxy, TLS and log).
+    prepare_session: Callable[[requests.Session], None] | None = field(
+        default=None, repr=False, compare=False
+    )
     max_body: int = 64_000_000  # the most bytes an answer may hold (graph.client.MAX_BODY)
 
     @property
@@ -174,6 +178,8 @@ def exchange_code(app: OAuthApp, code: str, redirect_uri: str) -> Credentials:
     from requests_oauthlib.compliance_fixes import facebook_compliance_fix
 
     session = OAuth2Session(app.client_id, redirect_uri=redirect_uri)
+    if app.prepare_session is not None:
+        app.prepare_session(session)
     session.hooks["response"].append(_capped_body(app))
     facebook_compliance_fix(session)
     session.register_compliance_hook("access_token_response", _raise_graph_errors)
@@ -283,16 +289,19 @@ def _call(
         else:
             params = {**(params or {}), "appsecret_proof": proof}
     try:
-        response = requests.request(
-            method,
-            url,
-            params=params,
-            data=form,
-            headers=headers,
-            timeout=app.timeout,
-            stream=True,
-        )
-        body = json.loads(read_capped(response, app.max_body, app.name))
+        with requests.Session() as session:
+            if app.prepare_session is not None:
+                app.prepare_session(session)
+            response = session.request(
+                method,
+                url,
+                params=params,
+                data=form,
+                headers=headers,
+                timeout=app.timeout,
+                stream=True,
+            )
+            body = json.loads(read_capped(response, app.max_body, app.name))
         if not isinstance(body, dict):
             raise ValueError("not a JSON object")
     except (requests.RequestException, ValueError) as exc:

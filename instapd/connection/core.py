@@ -30,6 +30,7 @@ from .accounts import (
     only_account,
     remembered,
 )
+from .transport import prepare
 
 if TYPE_CHECKING:
     import requests
@@ -162,7 +163,7 @@ class BaseConnection:
         from ..graph import GraphClient  # requests and tenacity: loaded when first needed
 
         config = self.config
-        return GraphClient(
+        client = GraphClient(
             base_url=self.graph_url,
             version=config.version,
             access_token=self._token(),
@@ -173,6 +174,8 @@ class BaseConnection:
             throttle=self._throttle,
             renew_token=self._renew if config.initiate_oauth == "GETANDREFRESH" else None,
         )
+        prepare(client.session, config)  # proxy, trusted certificate, request log
+        return client
 
     # -- logging in ------------------------------------------------------------------------
 
@@ -216,6 +219,7 @@ class BaseConnection:
             config.timeout,
             scheme=config.auth_scheme,
             access_token_url=token_url,
+            prepare_session=lambda session: prepare(session, config),
         )
 
     @property

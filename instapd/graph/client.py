@@ -183,6 +183,11 @@ class GraphClient:
         if self._owns_session:
             self._session.close()
 
+    @property
+    def session(self) -> requests.Session:
+        """The one session every request goes through (a connection's transport mounts here)."""
+        return self._session
+
     def _set_token(self, token: str) -> None:
         self._token = token
         secret = self._app_secret

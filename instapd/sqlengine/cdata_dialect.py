@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlglot import exp
 from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import TokenType
 
@@ -101,6 +102,32 @@ def parse_exec(query: str, params: Sequence[Any] | Mapping[str, Any] | None = No
             query=query,
         )
     return Exec(name, parameters)
+
+
+def expand_views(
+    tree: exp.Expression, views: Mapping[str, Any], *, depth: int = 0
+) -> exp.Expression:
+    """``tree`` with each user-defined view it names (``UserDefinedViews``) as a CTE of the same
+    name, so the reads below it are planned and pushed down like any other."""
+    if not views or not isinstance(tree, exp.Query):
+        return tree
+    defined = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    used = []
+    for table in tree.find_all(exp.Table):
+        name = table.name.lower()
+        if not table.args.get("db") and name in views and name not in defined:
+            used.append(views[name])
+            defined.add(name)
+    if not used:
+        return tree
+    if depth > 8:
+        raise SqlSyntaxError("User-defined views name each other in a circle.", query=tree.sql())
+    from .statement import parse
+
+    for view in used:
+        body = expand_views(parse(view.query), views, depth=depth + 1)
+        tree = tree.with_(view.name, as_=body, copy=False)
+    return tree
 
 
 def _value(text: str, given: list[Any], named: Mapping[str, Any], query: str) -> Any:

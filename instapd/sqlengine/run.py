@@ -13,9 +13,10 @@ import pyarrow as pa
 from sqlglot import exp
 
 from ..api import default_connection, read_instagram
+from ..connection.views import user_views
 from ..errors import SqlError
 from . import systables
-from .cdata_dialect import Exec, parse_exec
+from .cdata_dialect import Exec, expand_views, parse_exec
 from .pushdown import Plan, Read, plan
 from .statement import Params, parse
 from .writes import is_write, run_write
@@ -48,7 +49,7 @@ def sql(
     call = parse_exec(query, params)
     if call is not None:
         return _exec(call, query, connection, preview=dry_run or explain)
-    tree = parse(query, params)
+    tree = expand_views(parse(query, params), user_views(connection.config))
     if is_write(tree):
         return _write([tree], query, connection, cache, dry_run or explain)
     with _engine() as db:

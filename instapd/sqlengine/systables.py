@@ -18,6 +18,7 @@ from ..__about__ import __version__
 from ..catalog import TABLES
 from ..catalog.names import column_names
 from ..config import PROPERTIES, Config
+from ..connection.views import user_views
 
 CATALOG, SCHEMA = "CData", "Instagram"
 _TYPE_NAMES = {
@@ -120,6 +121,17 @@ def _tables(config: Config) -> list[dict[str, object]]:
         }
         for s in SYSTEM_TABLES.values()
     ]
+    rows += [
+        {
+            "CatalogName": CATALOG,
+            "SchemaName": SCHEMA,
+            "TableName": v.name,
+            "TableType": "VIEW",
+            "Description": f"User-defined view: {v.query}",
+            "IsUpdateable": False,
+        }
+        for v in user_views(config).values()
+    ]
     return rows
 
 
@@ -151,7 +163,42 @@ def _table_columns(config: Config) -> list[dict[str, object]]:
                     "Description": column.description,
                 }
             )
+        rows += _pseudo_rows(table, config, len(table.columns))
     return rows
+
+
+def _pseudo_rows(table: Any, config: Config, start: int) -> list[dict[str, object]]:
+    """The table's filters that ``PseudoColumns`` asks to list: CData's pseudo columns, which
+    a WHERE may set (``period``, ``media_id``) but rows do not carry."""
+    chosen = config.pseudo_columns
+    names = {c.name for c in table.columns}
+    return [
+        {
+            "CatalogName": CATALOG,
+            "SchemaName": SCHEMA,
+            "TableName": table.name,
+            "ColumnName": f.name,
+            "DataTypeName": "varchar",
+            "DataType": 12,
+            "Ordinal": start + offset,
+            "IsNullable": not f.required,
+            "IsKey": False,
+            "IsAutoIncrement": False,
+            "IsGeneratedColumn": False,
+            "IsHidden": False,
+            "IsArray": f.kind in ("ids", "list"),
+            "IsReadOnly": False,
+            "ColumnType": "PSEUDO",
+            "IsPushedDown": True,
+            "Description": f.description,
+        }
+        for offset, f in enumerate(
+            f
+            for f in table.filters
+            if f.name not in names
+            and any(t in ("*", table.name) and c in ("*", f.name) for t, c in chosen)
+        )
+    ]
 
 
 #: Columns an INSERT or UPDATE may set (Comments, Replies, IGMedia, CollaborationInvites).

@@ -17,8 +17,8 @@ from typing import Any
 from ..catalog import Hop, Table
 from ..errors import GraphError
 from ..graph import GraphClient
-from ..query import Query
 from .context import ReadContext, Row
+from .query import Query
 
 
 @dataclass(frozen=True)

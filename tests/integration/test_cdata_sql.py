@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import registry
 
 import instapd
-from instapd import dbapi
 from instapd.errors import SqlSyntaxError
 from instapd.sandbox import Sandbox
-from instapd.sqlengine.cdata_dialect import brackets_to_quotes, parse_exec
+from instapd.sql import dbapi
+from instapd.sql.cdata_dialect import brackets_to_quotes, parse_exec
 from tests.browser_double import click_through
 
 #: Every system table CData's drivers have.
@@ -150,7 +150,7 @@ def test_exec_through_dbapi_and_sqlalchemy(
     (url,) = cursor.fetchone()
     assert url.startswith(clean_sandbox.dialog_url)
 
-    registry.register("instagram", "instapd.sqlalchemy_dialect", "InstagramDialect")
+    registry.register("instagram", "instapd.sql.dialect", "InstagramDialect")
     monkeypatch.setenv("INSTAPD_APP_SECRET", settings.pop("OAuthClientSecret"))
     query = {k: str(v) for k, v in settings.items()}
     engine = sa.create_engine(sa.engine.URL.create("instagram", query=query))

@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .catalog import TABLES, get_table
-from .catalog.schemes import table_schemes
-from .config import Config
-from .connection.views import user_views
-from .frames import DTYPES
+from ..catalog import TABLES, get_table
+from ..catalog.schemes import table_schemes
+from ..config import Config
+from ..connection.views import user_views
+from ..frames import DTYPES
 
 if TYPE_CHECKING:
-    from .connection import BaseConnection
+    from ..connection import BaseConnection
 
 _UNIVERSAL = "account, columns, since, until, limit"
 

@@ -13,9 +13,9 @@ import pyarrow as pa
 from sqlglot import exp
 
 from ..api import default_connection, read_instagram
+from ..cdata import systables
 from ..connection.views import user_views
 from ..errors import SqlError
-from . import systables
 from .cdata_dialect import Exec, expand_views, parse_exec
 from .pushdown import Plan, Read, plan
 from .statement import Params, parse

@@ -256,7 +256,7 @@ PROPERTIES: tuple[Property, ...] = (
         "named here",
     ),
     Property(
-        "LogFile",
+        "Logfile",
         "log_file",
         "INSTAPD_LOG_FILE",
         category=_LOG,
@@ -354,6 +354,48 @@ PROPERTIES: tuple[Property, ...] = (
         category=_SSL,
         description="A PEM certificate file (or bundle) to trust for TLS, instead of the system's",
     ),
+)
+#: What the first properties are for (category, description): docs/cdata.md and
+#: sys_connection_props show it.
+_ABOUT = {
+    "OAuthAccessToken": ("OAuth", "The access token to call with when InitiateOAuth=OFF"),
+    "BusinessAccountId": (
+        "Authentication",
+        "The Instagram business account to read by default (else the only linked one)",
+    ),
+    "OAuthClientId": ("OAuth", "Your Meta app's App ID"),
+    "OAuthClientSecret": ("OAuth", "Your Meta app's App Secret (appsecret_proof, code exchange)"),
+    "InitiateOAuth": (
+        "OAuth",
+        "OFF (use OAuthAccessToken), GETANDREFRESH (log in once, then reuse and renew), REFRESH",
+    ),
+    "OAuthSettingsLocation": ("OAuth", "The token file (0600) kept between connections"),
+    "CallbackURL": ("OAuth", "The redirect URI registered in your Meta app"),
+    "OAuthAuthorizationURL": ("OAuth", "The login dialog's URL (Facebook's, by default)"),
+    "OAuthAccessTokenURL": ("OAuth", "Where codes are exchanged (the Graph API's, by default)"),
+    "AuthScheme": (
+        "Authentication",
+        "FacebookLogin (an account linked to a Page) or InstagramLogin (no Page)",
+    ),
+    "Scope": ("OAuth", "The permissions a login asks for"),
+    "Version": ("Authentication", "The Graph API version to call (v25.0; v26.0 and v27.0 too)"),
+    "Timeout": ("Connection", "Seconds to wait for an answer"),
+    "Pagesize": ("Miscellaneous", "Rows per API page (1-100)"),
+    "MaxRows": ("Miscellaneous", "At most this many rows per read (-1: all)"),
+    "GraphURL": ("Connection", "The API root (graph.facebook.com; a sandbox's URL)"),
+    "Sandbox": ("Connection", "Read the built-in sandbox's sample data"),
+    "Cache": ("Caching", "Read through the Parquet cache"),
+    "CacheLocation": ("Caching", "The cache folder"),
+    "CacheMaxAge": ("Caching", "Seconds a cache entry is served without a request"),
+    "Offline": ("Caching", "Serve only from the cache; never call the API"),
+    "ColumnNames": ("Miscellaneous", "Graph (field names) or CData (CData's column names)"),
+    "SnapshotLocation": ("Caching", "Where snapshot() keeps its history dataset"),
+}
+PROPERTIES = tuple(
+    replace(p, category=_ABOUT[p.cdata][0], description=_ABOUT[p.cdata][1])
+    if p.cdata in _ABOUT
+    else p
+    for p in PROPERTIES
 )
 _BY_NAME: dict[str, Property] = {
     name.lower(): prop for prop in PROPERTIES for name in (prop.cdata, prop.python)

@@ -384,22 +384,33 @@ def _procedure_parameters(config: Config) -> list[dict[str, object]]:
     ]
 
 
+def _shown_value(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return ",".join("=".join(v) if isinstance(v, tuple) else str(v) for v in value)
+    return str(value)
+
+
 def _connection_props(config: Config) -> list[dict[str, object]]:
     defaults = {f.name: f.default for f in fields(Config)}
     rows: list[dict[str, object]] = []
-    for prop in PROPERTIES:
+    for ordinal, prop in enumerate(PROPERTIES):
         value = getattr(config, prop.python)
-        if prop.secret and value:
-            shown: object = "***"
-        else:
-            shown = " ".join(value) if isinstance(value, tuple) else value
+        default = defaults[prop.python]
         rows.append(
             {
                 "Name": prop.cdata,
+                "ShortDescription": prop.description or None,
+                "Type": type(default).__name__ if default is not None else "str",
+                "Default": _shown_value(default),
+                "Value": "***" if prop.secret and value else _shown_value(value),
+                "Required": False,
+                "Category": prop.category,
+                "Sensitivity": "PASSWORD" if prop.secret else None,
+                "Ordinal": ordinal,
                 "PythonName": prop.python,
                 "EnvironmentVariable": prop.env,
-                "Default": None if defaults[prop.python] is None else str(defaults[prop.python]),
-                "Value": None if shown is None else str(shown),
                 "Sensitive": prop.secret,
             }
         )
@@ -475,10 +486,16 @@ SYSTEM_TABLES: dict[str, SystemTable] = {
             "The connection properties and this connection's values (secrets masked)",
             (
                 ("Name", _S),
-                ("PythonName", _S),
-                ("EnvironmentVariable", _S),
+                ("ShortDescription", _S),
+                ("Type", _S),
                 ("Default", _S),
                 ("Value", _S),
+                ("Required", _B),
+                ("Category", _S),
+                ("Sensitivity", _S),
+                ("Ordinal", _I),
+                ("PythonName", _S),
+                ("EnvironmentVariable", _S),
                 ("Sensitive", _B),
             ),
             _connection_props,

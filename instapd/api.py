@@ -185,7 +185,8 @@ def read_instagram(
     from .io import read
 
     connection = connection or default_connection()
-    view = user_views(connection.config).get(str(table).lower())
+    views = user_views(connection.config) if isinstance(connection, BaseConnection) else {}
+    view = views.get(str(table).lower())  # io.read refuses what is not a connection
     if view is not None:
         return _read_view(view, connection, columns, limit, since, until, filters)
     return read(

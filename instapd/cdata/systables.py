@@ -319,7 +319,7 @@ SQL_INFO = (
     ("IDENTIFIER_QUOTE_CLOSE_CHAR", "]"),
     ("SUPPORTED_OPERATORS", "=, >, <, >=, <=, <>, !=, LIKE, NOT LIKE, IN, NOT IN, IS NULL, "
      "IS NOT NULL, AND, OR, BETWEEN"),
-    ("SUPPORTED_FUNCTIONS", "DuckDB's scalar and aggregate functions"),
+    ("SUPPORTED_FUNCTIONS", "the scalar functions the SQL engine allows (see instapd.sql)"),
     ("AGGREGATE_FUNCTIONS", "AVG, COUNT, MAX, MIN, SUM, DISTINCT"),
     ("COUNT", "YES"),
     ("IDENTIFIER_CASE", "MIXED"),

@@ -347,10 +347,11 @@ def test_a_wrong_proxy_password_is_refused(box: Sandbox) -> None:
     credentials = base64.b64encode(b"alice:right").decode()
     with Relay(credentials=credentials) as proxy:
         conn = _connect(box, ProxyServer="127.0.0.1", ProxyPort=proxy.port,
-                        ProxyUser="alice", ProxyPassword="wrong")  # fmt: skip
-        with pytest.raises(GraphError):
+                        ProxyUser="alice", ProxyPassword="Wr0ng-Pa55")  # fmt: skip
+        with pytest.raises(GraphError) as caught:
             conn.read("Media", limit=1)
     assert proxy.seen
+    assert "Wr0ng-Pa55" not in f"{caught.value!s} {caught.value!r} {conn!r} {conn.config!r}"
 
 
 def test_proxy_exceptions_and_environment_proxies(

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 import pandas as pd
 
@@ -166,7 +166,7 @@ def _register_pandas_reader() -> None:
 
 _register_pandas_reader()
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from .connection import BaseConnection
 
 

@@ -89,14 +89,20 @@ def request_logger(config: Config) -> logging.Logger | None:
         logger = _loggers.get(path)
         if logger is None:
             logger = logging.getLogger(f"{LOGGER}.{len(_loggers)}")
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
             count = config.max_log_file_count
-            handler = logging.handlers.RotatingFileHandler(
-                path,
-                maxBytes=config.max_log_file_size,
-                backupCount=9999 if count < 0 else count,
-                encoding="utf-8",
-            )
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                handler = logging.handlers.RotatingFileHandler(
+                    path,
+                    maxBytes=config.max_log_file_size,
+                    backupCount=9999 if count < 0 else count,
+                    encoding="utf-8",
+                )
+            except OSError as exc:
+                raise UsageError(
+                    f"Logfile {config.log_file!r} cannot be written ({exc.strerror or exc}): "
+                    "give the path of a file in a folder you can write to."
+                ) from None
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
             _loggers[path] = logger
             logger.addHandler(handler)

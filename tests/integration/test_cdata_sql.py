@@ -83,9 +83,9 @@ def test_cdata_names_in_brackets_with_cdata_columns(clean_sandbox: Sandbox, acco
 
 
 def test_brackets_leave_indexes_lists_and_text_alone() -> None:
-    query = "SELECT [x], tags[1], [1, 2], '[not a name]', \"[quoted]\" FROM [Media Insights]"
+    query = "SELECT [x], tags[n], [1, 2], '[not a name]', \"[quoted]\" FROM [Media Insights]"
     assert brackets_to_quotes(query) == (
-        'SELECT "x", tags[1], [1, 2], \'[not a name]\', "[quoted]" FROM "Media Insights"'
+        'SELECT "x", tags[n], [1, 2], \'[not a name]\', "[quoted]" FROM "Media Insights"'
     )
 
 

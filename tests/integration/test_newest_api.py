@@ -89,6 +89,12 @@ def test_collaborators_are_read_for_every_post_and_by_media_id(
     every = conn.read("Collaborators")
     assert len(every) > 0
     assert set(every["invite_status"]) <= {"Accepted", "Pending", "Declined"}
+    stored = [
+        box.dataset[f"collab:{m}:{i}"].values["invite_status"]
+        for m, i in zip(every["media_id"], every["id"], strict=True)
+    ]
+    assert every["invite_status"].tolist() == stored  # one user, another status on each post
+    assert every.groupby("id")["invite_status"].nunique().max() > 1
     assert str(every["id"].dtype) == "string"
     media_id = every.loc[0, "media_id"]
     one = conn.read("Collaborators", media_id=media_id)

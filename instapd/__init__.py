@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING as _TYPE_CHECKING
 import pandas as pd
 
 from . import accessor as accessor  # registers DataFrame.ig
-from . import api as _api
 from .__about__ import __version__
 from .api import (
     Connection,
+    LoginResult,
     connect,
     delete,
     history,
@@ -31,6 +31,7 @@ from .api import (
 from .cdata.info import describe, tables
 from .config import Config
 from .connection import LinkedAccount
+from .connection.views import use_view_runner as _use_view_runner
 from .errors import (
     AccessDeniedError,
     AccountError,
@@ -41,16 +42,22 @@ from .errors import (
     CommentRuleError,
     ContainerExpiredError,
     ContainerFailedError,
+    FrameError,
     GraphError,
+    IdMixupError,
     IncompleteReadError,
     InstapdError,
     InvalidFilterError,
     InvalidParameterError,
     LoginError,
     LoginTimeoutError,
+    LoginUnreachableError,
     MediaNotFetchableError,
     MediaSpecError,
+    MissingExtraError,
+    NetworkError,
     NoCredentialsError,
+    NoSnapshotsError,
     NotFoundError,
     NotYoursError,
     OfflineError,
@@ -82,6 +89,16 @@ from .errors import (
 )
 from .sql import entry as sql
 
+if _TYPE_CHECKING:
+    from types import ModuleType
+
+    from . import cache as cache
+    from . import sandbox as sandbox
+
+#: Modules reached as attributes (``instapd.cache.entries()``), imported on first use so that
+#: ``import instapd`` stays cheap.
+_LAZY_MODULES = ("cache", "sandbox")
+
 __all__ = [
     "AccessDeniedError",
     "AccountError",
@@ -94,17 +111,24 @@ __all__ = [
     "Connection",
     "ContainerExpiredError",
     "ContainerFailedError",
+    "FrameError",
     "GraphError",
+    "IdMixupError",
     "IncompleteReadError",
     "InstapdError",
     "InvalidFilterError",
     "InvalidParameterError",
     "LinkedAccount",
     "LoginError",
+    "LoginResult",
     "LoginTimeoutError",
+    "LoginUnreachableError",
     "MediaNotFetchableError",
     "MediaSpecError",
+    "MissingExtraError",
+    "NetworkError",
     "NoCredentialsError",
+    "NoSnapshotsError",
     "NotFoundError",
     "NotYoursError",
     "OfflineError",
@@ -152,6 +176,14 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> ModuleType:
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'instapd' has no attribute {name!r}")
+
+
 def _register_pandas_reader() -> None:
     existing = getattr(pd, "read_instagram", None)
     if existing is None:
@@ -174,4 +206,4 @@ def _run_view(query: str, connection: BaseConnection) -> pd.DataFrame:
     return sql(query, connection=connection)  # type: ignore[arg-type] # an api.Connection
 
 
-_api.use_view_runner(_run_view)  # read_instagram of a user-defined view runs its SQL
+_use_view_runner(_run_view)  # read_instagram of a user-defined view runs its SQL

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ..auth.credentials import Credentials
 from ..auth.flows import DEFAULT_SCOPES, OAuthApp
@@ -20,7 +21,7 @@ from ..auth.store import IdentityMemo, TokenStore, default_token_path
 from ..catalog.schemes import INSTAGRAM_DEFAULT_SCOPES
 from ..config import INSTAGRAM_DIALOG_URL, INSTAGRAM_TOKEN_URL, Config
 from ..errors import DOCS_APP_GUIDE, AccountError, NoCredentialsError, OfflineError, UsageError
-from ..validation import is_graph_id
+from ..validation import is_graph_id, is_loopback
 from .accounts import (
     PAGE_FIELDS as _PAGE_FIELDS,
 )
@@ -34,7 +35,7 @@ from .accounts import (
     only_account,
     remembered,
 )
-from .transport import prepare
+from .transport import needed, prepare
 
 if TYPE_CHECKING:
     import requests
@@ -75,6 +76,7 @@ class BaseConnection:
     ) -> None:
         self.config = config
         self._session = session
+        self._logins: requests.Session | None = None  # see _login_session
         self._retry = retry
         self._throttle = throttle
         self._browser = browser
@@ -109,8 +111,17 @@ class BaseConnection:
 
     @property
     def source_name(self) -> str:
-        """Where data comes from, for cache keys: the API root, or ``sandbox``."""
-        return "sandbox" if self.config.sandbox else self.config.graph_url.rstrip("/")
+        """Where data comes from, for cache keys: the API root, or ``sandbox``.
+
+        A sandbox on loopback is named without its port: each run listens on a new one and
+        serves the same seeded data, so a second run hits the first one's entries.
+        """
+        if self.config.sandbox:
+            return "sandbox"
+        url = self.config.graph_url.rstrip("/")
+        if is_loopback(url):
+            return f"sandbox at {urlsplit(url).hostname}"
+        return url
 
     def __repr__(self) -> str:
         target = "sandbox" if self.config.sandbox else self.config.graph_url
@@ -132,6 +143,23 @@ class BaseConnection:
         if self._client is not None:
             self._client.close()
             self._client = None
+        login, self._logins = self._logins, None
+        if login is not None:
+            login.close()
+
+    def _login_session(self) -> requests.Session | None:
+        """The session login steps share when the transport properties (proxy, SSLServerCert,
+        Logfile) are set; None otherwise (each step then opens its own, as before)."""
+        if not needed(self.config):
+            return None
+        with self._lock:
+            if self._logins is None:
+                import requests
+
+                session = requests.Session()
+                prepare(session, self.config)
+                self._logins = session
+            return self._logins
 
     @property
     def client(self) -> GraphClient:
@@ -265,7 +293,7 @@ class BaseConnection:
             config.timeout,
             scheme=config.auth_scheme,
             access_token_url=token_url,
-            prepare_session=lambda session: prepare(session, config),
+            session=self._session or self._login_session(),
         )
 
     @property

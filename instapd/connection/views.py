@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..catalog import TABLES
 from ..config import Config
 from ..errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .core import BaseConnection
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -61,3 +68,47 @@ def user_views(config: Config) -> dict[str, UserView]:
             )
         views[name.lower()] = UserView(name, query.strip().rstrip(";"))
     return views
+
+
+#: Runs SQL for a user-defined view. The SQL engine sits above this module, so the public
+#: package (instapd/__init__) passes it down with :func:`use_view_runner`.
+_view_runner: Callable[[str, BaseConnection], pd.DataFrame] | None = None
+
+
+def use_view_runner(runner: Callable[[str, BaseConnection], pd.DataFrame]) -> None:
+    """Give ``read_instagram`` the function that runs a user-defined view's query."""
+    global _view_runner
+    _view_runner = runner
+
+
+def read_view(
+    view: UserView,
+    connection: BaseConnection,
+    columns: Sequence[str] | None = None,
+    limit: int | None = None,
+    since: Any = None,
+    until: Any = None,
+    filters: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """A user-defined view (``UserDefinedViews``): its query's rows, ``columns`` and ``limit``
+    applied; time ranges and filters belong in the view's own WHERE."""
+    if since is not None or until is not None or filters:
+        raise UsageError(
+            f"{view.name} is a user-defined view: put time ranges and filters in its query "
+            "(or in SQL over it); read_instagram takes only columns= and limit= for it."
+        )
+    if _view_runner is None:
+        raise UsageError("User-defined views need the SQL engine: import instapd first.")
+    frame = _view_runner(view.query, connection)
+    if columns is not None:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise UsageError(
+                f"The view {view.name} has no column {missing[0]!r}; it has "
+                + ", ".join(map(str, frame.columns))
+            )
+        frame = frame[list(columns)]
+    if limit is not None:
+        frame = frame.head(limit)
+    frame.attrs["instapd"] = {**frame.attrs.get("instapd", {}), "table": view.name}
+    return frame

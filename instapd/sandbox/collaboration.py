@@ -17,9 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .call import Call, require
-from .data import Dataset, Node
 from .failures import GraphFailure
 from .fields import FieldRequest
+from .nodes import Dataset, Node
 
 READ_SCOPES = ("instagram_basic",)
 ANSWER_SCOPES = ("instagram_basic", "instagram_content_publish")

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..catalog.versions import MULTI_ID_RETIRED_IN
-from .data import Dataset, Node
 from .failures import GraphFailure
+from .nodes import Dataset, Node
 
 MAX_IDS = 50
 LAST_VERSION = MULTI_ID_RETIRED_IN - 1

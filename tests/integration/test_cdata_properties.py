@@ -25,9 +25,10 @@ from cryptography.x509.oid import NameOID
 
 import instapd
 from instapd.errors import AccountError, GraphError, UsageError
+from instapd.graph.send import appsecret_proof
 from instapd.sandbox import Sandbox
 from tests.browser_double import click_through
-from tests.conftest import FAST_RETRY, fast_throttle
+from tests.support import FAST_RETRY, fast_throttle
 
 
 @pytest.fixture(scope="module")
@@ -299,7 +300,7 @@ def test_the_log_has_requests_and_timings_never_a_secret(
     assert "X-App-Usage".lower() in text.lower()  # Verbosity 3: usage headers
     if verbosity >= 4:  # the HTTP library's own lines, their URLs masked
         assert "HTTP/1.1" in text
-    proof = conn.client._proof
+    proof = appsecret_proof(secret, box.token)
     code = dict(p.split("=") for p in urlsplit(landed).query.split("&"))["code"]
     for value in (box.token, token, secret, proof, code):
         assert value

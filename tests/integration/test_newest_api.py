@@ -14,7 +14,7 @@ from instapd.catalog.limits import LIMITS
 from instapd.catalog.versions import served_versions, serving_version
 from instapd.errors import GraphError, PublishRuleError, UsageError
 from instapd.sandbox import Faults, Sandbox
-from tests.conftest import sandbox_connection, writes_logged
+from tests.support import sandbox_connection, writes_logged
 
 JPEG = "https://example.com/photo.jpg"
 

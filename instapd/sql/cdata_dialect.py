@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,10 +45,10 @@ def brackets_to_quotes(query: str) -> str:
     """``query`` with CData's ``[name]`` identifiers written as ``"name"``."""
     if "[" not in query:
         return query
-    from .statement import InstapdSQL
+    from sqlglot.dialects.duckdb import DuckDB  # the engine's dialect tokenizes the same
 
     try:
-        tokens = InstapdSQL().tokenize(query)
+        tokens = DuckDB().tokenize(query)
     except TokenError:
         return query  # the parser reports it, with its position
     edits: list[tuple[int, int, str]] = []
@@ -105,7 +105,11 @@ def parse_exec(query: str, params: Sequence[Any] | Mapping[str, Any] | None = No
 
 
 def expand_views(
-    tree: exp.Expression, views: Mapping[str, Any], *, depth: int = 0
+    tree: exp.Expression,
+    views: Mapping[str, Any],
+    parse: Callable[[str], exp.Expression],
+    *,
+    depth: int = 0,
 ) -> exp.Expression:
     """``tree`` with each user-defined view it names (``UserDefinedViews``) as a CTE of the same
     name, so the reads below it are planned and pushed down like any other."""
@@ -122,10 +126,8 @@ def expand_views(
         return tree
     if depth > 8:
         raise SqlSyntaxError("User-defined views name each other in a circle.", query=tree.sql())
-    from .statement import parse
-
     for view in used:
-        body = expand_views(parse(view.query), views, depth=depth + 1)
+        body = expand_views(parse(view.query), views, parse, depth=depth + 1)
         tree = tree.with_(view.name, as_=body, copy=False)
     return tree
 

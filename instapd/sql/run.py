@@ -49,7 +49,7 @@ def sql(
     call = parse_exec(query, params)
     if call is not None:
         return _exec(call, query, connection, preview=dry_run or explain)
-    tree = expand_views(parse(query, params), user_views(connection.config))
+    tree = expand_views(parse(query, params), user_views(connection.config), parse)
     if is_write(tree):
         return _write([tree], query, connection, cache, dry_run or explain)
     with _engine() as db:

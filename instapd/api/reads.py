@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..connection import BaseConnection
+from ..connection.views import read_view, user_views
 from .connection import default_connection
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..connection import BaseConnection
     from ..readers.query import TimeLike
 
 __all__ = ["read_instagram"]
@@ -61,8 +62,13 @@ def read_instagram(
     """
     from ..io import read
 
+    connection = connection or default_connection()
+    views = user_views(connection.config) if isinstance(connection, BaseConnection) else {}
+    view = views.get(str(table).lower())  # io.read refuses what is not a connection
+    if view is not None:
+        return read_view(view, connection, columns, limit, since, until, filters)
     return read(
-        connection or default_connection(),
+        connection,
         table,
         account=account,
         columns=columns,

@@ -155,6 +155,11 @@ class GraphClient:
             self._sender.session.close()
 
     @property
+    def session(self) -> requests.Session:
+        """The one session every request goes through (a connection's transport mounts here)."""
+        return self._sender.session
+
+    @property
     def pool(self) -> ThreadPoolExecutor:
         """The small bounded pool that independent requests share."""
         with self._lock:

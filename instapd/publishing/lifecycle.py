@@ -89,16 +89,21 @@ class Lifecycle:
 
     # -- the quota ---------------------------------------------------------------------------
 
-    def check_quota(self) -> dict[str, int]:
-        """Refuse before anything when the account has no posts left in the window."""
+    def check_quota(self) -> dict[str, int | None]:
+        """Refuse before anything when the account has no posts left in the window.
+
+        The quota is Meta's answer (``config.quota_total``), never a number written down here:
+        Meta's pages say 100, 50 and 25. Without an answer, ``media_publish`` is left to refuse.
+        """
         body = self.client.get(
             f"{self.account}/content_publishing_limit", {"fields": "quota_usage,config"}
         )
         entry = (body.get("data") or [{}])[0]
         config = entry.get("config") or {}
-        usage, total = int(entry.get("quota_usage") or 0), int(config.get("quota_total") or 100)
+        usage = int(entry.get("quota_usage") or 0)
+        total = None if config.get("quota_total") is None else int(config["quota_total"])
         duration = int(config.get("quota_duration") or 86400)
-        if usage >= total:
+        if total is not None and usage >= total:
             raise PublishingLimitError(
                 f"The account has published {usage} of its {total} posts for the window",
                 frees_at=self.frees_at(duration),

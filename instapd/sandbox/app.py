@@ -100,6 +100,7 @@ class SandboxApp:
         self.webhooks: SandboxWebhooks | None = None
         self.router.writes.changed = self.forget_renders
         self.router.publishing.changed = self.forget_renders
+        self.router.collaboration.changed = self.forget_renders
 
     def _index_owners(self) -> dict[str, str]:
         """Which Instagram account each node belongs to, for the usage header."""

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .collaboration import add_collaborators
 from .details import add_details
 from .nodes import Dataset, Node, Ref
 
@@ -156,6 +157,7 @@ def build_dataset(
         own[0].edges["live_media"] = [add(_live(ids, own[0], now)).id]
     dataset = Dataset(nodes, user.id, page_ids, account_ids, now, public_ids)
     add_details(dataset)
+    add_collaborators(dataset)
     return dataset
 
 

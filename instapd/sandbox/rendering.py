@@ -56,12 +56,13 @@ class Renderer:
             fields = [FieldRequest(name) for name in names]
         fields = tuple(fields)
         key = (node.id, fields)
-        cached = self._rendered.get(key)
+        cached = self._rendered.get(key) if node_type.cacheable else None
         if cached is not None:
             return dict(cached)
         out = self._render_fields(node, node_type, fields, call)
-        if not any(f.name in node_type.edges or f.name in SPECIAL_FIELDS.get(node.type, ())
-                   for f in fields):  # fmt: skip
+        plain = not any(f.name in node_type.edges or f.name in SPECIAL_FIELDS.get(node.type, ())
+                        for f in fields)  # fmt: skip
+        if plain and node_type.cacheable:
             self._rendered[key] = out  # plain fields only: nothing depends on the call
         return dict(out)
 

@@ -23,6 +23,7 @@ class NodeType:
     edges: dict[str, EdgeType] = field(default_factory=dict)
     list_defaults: tuple[str, ...] | None = None  # default fields when listed by an edge
     scopes: tuple[str, ...] = ()  # needed to read the node itself
+    cacheable: bool = True  # False: one id stands for several nodes (a collaborator per post)
 
     def knows(self, name: str) -> bool:
         return name in self.fields or name in self.edges
@@ -156,6 +157,13 @@ NODE_TYPES: dict[str, NodeType] = {
                 "collaborators": EdgeType(scopes=("instagram_basic",)),
             },
             scopes=("instagram_basic",),
+        ),
+        NodeType(
+            "IGCollaborator",  # one collaborator of one post; its id is the user's
+            frozenset({"id", "username", "invite_status"}),
+            defaults=("id", "username", "invite_status"),
+            scopes=("instagram_basic",),
+            cacheable=False,
         ),
         NodeType(
             "IGComment",

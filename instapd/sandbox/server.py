@@ -62,7 +62,8 @@ class Sandbox:
     ``token`` fixes the default token and ``listen_fd`` serves an already listening socket, so
     several processes can serve one port (benchmarks use that to model a server farm).
     ``publishing_quota`` is what ``content_publishing_limit`` reports as ``quota_total`` and
-    ``media_publish`` enforces (Meta's guide says 100; its reference says 50).
+    ``media_publish`` enforces (Meta's guide says 100; its reference says 50, the default here,
+    so a client that assumes 100 instead of reading it is caught).
     ``accounts=N`` seeds N linked business accounts (with ``media_per_account`` posts each,
     6 by default), as an agency has. :meth:`advance` moves the sandbox's clock forward.
     ``max_objects`` caps the objects one answer holds (nested included) as Meta caps answer
@@ -89,7 +90,7 @@ class Sandbox:
         app_id: str = SANDBOX_APP_ID,
         token: str | None = None,
         listen_fd: int | None = None,
-        publishing_quota: int = 100,
+        publishing_quota: int | None = None,
         scheme: str = "facebook",
         flat_exchange: bool = False,
         max_objects: int | None = DEFAULT_MAX_OBJECTS,
@@ -132,7 +133,8 @@ class Sandbox:
             max_objects=max_objects,
             clock=lambda: clock() + self.clock.offset.total_seconds(),  # advance() moves it
         )
-        self.publishing.quota_total = publishing_quota
+        if publishing_quota is not None:
+            self.publishing.quota_total = publishing_quota
         #: The app's webhook subscriptions; deliveries go out as changes happen.
         self.webhooks = SandboxWebhooks(
             self.dataset, self.tokens, app_id, self.oauth_app.app_secret, self.clock.now

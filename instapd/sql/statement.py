@@ -49,9 +49,13 @@ def parse(query: str, params: Params = None) -> exp.Expression:
     """The statement's tree, with its parameters bound as literals."""
     if not isinstance(query, str) or not query.strip():
         raise SqlSyntaxError("The query is empty: write a SELECT statement.", query=str(query))
+    from .cdata_dialect import brackets_to_quotes
+
     _check_params(params, query)
     try:
-        statements = [s for s in sqlglot.parse(query, read=InstapdSQL) if s is not None]
+        statements = [
+            s for s in sqlglot.parse(brackets_to_quotes(query), read=InstapdSQL) if s is not None
+        ]
     except RecursionError:
         raise too_deep(query) from None
     except ParseError as exc:
@@ -145,8 +149,9 @@ def _check_kind(tree: exp.Expression, query: str) -> None:
         start = query.index(query.strip()[0])
         raise SqlNotSupportedError(
             f"{word} statements are not supported: instapd runs SELECT queries (with WITH, JOIN, "
-            "GROUP BY, ORDER BY, window functions), and INSERT, UPDATE and DELETE on Comments, "
-            "Replies and IGMedia. The sys_tables and sys_tablecolumns tables "
+            "GROUP BY, ORDER BY, window functions), INSERT, UPDATE and DELETE on Comments, "
+            "Replies and IGMedia, and EXEC of a stored procedure. The sys_tables, "
+            "sys_tablecolumns and sys_procedures tables "
             "describe what there is.",
             query=query,
             start=start,

@@ -210,10 +210,10 @@ def test_the_quota_is_checked_before_anything(box: Sandbox, conn: instapd.Connec
 
 
 def test_the_configured_quota_is_reported() -> None:
-    with Sandbox(publishing_quota=50, media_per_account=(5, 5)) as small:
+    with Sandbox(publishing_quota=7, media_per_account=(5, 5)) as small:
         conn = instapd.connect(graph_url=small.url, access_token=small.token)
         limit = conn.read("ContentPublishingLimit", account=small.account_ids[0], cache=False)
-    assert int(limit.loc[0, "quota_total"]) == 50
+    assert int(limit.loc[0, "quota_total"]) == 7
 
 
 def test_the_quota_met_at_media_publish_says_when(box: Sandbox, conn: instapd.Connection) -> None:

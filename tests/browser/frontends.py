@@ -318,7 +318,6 @@ def log_in_with_both_panels(steps: Steps, context: Any, panels: Any) -> None:
         steps.fail(f"Allow did not land on CallbackURL ({type(exc).__name__})", dialog)
     landed = dialog.url
     dialog.close()
-    remote.locator("input[type=text]").fill(landed)
-    remote.get_by_role("button", name="Submit").click()
+    remote.locator("input[type=text]").fill(landed)  # taken at once: no Submit needed
     steps.see(remote.get_by_text("Logged in as"), "remote-logged-in")
     assert remote.locator("input[type=text]").input_value() == ""

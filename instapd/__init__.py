@@ -34,9 +34,11 @@ from .connection import LinkedAccount
 from .errors import (
     AccessDeniedError,
     AccountError,
+    AppNotLiveError,
     AuthError,
     AuthSchemeError,
     CallbackMismatchError,
+    CallbackVerificationError,
     CodeExchangeError,
     CommentRuleError,
     ContainerExpiredError,
@@ -85,6 +87,7 @@ from .errors import (
     UnknownPropertyError,
     UnknownTableError,
     UsageError,
+    WebhookSubscriptionError,
     WriteError,
     WriteScopeError,
     WriteTargetError,
@@ -99,14 +102,16 @@ if _TYPE_CHECKING:
 
 #: Modules reached as attributes (``instapd.cache.entries()``), imported on first use so that
 #: ``import instapd`` stays cheap.
-_LAZY_MODULES = ("cache", "sandbox")
+_LAZY_MODULES = ("cache", "sandbox", "webhooks")
 
 __all__ = [
     "AccessDeniedError",
     "AccountError",
+    "AppNotLiveError",
     "AuthError",
     "AuthSchemeError",
     "CallbackMismatchError",
+    "CallbackVerificationError",
     "CodeExchangeError",
     "CommentRuleError",
     "Config",
@@ -159,6 +164,7 @@ __all__ = [
     "UnknownPropertyError",
     "UnknownTableError",
     "UsageError",
+    "WebhookSubscriptionError",
     "WriteError",
     "WriteScopeError",
     "WriteTargetError",

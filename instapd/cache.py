@@ -306,3 +306,17 @@ def stamp_meta(query: dict[str, Any], rows: int, api_version: str) -> dict[str, 
         "api_version": api_version,
         "instapd_version": __version__,
     }
+
+
+__all__ = [
+    "METADATA_KEY",
+    "CacheWarning",
+    "Entry",
+    "QueryCache",
+    "clear",
+    "default_location",
+    "entries",
+    "query_key",
+    "schema_version",
+    "stamp_meta",
+]

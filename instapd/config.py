@@ -325,3 +325,21 @@ def parse_connection_string(text: str) -> dict[str, str]:
         result[match[1]] = value
         position = match.end()
     return result
+
+
+__all__ = [
+    "AUTH_SCHEMES",
+    "DEFAULT_GRAPH_URL",
+    "DEFAULT_VERSION",
+    "FACEBOOK_LOGIN",
+    "INITIATE_OAUTH_MODES",
+    "INSTAGRAM_DIALOG_URL",
+    "INSTAGRAM_GRAPH_URL",
+    "INSTAGRAM_LOGIN",
+    "INSTAGRAM_TOKEN_URL",
+    "PROPERTIES",
+    "Config",
+    "Property",
+    "lookup_property",
+    "parse_connection_string",
+]

@@ -163,3 +163,12 @@ def _lock(handle: int) -> None:
             except OSError:  # LK_LOCK gives up after 10 s: keep waiting
                 continue
     fcntl.flock(handle, fcntl.LOCK_EX)
+
+
+__all__ = [
+    "make_private_dir",
+    "private_file",
+    "private_lock",
+    "tighten",
+    "write_private",
+]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,7 +12,7 @@ import pandas as pd
 
 from ..catalog import Filter, Table, get_table
 from ..catalog.metrics import retired_metric
-from ..errors import InvalidFilterError, UnknownColumnError
+from ..errors import InvalidFilterError, UnknownColumnError, warn
 from ..validation import is_graph_id
 
 TimeLike = datetime | date | str | int | float | pd.Timestamp
@@ -138,10 +137,9 @@ def _filters(table: Table, given: dict[str, Any], version: str) -> dict[str, Any
                 "also takes account, columns, since, until and limit."
             )
     if given.get("on_error") == "warn":
-        warnings.warn(
+        warn(
             "on_error='warn' is now on_error='report', as for writes; 'warn' will be removed.",
             FutureWarning,
-            stacklevel=5,
         )
         given = {**given, "on_error": "report"}
     result: dict[str, Any] = {}

@@ -205,4 +205,5 @@ ALL_SCOPES = (
     "pages_read_engagement",
     "instagram_content_publish",
     "instagram_manage_contents",
+    "pages_manage_metadata",  # a Page subscribing the app to webhooks
 )

@@ -104,11 +104,14 @@ def _check_limits(tree: exp.Expression, query: str) -> None:
     """LIMIT and OFFSET written as numbers must be whole numbers DuckDB can count to."""
     for node in tree.find_all(exp.Limit, exp.Offset):
         value = node.args.get("expression")
+        negative = isinstance(value, exp.Neg)
+        if isinstance(value, exp.Neg):
+            value = value.this
         if not isinstance(value, exp.Literal) or value.is_string:
             continue
         word = "LIMIT" if isinstance(node, exp.Limit) else "OFFSET"
         try:
-            number = decimal.Decimal(value.this)
+            number = decimal.Decimal(value.this) * (-1 if negative else 1)
         except decimal.InvalidOperation:
             continue
         if (
@@ -117,8 +120,7 @@ def _check_limits(tree: exp.Expression, query: str) -> None:
             or not (0 <= number <= _MAX_LIMIT)
         ):
             raise SqlNotSupportedError(
-                f"{word} {value.this} is not a row count: write a whole number from 0 to "
-                f"{_MAX_LIMIT}.",
+                f"{word} {number} is not a row count: write a whole number from 0 to {_MAX_LIMIT}.",
                 query=query,
             )
 

@@ -375,6 +375,8 @@ READ_ROWS = [
         lambda e: instapd.sql("SELECT * FROM Medai", connection=e.connect())),
     row("sql LIMIT 1e20", E.SqlNotSupportedError, "write a whole number from 0",
         lambda e: instapd.sql("SELECT id FROM Media LIMIT 1e20", connection=e.connect())),
+    row("sql LIMIT negative", E.SqlNotSupportedError, "write a whole number from 0",
+        lambda e: instapd.sql("SELECT id FROM Media LIMIT -1", connection=e.connect())),
     row("sql OFFSET a fraction", E.SqlNotSupportedError, "write a whole number from 0",
         lambda e: instapd.sql("SELECT id FROM Media LIMIT 1 OFFSET 2.5", connection=e.connect())),
     row("sql LIMIT ? huge", E.SqlNotSupportedError, "write a whole number from 0",

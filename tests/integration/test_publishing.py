@@ -371,7 +371,7 @@ def test_a_lost_publish_is_found_by_caption_time_and_claim_not_by_position(
         answer = publish(account, params)
         media_id = box.publish(account, caption if other != "another caption" else "x")
         if other == "older":
-            box.dataset[media_id].values["timestamp"] -= pd.Timedelta(days=1)
+            box.dataset[media_id].values["timestamp"] = datetime(2020, 1, 1, tzinfo=UTC)
         if other == "claimed":  # as if an earlier publish here had returned it
             lifecycle._PUBLISHED.setdefault(conn.client.base_url, set()).add(media_id)
         planted.append(media_id)

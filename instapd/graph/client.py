@@ -45,7 +45,7 @@ from ..validation import secure_url
 from . import redact
 from .errors import error_from_body
 from .shrink import Shrink
-from .throttle import Throttle, paced_account
+from .throttle import Throttle, paced_account, paced_for
 from .usage import Usage, parse_usage
 
 logger = logging.getLogger("instapd.graph")
@@ -170,6 +170,7 @@ class GraphClient:
         self._renew_lock = threading.Lock()
         self.requests_made = 0
         self.request_listeners: list[Callable[[], None]] = []  # told after each request
+        self.usage_listeners: list[Callable[[Usage], None]] = []  # each answer's usage headers
         self.last_usage = Usage()
         self.server_date: str | None = None  # the API's clock, from the last answer's Date
 
@@ -297,12 +298,17 @@ class GraphClient:
             raise TransientError(f"{type(exc).__name__} talking to the Graph API") from None
         self.last_usage = parse_usage(response.headers)
         self.server_date = response.headers.get("Date") or self.server_date
-        self.throttle.after_response(self.last_usage)
+        self._took_usage(self.last_usage)
         for listener in list(self.request_listeners):
             listener()
         if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
             raise self._redacted(error_from_body(response.status_code, body, self.last_usage))
         return body
+
+    def _took_usage(self, usage: Usage) -> None:
+        self.throttle.after_response(usage)
+        for listener in list(self.usage_listeners):
+            listener(usage)
 
     def _leading_id(self, url: str) -> str | None:
         """The node a request's path starts with (``/{version}/{id}/...``): its account, when
@@ -429,7 +435,9 @@ class GraphClient:
 
         Each outcome is the decoded body, or the :class:`GraphError` that operation ended with.
         An operation the batch left unanswered (``null``) or that failed transiently is retried
-        on its own, so one bad operation never fails its neighbours.
+        on its own, so one bad operation never fails its neighbours. Operations may be for many
+        accounts: each operation's own usage headers pace its account, and an operation for an
+        account the throttle is slowing is sent on its own, paced as that account's.
         """
         chunks = [requests[i : i + MAX_BATCH] for i in range(0, len(requests), MAX_BATCH)]
         if len(chunks) == 1:
@@ -437,23 +445,37 @@ class GraphClient:
         return [o for answers in self.pool.map(self._one_batch, chunks) for o in answers]
 
     def _one_batch(self, chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Outcome]:
+        held = {i for i, (path, _) in enumerate(chunk) if self.throttle.holds(_leading(path))}
+        sent = [request for i, request in enumerate(chunk) if i not in held]
+        answers = self._batch_answers(sent) if sent else []
+        outcomes = iter(
+            self._outcome(answer, path, params)
+            for answer, (path, params) in zip(answers, sent, strict=True)
+        )
+        return [
+            self._alone(path, params) if i in held else next(outcomes)
+            for i, (path, params) in enumerate(chunk)
+        ]
+
+    def _batch_answers(self, chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Any]:
         operations = []
         for path, params in chunk:
             query = urlencode({k: _param(v) for k, v in params.items() if v is not None})
             operations.append({"method": "GET", "relative_url": f"{checked_path(path)}?{query}"})
         url = f"{self.base_url}/{self.version}/"
-        # a JSON body: cheaper to build than a form-encoded one; per-operation headers are
-        # not needed (the usage headers of the batch response itself are read)
-        answers = self._retried("POST", url, {}, {"batch": operations, "include_headers": False})
+        # a JSON body: cheaper to build than a form-encoded one; each operation's headers carry
+        # its account's usage (X-Business-Use-Case-Usage), which paces that account
+        answers = self._retried("POST", url, {}, {"batch": operations, "include_headers": True})
         if not isinstance(answers, list) or len(answers) != len(chunk):
             raise TransientError("The batch answer does not match the operations sent")
-        return [
-            self._outcome(answer, path, params)
-            for answer, (path, params) in zip(answers, chunk, strict=True)
-        ]
+        return answers
 
     def _outcome(self, answer: Any, path: str, params: Mapping[str, Any]) -> Outcome:
         if isinstance(answer, dict):
+            headers = {h["name"]: h["value"] for h in answer.get("headers") or [] if "name" in h}
+            usage = parse_usage(headers)
+            if headers:
+                self._took_usage(usage)
             try:
                 body = json.loads(answer.get("body") or "null")
             except ValueError:
@@ -461,12 +483,16 @@ class GraphClient:
             status = int(answer.get("code") or 500)
             if status < 400 and isinstance(body, dict) and "error" not in body:
                 return body
-            headers = {h["name"]: h["value"] for h in answer.get("headers") or [] if "name" in h}
-            error = self._redacted(error_from_body(status, body, parse_usage(headers)))
+            error = self._redacted(error_from_body(status, body, usage))
             if not isinstance(error, RetryableError):
                 return error
-        try:  # unanswered, or a transient failure: once more on its own, with retries
-            return self.get(path, params)
+        return self._alone(path, params)  # unanswered, or a transient failure
+
+    def _alone(self, path: str, params: Mapping[str, Any]) -> Outcome:
+        """One operation on its own, with retries, paced as its account's."""
+        try:
+            with paced_for(paced_account() or _leading(path)):
+                return self.get(path, params)
         except RetryableError:
             raise
         except GraphError as exc:
@@ -575,6 +601,11 @@ def read_capped(response: requests.Response, limit: int, where: str) -> bytes:
                 raise ResponseTooLargeError(limit, where)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _leading(path: str) -> str:
+    """The node a relative path starts with: the account of an account's own operations."""
+    return path.lstrip("/").split("/", 1)[0]
 
 
 def _link_params(path: str) -> dict[str, str]:

@@ -47,6 +47,8 @@ DEFAULT_TABLES = (
 RECENT_DAYS = {"AccountInsights": 2}
 #: Accounts whose table is read in one go: one operation each in each batch request.
 BATCH_ACCOUNTS = 50
+#: Files of a group written side by side.
+WRITERS = 4
 SUMMARY_COLUMNS = {
     "table": "string",
     "account": "string",
@@ -190,10 +192,14 @@ def _group(
         return [*rows, *(_one(connection, dataset, run, table, a) for a in todo)]
     attrs = frame.attrs.get("instapd", {})
     owners = frame["business_account_id"]
-    for account in todo:
+
+    def write(account: str) -> dict[str, Any]:
         part = frame[owners == account].reset_index(drop=True)
         part.attrs = {"instapd": {**attrs, "accounts": [account]}}
-        rows.append(_write(dataset, run, table, account, part))
+        return _write(dataset, run, table, account, part)
+
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="instapd-write") as writers:
+        rows.extend(writers.map(write, todo))  # Parquet and fsync let go of the GIL
     return rows
 
 

@@ -14,8 +14,10 @@ from . import accessor as accessor  # registers DataFrame.ig
 from .__about__ import __version__
 from .api import (
     Connection,
+    business_accounts,
     connect,
     delete,
+    health,
     history,
     insert,
     login,
@@ -136,9 +138,11 @@ __all__ = [
     "WriteScopeError",
     "WriteTargetError",
     "__version__",
+    "business_accounts",
     "connect",
     "delete",
     "describe",
+    "health",
     "history",
     "insert",
     "login",

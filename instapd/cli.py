@@ -14,6 +14,7 @@ import pandas as pd
 from .api import Connection, connect, login, read_instagram
 from .cache import QueryCache
 from .catalog import get_table
+from .cli_health import add_health_commands
 from .cli_snapshot import add_snapshot_commands
 from .cli_writes import add_write_commands
 from .errors import AccountError, InstapdError, UsageError
@@ -116,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.set_defaults(run=_demo)
     add_write_commands(commands)
     add_snapshot_commands(commands)
+    add_health_commands(commands)
     return parser
 
 

@@ -471,22 +471,26 @@ class GraphClient:
         return answers
 
     def _outcome(self, answer: Any, path: str, params: Mapping[str, Any]) -> Outcome:
-        if isinstance(answer, dict):
-            headers = {h["name"]: h["value"] for h in answer.get("headers") or [] if "name" in h}
-            usage = parse_usage(headers)
-            if headers:
-                self._took_usage(usage)
-            try:
-                body = json.loads(answer.get("body") or "null")
-            except ValueError:
-                body = None
-            status = int(answer.get("code") or 500)
-            if status < 400 and isinstance(body, dict) and "error" not in body:
-                return body
-            error = self._redacted(error_from_body(status, body, usage))
-            if not isinstance(error, RetryableError):
-                return error
-        return self._alone(path, params)  # unanswered, or a transient failure
+        decoded = self._decoded(answer)
+        return self._alone(path, params) if decoded is None else decoded
+
+    def _decoded(self, answer: Any) -> Outcome | None:
+        """One operation's answer; None when it was left unanswered or failed transiently."""
+        if not isinstance(answer, dict):
+            return None
+        headers = {h["name"]: h["value"] for h in answer.get("headers") or [] if "name" in h}
+        usage = parse_usage(headers)
+        if headers:
+            self._took_usage(usage)
+        try:
+            body = json.loads(answer.get("body") or "null")
+        except ValueError:
+            body = None
+        status = int(answer.get("code") or 500)
+        if status < 400 and isinstance(body, dict) and "error" not in body:
+            return body
+        error = self._redacted(error_from_body(status, body, usage))
+        return None if isinstance(error, RetryableError) else error
 
     def _alone(self, path: str, params: Mapping[str, Any]) -> Outcome:
         """One operation on its own, with retries, paced as its account's."""
@@ -497,6 +501,21 @@ class GraphClient:
             raise
         except GraphError as exc:
             return exc
+
+    def debug_token(self, app_token: str | None = None) -> Outcome:
+        """What ``debug_token`` says of this client's token: asked as a batch operation, so the
+        token travels in the request body, never in a URL. The asker is ``app_token``
+        (``{app-id}|{app-secret}``) when given, else the token itself."""
+        params = {"input_token": self._token}
+        if app_token:
+            params["access_token"] = app_token
+        for attempt in self.retry.retrying():  # never retried alone: the token stays in bodies
+            with attempt:
+                decoded = self._decoded(self._batch_answers([("debug_token", params)])[0])
+                if decoded is None:
+                    raise TransientError("The Graph API left debug_token unanswered")
+                return decoded
+        raise AssertionError("unreachable")  # pragma: no cover - reraise=True always raises
 
     # -- paging ----------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """CData's system tables: sys_tables, sys_tablecolumns, sys_procedures, sys_procedureparameters
-and sys_connection_props, built from the catalog and the connection's configuration."""
+and sys_connection_props, built from the catalog and the connection's configuration; and
+``Health``, read over the connection (:func:`instapd.health`)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ class SystemTable:
     description: str
     columns: tuple[tuple[str, str], ...]  # (name, DuckDB type)
     build: Callable[[Config], list[dict[str, object]]]
+    live: bool = False  # read over the connection (the SQL engine calls it), not from config
 
     def frame(self, config: Config) -> pd.DataFrame:
         names = [c for c, _ in self.columns]
@@ -180,7 +182,7 @@ def _connection_props(config: Config) -> list[dict[str, object]]:
     return rows
 
 
-_S, _I, _B = "VARCHAR", "BIGINT", "BOOLEAN"
+_S, _I, _B, _T = "VARCHAR", "BIGINT", "BOOLEAN", "TIMESTAMP WITH TIME ZONE"
 _WHERE = (("CatalogName", _S), ("SchemaName", _S))
 SYSTEM_TABLES: dict[str, SystemTable] = {
     s.name.lower(): s
@@ -246,6 +248,29 @@ SYSTEM_TABLES: dict[str, SystemTable] = {
                 ("Sensitive", _B),
             ),
             _connection_props,
+        ),
+        SystemTable(
+            "Health",
+            "Each account's token, scopes, usage, last good read and last error (instapd.health)",
+            (
+                ("business_account_id", _S),
+                ("username", _S),
+                ("token_type", _S),
+                ("token_valid", _B),
+                ("expires_at", _T),
+                ("data_access_expires_at", _T),
+                ("scopes_granted", _S),
+                ("scopes_missing", _S),
+                ("app_usage_percent", _I),
+                ("account_usage_percent", _I),
+                ("last_good_read", _T),
+                ("last_good_table", _S),
+                ("last_error_at", _T),
+                ("last_error", _S),
+                ("error", _S),
+            ),
+            lambda config: [],
+            live=True,
         ),
     )
 }

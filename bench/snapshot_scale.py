@@ -88,6 +88,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--media", type=int, default=6, help="posts per account")
+    parser.add_argument("--floor", action="store_true",
+                        help="also run each size at 0 ms: the time that is not round trips")  # fmt: skip
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -103,11 +105,11 @@ def main() -> None:
     print("| accounts | seconds | requests | rows | peak RSS (MiB) | growth over start (MiB) "
           "| paced waits (s) | x bound (in turn) | x bound (side by side) |")  # fmt: skip
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    floors = []
     for size in (int(s) for s in args.sizes.split(",")):
-        command = [sys.executable, __file__, "--one", str(size), "--latency", str(args.latency),
-                   "--workers", str(args.workers), "--media", str(args.media)]  # fmt: skip
-        result = json.loads(subprocess.run(command, check=True, capture_output=True,
-                                           text=True).stdout.splitlines()[-1])  # fmt: skip
+        result = _run(size, args.latency, args)
+        if args.floor:
+            floors.append((size, result["seconds"], _run(size, 0.0, args)["seconds"]))
         growth = result["peak_mib"] - result["baseline_mib"]
         print(f"| {size:,} | {result['seconds']} | {result['requests']:,} | {result['rows']:,} | "
               f"{result['peak_mib']} | {growth:.1f} | {result['throttle_wait_s']} | "
@@ -115,6 +117,18 @@ def main() -> None:
               f"{result['seconds'] / (longest * args.latency):.1f} |", flush=True)  # fmt: skip
         if result["errors"]:
             print(f"  ({result['errors']} tables failed)")
+    for size, seconds, floor in floors:
+        print(f"{size:,} accounts: {seconds} s at {args.latency * 1000:.0f} ms, {floor} s at 0 ms: "
+              f"{seconds - floor:.1f} s of round trips = {(seconds - floor) / (total * args.latency):.1f}"
+              " x the bound (in turn)")  # fmt: skip
+
+
+def _run(size: int, latency: float, args: argparse.Namespace) -> dict[str, float]:
+    """One size in a fresh process (its own peak memory)."""
+    command = [sys.executable, __file__, "--one", str(size), "--latency", str(latency),
+               "--workers", str(args.workers), "--media", str(args.media)]  # fmt: skip
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return dict(json.loads(done.stdout.splitlines()[-1]))
 
 
 if __name__ == "__main__":

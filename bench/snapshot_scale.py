@@ -88,8 +88,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--media", type=int, default=6, help="posts per account")
-    parser.add_argument("--floor", action="store_true",
-                        help="also run each size at 0 ms: the time that is not round trips")  # fmt: skip
+    parser.add_argument(
+        "--floor", action="store_true", help="also run each size at 0 ms (time not in round trips)"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -99,9 +100,9 @@ def main() -> None:
     per_table = levels(args.media)
     total, longest = sum(per_table.values()), max(per_table.values())
     print("levels per table:", ", ".join(f"{t} {n}" for t, n in per_table.items()))
-    print(f"round-trip bound: {total} levels x {args.latency * 1000:.0f} ms = "
-          f"{total * args.latency:.2f} s (tables in turn); {longest} x "
-          f"{args.latency * 1000:.0f} ms = {longest * args.latency:.2f} s (side by side)")  # fmt: skip
+    ms = f"{args.latency * 1000:.0f} ms"
+    print(f"round-trip bound: {total} levels x {ms} = {total * args.latency:.2f} s (tables in "
+          f"turn); {longest} x {ms} = {longest * args.latency:.2f} s (side by side)")  # fmt: skip
     print("| accounts | seconds | requests | rows | peak RSS (MiB) | growth over start (MiB) "
           "| paced waits (s) | x bound (in turn) | x bound (side by side) |")  # fmt: skip
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -118,9 +119,10 @@ def main() -> None:
         if result["errors"]:
             print(f"  ({result['errors']} tables failed)")
     for size, seconds, floor in floors:
-        print(f"{size:,} accounts: {seconds} s at {args.latency * 1000:.0f} ms, {floor} s at 0 ms: "
-              f"{seconds - floor:.1f} s of round trips = {(seconds - floor) / (total * args.latency):.1f}"
-              " x the bound (in turn)")  # fmt: skip
+        trips = seconds - floor
+        print(f"{size:,} accounts: {seconds} s at {args.latency * 1000:.0f} ms, {floor} s at "
+              f"0 ms: {trips:.1f} s of round trips = {trips / (total * args.latency):.1f} x "
+              "the bound (in turn)")  # fmt: skip
 
 
 def _run(size: int, latency: float, args: argparse.Namespace) -> dict[str, float]:

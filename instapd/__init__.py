@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 import pandas as pd
 
@@ -29,6 +28,7 @@ from .api import (
     snapshot,
     update,
 )
+from .cdata.info import describe, tables
 from .config import Config
 from .connection import LinkedAccount
 from .errors import (
@@ -80,11 +80,7 @@ from .errors import (
     WriteScopeError,
     WriteTargetError,
 )
-from .info import describe, tables
-
-if _TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
-    from typing import Any
+from .sql import entry as sql
 
 __all__ = [
     "AccessDeniedError",
@@ -156,46 +152,6 @@ __all__ = [
     "tables",
     "update",
 ]
-
-
-def sql(
-    query: str,
-    *,
-    connection: Connection | None = None,
-    params: Sequence[Any] | Mapping[str, Any] | None = None,
-    cache: bool | None = None,
-    explain: bool = False,
-    dry_run: bool = False,
-) -> pd.DataFrame:
-    """Run a SQL ``SELECT`` over the tables and return a typed DataFrame, or write.
-
-    Equality and ``IN`` on a table's filters (``describe(table).attrs``), ranges on its time
-    column, ``LIMIT`` and the columns used go to :func:`read_instagram`; DuckDB does the rest
-    (JOIN, GROUP BY, ORDER BY, window functions, CTEs). ``params`` fill ``?`` placeholders in
-    order. ``explain=True`` returns what each table read pushes down, without reading.
-    Without ``BusinessAccountId``, tables hold the rows of every linked account (filter on
-    ``business_account_id`` to read one).
-    CData's system tables (``sys_tables``, ``sys_tablecolumns``, ...) can be queried too.
-
-    Writes: ``INSERT INTO Comments (media_id, text) VALUES (?, ?)`` (or ``... SELECT``),
-    ``INSERT INTO Replies (comment_id, text)``, ``UPDATE Comments SET hidden = true WHERE ...``,
-    ``UPDATE IGMedia SET comment_enabled = false WHERE ...`` and ``DELETE FROM
-    Comments|Replies|IGMedia WHERE ...`` go to :func:`insert`, :func:`update` and
-    :func:`delete` and return their result frame (``id``, ``status``, ``error``). A ``WHERE``
-    other than ``id = ...``/``id IN (...)`` is read first to find the ids; a write without
-    ``WHERE`` is refused. ``dry_run=True`` (or ``explain=True``) returns what would be sent.
-    Needs ``pip install instapd[sql]``.
-    """
-    from .sqlengine import sql as run
-
-    return run(
-        query,
-        connection=connection,
-        params=params,
-        cache=cache,
-        explain=explain,
-        dry_run=dry_run,
-    )
 
 
 def _register_pandas_reader() -> None:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .auth.credentials import Credentials
-    from .query import TimeLike
+    from .readers.query import TimeLike
     from .sandbox import Sandbox
 
 
@@ -89,7 +89,7 @@ class Connection(BaseConnection):
     def call(self, procedure: str, **parameters: Any) -> pd.DataFrame:
         """Run a CData stored procedure: ``GetOAuthAuthorizationURL``, ``GetOAuthAccessToken``,
         ``RefreshOAuthAccessToken``. Returns a one-row DataFrame."""
-        from .procedures import call
+        from .cdata.procedures import call
 
         return call(self, procedure, parameters)
 

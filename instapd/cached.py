@@ -17,8 +17,8 @@ import pandas as pd
 
 from .cache import Entry, QueryCache, query_key, schema_version, stamp_meta
 from .errors import OfflineError
-from .query import Query
 from .readers.account_insights import DEFAULT_RANGE
+from .readers.query import Query
 
 if TYPE_CHECKING:
     from .connection import BaseConnection

@@ -29,8 +29,8 @@ from .errors import (
 )
 from .frames import to_frame
 from .progress import enabled, requests_bar
-from .query import Query, TimeLike, build_query
 from .readers import ReadContext, Row, read_rows, warn_skipped
+from .readers.query import Query, TimeLike, build_query
 
 
 def read(

@@ -7,7 +7,7 @@ import types
 from pathlib import Path
 
 import instapd
-from instapd.info import scopes_markdown, tables_markdown
+from instapd.cdata.info import scopes_markdown, tables_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -669,7 +669,7 @@ instapd.cache.clear()""",
             """# SQL
 
 The tables answer SQL, as the CData connector's do: `instapd.sql` returns a typed DataFrame,
-`instapd.dbapi` is a DB-API 2.0 module, and the SQLAlchemy dialect `instagram://` serves
+`instapd.sql.dbapi` is a DB-API 2.0 module, and the SQLAlchemy dialect `instagram://` serves
 `pd.read_sql` and JupySQL's `%sql`. Filters, time ranges, `LIMIT` and the columns used go to the
 API; DuckDB does the rest (JOIN, GROUP BY, window functions) over Arrow.""",
         ),
@@ -787,7 +787,7 @@ instapd.sql(
             "md",
             """## pandas and DB-API
 
-`pd.read_sql` takes a SQLAlchemy engine; `instapd.dbapi` is a PEP 249 module with `?`
+`pd.read_sql` takes a SQLAlchemy engine; `instapd.sql.dbapi` is a PEP 249 module with `?`
 parameters and CData's stored procedures through `callproc`.""",
         ),
         (
@@ -801,7 +801,7 @@ pd.read_sql("SELECT media_product_type, count(*) AS n FROM Media GROUP BY 1 ORDE
         (
             "code",
             """# NBVAL_CHECK_OUTPUT
-from instapd import dbapi
+from instapd.sql import dbapi
 
 with dbapi.connect("ColumnNames=CData") as connection:
     cursor = connection.cursor()

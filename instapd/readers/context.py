@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import GraphError, PermissionDeniedError
 from ..graph import GraphClient
-from ..query import Query
+from .query import Query
 
 Row = dict[str, Any]
 

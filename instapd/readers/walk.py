@@ -18,9 +18,9 @@ from ..catalog import Hop, Table
 from ..errors import GraphError
 from ..graph import GraphClient
 from ..graph.client import Page
-from ..query import Query
 from .batched import pages_of_many
 from .context import ReadContext, Row
+from .query import Query
 
 
 @dataclass(frozen=True)

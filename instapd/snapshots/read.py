@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from ..catalog import get_table
 from ..errors import AccountError
 from ..frames import DTYPES, empty_frame
-from ..query import TimeLike, parse_time
+from ..readers.query import TimeLike, parse_time
 from ..validation import graph_id
 from .dataset import SnapshotDataset
 

@@ -28,7 +28,7 @@ from ..catalog import get_table
 from ..connection import BaseConnection
 from ..errors import InstapdError, UsageError
 from ..io import read
-from ..query import TimeLike, parse_time
+from ..readers.query import TimeLike, parse_time
 from ..validation import graph_id
 from . import runs
 from .dataset import SnapshotDataset, check_run_id, file_meta

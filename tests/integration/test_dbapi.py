@@ -1,4 +1,4 @@
-"""instapd.dbapi (PEP 249) against the sandbox."""
+"""instapd.sql.dbapi (PEP 249) against the sandbox."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 import instapd
-from instapd import dbapi
 from instapd.sandbox import Sandbox
+from instapd.sql import dbapi
 
 
 @pytest.fixture

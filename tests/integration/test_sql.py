@@ -280,7 +280,7 @@ def test_without_business_account_id_a_table_holds_every_account(
 
 def test_times_without_a_zone_mean_utc_whatever_the_machine_zone() -> None:
     code = (
-        "import duckdb, instapd.sqlengine.run as run\n"
+        "import duckdb; from instapd.sql import run\n"
         "db = run._engine()\n"
         "print(db.sql(\"SELECT TIMESTAMPTZ '2026-01-01 00:00:00+00' >= '2026-01-01 00:30:00'\")"
         ".fetchall())\n"

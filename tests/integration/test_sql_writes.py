@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import registry
 
 import instapd
-from instapd import dbapi
 from instapd.sandbox import Faults, Sandbox
+from instapd.sql import dbapi
 from tests.conftest import sandbox_connection, texts_on, writes_logged
 
 
@@ -287,7 +287,7 @@ def test_dbapi_rowcount_and_result_rows(box: Sandbox) -> None:
 
 
 def test_sqlalchemy_text_statements_write(box: Sandbox) -> None:
-    registry.register("instagram", "instapd.sqlalchemy_dialect", "InstagramDialect")
+    registry.register("instagram", "instapd.sql.dialect", "InstagramDialect")
     media_id = open_media(box, 7)
     query = {"GraphURL": box.url, "BusinessAccountId": box.account_ids[0], "Cache": "false"}
     engine = sa.create_engine(sa.engine.URL.create("instagram", password=box.token, query=query))

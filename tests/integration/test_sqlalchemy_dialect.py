@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import registry
 
 from instapd.sandbox import Sandbox
-from instapd.sqlalchemy_dialect import InstagramDialect
+from instapd.sql.dialect import InstagramDialect
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _dialect() -> None:
     """The entry point registers the dialect once instapd is installed; a checkout on
     PYTHONPATH has no entry points, so register the same class by hand."""
-    registry.register("instagram", "instapd.sqlalchemy_dialect", "InstagramDialect")
+    registry.register("instagram", "instapd.sql.dialect", "InstagramDialect")
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from instapd.errors import UsageError
 ROOT = Path(__file__).resolve().parents[2]
 LAZY = ("requests_oauthlib", "oauthlib", "werkzeug", "cryptography", "tqdm", "ipywidgets",
         "matplotlib", "instapd.sandbox", "instapd.io", "requests", "sqlglot", "duckdb",
-        "sqlalchemy", "instapd.sqlengine")  # fmt: skip
+        "sqlalchemy", "instapd.sql.run", "instapd.sql.dbapi", "instapd.sql.dialect",
+        "instapd.sql.statement", "instapd.cdata.procedures")  # fmt: skip
 
 
 def test_import_instapd_leaves_what_a_read_does_not_need_unloaded() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 import instapd
-from instapd.sqlengine.statement import parse
+from instapd.sql.statement import parse
 
 
 def test_parameters_bind_in_the_order_written() -> None:

@@ -17,10 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from .auth.credentials import Credentials
-from .auth.flows import refresh
-from .connection import BaseConnection, finish_web_login, start_web_login
-from .errors import UsageError
+from ..auth.credentials import Credentials
+from ..auth.flows import refresh
+from ..connection import BaseConnection, finish_web_login, start_web_login
+from ..errors import UsageError
 
 PROCEDURES = ("GetOAuthAuthorizationURL", "GetOAuthAccessToken", "RefreshOAuthAccessToken")
 

@@ -26,7 +26,7 @@ from ..errors import (
     SqlUnknownTableError,
     UnknownTableError,
 )
-from ..query import parse_time
+from ..readers.query import parse_time
 from .schema import SqlTable, close_matches, resolve
 from .statement import DIALECT
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from ..catalog import TABLES, Table, get_table
 from ..catalog.names import column_names
+from ..cdata import systables
 from ..errors import UnknownTableError
-from . import systables
 
 #: Catalog column types as DuckDB types (the frames' dtypes map onto these through Arrow).
 SQL_TYPES = {

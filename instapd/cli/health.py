@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from .api import connect, health
+from ..api import connect, health
 
 _SHOWN = {
     "username": "username",
@@ -27,7 +27,7 @@ _SHOWN = {
 }
 
 
-def add_health_commands(commands: Any) -> None:
+def add_commands(commands: Any) -> None:
     """The ``health`` subcommand, on the parser's subparsers."""
     sub = commands.add_parser("health", help="each account's token, scopes, usage and last reads")
     sub.add_argument("--tables", nargs="+", help="check the scopes of these tables")

@@ -13,8 +13,8 @@ import pyarrow as pa
 from sqlglot import exp
 
 from ..api import default_connection, read_instagram
+from ..cdata import systables
 from ..errors import SqlError
-from . import systables
 from .pushdown import Plan, Read, plan
 from .statement import Params, parse
 from .writes import is_write, run_write

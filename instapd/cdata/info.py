@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .catalog import TABLES, get_table
-from .catalog.schemes import table_schemes
-from .frames import DTYPES
+from ..catalog import TABLES, get_table
+from ..catalog.schemes import table_schemes
+from ..frames import DTYPES
 
 _UNIVERSAL = "account, columns, since, until, limit"
 

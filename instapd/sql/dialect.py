@@ -1,4 +1,4 @@
-"""A SQLAlchemy dialect for ``instagram://`` URLs, over :mod:`instapd.dbapi`.
+"""A SQLAlchemy dialect for ``instagram://`` URLs, over :mod:`instapd.sql.dbapi`.
 
 ``create_engine("instagram://")`` takes its properties from the environment;
 ``instagram://?BusinessAccountId=178414&Sandbox=true`` gives them as query parameters (CData or
@@ -23,12 +23,12 @@ from sqlalchemy.engine.interfaces import (
 from sqlalchemy.engine.url import URL
 from sqlalchemy.sql import compiler
 
+from ..catalog import TABLES, get_table
+from ..catalog.names import column_names
+from ..cdata.systables import CATALOG, SCHEMA, SYSTEM_TABLES
+from ..config import Config, lookup_property
+from ..errors import UnknownTableError
 from . import dbapi
-from .catalog import TABLES, get_table
-from .catalog.names import column_names
-from .config import Config, lookup_property
-from .errors import UnknownTableError
-from .sqlengine.systables import CATALOG, SCHEMA, SYSTEM_TABLES
 
 _TYPES: dict[str, type[sqltypes.TypeEngine[Any]]] = {
     "id": sqltypes.String,

@@ -1,7 +1,7 @@
 """A PEP 249 (DB-API 2.0) module over :func:`instapd.sql`, named and configured like the CData
 connector's: ``connect("OAuthAccessToken=...;BusinessAccountId=...")``.
 
->>> from instapd import dbapi
+>>> from instapd.sql import dbapi
 >>> dbapi.apilevel, dbapi.paramstyle
 ('2.0', 'qmark')
 """
@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from . import errors
-from .api import Connection as _Instapd
-from .api import connect as _connect
+from .. import errors
+from ..api import Connection as _Instapd
+from ..api import connect as _connect
 
 apilevel = "2.0"
 #: Threads may share the module, not connections: open one per thread.
@@ -225,7 +225,7 @@ class Cursor:
         the rows fetched are the writes' results (``id``: the new comment's id for an INSERT,
         ``status``, ``error``)."""
         self._check()
-        from .sqlengine import sql
+        from .run import sql
 
         try:
             frame = sql(operation, connection=self.connection.instapd, params=parameters)
@@ -241,7 +241,7 @@ class Cursor:
         UPDATE or DELETE goes as one write over all the sets (in batches of 50), its
         ``rowcount`` and result rows covering them all."""
         self._check()
-        from .sqlengine.run import sql_many
+        from .run import sql_many
 
         try:
             frame = sql_many(operation, self.connection.instapd, list(seq_of_parameters))
@@ -258,7 +258,7 @@ class Cursor:
         RefreshOAuthAccessToken). ``parameters``: a mapping by name, or values in the order of
         ``sys_procedureparameters``. The result row is fetched as usual."""
         self._check()
-        from .sqlengine.systables import PROCEDURES
+        from ..cdata.systables import PROCEDURES
 
         if isinstance(parameters, Mapping):
             named = dict(parameters)

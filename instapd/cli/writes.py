@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from .api import connect, delete, insert, publish, update
+from ..api import connect, delete, insert, publish, update
 
 
-def add_write_commands(commands: Any) -> None:
+def add_commands(commands: Any) -> None:
     """The write subcommands, on the parser's subparsers."""
     sub = commands.add_parser("reply", help="reply to a comment")
     sub.add_argument("comment_id")

@@ -12,13 +12,13 @@ import sys
 import warnings
 from typing import Any
 
-from .api import connect, snapshot
-from .readers import SkippedWarning
-from .snapshots import compact
-from .snapshots.snapshot import location_for
+from ..api import connect, snapshot
+from ..readers import SkippedWarning
+from ..snapshots import compact
+from ..snapshots.snapshot import location_for
 
 
-def add_snapshot_commands(commands: Any) -> None:
+def add_commands(commands: Any) -> None:
     """The ``snapshot`` subcommand, on the parser's subparsers."""
     sub = commands.add_parser(
         "snapshot", help="append tables of every account to the snapshot dataset (or: compact)"

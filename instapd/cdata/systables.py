@@ -34,7 +34,7 @@ class Parameter:
     required: bool = False
 
 
-#: The CData procedures' parameters (see :mod:`instapd.procedures`).
+#: The CData procedures' parameters (see :mod:`instapd.cdata.procedures`).
 PROCEDURES: dict[str, tuple[str, tuple[Parameter, ...]]] = {
     "GetOAuthAuthorizationURL": (
         "Step 1 of the web login: the URL of Facebook's login dialog",

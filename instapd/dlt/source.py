@@ -1,20 +1,4 @@
-"""A dlt source: Instagram tables into any dlt destination (DuckDB, BigQuery, Snowflake...).
-
-``instagram_source(tables=[...], account=...)`` has one resource per table, named after it
-(dlt writes ``MediaInsights`` as ``media_insights``). Each resource loads with the ``merge``
-write disposition on the table's primary key, so a second run updates rows instead of adding
-them; a table with a time column reads incrementally from the last run's cursor (the rows at
-the cursor are deduplicated on the key); the column types come from the catalog's dtypes, and a
-column the catalog gains is added to the destination table (dlt's schema evolution). The rows
-are :func:`instapd.read_instagram`'s, batched across accounts. Needs ``pip install
-"instapd[dlt]"``::
-
-    import dlt
-    from instapd.dlt import instagram_source
-
-    pipeline = dlt.pipeline("instagram", destination="duckdb", dataset_name="instagram")
-    pipeline.run(instagram_source(["Media", "MediaInsights"], account="all"))
-"""
+"""The dlt source: one resource per table; see :mod:`instapd.dlt`."""
 
 from __future__ import annotations
 
@@ -23,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from .api import read_instagram
-from .catalog import Table, get_table
-from .connection import BaseConnection
-from .errors import UsageError
+from ..api import read_instagram
+from ..catalog import Table, get_table
+from ..connection import BaseConnection
+from ..errors import UsageError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -10,10 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-from .catalog import Filter, Table, get_table
-from .catalog.metrics import retired_metric
-from .errors import InvalidFilterError, UnknownColumnError
-from .validation import is_graph_id
+from ..catalog import Filter, Table, get_table
+from ..catalog.metrics import retired_metric
+from ..errors import InvalidFilterError, UnknownColumnError
+from ..validation import is_graph_id
 
 TimeLike = datetime | date | str | int | float | pd.Timestamp
 

@@ -11,11 +11,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import requests
 
 import instapd
 from instapd.sandbox import Sandbox
 from instapd.snapshots.dataset import portable
 
+from ..clocks import ManualClock, paced_connection
 from ..conftest import sandbox_connection
 
 #: Enough accounts for two batch requests a level; some with several pages of media.
@@ -44,6 +46,7 @@ def conn(agency: Sandbox) -> Iterator[instapd.Connection]:
 
 
 def _read(conn: instapd.Connection, table: str, account: str | list[str]) -> pd.DataFrame:
+    """A read with its warnings (refused metrics, NA cells) silenced: both reads warn alike."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # refused metrics (NA cells) warn in both reads alike
         return conn.read(table, account=account, progress=False)
@@ -102,3 +105,28 @@ def test_a_snapshot_of_many_accounts_writes_what_each_alone_reads(
         expected = portable(pa.Table.from_pandas(alone, preserve_index=False))
         assert written.schema.types == expected.schema.types
         assert written.equals(expected), (row.table, row.account)
+
+
+def test_a_batch_sends_a_slowed_accounts_operation_on_its_own_paced_as_its() -> None:
+    clock = ManualClock()
+    with Sandbox(accounts=3, media_per_account=(2,), clock=clock) as box:
+        busy, *others = box.account_ids
+        box.app.usage.account_limit = 4
+        connection = paced_connection(box, clock, max_wait=7200)
+        headers = {"Authorization": f"Bearer {box.token}"}
+        for _ in range(3):  # busy at 75% of its count: the throttle starts slowing it
+            requests.get(f"{box.url}/v25.0/{busy}", headers=headers, timeout=10)
+        start = len(box.app.log)
+        first = _read(connection, "Media", list(box.account_ids))  # learns busy's usage
+        middle = len(box.app.log)
+        second = _read(connection, "Media", list(box.account_ids))
+        later = box.app.log[middle:]
+    assert len(first) == len(second) == 6
+    assert any(
+        line.startswith(f"BATCH GET /v25.0/{busy}/media") for line in box.app.log[start:middle]
+    )
+    alone = [line for line in later if line.startswith(f"GET /v25.0/{busy}/media")]
+    batched = [line for line in later if line.startswith("BATCH GET")]
+    assert len(alone) == 1, later  # busy on its own...
+    assert sorted(line.split("/")[2] for line in batched) == sorted(others)  # ...the rest batched
+    assert clock.waits, "busy's own request waited for its pace"

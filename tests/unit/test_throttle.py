@@ -45,3 +45,17 @@ def test_an_account_back_under_the_limits_is_forgotten() -> None:
     assert throttle._accounts == {}
     throttle.before_request("A")
     assert clock.waits == []
+
+
+def test_holds_names_only_accounts_slowed_or_locked_out_now() -> None:
+    throttle, clock = _throttle()
+    throttle.after_response(
+        Usage(accounts={"A": AccountUsage(100, 60.0), "B": AccountUsage(90), "C": AccountUsage(5)})
+    )
+    assert (throttle.holds("A"), throttle.holds("B"), throttle.holds("C")) == (True, True, False)
+    assert not throttle.holds(None)
+    throttle.after_response(Usage(accounts={"B": AccountUsage(10)}))  # B is back under the limit
+    clock.sleep(61)  # A's lockout is over, but it stays slowed until an answer says otherwise
+    assert (throttle.holds("A"), throttle.holds("B")) == (True, False)
+    throttle.after_response(Usage(accounts={"A": AccountUsage(20)}))
+    assert not throttle.holds("A")

@@ -42,7 +42,7 @@ source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-n
 root_doc = "index"
 exclude_patterns = ["_build", "_ext", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
 
-# MyST: GitHub-style heading anchors, so the README's "#the-cache" links work here too.
+# MyST: GitHub-style heading anchors, so links such as "benchmarks.md#sql" work.
 myst_heading_anchors = 3
 myst_enable_extensions = ["colon_fence"]
 
@@ -69,5 +69,9 @@ html_theme_options = {
     "header_links_before_dropdown": 8,
 }
 html_show_sourcelink = False
+# Pages with no pages below them get no left sidebar (it would hold an empty "Section navigation").
+html_sidebars = {
+    page: [] for page in ["index", "getting-started", "_generated/api", "_generated/errors"]
+}
 html_static_path = ["_static"]
 html_css_files = ["instapd.css"]

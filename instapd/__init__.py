@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 import pandas as pd
 
@@ -13,6 +14,7 @@ from . import accessor as accessor  # registers DataFrame.ig
 from .__about__ import __version__
 from .api import (
     Connection,
+    LoginResult,
     business_accounts,
     connect,
     delete,
@@ -41,16 +43,22 @@ from .errors import (
     CommentRuleError,
     ContainerExpiredError,
     ContainerFailedError,
+    FrameError,
     GraphError,
+    IdMixupError,
     IncompleteReadError,
     InstapdError,
     InvalidFilterError,
     InvalidParameterError,
     LoginError,
     LoginTimeoutError,
+    LoginUnreachableError,
     MediaNotFetchableError,
     MediaSpecError,
+    MissingExtraError,
+    NetworkError,
     NoCredentialsError,
+    NoSnapshotsError,
     NotFoundError,
     NotYoursError,
     OfflineError,
@@ -82,6 +90,16 @@ from .errors import (
 )
 from .sql import entry as sql
 
+if _TYPE_CHECKING:
+    from types import ModuleType
+
+    from . import cache as cache
+    from . import sandbox as sandbox
+
+#: Modules reached as attributes (``instapd.cache.entries()``), imported on first use so that
+#: ``import instapd`` stays cheap.
+_LAZY_MODULES = ("cache", "sandbox")
+
 __all__ = [
     "AccessDeniedError",
     "AccountError",
@@ -94,17 +112,24 @@ __all__ = [
     "Connection",
     "ContainerExpiredError",
     "ContainerFailedError",
+    "FrameError",
     "GraphError",
+    "IdMixupError",
     "IncompleteReadError",
     "InstapdError",
     "InvalidFilterError",
     "InvalidParameterError",
     "LinkedAccount",
     "LoginError",
+    "LoginResult",
     "LoginTimeoutError",
+    "LoginUnreachableError",
     "MediaNotFetchableError",
     "MediaSpecError",
+    "MissingExtraError",
+    "NetworkError",
     "NoCredentialsError",
+    "NoSnapshotsError",
     "NotFoundError",
     "NotYoursError",
     "OfflineError",
@@ -152,6 +177,14 @@ __all__ = [
     "tables",
     "update",
 ]
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'instapd' has no attribute {name!r}")
 
 
 def _register_pandas_reader() -> None:

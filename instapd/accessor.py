@@ -12,23 +12,28 @@ Engagement, as :meth:`IgAccessor.engagement` computes it::
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .api import Connection, delete, insert, read_instagram, update
+from .api import Connection, connect, delete, insert, read_instagram, update
 from .catalog import get_table
 from .catalog.names import column_names
-from .errors import UsageError
+from .errors import FrameError, UsageError
 from .frames import empty_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from .connection import BaseConnection
+
 MEDIA_TABLES = {"media", "igmedia", "stories", "tags", "businessdiscoverymedia"}
 COMMENT_TABLES = {"comments", "replies", "mentionedcomment"}
 #: Up to this many ids are pushed down one by one; more, and the account is read in one walk.
 PUSHDOWN_LIMIT = 20
+#: Connections built again for frames whose own is gone (read in another process), by properties.
+_REBUILT: dict[str, Connection] = {}
 
 
 @pd.api.extensions.register_dataframe_accessor("ig")
@@ -73,7 +78,7 @@ class IgAccessor:
             options["account"] = accounts
         return read_instagram(
             self.table,
-            connection=connection,
+            connection=self._via(connection),
             columns=query["columns"],
             since=query["since"],
             until=query["until"],
@@ -110,7 +115,11 @@ class IgAccessor:
         if not ids:
             return _empty(table)
         return read_instagram(
-            table, connection=connection, account=self._account(), media_id=ids, **options
+            table,
+            connection=self._via(connection),
+            account=self._account(),
+            media_id=ids,
+            **options,
         )
 
     def engagement(self, connection: Connection | None = None) -> pd.DataFrame:
@@ -126,7 +135,9 @@ class IgAccessor:
         interactions = joined[parts].fillna(0).sum(axis=1).astype("Int64")
         profile = _as_graph(
             read_instagram(
-                "InstagramBusinessProfile", connection=connection, account=self._account()
+                "InstagramBusinessProfile",
+                connection=self._via(connection),
+                account=self._account(),
             )
         )
         followers = profile["followers_count"].iloc[0]
@@ -146,7 +157,9 @@ class IgAccessor:
         """Reply to this frame's comments. ``text``: one str for all, or a Series aligned with
         the frame (rows it lacks, or holds NA for, get no reply)."""
         rows = self._with_text(text, COMMENT_TABLES, "comment_id")
-        return insert("Replies", rows, connection=connection, **self._write_options(options))
+        return insert(
+            "Replies", rows, connection=self._via(connection), **self._write_options(options)
+        )
 
     def hide(self, connection: Connection | None = None, **options: Any) -> pd.DataFrame:
         """Hide this frame's comments."""
@@ -161,7 +174,9 @@ class IgAccessor:
     ) -> pd.DataFrame:
         """Comment on this frame's media; ``text`` as for :meth:`reply`."""
         rows = self._with_text(text, MEDIA_TABLES, "media_id")
-        return insert("Comments", rows, connection=connection, **self._write_options(options))
+        return insert(
+            "Comments", rows, connection=self._via(connection), **self._write_options(options)
+        )
 
     def enable_comments(self, connection: Connection | None = None, **options: Any) -> pd.DataFrame:
         """Turn comments on for this frame's media."""
@@ -177,7 +192,7 @@ class IgAccessor:
         """Delete this frame's comments, or its media (which needs instagram_manage_contents)."""
         table = "Comments" if self.table.lower() in COMMENT_TABLES else "IGMedia"
         ids = self._ids_for_write(COMMENT_TABLES | MEDIA_TABLES)
-        return delete(table, ids, connection=connection, **self._write_options(options))
+        return delete(table, ids, connection=self._via(connection), **self._write_options(options))
 
     # -- from insights ----------------------------------------------------------------------
 
@@ -199,7 +214,7 @@ class IgAccessor:
         frame = self._frame
         time_column = get_table(self.table).time_column
         if time_column is None or time_column not in frame.columns:
-            raise AttributeError(f".ig.plot needs a time column; {self.table} has none.")
+            raise FrameError(f".ig.plot needs a time column; {self.table} has none.")
         tidy = self.tidy()
         if metrics:
             tidy = tidy[tidy["metric"].isin(metrics)]
@@ -222,7 +237,7 @@ class IgAccessor:
         from .snapshots import growth
 
         if "snapshot_at" not in self._frame.columns:
-            raise AttributeError(
+            raise FrameError(
                 ".ig.growth needs snapshots: read the frame with instapd.history(...), not "
                 "read_instagram."
             )
@@ -230,11 +245,30 @@ class IgAccessor:
 
     # -- helpers ----------------------------------------------------------------------------
 
+    def _via(self, connection: BaseConnection | None) -> BaseConnection | None:
+        """``connection``, else the one the frame was read with: still open in this process, or
+        built again from its non-secret properties (credentials come as for any connection)."""
+        if connection is not None:
+            return connection
+        from .io import live_connection
+
+        reference = self._meta.get("connection")
+        live = live_connection(reference)
+        if live is not None:
+            return live
+        properties = reference.get("properties") if isinstance(reference, dict) else None
+        if not isinstance(properties, dict) or not properties:
+            return None  # the default connection, as read_instagram() without connection=
+        key = json.dumps(properties, sort_keys=True)
+        if key not in _REBUILT:
+            _REBUILT[key] = connect(**properties)
+        return _REBUILT[key]
+
     def _ids_for_write(self, tables: set[str]) -> pd.Series:
         if self.table.lower() not in tables:
-            raise AttributeError(f"A {self.table} frame holds nothing this write applies to.")
+            raise FrameError(f"A {self.table} frame holds nothing this write applies to.")
         if "id" not in self._frame.columns:
-            raise AttributeError(f"Read {self.table} with its id column to write to it.")
+            raise FrameError(f"Read {self.table} with its id column to write to it.")
         return self._frame["id"]
 
     def _with_text(self, text: str | pd.Series, tables: set[str], key: str) -> pd.DataFrame:
@@ -258,18 +292,22 @@ class IgAccessor:
     ) -> pd.DataFrame:
         ids = self._ids_for_write(COMMENT_TABLES)
         rows = pd.DataFrame({"id": ids, "hidden": hidden}, index=ids.index)
-        return update("Comments", rows, connection=connection, **self._write_options(options))
+        return update(
+            "Comments", rows, connection=self._via(connection), **self._write_options(options)
+        )
 
     def _comments_on(
         self, on: bool, connection: Connection | None, options: dict[str, Any]
     ) -> pd.DataFrame:
         ids = self._ids_for_write(MEDIA_TABLES)
         rows = pd.DataFrame({"id": ids, "comment_enabled": on}, index=ids.index)
-        return update("IGMedia", rows, connection=connection, **self._write_options(options))
+        return update(
+            "IGMedia", rows, connection=self._via(connection), **self._write_options(options)
+        )
 
     def _column(self, name: str) -> list[str]:
         if name not in self._frame.columns:
-            raise AttributeError(f"This {self.table} frame has no {name!r} column to follow.")
+            raise FrameError(f"This {self.table} frame has no {name!r} column to follow.")
         return [str(v) for v in self._frame[name].dropna().unique()]
 
     def _id_column(self) -> str:
@@ -278,11 +316,11 @@ class IgAccessor:
 
     def _media_ids(self, only_type: str | None = None) -> list[str]:
         if self.table.lower() not in MEDIA_TABLES and "media_id" not in self._frame.columns:
-            raise AttributeError(f"A {self.table} frame holds no media to follow.")
+            raise FrameError(f"A {self.table} frame holds no media to follow.")
         frame = self._frame
         if only_type is not None:
             if "media_type" not in frame.columns:
-                raise AttributeError("Read the media with the media_type column to find albums.")
+                raise FrameError("Read the media with the media_type column to find albums.")
             frame = frame[frame["media_type"] == only_type]
         column = self._id_column()
         return [str(v) for v in frame[column].dropna().unique()]
@@ -305,8 +343,10 @@ class IgAccessor:
             return _empty(table)
         if len(ids) <= PUSHDOWN_LIMIT:
             pushed: dict[str, Any] = {key: ids, **options}
-            return read_instagram(table, connection=connection, account=account, **pushed)
-        frame = read_instagram(table, connection=connection, account=account, **options)
+            return read_instagram(
+                table, connection=self._via(connection), account=account, **pushed
+            )
+        frame = read_instagram(table, connection=self._via(connection), account=account, **options)
         kept = frame[frame[key].isin(ids)].reset_index(drop=True)
         kept.attrs = frame.attrs
         return kept

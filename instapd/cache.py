@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import threading
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,7 +37,7 @@ import pyarrow.parquet as pq
 
 from .__about__ import __version__
 from .catalog import Table
-from .errors import AccountError, UsageError
+from .errors import AccountError, UsageError, warn
 from .private import private_file, tighten, write_private
 from .validation import graph_id, inside, is_graph_id
 
@@ -130,11 +129,10 @@ class QueryCache:
                 raise ValueError("a naive fetched_at")
             frame = table.to_pandas()
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
-            warnings.warn(
+            warn(
                 f"Ignoring an unreadable cache file {path} ({type(exc).__name__}); "
                 "reading from the API instead.",
                 CacheWarning,
-                stacklevel=4,
             )
             return None
         for column, dtype in frame.dtypes.items():  # Parquet lists come back as arrays
@@ -151,11 +149,10 @@ class QueryCache:
                 self._tighten(path)
                 pq.write_table(table.replace_schema_metadata(metadata), stream)
         except OSError as exc:
-            warnings.warn(
+            warn(
                 f"Could not write the cache ({exc.strerror or exc}); the data is returned but "
                 "not cached.",
                 CacheWarning,
-                stacklevel=4,
             )
             return False
         return True
@@ -250,10 +247,19 @@ class QueryCache:
         return len(listing)
 
 
+_BARE_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)\s*$")
+
+
 def _cutoff(older_than: timedelta | str | None) -> pd.Timestamp | None:
     """Entries fetched before this time are older than ``older_than``."""
     if older_than is None:
         return None
+    bare = isinstance(older_than, str) and _BARE_NUMBER.match(older_than)
+    if bare or not isinstance(older_than, timedelta | str):
+        raise UsageError(  # pandas would read a bare 7 as 7 nanoseconds: everything is older
+            f"older_than needs a unit: a duration such as '7d', '12h', '30m' or '7 days', or a "
+            f"timedelta, not {older_than!r}."
+        )
     try:
         age = pd.Timedelta(older_than)
     except (ValueError, TypeError):

@@ -36,9 +36,12 @@ VOLATILE_COLUMNS = frozenset({"like_count", "comments_count"})
 def cache_description(
     connection: BaseConnection, query: Query, accounts: list[str]
 ) -> dict[str, Any]:
-    """What makes two reads the same: never the token, but the user it belongs to."""
+    """What makes two reads the same: never the token, but the user it belongs to; never
+    ``on_error`` either, which says what to do with refusals, not what to read."""
+    described = query.describe(sorted(accounts))
+    described["filters"] = {k: v for k, v in described["filters"].items() if k != "on_error"}
     return {
-        **query.describe(sorted(accounts)),
+        **described,
         "api_version": connection.config.version,
         "schema": schema_version(query.table),
         "source": connection.source_name,
@@ -57,6 +60,8 @@ def read_through_cache(
     if entry is not None and entry.meta["query"].get("user") != description["user"]:
         logger.warning("ignoring the cache entry %s: another user read it", path)
         entry = None  # served only to the user who read it, whatever the file is called
+    if entry is not None and query.filters.get("on_error") == "raise" and _skipped(entry):
+        entry = None  # read with on_error='report', it holds NA cells that 'raise' must not hide
     if entry is not None and (config.offline or entry.age.total_seconds() <= config.cache_max_age):
         return _served(entry)
     if config.offline:
@@ -73,6 +78,10 @@ def read_through_cache(
     frame.attrs["instapd"] = attrs
     store.store(path, frame, meta)
     return frame
+
+
+def _skipped(entry: Entry) -> bool:
+    return bool((entry.frame.attrs.get("instapd") or {}).get("skipped"))
 
 
 def _served(entry: Entry) -> pd.DataFrame:

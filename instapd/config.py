@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import UnknownPropertyError, UsageError
-from .validation import graph_id, secure_url
+from .validation import graph_id, is_loopback, secure_url
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 #: Instagram Login's API root, dialog and code exchange (``AuthScheme=InstagramLogin``).
@@ -189,6 +189,9 @@ class Config:
         if self.auth_scheme == INSTAGRAM_LOGIN and self.graph_url == DEFAULT_GRAPH_URL:
             # Instagram Login's tokens work on graph.instagram.com only
             object.__setattr__(self, "graph_url", INSTAGRAM_GRAPH_URL)
+        if self.cache_location is None and not os.environ.get("INSTAPD_CACHE_DIR") and self.local:
+            # the sandbox's reads stay out of the user's cache: a folder of their own
+            object.__setattr__(self, "cache_location", sandbox_cache_location())
 
     def __repr__(self) -> str:
         shown = [
@@ -231,12 +234,26 @@ class Config:
         return cls(**values)
 
     @property
+    def local(self) -> bool:
+        """True when reads come from a Graph API on this machine: ``Sandbox``, or a
+        ``GraphURL`` on loopback (a sandbox started with ``instapd.sandbox.Sandbox``)."""
+        return self.sandbox or is_loopback(self.graph_url)
+
+    @property
     def instagram_login(self) -> bool:
         """True under ``AuthScheme=InstagramLogin``: graph.instagram.com, no Facebook Page."""
         return self.auth_scheme == INSTAGRAM_LOGIN
 
     def with_(self, **changes: Any) -> Config:
         return replace(self, **changes)
+
+
+def sandbox_cache_location() -> str:
+    """Where the sandbox's reads are cached unless ``CacheLocation`` says otherwise: apart from
+    the user's cache (``instapd.cache.entries()``), so that its entries never mix with real ones."""
+    import platformdirs
+
+    return platformdirs.user_cache_dir("instapd-sandbox")
 
 
 _DEFAULTS = Config()

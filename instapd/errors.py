@@ -8,14 +8,17 @@
     │   ├── UnknownTableError              a table name not in the catalog
     │   ├── UnknownColumnError             a column the table does not have
     │   ├── InvalidFilterError             a filter the table does not take, or a bad value
+    │   ├── FrameError (AttributeError)    an ``.ig`` method on a frame that lacks what it needs
     │   ├── AccountError                   no linked account, an unknown or ambiguous one
     │   ├── NoCredentialsError             nothing to authenticate with
     │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
     │   ├── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
+    │   ├── NoSnapshotsError               history() of a table no snapshot has written yet
     │   ├── AuthSchemeError                a table or token the connection's AuthScheme lacks
     │   ├── WriteError                     a write refused before sending (``row`` says which)
     │   │   ├── CommentRuleError           text breaks Instagram's comment rules, or is empty
     │   │   ├── WriteTargetError           bad id; hidden, live, reply or another account's object
+    │   │   │   └── IdMixupError           a media id where a comment id belongs, or the reverse
     │   │   ├── WriteScopeError            the token lacks the scope the write needs
     │   │   └── PublishRuleError           a post breaks a publishing rule (``rule`` names it)
     │   └── SqlError                       a SQL statement instapd cannot run; has ``position``
@@ -39,7 +42,9 @@
     │   └── RetryableError                 worth trying again
     │       ├── RateLimitedError           4, 17, 32, 613, 80001, 80002: wait ``retry_after``
     │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies
+    │           ├── NetworkError           no answer: refused, dropped, timed out or cut short
     │           └── TooMuchDataError       1: "reduce the amount of data"; paged reads shrink
+    ├── MissingExtraError (ImportError)    an optional part whose extra is not installed
     ├── IncompleteReadError                retries ran out part-way; says how far the read got
     ├── ResponseTooLargeError              an answer larger than the cap (tens of MB)
     ├── PublishTimeoutError                a container was not ready within ``timeout``
@@ -48,6 +53,7 @@
         ├── StateMismatchError             the callback's state is not the one we sent
         ├── LoginTimeoutError              no callback arrived in time
         ├── CodeExchangeError              the code was refused: expired, reused, wrong redirect
+        ├── LoginUnreachableError          a token endpoint did not answer; ``url``, ``setting``
         └── RefreshTooEarlyError           Instagram Login: the token is not 24 hours old yet
 
 Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
@@ -56,10 +62,22 @@ Graph errors are mapped from ``error.code`` and ``error.error_subcode`` in
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast, get_args
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 DOCS_APP_GUIDE = "https://github.com/instapd/instapd/blob/main/docs/meta-app.md"
+
+#: What a read or a write does when the API refuses one object or row: ``"report"`` (the
+#: default) records it and goes on (NA cells and one warning for a read; ``status`` ``error``
+#: on the row for a write); ``"raise"`` raises. The one vocabulary of every ``on_error=``.
+OnError = Literal["report", "raise"]
+ON_ERROR: tuple[str, ...] = get_args(OnError)
 
 
 class InstapdError(Exception):
@@ -87,6 +105,11 @@ class InvalidFilterError(UsageError):
     pass
 
 
+class FrameError(UsageError, AttributeError):
+    """An ``.ig`` method called on a frame that lacks what it needs: the right table, a column,
+    snapshots. Also an AttributeError, as pandas accessors have raised."""
+
+
 class AccountError(UsageError):
     pass
 
@@ -97,6 +120,15 @@ class NoCredentialsError(UsageError):
 
 class OfflineError(UsageError):
     pass
+
+
+class NoSnapshotsError(UsageError, FileNotFoundError):
+    """``history()`` of a table the snapshot folder holds nothing of: take a snapshot first.
+
+    As ``pandas.read_parquet`` of a missing path or Polars' ``scan_parquet`` of a glob that
+    matches nothing, a dataset that is not there raises; a filter that matches no rows of a
+    dataset that is there returns an empty frame.
+    """
 
 
 class AuthSchemeError(UsageError):
@@ -278,6 +310,10 @@ class TransientError(RetryableError):
     hint = "A temporary failure on the API side; trying again usually works."
 
 
+class NetworkError(TransientError):
+    """No answer came: the connection failed, timed out, or the answer was cut short."""
+
+
 class TooMuchDataError(TransientError):
     """Code 1: Meta's "Please reduce the amount of data you're asking for".
 
@@ -286,6 +322,36 @@ class TooMuchDataError(TransientError):
     """
 
     hint = "Ask for fewer rows per page (a smaller Pagesize) or fewer nested columns."
+
+
+class MissingExtraError(InstapdError, ImportError):
+    """An optional part of instapd whose dependencies are not installed; ``extra`` names the
+    extra that installs them (``pip install "instapd[sql]"``)."""
+
+    def __init__(self, message: str, *, extra: str, name: str | None = None) -> None:
+        super().__init__(message, name=name)
+        self.extra = extra
+
+
+#: The modules each extra installs, so that a missing one is named with its ``pip install``.
+EXTRAS: dict[str, frozenset[str]] = {
+    "sql": frozenset({"sqlglot", "duckdb", "sqlalchemy"}),
+    "widgets": frozenset({"ipywidgets", "anywidget"}),
+    "plot": frozenset({"matplotlib"}),
+}
+
+
+def missing_extra(exc: ModuleNotFoundError, extra: str, what: str) -> ImportError:
+    """A :class:`MissingExtraError` naming the install, when ``exc`` is a module of ``extra``;
+    else ``exc`` itself (a broken install is not a missing extra)."""
+    top = (exc.name or "").split(".")[0]
+    if top not in EXTRAS.get(extra, frozenset()):
+        return exc
+    return MissingExtraError(
+        f'{what} needs {top}, which the {extra} extra installs: pip install "instapd[{extra}]"',
+        extra=extra,
+        name=top,
+    )
 
 
 class IncompleteReadError(InstapdError):
@@ -310,6 +376,20 @@ class ResponseTooLargeError(InstapdError):
 
 class LoginError(InstapdError):
     """Logging in did not complete. Nothing was stored."""
+
+
+class LoginUnreachableError(LoginError):
+    """A login endpoint (the code exchange, a token swap or refresh) did not answer.
+
+    ``url`` is the endpoint, without its query; ``setting`` is the property that names it.
+    """
+
+    def __init__(self, name: str, url: str, setting: str, failure: str) -> None:
+        super().__init__(
+            f"{name} did not answer at {url} ({failure}). Check the network and that {setting} "
+            "points at it, then log in again (a code works only once and expires)."
+        )
+        self.url, self.setting = url, setting
 
 
 class AccessDeniedError(LoginError):
@@ -376,6 +456,15 @@ class CommentRuleError(WriteError):
 class WriteTargetError(WriteError):
     """The object cannot take this write: an id that is not digits, a hidden comment, a reply,
     live media, or an object of another account."""
+
+
+class IdMixupError(WriteTargetError):
+    """An id of the wrong kind: a media id where the write takes a comment id, or the reverse.
+    ``given`` is the kind of object the id names, ``wanted`` the kind the write takes."""
+
+    def __init__(self, message: str, *, given: str, wanted: str, row: object = None) -> None:
+        super().__init__(message, row=row)
+        self.given, self.wanted = given, wanted
 
 
 class WriteScopeError(WriteError):
@@ -452,3 +541,19 @@ class RefreshTooEarlyError(LoginError):
             "Instagram Login refreshes a token only once it is at least 24 hours old: refresh "
             f"this one at or after {not_before:%Y-%m-%d %H:%M} UTC. Until then it works as it is."
         )
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` pointed at the first line outside instapd: the user's call.
+
+    A fixed ``stacklevel`` is right for one call path only; the frames are walked out of the
+    package instead (what Python 3.12's ``skip_file_prefixes`` does, which 3.11 lacks).
+    """
+    level, frame = 2, cast("FrameType | None", sys._getframe(1))
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level - 1 if frame is None else level)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+import secrets
+import weakref
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +20,7 @@ from .cache import ReadLog
 from .cached import read_through_cache
 from .catalog.names import graph_names, with_names
 from .catalog.schemes import check_table_scheme, facebook_names, scopes_for
+from .config import PROPERTIES, Config
 from .connection import BaseConnection
 from .errors import (
     IncompleteReadError,
@@ -83,7 +86,42 @@ def read(
         frame = reader(connection, query, accounts)
     else:
         frame = read_through_cache(connection, query, accounts, refresh=refresh, fetch=reader)
-    return frame if naming == "Graph" else with_names(frame, query.table, naming)
+    frame = frame if naming == "Graph" else with_names(frame, query.table, naming)
+    frame.attrs["instapd"] = {
+        **frame.attrs.get("instapd", {}),
+        "connection": connection_reference(connection),
+    }
+    return frame
+
+
+# -- which connection a frame came from (for DataFrame.ig) -----------------------------------
+
+_LIVE: weakref.WeakValueDictionary[str, BaseConnection] = weakref.WeakValueDictionary()
+_KEYS: weakref.WeakKeyDictionary[BaseConnection, str] = weakref.WeakKeyDictionary()
+_DEFAULTS = Config()
+
+
+def connection_reference(connection: BaseConnection) -> dict[str, Any]:
+    """How a frame finds its connection again: ``id``, the live connection while this process
+    holds it, and ``properties``, its non-secret connection properties to build another."""
+    key = _KEYS.get(connection)
+    if key is None:
+        key = _KEYS[connection] = secrets.token_hex(8)
+        _LIVE[key] = connection
+    properties: dict[str, Any] = {}
+    for prop in PROPERTIES:
+        value = getattr(connection.config, prop.python)
+        if prop.secret or value is None or value == getattr(_DEFAULTS, prop.python):
+            continue
+        properties[prop.cdata] = list(value) if isinstance(value, tuple) else value
+    return {"id": key, "properties": properties}
+
+
+def live_connection(reference: Any) -> BaseConnection | None:
+    """The connection a :func:`connection_reference` names, if this process still holds it."""
+    if not isinstance(reference, dict):
+        return None
+    return _LIVE.get(str(reference.get("id")))
 
 
 def fetch(
@@ -119,6 +157,7 @@ def fetch(
         "api_version": config.version,
         "instapd_version": __about__.__version__,
         "source": "api",
+        "skipped": len(context.skipped),
     }
     return frame
 

@@ -1,7 +1,8 @@
 """Progress bars for reads that take a while (``tqdm.auto``: a widget in notebooks).
 
 A bar appears only when a read lasts over a second, counts the requests made, and shows the
-throttle's waits. ``progress=False`` or ``INSTAPD_PROGRESS=0`` turns bars off.
+throttle's waits. ``progress=False`` or ``INSTAPD_PROGRESS`` set to ``0``, ``false``, ``no`` or
+``off`` turns bars off.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ if TYPE_CHECKING:
     from .graph import GraphClient
 
 SHOW_AFTER = 1.0  # seconds
+_OFF = ("0", "false", "no", "off")
 
 
 def enabled(progress: bool | None) -> bool:
     if progress is not None:
         return progress
-    return os.environ.get("INSTAPD_PROGRESS", "1").strip().lower() not in ("0", "false", "no")
+    return os.environ.get("INSTAPD_PROGRESS", "1").strip().lower() not in _OFF
 
 
 @contextlib.contextmanager

@@ -1,66 +1,20 @@
-"""Shared fixtures: one sandbox server per session, fresh connections per test."""
+"""Shared fixtures: one sandbox server per session, fresh connections per test, and sandboxes of a
+test module's own for tests that change data (helpers are in ``tests/support.py``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 import instapd
-from instapd.graph import RetryPolicy
-from instapd.graph.throttle import Throttle
 from instapd.sandbox import Faults, Sandbox
 
-#: Retries and throttling without real waiting, so fault tests stay fast.
-FAST_RETRY = RetryPolicy(attempts=5, backoff_initial=0.001, backoff_max=0.01)
-
-
-def fast_throttle() -> Throttle:
-    return Throttle(max_delay=0.01)
-
-
-def sandbox_connection(box: Sandbox, **properties: Any) -> instapd.Connection:
-    """A connection to ``box`` that retries and paces without real waits, plus ``properties``."""
-    return instapd.connect(
-        graph_url=box.url,
-        access_token=box.token,
-        retry=FAST_RETRY,
-        throttle=fast_throttle(),
-        **properties,
-    )
-
-
-def sandbox_call(
-    box: Sandbox, method: str, path: str, token: str | None = None, **params: Any
-) -> tuple[int, Any]:
-    """``method path`` on the sandbox's Graph API: the status and the JSON body (None if empty)."""
-    response = requests.request(
-        method,
-        f"{box.url}/v25.0/{path}",
-        params=params,
-        headers={"Authorization": f"Bearer {token or box.token}"},
-        timeout=10,
-    )
-    return response.status_code, response.json() if response.content else None
-
-
-def texts_on(box: Sandbox, media_id: str) -> list[str]:
-    """The texts of the comments on ``media_id``, in the sandbox's order."""
-    return [box.dataset[c].values["text"] for c in box.dataset[media_id].edges.get("comments", [])]
-
-
-def writes_logged(box: Sandbox) -> list[str]:
-    """Single writes and write operations in batches (not the batch requests themselves)."""
-    return [
-        line
-        for line in box.app.log
-        if line.startswith(("DELETE", "BATCH POST", "BATCH DELETE"))
-        or (line.startswith("POST /v") and not line.split("?")[0].endswith("/"))
-    ]
+from .support import sandbox_connection
 
 
 @pytest.fixture(autouse=True)
@@ -101,3 +55,21 @@ def connection(clean_sandbox: Sandbox) -> Iterator[instapd.Connection]:
 @pytest.fixture
 def account(clean_sandbox: Sandbox) -> str:
     return clean_sandbox.account_ids[0]
+
+
+@pytest.fixture(scope="module")
+def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
+    """Start sandboxes of the test module's own (``make_sandbox(seed=3)``), stopped after it."""
+    with contextlib.ExitStack() as stack:
+
+        def make(**options: Any) -> Sandbox:
+            return stack.enter_context(Sandbox(**options))
+
+        yield make
+
+
+@pytest.fixture(scope="module")
+def box(make_sandbox: Callable[..., Sandbox], request: pytest.FixtureRequest) -> Sandbox:
+    """The test module's own sandbox, for tests that change its data: made with the module's
+    ``BOX`` options (``BOX = {"seed": 11}``), shared by the module's tests."""
+    return make_sandbox(**getattr(request.module, "BOX", {}))

@@ -28,13 +28,21 @@ def test_binder_start_sets_the_sandbox_and_execs() -> None:
     assert result.stdout.split() == ["1", "none"]
 
 
+def test_binder_pins_the_python_ci_uses() -> None:
+    # repo2docker reads binder/runtime.txt; without it Binder builds with its own default Python
+    assert (ROOT / "binder" / "runtime.txt").read_text().split() == ["python-3.11"]
+    assert 'requires-python = ">=3.11"' in (ROOT / "pyproject.toml").read_text()
+
+
 def _expected_items() -> dict[str, int]:
-    """nbval (lax) makes one test item of each code cell that is not marked NBVAL_SKIP."""
+    """nbval (lax) makes one test item of each code cell that is not tagged nbval-skip."""
     expected = {}
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         cells = json.loads(path.read_text())["cells"]
         code = [c for c in cells if c["cell_type"] == "code"]
-        expected[path.name] = sum("NBVAL_SKIP" not in "".join(c["source"]) for c in code)
+        expected[path.name] = sum(
+            "nbval-skip" not in c.get("metadata", {}).get("tags", []) for c in code
+        )
     return expected
 
 

@@ -1,4 +1,4 @@
-"""The README cannot drift: its examples run, and its table list is the catalog's."""
+"""The README and the guides cannot drift: their examples run, and their commands are CI's."""
 
 from __future__ import annotations
 
@@ -6,22 +6,30 @@ import doctest
 import types
 from pathlib import Path
 
+import pytest
+
 import instapd
-from instapd.cdata.info import scopes_markdown, tables_markdown
+from instapd.cdata.info import scopes_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+DOCS = README.parent / "docs"
+#: Pages whose ``>>>`` examples are run: the README and the guides (each page on its own).
+EXAMPLES = [README, DOCS / "getting-started.md", *sorted((DOCS / "howto").glob("*.md"))]
 
 
-def test_readme_examples_run() -> None:
-    result = doctest.testfile(str(README), module_relative=False, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
+@pytest.mark.parametrize("page", EXAMPLES, ids=lambda p: str(p.relative_to(README.parent)))
+def test_examples_run(page: Path) -> None:
+    result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
 
 
-def test_readme_lists_every_table_from_the_catalog() -> None:
+def test_readme_has_a_tour_and_cites_only_files_in_the_repository() -> None:
+    import re
+
     text = README.read_text()
-    section = text.split("<!-- tables:start -->\n")[1].split("\n<!-- tables:end -->")[0]
-    assert section == tables_markdown(), "regenerate: python -m instapd tables --markdown"
+    assert doctest.DocTestParser().get_examples(text), "the README's tour is a doctest"
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+        assert (README.parent / target).exists(), target
 
 
 def test_readme_test_command_is_what_ci_runs() -> None:
@@ -47,25 +55,12 @@ def test_the_app_guide_lists_each_tables_scopes_from_the_catalog() -> None:
     assert "docs/meta-app.md" in README.read_text()
 
 
-def test_notebooks_hold_no_secret_and_no_stale_output() -> None:
-    import json
-
-    for path in sorted((README.parent / "notebooks").glob("*.ipynb")):
-        notebook = json.loads(path.read_text())
-        text = path.read_text()
-        assert "SBX" not in text, f"{path.name} holds a token"
-        assert "access_token=" not in text
-        for cell in notebook["cells"]:
-            if cell["cell_type"] == "code" and cell["outputs"]:
-                assert "NBVAL_CHECK_OUTPUT" in "".join(cell["source"]), path.name
-
-
-def test_readme_docs_command_is_what_ci_runs() -> None:
+def test_the_docs_command_on_the_ci_page_is_what_ci_runs() -> None:
     ci = (README.parent / ".ci" / "run").read_text()
     command = (
         'pip install -e ".[docs]" && sphinx-build -W --keep-going -b html docs docs/_build/html'
     )
-    assert command in README.read_text()
+    assert command in (DOCS / "developer" / "ci.md").read_text()
     assert command in ci
 
 

@@ -54,9 +54,26 @@ def _heading(title: str, char: str) -> str:
     return f"{title}\n{char * len(title)}\n"
 
 
+#: The members a class's page shows: what a user calls. Hooks the layers fill in for each other
+#: (``local_api``, ``account_memo``) and the plumbing under them stay out of the reference.
+MEMBERS: dict[str, str] = {
+    "Connection": "read, insert, update, delete, publish, publish_container, call, accounts, "
+    "logout, close",
+    "Config": "from_properties",
+    "LinkedAccount": "",
+    "Sandbox": "start, stop, url, account_ids, now, advance, issue_token, "
+    "issue_page_token, publish, requests_served",
+    "Faults": "",
+}
+
+
 def _directive(obj: Any, name: str) -> str:
     if isinstance(obj, type):
-        return f".. autoclass:: {name}\n   :members:\n   :show-inheritance:\n"
+        members = MEMBERS.get(obj.__name__)
+        if members == "":
+            return f".. autoclass:: {name}\n"
+        listed = f" {members}" if members else ""
+        return f".. autoclass:: {name}\n   :members:{listed}\n"
     return f".. autofunction:: {name}\n"
 
 
@@ -96,9 +113,11 @@ def api_page() -> str:
         ".. autofunction:: instapd.cache.clear\n",
     ]
     parts.append("The sandbox, ``instapd.sandbox``:\n")
+    from instapd.sandbox import Faults, Sandbox
+
     parts += [
-        ".. autoclass:: instapd.sandbox.Sandbox\n   :members:\n",
-        ".. autoclass:: instapd.sandbox.Faults\n   :members:\n",
+        _directive(Sandbox, "instapd.sandbox.Sandbox"),
+        _directive(Faults, "instapd.sandbox.Faults"),
     ]
     return "\n".join(parts)
 
@@ -115,16 +134,63 @@ def error_classes() -> list[type[BaseException]]:
     return list(dict.fromkeys(walk(errors.InstapdError)))
 
 
+def _tree_notes() -> dict[str, str]:
+    """Each error's line in the tree of ``instapd.errors``' docstring: its name -> its note."""
+    import re
+
+    from instapd import errors
+
+    tree = (errors.__doc__ or "").split("::", 1)[1].split("\n\n", 2)[1]
+    notes = {}
+    for line in tree.splitlines():
+        found = re.match(r"[\s│├└─]*(\w+)(?:\s+\((?:also )?(\w+)\))?\s*(.*)", line)
+        if found:
+            also = f" (also a ``{found[2]}``)" if found[2] else ""
+            notes[found[1]] = found[3].strip() + also
+    notes["InstapdError"] = notes.get("InstapdError") or "the base of every error instapd raises"
+    return notes
+
+
+def error_tree() -> str:
+    """The error classes as a nested list, each under its first base, linked to its entry."""
+    from instapd import errors
+
+    notes = _tree_notes()
+    classes = error_classes()
+    lines: list[str] = []
+
+    def add(cls: type[BaseException], depth: int) -> None:
+        note = notes.get(cls.__name__, "")
+        indent = "  " * depth
+        lines.append(
+            f"{indent}- :exc:`~instapd.errors.{cls.__name__}`" + (f": {note}" if note else "")
+        )
+        children = [c for c in classes if c.__bases__[0] is cls]
+        if children:
+            lines.append("")
+            for child in children:
+                add(child, depth + 1)
+            lines.append("")
+
+    add(errors.InstapdError, 0)
+    return "\n".join(lines) + "\n"
+
+
 def errors_page() -> str:
     import instapd
+    from instapd import errors
 
     public = set(instapd.__all__)
     missing = [cls.__name__ for cls in error_classes() if cls.__name__ not in public]
     if missing:
         raise ExtensionError(f"docs/_ext: errors not exported from instapd: {missing}")
+    doc = errors.__doc__ or ""
+    intro, after = doc.split("::", 1)[0].strip(), doc.split("::", 1)[1].split("\n\n", 2)[2]
     parts = [
         _heading("Errors", "="),
-        ".. automodule:: instapd.errors\n   :no-members:\n",
+        intro + "\n",
+        error_tree(),
+        after.strip() + "\n",
         _heading("The error classes", "-"),
         "Each is importable from ``instapd`` and from ``instapd.errors``.\n",
     ]
@@ -185,6 +251,7 @@ def table_page(name: str) -> str:
             )
     else:
         lines.append("None beyond those every table takes.")
+    lines += ["", "## Sample rows", "", sample_rows(entry.name)]
     lines += ["", "## Columns", "", "| column | dtype | Graph field | description |"]
     lines.append("|---|---|---|---|")
     for row in frame.itertuples(index=False):
@@ -192,6 +259,82 @@ def table_page(name: str) -> str:
             f"| `{row.column}` | `{row.dtype}` | `{row.graph_field}` | {_cell(row.description)} |"
         )
     return "\n".join(lines) + "\n"
+
+
+#: Values for the filters a table requires, as the sandbox's seeded data has them.
+SAMPLE_FILTERS = {"hashtag": "coffee", "username": "atelier.nord"}
+SAMPLE_ROWS = 3
+_samples: dict[str, Any] = {}
+
+
+def _sample_connection() -> Any:
+    """One connection to the embedded sandbox for every table page, and the ids it knows."""
+    if not _samples:
+        import instapd
+
+        connection = instapd.connect(sandbox=True, cache=False)
+        account = connection.local_api() and "brewlab.coffee"
+        media = connection.read("Media", account=account, limit=20, progress=False)
+        comments = media.ig.comments(connection)
+        _samples.update(connection=connection, account=account,
+                        media_id=str(media["id"].iloc[0]),
+                        comment_id=str(comments["id"].iloc[0]))  # fmt: skip
+        _samples.update(_mentions(str(connection.resolve_accounts(account)[0])))
+    return _samples["connection"]
+
+
+def _mentions(account: str) -> dict[str, str]:
+    """A media and a comment of other accounts that @mention ``account``, as a webhook would
+    name them (MentionedMedia and MentionedComment read nothing else)."""
+    from instapd.api import shared_sandbox
+
+    data = shared_sandbox().dataset
+    username = data[account].values["username"]
+    public = [m for a in data.public_ids for m in data[a].edges["media"]]
+    media = next(m for m in public if f"@{username}" in str(data[m].values.get("caption", "")))
+    comment = next(c for m in public for c in data[m].edges.get("comments", []))
+    return {"mentioned_media_id": media, "mentioned_comment_id": comment}
+
+
+def sample_rows(name: str) -> str:
+    """A few rows of ``name`` read from the sandbox, as a Markdown table (or why there are none)."""
+    import warnings
+
+    from instapd.catalog import get_table
+
+    entry = get_table(name)
+    connection = _sample_connection()
+    options: dict[str, Any] = {}
+    if entry.scope != "user":
+        options["account"] = _samples["account"]
+    mentions = entry.name.startswith("Mentioned")
+    for f in entry.filters:
+        if f.required:
+            known = _samples.get(f"mentioned_{f.name}" if mentions else f.name)
+            options[f.name] = SAMPLE_FILTERS.get(f.name) or known
+    options.update(limit=SAMPLE_ROWS, progress=False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a seeded post refusing a metric: NA cells
+            frame = connection.read(name, **options).head(SAMPLE_ROWS)
+    except Exception as exc:  # the page says why, rather than failing the build
+        return f"The sandbox gives no sample of this table ({type(exc).__name__}: {exc})\n"
+    if frame.empty:
+        return "The sandbox has no rows of this table right now (it holds what is live).\n"
+
+    def shown(value: Any) -> str:
+        text = str(value)
+        text = "NA" if text in {"<NA>", "NaT", "nan", "None"} else text
+        return _cell(text if len(text) <= 40 else text[:39] + "…")
+
+    lines = ["| " + " | ".join(f"`{c}`" for c in frame.columns) + " |"]
+    lines.append("|" + "---|" * len(frame.columns))
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(shown(v) for v in row) + " |")
+    call = ", ".join(f"{k}={v!r}" for k, v in options.items() if k != "progress")
+    return (f"Read from the sandbox with `connection.read({name!r}, {call})` "
+            f"({len(frame.columns)} columns; the table scrolls sideways):\n\n"
+            '<div class="sample-rows">\n\n' + "\n".join(lines) + "\n\n</div>\n")  # fmt: skip
 
 
 def tables_index(names: list[str]) -> str:
@@ -250,6 +393,25 @@ def generate(app: Sphinx) -> None:
             stale.unlink()
 
 
+def _text(path: Path) -> str:
+    """The file's text; for a notebook, without its pictures (base64 holds "SBX" by chance)."""
+    import json
+    import re
+
+    text = path.read_text(errors="replace")
+    if path.name.endswith((".ipynb", ".ipynb.txt")):
+        try:
+            notebook = json.loads(text)
+        except ValueError:
+            return text
+        for cell in notebook.get("cells", []):
+            for output in cell.get("outputs", []):
+                for kind in [k for k in output.get("data", {}) if k.startswith("image/")]:
+                    del output["data"][kind]
+        return json.dumps(notebook)
+    return re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", text)
+
+
 def no_tokens(app: Sphinx, exception: BaseException | None) -> None:
     """Fail the build if any page shows a sandbox token (they start with ``SBX``)."""
     if exception is not None or app.builder.format != "html":
@@ -257,8 +419,7 @@ def no_tokens(app: Sphinx, exception: BaseException | None) -> None:
     leaks = [
         str(path.relative_to(app.outdir))
         for path in Path(app.outdir).rglob("*")
-        if path.suffix in {".html", ".ipynb", ".txt", ".js"}
-        and "SBX" in path.read_text(errors="replace")
+        if path.suffix in {".html", ".ipynb", ".txt", ".js"} and "SBX" in _text(path)
     ]
     if leaks:
         raise ExtensionError(f"a sandbox token shows in {leaks}")

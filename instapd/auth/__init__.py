@@ -1,1 +1,2 @@
-"""Logging in: Facebook Login flows, the token store, the callback listener, token choice."""
+"""Logging in: Facebook Login and Instagram Login (one module each over :mod:`.oauth`, picked
+in :mod:`.flows`), the token store, the callback listener, and which token a connection uses."""

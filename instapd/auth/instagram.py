@@ -15,76 +15,82 @@ from typing import Any
 from ..config import INSTAGRAM_LOGIN
 from ..errors import LoginError, RefreshTooEarlyError
 from .credentials import Credentials
-from .flows import OAuthApp, _call, _graph, _user_id
+from .oauth import LoginScheme, send
 
 #: Instagram Login refreshes a long-lived token only once it is this old.
 REFRESH_MIN_AGE = timedelta(hours=24)
 
 
-def exchange_code(app: OAuthApp, code: str, redirect_uri: str) -> Credentials:
-    """Code -> short-lived token (form POST) -> 60-day token -> who it is for."""
-    code = code.strip().removesuffix("#_")
-    body = _call(app, "POST", app.token_url, exchange=True, form={
-        "client_id": app.client_id,
-        "client_secret": app.require_secret(),
-        "grant_type": "authorization_code",
-        "redirect_uri": redirect_uri,
-        "code": code,
-    })  # fmt: skip
-    answer = _unwrap(body)
-    short = answer.get("access_token")
-    if not isinstance(short, str) or not short:
-        raise LoginError(
-            "Instagram Login answered the code exchange without an access token; check that "
-            "OAuthAccessTokenURL is https://api.instagram.com/oauth/access_token."
+class InstagramLogin(LoginScheme):
+    """An Instagram professional account logged in directly, with no Facebook Page."""
+
+    me_fields = "id,username"
+    name_field = "username"
+
+    def exchange_code(self, code: str, redirect_uri: str) -> Credentials:
+        """Code -> short-lived token (form POST) -> 60-day token -> who it is for."""
+        app = self.app
+        code = code.strip().removesuffix("#_")
+        body = send(app, "POST", app.token_url, exchange=True, form={
+            "client_id": app.client_id,
+            "client_secret": app.require_secret(),
+            "grant_type": "authorization_code",
+            "redirect_uri": redirect_uri,
+            "code": code,
+        })  # fmt: skip
+        answer = _unwrap(body)
+        short = answer.get("access_token")
+        if not isinstance(short, str) or not short:
+            raise LoginError(
+                "Instagram Login answered the code exchange without an access token; check "
+                "that OAuthAccessTokenURL is https://api.instagram.com/oauth/access_token."
+            )
+        long = send(app, "GET", _root(app.graph_url, "access_token"), {
+            "grant_type": "ig_exchange_token",
+            "client_secret": app.require_secret(),
+        }, token=short)  # fmt: skip
+        scopes = _permissions(long.get("permissions")) or _permissions(answer.get("permissions"))
+        return self._credentials(long, scopes)
+
+    def refresh(self, credentials: Credentials) -> Credentials:
+        """A fresh 60-day token (``ig_refresh_token``); refused before the token is 24 hours
+        old."""
+        if credentials.issued_at is not None:
+            ready = credentials.issued_at + REFRESH_MIN_AGE
+            if datetime.now(UTC) < ready:
+                raise RefreshTooEarlyError(ready)
+        body = send(
+            self.app,
+            "GET",
+            _root(self.app.graph_url, "refresh_access_token"),
+            {"grant_type": "ig_refresh_token"},
+            token=credentials.access_token,
         )
-    long = _call(app, "GET", _root(app, "access_token"), {
-        "grant_type": "ig_exchange_token",
-        "client_secret": app.require_secret(),
-    }, bearer=short)  # fmt: skip
-    scopes = _permissions(long.get("permissions")) or _permissions(answer.get("permissions"))
-    return _credentials(app, long, scopes)
+        scopes = _permissions(body.get("permissions")) or credentials.scopes
+        if credentials.user_id is None:
+            return self._credentials(body, scopes)
+        return Credentials(
+            access_token=_token(body),
+            expires_at=_expires(body),
+            scopes=scopes,
+            user_id=credentials.user_id,
+            user_name=credentials.user_name,
+            scheme=INSTAGRAM_LOGIN,
+            issued_at=datetime.now(UTC),
+        )
 
-
-def refresh(app: OAuthApp, credentials: Credentials) -> Credentials:
-    """A fresh 60-day token (``ig_refresh_token``); refused before the token is 24 hours old."""
-    if credentials.issued_at is not None:
-        ready = credentials.issued_at + REFRESH_MIN_AGE
-        if datetime.now(UTC) < ready:
-            raise RefreshTooEarlyError(ready)
-    body = _call(
-        app,
-        "GET",
-        _root(app, "refresh_access_token"),
-        {"grant_type": "ig_refresh_token"},
-        bearer=credentials.access_token,
-    )
-    scopes = _permissions(body.get("permissions")) or credentials.scopes
-    if credentials.user_id is None:
-        return _credentials(app, body, scopes)
-    return Credentials(
-        access_token=_token(body),
-        expires_at=_expires(body),
-        scopes=scopes,
-        user_id=credentials.user_id,
-        user_name=credentials.user_name,
-        scheme=INSTAGRAM_LOGIN,
-        issued_at=datetime.now(UTC),
-    )
-
-
-def _credentials(app: OAuthApp, body: dict[str, Any], scopes: tuple[str, ...]) -> Credentials:
-    token = _token(body)
-    me = _call(app, "GET", _graph(app, "me"), {"fields": "id,username"}, bearer=token)
-    return Credentials(
-        access_token=token,
-        expires_at=_expires(body),
-        scopes=scopes,
-        user_id=_user_id(me.get("id"), app.name),
-        user_name=me.get("username"),
-        scheme=INSTAGRAM_LOGIN,
-        issued_at=datetime.now(UTC),
-    )
+    def _credentials(self, body: dict[str, Any], scopes: tuple[str, ...]) -> Credentials:
+        token = _token(body)
+        user, name = self.me(token)
+        return Credentials(
+            access_token=token,
+            expires_at=_expires(body),
+            scopes=scopes,
+            user_id=user,
+            user_name=name,
+            scheme=INSTAGRAM_LOGIN,
+            issued_at=datetime.now(UTC),
+        )
 
 
 def _unwrap(body: dict[str, Any]) -> dict[str, Any]:
@@ -117,6 +123,6 @@ def _expires(body: dict[str, Any]) -> datetime | None:
     return None
 
 
-def _root(app: OAuthApp, path: str) -> str:
+def _root(graph_url: str, path: str) -> str:
     """graph.instagram.com's token routes are unversioned."""
-    return f"{app.graph_url.rstrip('/')}/{path}"
+    return f"{graph_url.rstrip('/')}/{path}"

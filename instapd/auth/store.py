@@ -6,11 +6,11 @@ import hashlib
 import json
 import logging
 import os
-import warnings
 from pathlib import Path
 
 import platformdirs
 
+from ..errors import warn
 from ..private import write_private
 from ..validation import graph_id, is_graph_id
 from .credentials import Credentials
@@ -51,8 +51,10 @@ class TokenStore:
             return None
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-            warnings.warn(f"Cannot read {self.path} ({reason}); no stored token. Log in again.",
-                          TokenStoreWarning, stacklevel=2)  # fmt: skip
+            warn(
+                f"Cannot read {self.path} ({reason}); no stored token. Log in again.",
+                TokenStoreWarning,
+            )
             return None
         try:
             data = json.loads(text)
@@ -60,10 +62,9 @@ class TokenStore:
                 raise TypeError("not a JSON object")
             return Credentials.from_json(data)
         except (ValueError, KeyError, TypeError, AttributeError):
-            warnings.warn(
+            warn(
                 f"{self.path} is not a valid token file; treating it as no token. Log in again.",
                 TokenStoreWarning,
-                stacklevel=2,
             )
             return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import ON_ERROR
 from .base import ACCOUNT_ID, Column, Filter, Table
 from .metrics import (
     AUDIENCE_TYPES,
@@ -28,10 +29,10 @@ _METRIC = Column("metric", "string", "Metric name", None)
 _VALUE = Column("value", "int", "The metric's value (NA when the API has none)", None)
 _ON_ERROR = Filter(
     "on_error",
-    "'warn' (default): cells the API refuses are NA, with one warning; 'raise': fail instead",
+    "'report' (default): cells the API refuses are NA, with one warning; 'raise': fail instead",
     kind="choice",
-    choices=("warn", "raise"),
-    default="warn",
+    choices=ON_ERROR,
+    default="report",
 )
 
 

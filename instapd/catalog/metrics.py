@@ -71,7 +71,7 @@ def _major(version: str) -> int:
 
 def retired_metric(name: str, version: str) -> str | None:
     """The replacement for a metric retired at ``version``, or None if it is not retired."""
-    metric = _MEDIA_BY_NAME.get(name) or _USER_RETIRED.get(name)
+    metric = _MEDIA_BY_NAME.get(name) or USER_RETIRED.get(name)
     if metric and metric.retired_in is not None and _major(version) >= metric.retired_in:
         return metric.replacement or "none"
     return None
@@ -148,7 +148,7 @@ USER_METRICS: tuple[UserMetric, ...] = (
     ),
 )
 USER_METRICS_BY_NAME = {m.name: m for m in USER_METRICS}
-_USER_RETIRED = {
+USER_RETIRED = {
     name: UserMetric(name, "Retired", retired_in=version, replacement=replacement)
     for name, version, replacement in [
         ("impressions", 22, "views"),
@@ -160,8 +160,30 @@ _USER_RETIRED = {
         ("phone_call_clicks", 21, "profile_links_taps"),
     ]
 }
+#: User metrics read by tables of their own (``OnlineFollowers``, the demographics tables),
+#: not columns of the wide account tables.
+AUDIENCE_METRICS: tuple[UserMetric, ...] = (
+    UserMetric(
+        "online_followers",
+        "Followers online, by hour (100+ followers, last 30 days)",
+        ("lifetime",),
+        ("time_series",),
+    ),
+    UserMetric(
+        "follower_demographics",
+        "Followers by age, city, country and gender (100+ followers)",
+        ("lifetime",),
+        breakdowns=("age", "city", "country", "gender"),
+    ),
+    UserMetric(
+        "engaged_audience_demographics",
+        "Engaged accounts by age, city, country and gender (100+ followers)",
+        ("lifetime",),
+        breakdowns=("age", "city", "country", "gender"),
+    ),
+)
 TIME_SERIES_METRICS = tuple(m.name for m in USER_METRICS if "time_series" in m.metric_types)
 TOTAL_VALUE_METRICS = tuple(m.name for m in USER_METRICS if "total_value" in m.metric_types)
-DEMOGRAPHIC_METRICS = ("follower_demographics", "engaged_audience_demographics")
+DEMOGRAPHIC_METRICS = tuple(m.name for m in AUDIENCE_METRICS if m.name.endswith("_demographics"))
 AUDIENCE_TYPES = ("age", "city", "country", "gender", "age,gender")
 TIMEFRAMES = ("this_week", "this_month")

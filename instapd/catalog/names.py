@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import Table
-
-NAMINGS = ("Graph", "CData")
+from .tables import TABLE_ALIASES, TABLES, get_table
 
 #: A comment's and a reply's columns, named alike by CData.
 _COMMENT_COLUMNS = {
@@ -58,12 +57,6 @@ CDATA_COLUMNS: dict[str, dict[str, str]] = {
     "AudienceInsights": {"value": "TotalAudience"},
 }
 
-#: CData's former table names (builds 23 and 24) -> today's.
-TABLE_ALIASES: dict[str, str] = {
-    "AccountFollowersNonfollowers": "AccountFollowType",
-    "MediaInsightReels": "MediaInsightsReels",
-}
-
 
 def pascal(name: str) -> str:
     """``comments_count`` -> ``CommentsCount``."""
@@ -91,8 +84,6 @@ def to_graph(table: Table, naming: str, name: str) -> str:
 
 def markdown() -> str:
     """``docs/cdata-names.md``: every table's columns under both namings."""
-    from . import TABLES
-
     lines = [
         "# CData's names",
         "",
@@ -118,8 +109,6 @@ def graph_names(
     table_name: str, naming: str, columns: Any, filters: dict[str, Any]
 ) -> tuple[Any, dict[str, Any]]:
     """``columns=`` and filter keywords written under ``naming``, in instapd's names."""
-    from . import get_table
-
     table = get_table(table_name)
     if columns is not None:
         columns = [

@@ -18,7 +18,11 @@ def add_commands(commands: Any) -> None:
     sub.add_argument("action", choices=["ls", "clear"])
     sub.add_argument("--table", help="only this table")
     sub.add_argument("--account", help="only this account id")
-    sub.add_argument("--older-than", help="only entries older than this, e.g. '7 days'")
+    sub.add_argument(
+        "--older-than",
+        metavar="AGE",
+        help="only entries older than this: a number and a unit, such as 7d, 12h or 30m",
+    )
     sub.set_defaults(run=_cache)
 
 

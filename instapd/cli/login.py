@@ -30,7 +30,7 @@ def add_commands(commands: Any) -> None:
 
 def _login(args: argparse.Namespace) -> None:
     connection = connect(sandbox=True) if args.sandbox else connect()
-    credentials = login(connection, web=args.web, desktop=args.desktop)
+    credentials = login(connection=connection, web=args.web, desktop=args.desktop)
     print(f"Token stored at {connection.token_store().path}")
     del credentials
 

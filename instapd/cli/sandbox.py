@@ -31,6 +31,11 @@ def add_commands(commands: Any) -> None:
 def _sandbox(args: argparse.Namespace) -> None:
     from ..sandbox import Faults, Sandbox
 
+    if not 0 <= args.port <= 65535:
+        raise UsageError(
+            f"--port takes a port from 1 to 65535, or 0 for a free one (the default), not "
+            f"{args.port}."
+        )
     try:
         media = tuple(int(n) for n in args.media.split(",")) if args.media else (160, 60)
     except ValueError:

@@ -8,11 +8,14 @@ read failed, so a scheduler sees it. Run again after a kill: the run goes on whe
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 from ..api import connect, snapshot
+from ..errors import UsageError
 from ..readers import SkippedWarning
 from ..snapshots import compact
 from ..snapshots.snapshot import location_for
@@ -25,12 +28,38 @@ def add_commands(commands: Any) -> None:
     )
     sub.add_argument("action", nargs="?", choices=["compact"], help="merge small files instead")
     sub.add_argument("--tables", nargs="+", help="table names (default: the six history tables)")
-    sub.add_argument("--accounts", nargs="+", help="account ids or usernames (default: all)")
+    sub.add_argument(
+        "--account",
+        "--accounts",
+        dest="accounts",
+        nargs="+",
+        metavar="ACCOUNT",
+        help="account ids or usernames (default: all)",
+    )
     sub.add_argument("--out", help="the dataset folder (default: SnapshotLocation)")
     sub.add_argument("--workers", type=int, default=4, help="accounts read at a time")
     sub.add_argument("--new-run", action="store_true", help="do not resume an unfinished run")
     sub.add_argument("--sandbox", action="store_true", help="snapshot the built-in sandbox")
     sub.set_defaults(run=_snapshot)
+
+
+def _check_out(out: Path) -> None:
+    """Before any read: --out is a folder, or a new one whose nearest existing parent is a
+    folder this user can write in."""
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        what = "is not a folder" if existing == out else f"is inside {existing}, not a folder"
+        raise UsageError(
+            f"--out {out} {what}: the snapshot dataset is a folder; choose a folder (it is "
+            "made if missing), such as --out ./snapshots."
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"--out {out}: {existing} is not writable by this user; choose a folder you can "
+            "write in, such as --out ./snapshots."
+        )
 
 
 def _words(values: list[str] | None) -> list[str] | None:
@@ -40,6 +69,8 @@ def _words(values: list[str] | None) -> list[str] | None:
 
 
 def _snapshot(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        _check_out(Path(args.out))
     connection = connect(sandbox=True) if args.sandbox else connect()
     out = location_for(connection, args.out)
     if args.action == "compact":
@@ -55,7 +86,7 @@ def _snapshot(args: argparse.Namespace) -> int:
         accounts = "all"
     summary = snapshot(
         _words(args.tables),
-        accounts=accounts,
+        account=accounts,
         connection=connection,
         location=out,
         resume=not args.new_run,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ..auth.credentials import Credentials
 from ..auth.flows import DEFAULT_SCOPES, OAuthApp
@@ -20,7 +21,7 @@ from ..auth.store import IdentityMemo, TokenStore, default_token_path
 from ..catalog.schemes import INSTAGRAM_DEFAULT_SCOPES
 from ..config import INSTAGRAM_DIALOG_URL, INSTAGRAM_TOKEN_URL, Config
 from ..errors import DOCS_APP_GUIDE, AccountError, NoCredentialsError, OfflineError, UsageError
-from ..validation import is_graph_id
+from ..validation import is_graph_id, is_loopback
 from .accounts import (
     AccountMemo,
     LinkedAccount,
@@ -104,8 +105,17 @@ class BaseConnection:
 
     @property
     def source_name(self) -> str:
-        """Where data comes from, for cache keys: the API root, or ``sandbox``."""
-        return "sandbox" if self.config.sandbox else self.config.graph_url.rstrip("/")
+        """Where data comes from, for cache keys: the API root, or ``sandbox``.
+
+        A sandbox on loopback is named without its port: each run listens on a new one and
+        serves the same seeded data, so a second run hits the first one's entries.
+        """
+        if self.config.sandbox:
+            return "sandbox"
+        url = self.config.graph_url.rstrip("/")
+        if is_loopback(url):
+            return f"sandbox at {urlsplit(url).hostname}"
+        return url
 
     def __repr__(self) -> str:
         target = "sandbox" if self.config.sandbox else self.config.graph_url
@@ -216,6 +226,7 @@ class BaseConnection:
             config.timeout,
             scheme=config.auth_scheme,
             access_token_url=token_url,
+            session=self._session,
         )
 
     @property

@@ -1,5 +1,9 @@
 """HTTP to the Graph API: sessions, paging, retries and typed errors. Knows nothing of pandas.
 
+Every request goes through :mod:`.send` (the one send path); :mod:`.client` builds reads,
+batches, writes and uploads on it; :mod:`.wsgi` is a transport that serves a WSGI app
+in-process.
+
 ``GraphClient`` and ``RetryPolicy`` load :mod:`.client` (requests, tenacity) on first use, so
 ``import instapd`` stays cheap.
 """

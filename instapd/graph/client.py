@@ -1,4 +1,9 @@
-"""The Graph API client: one ``requests.Session``, bounded retries, cursor paging.
+"""The Graph API client: paging, batches, writes and uploads over the one send path.
+
+Every request goes through :class:`.send.Sender` (proof, headers, pacing, size cap, typed and
+masked errors); this module decides what to send and whether it may be sent again: reads and
+batches of reads are retried (:class:`RetryPolicy`), writes and uploads are sent once. A refused
+token is renewed and the request sent again either way, as Meta applied nothing.
 
 The token travels in the ``Authorization`` header, never in a URL, so nothing that logs URLs
 (urllib3 at DEBUG, proxies) can see it. Paging links from the API echo the token; the client
@@ -8,13 +13,10 @@ drops it and re-issues the link against its own base URL.
 from __future__ import annotations
 
 import contextvars
-import hashlib
-import hmac
 import json
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,91 +25,35 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from ..errors import (
-    AuthError,
     GraphError,
     InvalidParameterError,
-    ResponseTooLargeError,
     RetryableError,
     TooMuchDataError,
     TransientError,
     UsageError,
 )
 from ..validation import secure_url
-from . import redact
 from .errors import error_from_body
+from .send import MAX_BODY, RetryPolicy, Sender, masked, pooled_session, read_capped
 from .shrink import Shrink
 from .throttle import Throttle, paced_account, paced_for
 from .usage import Usage, parse_usage
+
+__all__ = ["MAX_BODY", "GraphClient", "Outcome", "Page", "RetryPolicy", "WriteOp", "read_capped"]
 
 logger = logging.getLogger("instapd.graph")
 _T = TypeVar("_T")
 
 _SECRET_PARAMS = ("access_token", "appsecret_proof")
 _PATH = re.compile(r"[A-Za-z0-9_]+(?:/[A-Za-z0-9_]+)*/?")
-#: The largest answer read, in bytes: far above any real page, far below a memory problem.
-MAX_BODY = 64_000_000
-redact.install()
 #: Never page further than this in one read: a guard against an API that loops.
 MAX_PAGES = 100_000
 #: Operations per batch request, Meta's limit.
 MAX_BATCH = 50
 #: Meta's host for resumable video uploads.
 UPLOAD_HOST = "rupload.facebook.com"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try: attempts per request, exponential backoff with jitter, longest wait.
-
-    A throttle that asks for a longer wait than ``max_wait`` is raised at once rather than slept.
-    """
-
-    attempts: int = 5
-    backoff_initial: float = 0.5
-    backoff_max: float = 30.0
-    max_wait: float = 300.0
-    sleep: Callable[[float], None] = time.sleep
-
-    def retrying(self, *, shrinkable: bool = False) -> Retrying:
-        """Tenacity's loop; with ``shrinkable``, code 1 is left to the caller to shrink."""
-        backoff = wait_exponential_jitter(
-            multiplier=self.backoff_initial, max=self.backoff_max, jitter=self.backoff_initial
-        )
-
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            if getattr(exc, "retry_after", None):
-                return 0.0  # the throttle holds every request until access returns
-            return float(backoff(state))
-
-        def worth_retrying(exc: BaseException) -> bool:
-            if shrinkable and isinstance(exc, TooMuchDataError):
-                return False  # the same request would fail again: the caller asks for less
-            return isinstance(exc, RetryableError) and (exc.retry_after or 0) <= self.max_wait
-
-        return Retrying(
-            stop=stop_after_attempt(self.attempts),
-            wait=wait,
-            retry=retry_if_exception(worth_retrying),
-            before_sleep=_log_retry,
-            reraise=True,
-            sleep=self.sleep,
-        )
-
-
-def _log_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
-    wait = state.next_action.sleep if state.next_action else 0
-    logger.info("retrying in %.2f s after %s", wait, type(exc).__name__)
 
 
 #: What one batched operation ended with: its body, or the error it could not get past.
@@ -154,44 +100,61 @@ class GraphClient:
         max_body: int = MAX_BODY,
     ) -> None:
         self.base_url = secure_url(base_url, "GraphURL").rstrip("/")
-        self.max_body = max_body
         self.version = version
-        self._app_secret = app_secret
-        self._set_token(access_token)
+        self._token = access_token
         self._renew_token = renew_token
-        self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.throttle = throttle or Throttle()
         self.concurrency = max(1, concurrency)
-        self._session = session or _pooled_session(self.concurrency)
         self._owns_session = session is None
+        self._sender = Sender(
+            session=session or pooled_session(self.concurrency),
+            timeout=timeout,
+            max_body=max_body,
+            app_secret=app_secret,
+            throttle=self.throttle,
+        )
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
-        self._renew_lock = threading.Lock()
-        self.requests_made = 0
-        self.request_listeners: list[Callable[[], None]] = []  # told after each request
-        self.usage_listeners: list[Callable[[Usage], None]] = []  # each answer's usage headers
-        self.last_usage = Usage()
-        self.server_date: str | None = None  # the API's clock, from the last answer's Date
+        #: Each is told the usage headers of every batch operation (each account's own).
+        self.usage_listeners: list[Callable[[Usage], None]] = []
 
     def __repr__(self) -> str:
         return f"<GraphClient {self.base_url} {self.version} token=***>"
+
+    # what the send path counts and remembers, read by progress bars, io and writes
+    @property
+    def requests_made(self) -> int:
+        return self._sender.requests_made
+
+    @property
+    def request_listeners(self) -> list[Callable[[], None]]:
+        """Each is called after every answer."""
+        return self._sender.listeners
+
+    @property
+    def last_usage(self) -> Usage:
+        return self._sender.last_usage
+
+    @property
+    def server_date(self) -> str | None:
+        """The API's clock, from the last answer's ``Date``."""
+        return self._sender.server_date
+
+    @property
+    def timeout(self) -> float:
+        return self._sender.timeout
+
+    @property
+    def max_body(self) -> int:
+        return self._sender.max_body
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
         if self._owns_session:
-            self._session.close()
-
-    def _set_token(self, token: str) -> None:
-        self._token = token
-        secret = self._app_secret
-        self._proof = (
-            hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
-            if secret
-            else None
-        )
+            self._sender.session.close()
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -201,49 +164,42 @@ class GraphClient:
                 self._pool = PacedPool(self.throttle, self.concurrency)
             return self._pool
 
-    # -- single requests -------------------------------------------------------------------
+    # -- the one way a request leaves ------------------------------------------------------
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """GET ``/{version}/{path}`` (or a paging link), retried; returns the decoded body."""
-        url, query = self._resolve(path, params or {})
-        body = self._retried("GET", url, query)
-        if not isinstance(body, dict):
-            raise TransientError("The Graph API answered with something other than an object")
-        return body
-
-    def _retried(
+    def _request(
         self,
         method: str,
         url: str,
-        query: dict[str, str],
-        body: dict[str, Any] | None = None,
+        query: Mapping[str, str],
+        body: Any = None,
         *,
+        resend: bool,
         shrinkable: bool = False,
     ) -> Any:
-        token_used = self._token
-        try:
-            return self._attempts(method, url, query, body, shrinkable)
-        except AuthError:  # expired, revoked or logged out: a new token may do
-            if self._renew_token is None:
-                raise
-            with self._renew_lock:  # requests in flight all see the expiry; renew once
-                if self._token == token_used:
-                    logger.info("the API refused the token; renewing it and going on")
-                    self._set_token(self._renew_token())
-            return self._attempts(method, url, query, body, shrinkable)
+        """Send through the send path: retried when ``resend`` (reads only), renewed on a
+        refused token either way; returns the decoded body."""
+        account = paced_account() or self._leading_id(url)
 
-    def _attempts(
-        self,
-        method: str,
-        url: str,
-        query: dict[str, str],
-        body: dict[str, Any] | None,
-        shrinkable: bool = False,
-    ) -> Any:
-        for attempt in self.retry.retrying(shrinkable=shrinkable):
-            with attempt:
-                return self._send(method, url, query, body)
-        raise AssertionError("unreachable")  # pragma: no cover - reraise=True always raises
+        def once() -> Any:
+            return self._sender.send(
+                method, url, token=self._token, params=query, json_body=body, account=account
+            ).body
+
+        def send() -> Any:
+            return self.retry.run(once, shrinkable=shrinkable) if resend else once()
+
+        return self._sender.renewing(send, lambda: self._token, self._renew)
+
+    @property
+    def _renew(self) -> Callable[[], None] | None:
+        renew_token = self._renew_token
+        if renew_token is None:
+            return None
+
+        def renew() -> None:
+            self._token = renew_token()
+
+        return renew
 
     def _resolve(self, path: str, params: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
         """A URL on our base and its query, with any token a paging link carried removed."""
@@ -257,71 +213,21 @@ class GraphClient:
         query.update({k: _param(v) for k, v in params.items() if v is not None})
         return self.base_url + path, query
 
-    def _send(
-        self, method: str, url: str, query: dict[str, str], body: dict[str, Any] | None = None
-    ) -> Any:
-        if self._proof:
-            query = {**query, "appsecret_proof": self._proof}
-        headers = {"Authorization": f"Bearer {self._token}"}
-        self.throttle.before_request(paced_account() or self._leading_id(url))
-        with self._lock:
-            self.requests_made += 1
-        logger.debug("%s %s", method, url.removeprefix(self.base_url))
-        try:
-            response = self._session.request(
-                method,
-                url,
-                params=query,
-                json=body,
-                headers=headers,
-                timeout=self.timeout,
-                stream=True,
-            )
-            content = read_capped(response, self.max_body, "the Graph API")
-            body = json.loads(content) if content else None
-        except (
-            requests.exceptions.InvalidURL,
-            requests.exceptions.MissingSchema,
-            requests.exceptions.InvalidSchema,
-        ):
-            raise UsageError(
-                f"GraphURL {self.base_url!r} is not a usable URL; set it to "
-                "https://graph.facebook.com (or a sandbox's http://127.0.0.1:PORT)."
-            ) from None
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-            ValueError,
-        ) as exc:
-            # dropped connections, cut-off bodies (ChunkedEncodingError), unparseable JSON
-            raise TransientError(f"{type(exc).__name__} talking to the Graph API") from None
-        self.last_usage = parse_usage(response.headers)
-        self.server_date = response.headers.get("Date") or self.server_date
-        self._took_usage(self.last_usage)
-        for listener in list(self.request_listeners):
-            listener()
-        if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
-            raise self._redacted(error_from_body(response.status_code, body, self.last_usage))
-        return body
-
-    def _took_usage(self, usage: Usage) -> None:
-        self.throttle.after_response(usage)
-        for listener in list(self.usage_listeners):
-            listener(usage)
-
     def _leading_id(self, url: str) -> str | None:
         """The node a request's path starts with (``/{version}/{id}/...``): its account, when
         the request is for an account's own node and no reader named one."""
         head = urlsplit(url).path.split("/")
         return head[2] if len(head) > 2 and head[2] else None
 
-    def _redacted(self, error: GraphError) -> GraphError:
-        """The API never should, but make sure no message carries our token."""
-        if self._token in error.message:
-            error.message = error.message.replace(self._token, "***")
-            error.args = (error.message,)
-        return error
+    # -- single requests -------------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """GET ``/{version}/{path}`` (or a paging link), retried; returns the decoded body."""
+        url, query = self._resolve(path, params or {})
+        body = self._request("GET", url, query, resend=True)
+        if not isinstance(body, dict):
+            raise TransientError("The Graph API answered with something other than an object")
+        return body
 
     # -- writes: sent once, never retried blindly -----------------------------------------
 
@@ -335,7 +241,7 @@ class GraphClient:
         renewed and the write sent again, as Meta applied nothing.
         """
         url, query = self._resolve(path, params or {})
-        body = self._once(method, url, query, None)
+        body = self._request(method, url, query, resend=False)
         if not isinstance(body, dict):
             raise TransientError("The Graph API answered a write with something other than JSON")
         return body
@@ -349,50 +255,10 @@ class GraphClient:
         """
         if len(operations) > MAX_BATCH:
             raise ValueError(f"At most {MAX_BATCH} operations per batch")
-        batch = []
-        for op in operations:
-            item: dict[str, Any] = {"method": op.method, "relative_url": op.path}
-            if op.params and op.method == "POST":
-                item["body"] = urlencode({k: _param(v) for k, v in op.params.items()})
-            elif op.params:
-                item["relative_url"] += "?" + urlencode(
-                    {k: _param(v) for k, v in op.params.items()}
-                )
-            batch.append(item)
-        url = f"{self.base_url}/{self.version}/"
-        answers = self._once("POST", url, {}, {"batch": batch, "include_headers": False})
-        if not isinstance(answers, list) or len(answers) != len(operations):
-            raise TransientError("The batch answer does not match the operations sent")
-        return [self._write_outcome(answer) for answer in answers]
-
-    def _once(
-        self, method: str, url: str, query: dict[str, str], body: dict[str, Any] | None
-    ) -> Any:
-        token_used = self._token
-        try:
-            return self._send(method, url, query, body)
-        except AuthError:  # expired, revoked or logged out: a new token may do
-            if self._renew_token is None:
-                raise
-            with self._renew_lock:
-                if self._token == token_used:
-                    self._set_token(self._renew_token())
-            return self._send(method, url, query, body)
-
-    def _write_outcome(self, answer: Any) -> Outcome | None:
-        if not isinstance(answer, dict):
-            return None
-        try:
-            body = json.loads(answer.get("body") or "null")
-        except ValueError:
-            return None
-        status = int(answer.get("code") or 500)
-        if status < 400 and isinstance(body, dict) and "error" not in body:
-            return body
-        error = self._redacted(error_from_body(status, body, Usage()))
-        if isinstance(error, TransientError):
-            return None  # a server error after sending: it may have been applied
-        return error
+        answers = self._send_batch([(op.method, op.path, op.params) for op in operations], False)
+        outcomes = [self._decoded(answer) for answer in answers]
+        # a server error after sending: it may have been applied, so it counts as lost
+        return [None if isinstance(o, TransientError) else o for o in outcomes]
 
     def upload(self, uri: str, path: Path) -> dict[str, Any]:
         """Stream a file to Meta's resumable upload ``uri`` once (``rupload.facebook.com``, or
@@ -407,26 +273,28 @@ class GraphClient:
                 "GraphURL host; instapd sends the token nowhere else."
             )
         headers = {
-            "Authorization": f"OAuth {self._token}",
             "offset": "0",
             "file_size": str(path.stat().st_size),
             "Content-Type": "application/octet-stream",
         }
-        self.throttle.before_request()
-        with self._lock:
-            self.requests_made += 1
-        try:
+
+        def once() -> Any:
             with path.open("rb") as data:
-                response = self._session.post(
-                    uri, data=data, headers=headers, timeout=self.timeout, stream=True
+                answer = self._sender.send(
+                    "POST",
+                    uri,
+                    token=self._token,
+                    auth_scheme="OAuth",
+                    data=data,
+                    headers=headers,
+                    where="the upload host",
                 )
-            content = read_capped(response, self.max_body, "the upload host")
-            body = json.loads(content) if content else None
-        except (requests.ConnectionError, requests.Timeout, ValueError) as exc:
-            raise TransientError(f"{type(exc).__name__} uploading to Meta") from None
-        if response.status_code >= 400 or not isinstance(body, dict) or "error" in body:
-            raise self._redacted(error_from_body(response.status_code, body, Usage()))
-        return body
+            if not isinstance(answer.body, dict):
+                raise error_from_body(answer.status, answer.body, Usage())
+            return answer.body
+
+        body = self._sender.renewing(once, lambda: self._token, self._renew)
+        return dict(body)
 
     # -- batch -----------------------------------------------------------------------------
 
@@ -447,50 +315,15 @@ class GraphClient:
     def _one_batch(self, chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Outcome]:
         held = {i for i, (path, _) in enumerate(chunk) if self.throttle.holds(_leading(path))}
         sent = [request for i, request in enumerate(chunk) if i not in held]
-        answers = self._batch_answers(sent) if sent else []
-        outcomes = iter(
-            self._outcome(answer, path, params)
-            for answer, (path, params) in zip(answers, sent, strict=True)
-        )
-        return [
-            self._alone(path, params) if i in held else next(outcomes)
-            for i, (path, params) in enumerate(chunk)
-        ]
-
-    def _batch_answers(self, chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Any]:
-        operations = []
-        for path, params in chunk:
-            query = urlencode({k: _param(v) for k, v in params.items() if v is not None})
-            operations.append({"method": "GET", "relative_url": f"{checked_path(path)}?{query}"})
-        url = f"{self.base_url}/{self.version}/"
-        # a JSON body: cheaper to build than a form-encoded one; each operation's headers carry
-        # its account's usage (X-Business-Use-Case-Usage), which paces that account
-        answers = self._retried("POST", url, {}, {"batch": operations, "include_headers": True})
-        if not isinstance(answers, list) or len(answers) != len(chunk):
-            raise TransientError("The batch answer does not match the operations sent")
-        return answers
-
-    def _outcome(self, answer: Any, path: str, params: Mapping[str, Any]) -> Outcome:
-        decoded = self._decoded(answer)
-        return self._alone(path, params) if decoded is None else decoded
-
-    def _decoded(self, answer: Any) -> Outcome | None:
-        """One operation's answer; None when it was left unanswered or failed transiently."""
-        if not isinstance(answer, dict):
-            return None
-        headers = {h["name"]: h["value"] for h in answer.get("headers") or [] if "name" in h}
-        usage = parse_usage(headers)
-        if headers:
-            self._took_usage(usage)
-        try:
-            body = json.loads(answer.get("body") or "null")
-        except ValueError:
-            body = None
-        status = int(answer.get("code") or 500)
-        if status < 400 and isinstance(body, dict) and "error" not in body:
-            return body
-        error = self._redacted(error_from_body(status, body, usage))
-        return None if isinstance(error, RetryableError) else error
+        operations = [("GET", path, params) for path, params in sent]
+        answers = iter(self._send_batch(operations, True, headers=True) if sent else [])
+        outcomes = []
+        for i, (path, params) in enumerate(chunk):
+            outcome = None if i in held else self._decoded(next(answers))
+            if outcome is None or isinstance(outcome, RetryableError):
+                outcome = self._alone(path, params)  # slowed, unanswered or transient: alone
+            outcomes.append(outcome)
+        return outcomes
 
     def _alone(self, path: str, params: Mapping[str, Any]) -> Outcome:
         """One operation on its own, with retries, paced as its account's."""
@@ -509,13 +342,55 @@ class GraphClient:
         params = {"input_token": self._token}
         if app_token:
             params["access_token"] = app_token
-        for attempt in self.retry.retrying():  # never retried alone: the token stays in bodies
-            with attempt:
-                decoded = self._decoded(self._batch_answers([("debug_token", params)])[0])
-                if decoded is None:
-                    raise TransientError("The Graph API left debug_token unanswered")
-                return decoded
-        raise AssertionError("unreachable")  # pragma: no cover - reraise=True always raises
+
+        def ask() -> Outcome:  # never retried on its own: the token stays in bodies
+            decoded = self._decoded(self._send_batch([("GET", "debug_token", params)], True)[0])
+            if decoded is None or isinstance(decoded, RetryableError):
+                raise decoded or TransientError("The Graph API left debug_token unanswered")
+            return decoded
+
+        return self.retry.run(ask)
+
+    def _send_batch(
+        self,
+        operations: Sequence[tuple[str, str, Mapping[str, Any]]],
+        resend: bool,
+        *,
+        headers: bool = False,
+    ) -> list[Any]:
+        """One batch request of ``(method, path, params)`` operations; its list of answers.
+
+        A JSON body: cheaper to build than a form-encoded one. With ``headers``, each
+        operation's headers come back, its account's usage among them (reads of many accounts
+        pace each from its own).
+        """
+        batch = [_operation(method, path, params) for method, path, params in operations]
+        url = f"{self.base_url}/{self.version}/"
+        body = {"batch": batch, "include_headers": headers}
+        answers = self._request("POST", url, {}, body, resend=resend)
+        if not isinstance(answers, list) or len(answers) != len(operations):
+            raise TransientError("The batch answer does not match the operations sent")
+        return answers
+
+    def _decoded(self, answer: Any) -> Outcome | None:
+        """One operation's answer inside a batch: its body, its typed error, or ``None`` when
+        it was left unanswered (``null``) or its body is not JSON."""
+        if not isinstance(answer, dict):
+            return None
+        headers = {h["name"]: h["value"] for h in answer.get("headers") or [] if "name" in h}
+        usage = parse_usage(headers)
+        if headers:  # the operation's own usage: its account's pace
+            self.throttle.after_response(usage)
+            for listener in list(self.usage_listeners):
+                listener(usage)
+        try:
+            body = json.loads(answer.get("body") or "null")
+        except ValueError:
+            return None
+        status = int(answer.get("code") or 500)
+        if status < 400 and isinstance(body, dict) and "error" not in body:
+            return body
+        return masked(error_from_body(status, body, usage), [self._token])
 
     # -- paging ----------------------------------------------------------------------------
 
@@ -548,7 +423,7 @@ class GraphClient:
         while True:
             url, query = self._resolve(path, {**params, **shrink.apply()})
             try:
-                body = self._retried("GET", url, query, shrinkable=shrink.can_shrink())
+                body = self._request("GET", url, query, resend=True, shrinkable=shrink.can_shrink())
             except TooMuchDataError:
                 if not shrink.can_shrink():
                     raise
@@ -607,21 +482,6 @@ def checked_path(path: str) -> str:
     return path
 
 
-def read_capped(response: requests.Response, limit: int, where: str) -> bytes:
-    """The body of a streamed response, or :class:`ResponseTooLargeError` past ``limit``."""
-    with response:
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise ResponseTooLargeError(limit, where)
-        chunks, size = [], 0
-        for chunk in response.iter_content(65536):
-            size += len(chunk)
-            if size > limit:
-                raise ResponseTooLargeError(limit, where)
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-
 def _leading(path: str) -> str:
     """The node a relative path starts with: the account of an account's own operations."""
     return path.lstrip("/").split("/", 1)[0]
@@ -638,10 +498,14 @@ def _param(value: Any) -> str:
     return str(value)
 
 
-def _pooled_session(size: int) -> requests.Session:
-    """A session whose connection pool fits the concurrency, so threads reuse connections."""
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_connections=size, pool_maxsize=size * 2)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+def _operation(method: str, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """One operation of a batch: a GET's parameters go in its URL, a POST's in its body."""
+    query = urlencode({k: _param(v) for k, v in params.items() if v is not None})
+    if method == "GET":
+        return {"method": "GET", "relative_url": f"{checked_path(path)}?{query}"}
+    item: dict[str, Any] = {"method": method, "relative_url": path}
+    if query and method == "POST":
+        item["body"] = query
+    elif query:
+        item["relative_url"] += "?" + query
+    return item

@@ -19,7 +19,18 @@ SECRET_PARAMS = (
     "input_token",
 )
 _PATTERN = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(SECRET_PARAMS) + r")=[^&\s\"'#]+")
-_LOGGERS = ("urllib3.connectionpool", "urllib3", "requests_oauthlib", "oauthlib")
+#: Filters on a logger do not reach its children's records, so each logger that writes URLs is
+#: named: urllib3's retry bookkeeping (``urllib3.util.retry``) logs the whole URL at DEBUG.
+_LOGGERS = (
+    "urllib3",
+    "urllib3.connectionpool",
+    "urllib3.connection",
+    "urllib3.poolmanager",
+    "urllib3.response",
+    "urllib3.util.retry",
+    "requests_oauthlib",
+    "oauthlib",
+)
 
 
 def redact(text: str) -> str:
@@ -40,8 +51,10 @@ _FILTER = RedactSecrets()
 
 
 def install() -> None:
-    """Add the filter to the HTTP libraries' loggers (once)."""
-    for name in _LOGGERS:
+    """Add the filter to the HTTP libraries' loggers (once), and to any other logger of theirs
+    already made."""
+    made = [n for n in logging.root.manager.loggerDict if n.startswith(("urllib3.", "requests"))]
+    for name in (*_LOGGERS, *made):
         target = logging.getLogger(name)
         if _FILTER not in target.filters:
             target.addFilter(_FILTER)

@@ -6,11 +6,10 @@ an entry. Every reader takes a :class:`ReadContext` and yields plain row dicts.
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 
-from ..errors import NotFoundError, NotYoursError
+from ..errors import NotFoundError, NotYoursError, warn
 from ..graph.throttle import paced_for
 from . import account_insights, discovery, media_insights, walk
 from .context import ReadContext, Reader, Row, Skip
@@ -84,9 +83,8 @@ def warn_skipped(table: str, skipped: list[Skip]) -> None:
     )
     objects = len({s.object_id for s in skipped})
     lines = "; ".join(f"{n} x {reason}" for reason, n in reasons.most_common())
-    warnings.warn(
+    warn(
         f"{table}: {objects} object(s) had values the API refused; those cells are NA. "
         f"{lines}. Pass on_error='raise' to fail instead.",
         SkippedWarning,
-        stacklevel=3,
     )

@@ -9,7 +9,6 @@ refused ones as skips, and asks again without them.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
@@ -17,7 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..errors import GraphError, NotFoundError, PermissionDeniedError
+from ..errors import GraphError, NotFoundError, PermissionDeniedError, warn
 from ..graph.client import MAX_BATCH, Outcome
 from .context import ReadContext
 
@@ -125,11 +124,10 @@ def warn_retention(table: str, first_end: str | None) -> None:
     if first_end:
         end = datetime.strptime(first_end, "%Y-%m-%dT%H:%M:%S%z").astimezone(PACIFIC)
         first = (end.date() - timedelta(days=1)).isoformat()  # the day that ends at end_time
-    warnings.warn(
+    warn(
         f"{table}: Meta keeps user insights for {RETENTION_DAYS} days and refused the older "
         f"part of the range; read from {first} (US-Pacific day) on.",
         RetentionWarning,
-        stacklevel=5,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -128,6 +129,13 @@ def _filters(table: Table, given: dict[str, Any], version: str) -> dict[str, Any
                 f"{table.name} takes no filter {name!r}. Its filters: {available}; every table "
                 "also takes account, columns, since, until and limit."
             )
+    if given.get("on_error") == "warn":
+        warnings.warn(
+            "on_error='warn' is now on_error='report', as for writes; 'warn' will be removed.",
+            FutureWarning,
+            stacklevel=5,
+        )
+        given = {**given, "on_error": "report"}
     result: dict[str, Any] = {}
     for spec in table.filters:
         if spec.name in given and given[spec.name] is not None:

@@ -1,4 +1,5 @@
-"""The sandbox's WSGI app: the Instagram Graph API (Facebook Login flavour) over a seeded dataset.
+"""The sandbox's WSGI app: the Instagram Graph API over a seeded dataset, as Facebook Login's
+``graph.facebook.com`` or (``scheme="instagram"``) Instagram Login's ``graph.instagram.com``.
 
 It is as strict as Meta: versioned paths, ``fields=`` with the real defaults and nested expansion,
 cursor paging with absolute ``next`` URLs, per-edge ``limit`` caps, Graph-shaped errors with the
@@ -8,9 +9,10 @@ This module is the HTTP side: faults, authentication, batches, usage headers and
 Paths are answered by :mod:`.routing`, nodes rendered by :mod:`.rendering`, edges paged by
 :mod:`.paging`.
 
-The dataset only changes through :meth:`~instapd.sandbox.Sandbox.publish`, so the app keeps what
-it rendered (per node and fields) and the JSON of plain reads (per path, parameters and asker),
-and forgets both on a change: its own cost per request stays small next to injected latency.
+The dataset changes only through the write and publishing routes, ``Sandbox.publish`` and
+``Sandbox.advance``, and each calls :meth:`SandboxApp.forget_renders`; between changes the app
+keeps what it rendered (per node and fields) and the JSON of plain reads (per path, parameters
+and asker), so its own cost per request stays small next to injected latency.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,10 +31,10 @@ from werkzeug.wrappers import Request, Response
 from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe
 from .changes import grow_likes
-from .data import Dataset
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .instagram_login import InstagramLogin, InstagramLoginRouter
+from .nodes import Dataset
 from .oauth import OAuthRoutes
 from .page_tokens import PageTokens
 from .publishing import UPLOAD_ROOT, PublishRoutes
@@ -118,9 +119,9 @@ class SandboxApp:
         self._answers.clear()
 
     def advance(self, seconds: float) -> None:
-        """Move the data clock: like counts grow, media insights follow, recent days settle."""
+        """After the clock moved ``seconds``: like counts grow, media insights follow, recent days
+        settle."""
         model = self.router.insights
-        model.offset += timedelta(seconds=seconds)
         grow_likes(self.data, model.now(), seconds / 3600)
         model.forget()
         self.forget_renders()

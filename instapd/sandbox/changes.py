@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from datetime import datetime
 
-from .data import Dataset
+from .nodes import Dataset
 
 
 def grow_likes(dataset: Dataset, now: datetime, hours: float) -> None:

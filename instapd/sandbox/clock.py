@@ -1,4 +1,7 @@
-"""The sandbox's clock: real time plus an offset that :meth:`Sandbox.advance` moves forward.
+"""The sandbox's one clock: real time plus an offset that :meth:`Sandbox.advance` moves forward.
+
+Every part of the sandbox that keeps time reads this clock (the dataset holds it): insights,
+publishing containers and quota, story expiry, and the rate-limit windows.
 
 Advancing the clock ages the data as Instagram would: stories older than 24 hours leave the
 ``stories`` edge, and media insights grow with the hours since posting (a lifetime metric
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 STORY_LIFETIME = timedelta(hours=24)
@@ -32,6 +36,10 @@ class Clock:
 
     def now(self) -> datetime:
         return datetime.now(UTC).replace(microsecond=0) + self.offset
+
+    def time(self) -> float:
+        """:meth:`now` in seconds since the epoch, to the microsecond."""
+        return time.time() + self.offset.total_seconds()
 
     def advance(self, delta: timedelta) -> None:
         if delta < timedelta(0):

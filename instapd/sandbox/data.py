@@ -10,101 +10,14 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .details import add_details
+from .nodes import Dataset, Node, Ref
 
-@dataclass(frozen=True)
-class Ref:
-    """A field whose value is another node (``owner``, ``instagram_business_account``)."""
-
-    id: str
-
-
-@dataclass
-class Node:
-    """One Graph object: its type, field values, and edges (ordered lists of node ids)."""
-
-    type: str
-    values: dict[str, Any]
-    edges: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return str(self.values["id"])
-
-
-@dataclass
-class Dataset:
-    """All nodes by id, plus who the sandbox's default user is."""
-
-    nodes: dict[str, Node]
-    user_id: str
-    page_ids: list[str]
-    account_ids: list[str]
-    now: datetime
-    public_ids: list[str] = field(default_factory=list)  # business accounts not linked to the user
-    business_id: str = ""  # the Business Manager portfolio that owns or manages the accounts
-    system_user_id: str = ""  # that business's system user
-
-    def publish(self, account_id: str, caption: str) -> str:
-        """A new image post at the head of the account's media (newest first)."""
-        account = self.nodes[account_id]
-        media_id = str(max(int(i) for i in self.nodes if i.startswith("179")) + 1)
-        self.now = datetime.now(UTC).replace(microsecond=0)
-        self.nodes[media_id] = Node(
-            "IGMedia",
-            {
-                "id": media_id,
-                "caption": caption,
-                "media_type": "IMAGE",
-                "media_product_type": "FEED",
-                "media_url": _cdn(media_id, "IMAGE"),
-                "permalink": f"https://www.instagram.com/p/N{media_id[-10:]}/",
-                "shortcode": f"N{media_id[-10:]}",
-                "timestamp": self.now,
-                "username": account.values["username"],
-                "owner": Ref(account_id),
-                "is_comment_enabled": True,
-                "like_count": 0,
-                "comments_count": 0,
-            },
-        )
-        account.edges["media"].insert(0, media_id)
-        account.values["media_count"] = len(account.edges["media"])
-        from .details import add_details  # it builds on this module and the insights model
-
-        add_details(self, [media_id])
-        return media_id
-
-    def find_user(self, username: str) -> Node | None:
-        """An Instagram business or creator account by username."""
-        for node_id in (*self.account_ids, *self.public_ids):
-            if self.nodes[node_id].values["username"].lower() == username.lower():
-                return self.nodes[node_id]
-        return None
-
-    def hashtag_media(self, name: str) -> list[Node]:
-        """Public media whose caption carries #name, newest first."""
-        needle = f"#{name.lower()}"
-        found = [
-            self.nodes[m]
-            for a in self.public_ids
-            for m in self.nodes[a].edges.get("media", [])
-            if needle in str(self.nodes[m].values.get("caption", "")).lower().split()
-        ]
-        return sorted(found, key=lambda n: n.values["timestamp"], reverse=True)
-
-    def __getitem__(self, node_id: str) -> Node:
-        return self.nodes[node_id]
-
-    def get(self, node_id: str) -> Node | None:
-        return self.nodes.get(node_id)
-
-    def edge(self, node_id: str, edge: str) -> list[Node]:
-        return [self.nodes[i] for i in self.nodes[node_id].edges.get(edge, [])]
-
+#: The object model lives in :mod:`.nodes`; it is re-exported here for older imports.
+__all__ = ["Dataset", "Node", "Ref", "build_dataset", "hashtag_id"]
 
 _WORDS = (
     "sunrise coffee studio launch behind-the-scenes team recipe travel weekend workshop "
@@ -248,8 +161,6 @@ def build_dataset(
         own[0].edges["live_media"] = [add(_live(ids, own[0], now)).id]
     dataset = Dataset(nodes, user.id, page_ids, account_ids, now, public_ids,
                       business_id=business.id, system_user_id=system_user.id)  # fmt: skip
-    from .details import add_details  # it builds on this module and the insights model
-
     add_details(dataset)
     return dataset
 

@@ -14,8 +14,8 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from .data import Dataset, Node
 from .insights import InsightsModel
+from .nodes import Dataset, Node
 
 _SHORTCODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _ALT_SUBJECTS = ("coffee", "a cup", "latte art", "indoor", "table", "text", "plant", "one person")
@@ -55,14 +55,20 @@ def add_details(dataset: Dataset, node_ids: list[str] | None = None) -> None:
     for node_id in node_ids if node_ids is not None else list(dataset.nodes):
         node = dataset.nodes[node_id]
         if node.type == "IGUser":
-            node.values.update(_user_details(node, node.id in own))
+            _set_missing(node, _user_details(node, node.id in own))
             if node.id in own and node_ids is None:
                 for container in _containers(node, dataset.now):
                     dataset.nodes[container.id] = container
         elif node.type == "IGMedia":
             owner = node.values.get("owner")
             owned = owner is not None and owner.id in own
-            node.values.update(_media_details(node, owned, model))
+            _set_missing(node, _media_details(node, owned, model))
+
+
+def _set_missing(node: Node, values: dict[str, Any]) -> None:
+    """Add the fields ``node`` lacks: what a publisher gave (``alt_text``...) stays."""
+    for key, value in values.items():
+        node.values.setdefault(key, value)
 
 
 def _user_details(node: Node, own: bool) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from typing import Any
 
 from ..catalog.discovery import DISCOVERY_SCOPES, MENTION_SCOPES
 from .call import Call, require
-from .data import Dataset, Node, hashtag_id
+from .data import hashtag_id
 from .failures import GraphFailure
 from .fields import FieldRequest
+from .nodes import Dataset, Node
 from .rendering import Renderer
 from .schema import EdgeType
 

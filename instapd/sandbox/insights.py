@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from .clock import Clock
-from .data import Dataset, Node
+from ..catalog import metrics as catalog
 from .failures import GraphFailure
 from .fields import parse_list
+from .nodes import Dataset, Node
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_SPAN = 30 * 86400
@@ -30,6 +30,10 @@ MIN_FOLLOWERS = 100
 
 @dataclass(frozen=True)
 class UserMetric:
+    """A user metric as the sandbox answers it: the catalog's periods, metric types and
+    breakdowns, plus how the sandbox makes up its values (``scale``, a day's typical value) and
+    whether Meta leaves it out for accounts under 100 followers."""
+
     periods: tuple[str, ...] = ("day",)
     types: tuple[str, ...] = ("total_value",)
     breakdowns: tuple[str, ...] = ()
@@ -37,37 +41,59 @@ class UserMetric:
     scale: int = 100
 
 
-USER_METRICS: dict[str, UserMetric] = {
-    "reach": UserMetric(
-        ("day", "week", "days_28"),
-        ("time_series", "total_value"),
-        ("media_product_type", "follow_type"),
-        scale=900,
-    ),
-    "follower_count": UserMetric(types=("time_series",), needs_followers=True, scale=12),
-    "online_followers": UserMetric(("lifetime",), ("time_series",), needs_followers=True),
-    "accounts_engaged": UserMetric(scale=120),
-    "total_interactions": UserMetric(breakdowns=("media_product_type",), scale=300),
-    "likes": UserMetric(breakdowns=("media_product_type",), scale=220),
-    "comments": UserMetric(breakdowns=("media_product_type",), scale=30),
-    "saves": UserMetric(breakdowns=("media_product_type",), scale=25),
-    "shares": UserMetric(breakdowns=("media_product_type",), scale=20),
-    "replies": UserMetric(scale=6),
-    "reposts": UserMetric(scale=4),
-    "views": UserMetric(breakdowns=("follower_type", "media_product_type"), scale=2500),
-    "follows_and_unfollows": UserMetric(
-        breakdowns=("follow_type",), needs_followers=True, scale=15
-    ),
-    "profile_links_taps": UserMetric(breakdowns=("contact_button_type",), scale=10),
-    "follower_demographics": UserMetric(
-        ("lifetime",), breakdowns=("age", "city", "country", "gender"), needs_followers=True
-    ),
-    "engaged_audience_demographics": UserMetric(
-        ("lifetime",), breakdowns=("age", "city", "country", "gender"), needs_followers=True
-    ),
+#: What the sandbox adds to the catalog's user metrics: (scale, needs 100+ followers). A metric
+#: missing here is answered with the defaults.
+_SIMULATED: dict[str, tuple[int, bool]] = {
+    "reach": (900, False),
+    "follower_count": (12, True),
+    "online_followers": (100, True),
+    "accounts_engaged": (120, False),
+    "total_interactions": (300, False),
+    "likes": (220, False),
+    "comments": (30, False),
+    "saves": (25, False),
+    "shares": (20, False),
+    "replies": (6, False),
+    "reposts": (4, False),
+    "views": (2500, False),
+    "follows_and_unfollows": (15, True),
+    "profile_links_taps": (10, False),
+    "follower_demographics": (100, True),
+    "engaged_audience_demographics": (100, True),
 }
-DEMOGRAPHICS = ("follower_demographics", "engaged_audience_demographics")
-TIMEFRAMES = ("this_week", "this_month")
+
+
+def user_metrics() -> dict[str, UserMetric]:
+    """The user metrics the sandbox answers: the catalog's, read at each call."""
+    found = {}
+    for metric in (*catalog.USER_METRICS, *catalog.AUDIENCE_METRICS):
+        if metric.retired_in is None:
+            scale, needs_followers = _SIMULATED.get(metric.name, (100, False))
+            found[metric.name] = UserMetric(
+                metric.periods, metric.metric_types, metric.breakdowns, needs_followers, scale
+            )
+    return found
+
+
+def media_metrics() -> dict[str, frozenset[str]]:
+    """The current media metrics and the products (FEED, REELS, STORY) each works for: the
+    catalog's surfaces (``PRODUCT:MEDIA_TYPE``), read at each call."""
+    return {
+        m.name: frozenset(surface.split(":")[0] for surface in m.surfaces)
+        for m in catalog.MEDIA_METRICS
+        if m.retired_in is None
+    }
+
+
+def retired_in(metric: str, *, user: bool) -> int | None:
+    """The major version from which the catalog says ``metric`` is refused, if any."""
+    if user:
+        entry = catalog.USER_RETIRED.get(metric)
+        return entry.retired_in if entry is not None else None
+    media = next((m for m in catalog.MEDIA_METRICS if m.name == metric), None)
+    return media.retired_in if media is not None else None
+
+
 BREAKDOWN_VALUES: dict[str, tuple[str, ...]] = {
     "media_product_type": ("POST", "CAROUSEL_CONTAINER", "REEL", "STORY", "AD"),
     "follow_type": ("FOLLOWER", "NON_FOLLOWER", "UNKNOWN"),
@@ -87,44 +113,12 @@ BREAKDOWN_VALUES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: Media metrics by surface (FEED, REELS, STORY), as of v25.
-MEDIA_METRICS: dict[str, frozenset[str]] = {
-    "reach": frozenset({"FEED", "REELS", "STORY"}),
-    "views": frozenset({"FEED", "REELS", "STORY"}),
-    "likes": frozenset({"FEED", "REELS"}),
-    "comments": frozenset({"FEED", "REELS"}),
-    "saved": frozenset({"FEED", "REELS"}),
-    "shares": frozenset({"FEED", "REELS", "STORY"}),
-    "total_interactions": frozenset({"FEED", "REELS", "STORY"}),
-    "reposts": frozenset({"FEED", "REELS", "STORY"}),
-    "follows": frozenset({"FEED", "STORY"}),
-    "profile_visits": frozenset({"FEED", "STORY"}),
-    "profile_activity": frozenset({"FEED", "STORY"}),
-    "navigation": frozenset({"STORY"}),
-    "replies": frozenset({"STORY"}),
-    "ig_reels_avg_watch_time": frozenset({"REELS"}),
-    "ig_reels_video_view_total_time": frozenset({"REELS"}),
-    "reels_skip_rate": frozenset({"REELS"}),
-    "crossposted_views": frozenset({"REELS"}),
-    "facebook_views": frozenset({"FEED", "REELS", "STORY"}),
-    "total_likes": frozenset({"FEED", "REELS"}),
-    "total_comments": frozenset({"FEED", "REELS"}),
-    "total_views": frozenset({"FEED", "REELS", "STORY"}),
-}
 MEDIA_BREAKDOWNS = {
     "profile_activity": ("action_type", ("bio_link_clicked", "call", "direction", "email", "text")),
     "navigation": (
         "story_navigation_action_type",
         ("swipe_forward", "tap_back", "tap_exit", "tap_forward"),
     ),
-}
-#: Retired metrics and the version from which asking for them is an error.
-RETIRED: dict[str, int] = {
-    "impressions": 22,
-    "plays": 22,
-    "clips_replays_count": 22,
-    "ig_reels_aggregated_all_plays_count": 22,
-    "video_views": 21,
 }
 FB_ONLY = {"crossposted_views", "facebook_views"}  # error unless shared to Facebook
 
@@ -150,12 +144,10 @@ class InsightsModel:
     def __init__(self, dataset: Dataset) -> None:
         self.data = dataset
         self._media_values: dict[tuple[str, str], int] = {}
-        self.clock: Clock | None = None  # set by Sandbox: values grow as the clock advances
-        #: How far the sandbox's data clock is ahead of the wall clock (``Sandbox.advance``).
-        self.offset = timedelta(0)
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        """The sandbox clock's time (``Sandbox.advance`` moves it)."""
+        return self.data.clock.now()
 
     def forget(self) -> None:
         """After counts changed: media values are computed again."""
@@ -184,10 +176,8 @@ class InsightsModel:
 
     def media_value(self, media: Node, metric: str) -> int:
         """A media item's lifetime value of ``metric``, stable across requests."""
-        if self.clock is None:
-            return self._seeded_value(media, metric)
         posted = media.values.get("timestamp")
-        return self.clock.grown(media.id, posted, self._seeded_value(media, metric))
+        return self.data.clock.grown(media.id, posted, self._seeded_value(media, metric))
 
     def _seeded_value(self, media: Node, metric: str) -> int:
         key = (media.id, metric)
@@ -250,20 +240,21 @@ def user_insights(
     metrics = _csv(params, "metric")
     if not metrics:
         raise GraphFailure(100, "(#100) The parameter metric is required")
+    known = user_metrics()
     for index, metric in enumerate(metrics):
-        if metric == "impressions" and version >= RETIRED["impressions"]:
+        retired = retired_in(metric, user=True)
+        if retired is not None and version >= retired:
             raise GraphFailure(
                 100,
-                "(#100) Starting from version 22 and above, the impressions metric is no longer "
-                "supported for the queried user. Please refer to the documentation at "
+                f"(#100) Starting from version {retired} and above, the {metric} metric is no "
+                "longer supported for the queried user. Please refer to the documentation at "
                 "https://developers.facebook.com/docs/instagram-api/reference/ig-user/insights "
                 "for a list of supported metrics.",
             )
-        if metric not in USER_METRICS:
+        if metric not in known:
             raise GraphFailure(
                 100,
-                f"(#100) metric[{index}] must be one of the following values: "
-                + ", ".join(USER_METRICS),
+                f"(#100) metric[{index}] must be one of the following values: " + ", ".join(known),
             )
     period = ",".join(parse_list(params.get("period", ""))) or None  # "day" or ["day"]
     if not period:
@@ -272,14 +263,14 @@ def user_insights(
     if metric_type not in ("time_series", "total_value"):
         raise GraphFailure(100, "(#100) metric_type must be one of: time_series, total_value")
     for metric in metrics:
-        spec = USER_METRICS[metric]
+        spec = known[metric]
         if period not in spec.periods:
             raise GraphFailure(
                 100,
                 f"(#100) Incompatible period {period} for metric {metric}; "
                 f"supported: {', '.join(spec.periods)}",
             )
-    needs_total = [m for m in metrics if USER_METRICS[m].types == ("total_value",)]
+    needs_total = [m for m in metrics if known[m].types == ("total_value",)]
     if needs_total and metric_type != "total_value":
         raise GraphFailure(
             100,
@@ -290,19 +281,19 @@ def user_insights(
     if breakdowns and metric_type != "total_value":
         breakdowns = []  # time_series ignores breakdowns
     for metric in metrics:
-        if any(b not in USER_METRICS[metric].breakdowns for b in breakdowns):
+        if any(b not in known[metric].breakdowns for b in breakdowns):
             raise GraphFailure(100, "An unknown error has occurred.")
     # An account under 100 followers is not refused: Meta leaves the metrics that need them
     # out of ``data`` ("no data"), and answers online_followers with empty hour maps.
     small = model.followers(account) < MIN_FOLLOWERS
-    if any(m in DEMOGRAPHICS for m in metrics):
+    if any(m in catalog.DEMOGRAPHIC_METRICS for m in metrics):
         return _demographics(model, account, metrics, params, breakdowns, small)
     now = model.now()
     since, until = _range(params, now)
     days = _days(since, until, now)
     data = []
     for metric in metrics:
-        spec = USER_METRICS[metric]
+        spec = known[metric]
         if small and spec.needs_followers and metric != "online_followers":
             continue
         entry: dict[str, Any] = {"name": metric, "period": period, "title": _title(metric)}
@@ -452,9 +443,11 @@ def _demographics(
     timeframe key and counts every current follower. A wrong timeframe is still refused.
     """
     timeframe = params.get("timeframe")
-    if timeframe is not None and timeframe not in TIMEFRAMES:
+    if timeframe is not None and timeframe not in catalog.TIMEFRAMES:
         raise GraphFailure(
-            100, f"(#100) timeframe must be one of the following values: {', '.join(TIMEFRAMES)}"
+            100,
+            "(#100) timeframe must be one of the following values: "
+            + ", ".join(catalog.TIMEFRAMES),
         )
     if params.get("metric_type") != "total_value":
         raise GraphFailure(
@@ -501,19 +494,21 @@ def media_insights(
         raise GraphFailure(100, "(#100) The parameter metric is required")
     if surface is None:
         raise GraphFailure(10, "(#10) Insights are not available for carousel album children")
+    surfaces = media_metrics()
     for index, metric in enumerate(metrics):
-        if metric in RETIRED and version >= RETIRED[metric]:
+        retired = retired_in(metric, user=False)
+        if retired is not None and version >= retired:
             raise GraphFailure(
                 100,
-                f"(#100) Starting from version {RETIRED[metric]} and above, the {metric} metric "
+                f"(#100) Starting from version {retired} and above, the {metric} metric "
                 "is no longer supported. Please refer to the documentation for a list of "
                 "supported metrics.",
             )
-        if metric not in MEDIA_METRICS:
+        if metric not in surfaces:
             raise GraphFailure(
                 100,
                 f"(#100) metric[{index}] must be one of the following values: "
-                + ", ".join(MEDIA_METRICS),
+                + ", ".join(surfaces),
             )
     if media.values.get("_pre_professional"):
         # Meta answers it in two forms: code 100, and (seen by Airbyte) code 4, no throttle
@@ -525,7 +520,7 @@ def media_insights(
             type_="IGApiException",
         )
     for metric in metrics:
-        if surface not in MEDIA_METRICS[metric]:
+        if surface not in surfaces[metric]:
             raise GraphFailure(
                 100,
                 f"(#100) The Media Insights API does not support the {metric} metric for this "

@@ -28,8 +28,8 @@ from urllib.parse import urlencode, urlsplit
 from werkzeug.wrappers import Request, Response
 
 from .call import Call, split_version
-from .data import Dataset
 from .failures import GraphFailure, nonexisting_field, unsupported_get
+from .nodes import Dataset
 from .oauth import OAuthApp, _page, consent_page
 from .routing import Router
 from .tokens import IssuedToken, TokenRegistry

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .data import Dataset, Node
 from .failures import GraphFailure
+from .nodes import Dataset, Node
 
 MAX_IDS = 50
 LAST_VERSION = 25

@@ -13,9 +13,9 @@ import time
 from typing import Any
 
 from .call import Call
-from .data import Dataset, Node
 from .failures import NO_PERMISSION, GraphFailure
 from .fields import FieldRequest
+from .nodes import Dataset, Node
 from .rendering import SpecialFields
 from .tokens import TokenRegistry
 

@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from .call import Call
-from .data import Node
 from .failures import GraphFailure
 from .fields import FieldRequest, format_fields
+from .nodes import Node
 from .schema import EdgeType
 
 DEFAULT_LIMIT = 25

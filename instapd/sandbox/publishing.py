@@ -30,19 +30,19 @@ import itertools
 import json
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request
 
 from .call import Call, require
-from .data import Dataset, Node, Ref
 from .failures import GraphFailure
 from .fields import FieldRequest
+from .media import publish
+from .nodes import Dataset
 
 PUBLISH_SCOPES = ("instagram_basic", "instagram_content_publish")
 EXPIRY_SECONDS = 24 * 3600
@@ -106,7 +106,8 @@ class PublishRoutes:
         self.containers: dict[str, Container] = {}
         self.published: dict[str, list[float]] = {}  # account -> publish times (clock)
         self.uploads: dict[str, int] = {}  # container -> bytes received
-        self._offset = 0.0
+        #: What moving the clock does: the Sandbox makes this its ``advance``.
+        self.on_advance: Callable[[float], None] = self._advance_clock
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._flaky_seen: set[str] = set()
@@ -114,12 +115,16 @@ class PublishRoutes:
     # -- the clock ---------------------------------------------------------------------------
 
     def now(self) -> float:
-        return time.time() + self._offset
+        """The sandbox clock's time, in seconds since the epoch."""
+        return self.data.clock.time()
 
     def advance(self, seconds: float) -> None:
-        """Move the sandbox's publishing clock on (containers expire, the quota window moves)."""
-        with self._lock:
-            self._offset += seconds
+        """Move the sandbox's one clock on (containers expire, the quota window moves, and
+        everything else ages as with :meth:`Sandbox.advance`, which ``on_advance`` is)."""
+        self.on_advance(seconds)
+
+    def _advance_clock(self, seconds: float) -> None:
+        self.data.clock.advance(timedelta(seconds=seconds))
         self.changed()
 
     @staticmethod
@@ -360,70 +365,34 @@ class PublishRoutes:
 
     def _media(self, container: Container) -> str:
         """The published media, at the head of the account's media (or stories)."""
-        account = self.data[container.account]
-        username = account.values["username"]
-        media_id = self._new_media_id()
-        stamp = datetime.fromtimestamp(self.now(), UTC).replace(microsecond=0)
+        params = container.params
         kind = container.media_type
-        story = kind == "STORIES"
-        is_video = kind in ("REELS", "VIDEO") or (story and "video_url" in container.params)
-        media_type = {"CAROUSEL": "CAROUSEL_ALBUM"}.get(kind, "VIDEO" if is_video else "IMAGE")
-        shortcode = f"P{int(media_id) % 10**10:010d}"
-        permalink = {
-            "REELS": f"https://www.instagram.com/reel/{shortcode}/",
-            "STORIES": f"https://instagram.com/stories/{username}/{media_id}",
-        }.get(kind, f"https://www.instagram.com/p/{shortcode}/")
-        values: dict[str, Any] = {
-            "id": media_id,
-            "media_type": media_type,
-            "media_product_type": {"REELS": "REELS", "STORIES": "STORY"}.get(kind, "FEED"),
-            "media_url": container.params.get("image_url")
-            or container.params.get("video_url")
-            or f"https://cdn.sandbox.invalid/{media_id}.{'mp4' if is_video else 'jpg'}",
-            "permalink": permalink,
-            "shortcode": shortcode,
-            "timestamp": stamp,
-            "username": username,
-            "owner": Ref(account.id),
-        }
-        if not story:
-            values |= {"is_comment_enabled": True, "like_count": 0, "comments_count": 0}
-        if container.params.get("caption") and not story:
-            values["caption"] = container.params["caption"]
-        if container.params.get("alt_text"):
-            values["alt_text"] = container.params["alt_text"]
+        extra: dict[str, Any] = {"_video": "video_url" in params}
+        if params.get("alt_text"):
+            extra["alt_text"] = params["alt_text"]
         if kind == "REELS":
-            values["is_shared_to_feed"] = container.params.get("share_to_feed", "true") != "false"
-            values["thumbnail_url"] = container.params.get(
-                "cover_url", f"https://cdn.sandbox.invalid/{media_id}_thumb.jpg"
-            )
-        node = Node("IGMedia", values)
-        self.data.nodes[media_id] = node
+            extra["is_shared_to_feed"] = params.get("share_to_feed", "true") != "false"
+            if params.get("cover_url"):
+                extra["thumbnail_url"] = params["cover_url"]
+        media_id = publish(
+            self.data,
+            container.account,
+            kind,
+            caption=params.get("caption"),
+            media_url=params.get("image_url") or params.get("video_url"),
+            extra=extra,
+            children=[
+                (
+                    self.containers[c].media_type,
+                    self.containers[c].params.get("video_url")
+                    or self.containers[c].params.get("image_url"),
+                )
+                for c in container.children
+            ],
+        )
         for child_id in container.children:
-            child = self.containers[child_id]
-            child_media = self._new_media_id()
-            child_video = child.media_type == "VIDEO"
-            self.data.nodes[child_media] = Node(
-                "IGMedia",
-                {
-                    "id": child_media,
-                    "media_type": "VIDEO" if child_video else "IMAGE",
-                    "media_url": child.params.get("video_url") or child.params.get("image_url"),
-                    "timestamp": stamp,
-                    "username": username,
-                    "shortcode": f"P{int(child_media) % 10**10:010d}",
-                },
-            )
-            node.edges.setdefault("children", []).append(child_media)
-            child.status_code = "PUBLISHED"
-        edge = "stories" if story else "media"
-        account.edges.setdefault(edge, []).insert(0, media_id)
-        if not story:
-            account.values["media_count"] = len(account.edges["media"])
+            self.containers[child_id].status_code = "PUBLISHED"
         return media_id
-
-    def _new_media_id(self) -> str:
-        return str(max(int(i) for i in self.data.nodes if i.startswith("179")) + 1)
 
 
 def _check_caption(caption: str | None) -> None:

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from .call import Call, require
-from .data import Dataset, Node, Ref
 from .failures import nonexisting_field
 from .fields import FieldRequest
+from .nodes import Dataset, Node, Ref
 from .paging import paging_block, window
 from .schema import NODE_TYPES, SPECIAL_FIELDS, EdgeType, NodeType
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from .call import Call, require, split_version
-from .data import Dataset, Node
 from .discovery import DiscoveryRoutes
 from .failures import GraphFailure, nonexisting_field, unsupported_get
 from .fields import FieldRequest, FieldSyntaxError, parse_fields
 from .insights import InsightsModel, media_insights, user_insights
 from .multi import multi_id_read
+from .nodes import Dataset, Node
 from .publishing import PublishRoutes
 from .rendering import Renderer
 from .schema import NODE_TYPES

@@ -14,10 +14,11 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import DEFAULT_VERSION, SandboxApp
-from .clock import STORY_LIFETIME, Clock
+from .clock import STORY_LIFETIME
 from .data import build_dataset
 from .faults import Faults
 from .instagram_login import IG_SCOPES, InstagramLogin
+from .media import publish
 from .oauth import OAuthApp, OAuthRoutes
 from .publishing import PublishRoutes
 from .schema import ALL_SCOPES, SYSTEM_USER_SCOPES
@@ -104,7 +105,7 @@ class Sandbox:
             media_per_account=media,
             comments_per_account=comments_per_account,
         )
-        self.clock = Clock(self.dataset.now)
+        self.clock = self.dataset.clock  # the one clock; advance() moves it
         self.tokens = TokenRegistry()
         self.oauth_app = OAuthApp(app_id=app_id, app_secret=app_secret or secrets.token_hex(16))
         user = self.dataset[self.dataset.user_id]
@@ -132,7 +133,7 @@ class Sandbox:
             clock=lambda: clock() + self.clock.offset.total_seconds(),  # advance() moves it
         )
         self.publishing.quota_total = publishing_quota
-        self.app.router.insights.clock = self.clock
+        self.publishing.on_advance = lambda seconds: self.advance(seconds)
         self.token = self.issue_token() if token is None else token
         if token is not None:
             self.tokens.register(token, self.dataset.user_id, ALL_SCOPES, LONG_LIVED_SECONDS)
@@ -236,9 +237,7 @@ class Sandbox:
 
     def publish(self, account_id: str, caption: str = "Fresh from the roaster ☕") -> str:
         """Add a new image post to an account, as if just published; returns its id."""
-        media_id = self.dataset.publish(account_id, caption)
-        self.dataset[media_id].values["timestamp"] = self.clock.now()
-        self.clock.born(media_id)
+        media_id = publish(self.dataset, account_id, caption=caption)
         self.app.forget_renders()
         return media_id
 

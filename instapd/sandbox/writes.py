@@ -19,8 +19,8 @@ from typing import Any
 from werkzeug.wrappers import Request
 
 from .call import Call, require
-from .data import Dataset, Node, Ref
 from .failures import GraphFailure
+from .nodes import Dataset, Node, Ref
 
 COMMENT_SCOPES = ("instagram_basic", "instagram_manage_comments")
 DELETE_MEDIA_SCOPES = ("instagram_basic", "instagram_manage_contents")

@@ -17,7 +17,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..catalog import get_table
-from ..errors import AccountError
+from ..errors import AccountError, NoSnapshotsError
 from ..frames import DTYPES, empty_frame
 from ..readers.query import TimeLike, parse_time
 from ..validation import graph_id
@@ -35,13 +35,24 @@ def history(
     since: TimeLike | None = None,
     until: TimeLike | None = None,
 ) -> pd.DataFrame:
-    """Every snapshot of ``table`` at ``location``, ``snapshot_at`` in ``[since, until)``."""
+    """Every snapshot of ``table`` at ``location``, ``snapshot_at`` in ``[since, until)``.
+
+    Raises :class:`~instapd.errors.NoSnapshotsError` when no snapshot of ``table`` was ever
+    written there; filters that match none of the snapshots give an empty frame.
+    """
     spec = get_table(table)
     dataset = SnapshotDataset(location)
     wanted = _accounts(accounts)
     start, end = parse_time(since, "since"), parse_time(until, "until")
     files = list(dataset.files(spec.name))
-    arrow = _read(dataset, spec.name, files, wanted, start, end) if files else None
+    if not files:
+        raise NoSnapshotsError(
+            f"No snapshot of {spec.name} in {dataset.location} yet. Take one first: "
+            f'instapd.snapshot(["{spec.name}"]) in Python, or '
+            f"python -m instapd snapshot --tables {spec.name} in a shell (SnapshotLocation, "
+            "or location=, says where they go)."
+        )
+    arrow = _read(dataset, spec.name, files, wanted, start, end)
     frame = _typed(arrow, spec.name)
     frame.attrs["instapd"] = {
         "table": spec.name,

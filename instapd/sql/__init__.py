@@ -14,6 +14,8 @@ import functools
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..errors import missing_extra
+
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
@@ -50,9 +52,12 @@ def sql(
     :func:`~instapd.update` and :func:`~instapd.delete` and return their result frame
     (``id``, ``status``, ``error``). A ``WHERE`` other than ``id = ...``/``id IN (...)`` is
     read first to find the ids; a write without ``WHERE`` is refused. ``dry_run=True`` (or
-    ``explain=True``) returns what would be sent. Needs ``pip install instapd[sql]``.
+    ``explain=True``) returns what would be sent. Needs ``pip install "instapd[sql]"``.
     """
-    from .run import sql as run
+    try:
+        from .run import sql as run
+    except ModuleNotFoundError as exc:
+        raise missing_extra(exc, "sql", "instapd.sql()") from exc
 
     return run(
         query,

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from ..catalog import TABLES, Table, get_table
 from ..catalog.names import column_names
 from ..cdata import systables
-from ..errors import UnknownTableError
 
 #: Catalog column types as DuckDB types (the frames' dtypes map onto these through Arrow).
 SQL_TYPES = {
@@ -65,11 +64,3 @@ def close_matches(name: str) -> list[str]:
     close = difflib.get_close_matches(name, everything, n=3, cutoff=0.5)
     close += [n for n in everything if name.lower() in n.lower() and n not in close]
     return close[:3]
-
-
-def is_known(name: str) -> bool:
-    try:
-        resolve(name)
-    except UnknownTableError:
-        return False
-    return True

@@ -11,9 +11,9 @@ methods of the same names and the ``.ig`` accessor all call :func:`write`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from ..errors import OfflineError, UsageError
+from ..errors import ON_ERROR, OfflineError, OnError, UsageError
 from .invalidate import invalidate
 from .plan import COMMENT_ENABLED, DELETE_MEDIA, Item, plan_delete, plan_insert, plan_update
 from .results import result_frame
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
     from ..connection import BaseConnection
 
-OnError = Literal["report", "raise"]
 _PLANS = {"insert": plan_insert, "update": plan_update, "delete": plan_delete}
 
 
@@ -40,7 +39,7 @@ def write(
     on_error: OnError = "report",
 ) -> pd.DataFrame:
     """Run one write call; :func:`instapd.insert` documents the options."""
-    if on_error not in ("report", "raise"):
+    if on_error not in ON_ERROR:
         raise UsageError(f"on_error must be 'report' or 'raise', not {on_error!r}.")
     if connection.config.offline:
         raise OfflineError("INSTAPD_OFFLINE=1 and writes need the API; unset INSTAPD_OFFLINE.")

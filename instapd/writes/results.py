@@ -6,9 +6,8 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from .plan import COMMENT, REPLY, Item
+from .plan import Item
 
-NEW = (COMMENT, REPLY)  # writes that create an object: no id until they succeed
 COLUMNS = {"id": "string", "status": "string", "error": "string"}
 PREVIEW = {"method": "string", "path": "string", "body": "string"}
 

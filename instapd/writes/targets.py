@@ -14,6 +14,8 @@ from ..config import FACEBOOK_LOGIN
 from ..errors import (
     DOCS_APP_GUIDE,
     GraphError,
+    IdMixupError,
+    InvalidParameterError,
     NotFoundError,
     WriteScopeError,
     WriteTargetError,
@@ -34,6 +36,9 @@ if TYPE_CHECKING:
 
 COMMENT_FIELDS = "id,hidden,parent_id,media,username"
 MEDIA_FIELDS = "id,owner,media_product_type,is_comment_enabled,username"
+#: A field only the other kind has: asked when a read refuses the fields (#100, "nonexisting
+#: field ... on node type"), to tell a media id given for a comment id, and the reverse.
+PROBE_FIELDS = {True: "id,media_type", False: "id,parent_id,text"}
 
 
 def granted_scopes(client: GraphClient) -> set[str] | None:
@@ -154,10 +159,37 @@ def _read(client: GraphClient, ids: set[str], comments: bool) -> dict[str, Any]:
     fields = COMMENT_FIELDS if comments else MEDIA_FIELDS
     outcomes = client.batch([(i, {"fields": fields}) for i in ordered]) if ordered else []
     kind = "comment" if comments else "media"
-    return {
+    found = {
         i: _not_found(i, kind) if isinstance(o, NotFoundError) else o
         for i, o in zip(ordered, outcomes, strict=True)
     }
+    refused = sorted(i for i, o in found.items() if isinstance(o, InvalidParameterError))
+    probes = (
+        client.batch([(i, {"fields": PROBE_FIELDS[comments]}) for i in refused]) if refused else []
+    )
+    for object_id, probe in zip(refused, probes, strict=True):
+        if not isinstance(probe, Exception):
+            found[object_id] = _mixup(object_id, comments)
+    return found
+
+
+def _mixup(object_id: str, comments: bool) -> IdMixupError:
+    """``object_id`` is of the other kind than the write takes."""
+    if comments:
+        return IdMixupError(
+            f"{object_id} is a media id, where this write takes a comment id (the id column of "
+            "Comments, e.g. media.ig.comments()). To comment on the media itself, "
+            f"insert('Comments', [{{'media_id': '{object_id}', 'text': ...}}]).",
+            given="media",
+            wanted="comment",
+        )
+    return IdMixupError(
+        f"{object_id} is a comment id, where this write takes a media id (the id column of "
+        "Media). To answer the comment, "
+        f"insert('Replies', [{{'comment_id': '{object_id}', 'text': ...}}]).",
+        given="comment",
+        wanted="media",
+    )
 
 
 def _not_found(object_id: str, kind: str) -> WriteTargetError:

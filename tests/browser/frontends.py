@@ -49,9 +49,9 @@ settings = Path(tempfile.mkdtemp())
 local = instapd.connect(OAuthSettingsLocation=str(settings / "local.json"),
                         CallbackURL="http://localhost:0/")
 remote = instapd.connect(OAuthSettingsLocation=str(settings / "remote.json"))""",
-    """instapd.login(local, desktop=True)""",
+    """instapd.login(connection=local, desktop=True)""",
     f"""os.environ["SSH_CONNECTION"] = "{SSH}"  # as on a server reached over SSH
-instapd.login(remote)""",
+instapd.login(connection=remote)""",
 ]
 
 

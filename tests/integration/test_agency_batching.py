@@ -18,7 +18,7 @@ from instapd.sandbox import Sandbox
 from instapd.snapshots.dataset import portable
 
 from ..clocks import ManualClock, paced_connection
-from ..conftest import sandbox_connection
+from ..support import sandbox_connection
 
 #: Enough accounts for two batch requests a level; some with several pages of media.
 ACCOUNTS = 55

@@ -15,7 +15,7 @@ from instapd.cache import ReadLog
 from instapd.cli import main
 from instapd.sandbox import Sandbox
 
-from ..conftest import FAST_RETRY, fast_throttle, sandbox_connection
+from ..support import FAST_RETRY, fast_throttle, sandbox_connection
 
 NO_INSIGHTS = ("instagram_basic", "pages_show_list", "pages_read_engagement")
 

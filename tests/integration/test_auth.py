@@ -266,7 +266,7 @@ def test_logout_removes_the_token(clean_sandbox: Sandbox, tmp_path: Path) -> Non
         clean_sandbox, tmp_path, InitiateOAuth="GETANDREFRESH", browser=click_through
     )
     connection.read("Permissions")
-    assert instapd.logout(connection) is True
+    assert instapd.logout(connection=connection) is True
     assert not (tmp_path / "token.json").exists()
     assert connection.credentials is None
 
@@ -309,7 +309,7 @@ def test_terminal_web_login_against_the_sandbox(
         url = next(w for w in capsys.readouterr().out.split() if w.startswith("http"))
         return click_through(url, land=False)
 
-    credentials = instapd.login(connection, web=True, prompt=person)
+    credentials = instapd.login(connection=connection, web=True, prompt=person)
     assert credentials.user_name == "Sam Sandbox"
     assert "Logged in as Sam Sandbox" in capsys.readouterr().out
     assert (tmp_path / "token.json").exists()

@@ -174,7 +174,7 @@ def _linked_snapshots(e: Env) -> Any:
     folder.mkdir()
     (folder / "table=Media").symlink_to(outside)
     connection = e.connect(SnapshotLocation=str(folder))
-    return instapd.snapshot(["Media"], accounts=e.account, connection=connection)
+    return instapd.snapshot(["Media"], account=e.account, connection=connection)
 
 
 def _linked_cache(e: Env) -> Any:
@@ -228,7 +228,7 @@ READ_ROWS = [
         lambda e: e.read("HashtagTopMedia", account=e.account)),
     row("a choice not offered", E.InvalidFilterError, "Choose from",
         lambda e: e.read("AccountInsights", account=e.account, period="fortnight")),
-    row("on_error unknown", E.InvalidFilterError, "Choose from: warn, raise",
+    row("on_error unknown", E.InvalidFilterError, "Choose from: report, raise",
         lambda e: e.read("AccountInsights", account=e.account, on_error="ignore")),
     row("a retired metric", E.InvalidFilterError, "ask for 'views' instead",
         lambda e: e.read("MediaInsights", account=e.account, metrics=["plays"])),
@@ -299,9 +299,9 @@ LOGIN_ROWS = [
     row("login without an app", E.NoCredentialsError, "set OAuthClientId",
         lambda e: e.connect().call("GetOAuthAuthorizationURL")),
     row("login paste empty", E.UsageError, "Paste the whole address",
-        lambda e: instapd.login(e.web(), web=True, prompt=lambda _: " ")),
+        lambda e: instapd.login(connection=e.web(), web=True, prompt=lambda _: " ")),
     row("login paste elsewhere", E.CallbackMismatchError, "paste the address of the tab",
-        lambda e: instapd.login(e.web(), web=True, prompt=lambda _: "https://x.example/?code=1")),
+        lambda e: instapd.login(connection=e.web(), web=True, prompt=lambda _: "https://x.example/?code=1")),
     row("logout with a bad app id", E.UsageError, "OAuthClientId must be",
         lambda e: (e.env("INSTAPD_APP_ID", "my-app"), instapd.logout())),
     row("token file binary", E.NoCredentialsError, "log in once",
@@ -351,6 +351,16 @@ CLI_ROWS = [
     command("cli sandbox --media", E.UsageError, "such as 160,60", "sandbox", "--media", "lots"),
     command("cli sandbox --port", CommandLineError, "see `instapd sandbox --help`",
             "sandbox", "--port", "high"),
+    command("cli sandbox --port too high", E.UsageError, "from 1 to 65535, or 0 for a free one",
+            "sandbox", "--port", "99999"),
+    command("cli sandbox --port negative", E.UsageError, "from 1 to 65535, or 0 for a free one",
+            "sandbox", "--port", "-1"),
+    command("cli snapshot --out not a folder", E.UsageError, "choose a folder",
+            "snapshot", "--sandbox", "--out", "/dev/null"),
+    command("cli cache clear --older-than without a unit", E.UsageError, "such as '7d', '12h'",
+            "cache", "clear", "--older-than", "7"),
+    command("cli read --filter without =", E.InvalidFilterError, "NAME=VALUE",
+            "read", "Media", "--sandbox", "--filter", "media_type"),
     command("cli login without an app", E.NoCredentialsError, "set OAuthClientId", "login"),
     command("cli logout with a bad app id", E.UsageError, "OAuthClientId must be", "logout",
             INSTAPD_APP_ID="my-app"),

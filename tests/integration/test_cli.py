@@ -48,10 +48,10 @@ def test_errors_are_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["read", "Medai", "--sandbox"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: Unknown table 'Medai'. Did you mean Media, IGMedia")
-    assert err.endswith(f"instapd.tables() lists all {len(TABLES)} tables.")
+    assert err.endswith(f"instapd tables lists all {len(TABLES)} tables.")
     assert "\n" not in err
     assert main(["read", "Media"]) == 2
-    assert "INSTAPD_SANDBOX=1" in capsys.readouterr().err
+    assert "or pass --sandbox to use the built-in sandbox" in capsys.readouterr().err
 
 
 def test_sandbox_command_serves_until_interrupted() -> None:

@@ -14,7 +14,7 @@ import instapd
 from instapd.dlt import instagram_source, load_of
 from instapd.sandbox import Sandbox
 
-from ..conftest import FAST_RETRY, fast_throttle, sandbox_connection
+from ..support import FAST_RETRY, fast_throttle, sandbox_connection
 
 dlt = pytest.importorskip("dlt")
 PipelineStepFailed = pytest.importorskip("dlt.pipeline.exceptions").PipelineStepFailed

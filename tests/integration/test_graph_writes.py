@@ -9,13 +9,10 @@ import pytest
 from instapd.errors import InvalidParameterError, TransientError
 from instapd.graph.client import GraphClient, WriteOp
 from instapd.sandbox import Faults, Sandbox
-from tests.conftest import FAST_RETRY, fast_throttle
+from tests.support import FAST_RETRY, fast_throttle
 
-
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    with Sandbox(seed=5) as server:
-        yield server
+#: This module's own sandbox (the ``box`` fixture): its tests change the data.
+BOX = {"seed": 5}
 
 
 @pytest.fixture

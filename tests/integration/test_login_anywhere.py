@@ -129,4 +129,4 @@ def test_stdin_closed_before_a_paste_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_web_and_desktop_together_is_a_usage_error() -> None:
     with pytest.raises(instapd.UsageError, match="not both"):
-        instapd.login(instapd.connect(), web=True, desktop=True)
+        instapd.login(connection=instapd.connect(), web=True, desktop=True)

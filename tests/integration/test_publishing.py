@@ -26,16 +26,14 @@ from instapd.errors import (
 from instapd.graph import RetryPolicy
 from instapd.publishing.lifecycle import Lifecycle
 from instapd.sandbox import Faults, Sandbox
-from tests.conftest import fast_throttle
+from tests.support import fast_throttle
 
 JPEG = "https://example.com/photos/cup.jpg"
 MP4 = "https://example.com/videos/pour.mp4"
 
 
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    with Sandbox(seed=11, media_per_account=(30, 10)) as server:
-        yield server
+#: This module's own sandbox (the ``box`` fixture): its tests change the data.
+BOX = {"seed": 11, "media_per_account": (30, 10)}
 
 
 class Waits:

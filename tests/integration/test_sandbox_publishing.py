@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
 from instapd.sandbox import Sandbox
-from tests.conftest import sandbox_call as call
+from tests.support import sandbox_call as call
 
 JPEG = "https://example.com/a.jpg"
 MP4 = "https://example.com/a.mp4"
 
 
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    with Sandbox(seed=4, media_per_account=(10, 5)) as server:
-        yield server
+#: This module's own sandbox (the ``box`` fixture): its tests change the data.
+BOX = {"seed": 4, "media_per_account": (10, 5)}
 
 
 def create(box: Sandbox, **params: Any) -> str:

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 import requests
 
 from instapd.sandbox import Faults, Sandbox
-from tests.conftest import sandbox_call as call
+from tests.support import sandbox_call as call
 
-
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    """A sandbox of its own: these tests change its data."""
-    with Sandbox(seed=3) as server:
-        yield server
+#: This module's own sandbox (the ``box`` fixture): its tests change the data.
+BOX = {"seed": 3}
 
 
 def own_media(box: Sandbox, index: int = 0) -> str:

@@ -181,7 +181,7 @@ def test_a_malformed_graph_url_fails_at_once_without_retries() -> None:
 @pytest.mark.parametrize(
     "table", ["AccountInsights", "AudienceInsights", "OnlineFollowers", "MediaInsights"]
 )
-@pytest.mark.parametrize("on_error", [None, "warn", "raise"])
+@pytest.mark.parametrize("on_error", [None, "report", "raise"])
 def test_a_missing_scope_raises_whatever_on_error_says(
     clean_sandbox: Sandbox, account: str, table: str, on_error: str | None
 ) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 import instapd
@@ -22,8 +21,7 @@ from instapd.cli import main
 from instapd.sandbox import Faults, Sandbox
 from instapd.snapshots import DEFAULT_TABLES, SnapshotDataset, compact
 from instapd.snapshots.snapshot import to_arrow
-
-from ..conftest import sandbox_connection
+from tests.support import sandbox_connection
 
 LAYOUT = re.compile(
     r"table=(\w+)/account=(\d+)/date=(\d{4}-\d{2}-\d{2})/(\d{8}T\d{6}Z-[0-9a-f]{8})\.parquet"
@@ -85,6 +83,9 @@ def test_snapshot_layout_private_modes_and_typed_history(
         expected = summary.loc[summary["table"] == table, "rows"].sum()
         assert len(back) == expected, table
         assert back.attrs["instapd"]["source"] == "history"
+    none = instapd.history("Media", location=out, until="2000-01-01")  # there, but none match
+    assert none.empty
+    assert str(none["snapshot_at"].dtype) == "datetime64[us, UTC]"
 
 
 def test_stories_are_kept_after_they_expire_and_media_grow(
@@ -100,9 +101,9 @@ def test_stories_are_kept_after_they_expire_and_media_grow(
     assert first["run"].iloc[0] != second["run"].iloc[0]
     assert conn.read("Stories", account=account).empty, "Instagram forgot them"
 
-    stories = instapd.history("Stories", accounts=account)
+    stories = instapd.history("Stories", account=account)
     assert set(stories["id"]) == stories_before, "the snapshot kept them"
-    insights = instapd.history("MediaInsights", accounts=[account])
+    insights = instapd.history("MediaInsights", account=[account])
     assert insights["snapshot_at"].nunique() == 2
     grown = insights.ig.growth("reach")
     assert list(grown.index) == [0, 30]
@@ -118,7 +119,7 @@ def test_a_new_metric_column_is_unioned_by_name(conn: instapd.Connection, tmp_pa
     out = tmp_path / "ds"
     summary = instapd.snapshot(["MediaInsights"], connection=conn, location=out)
     account = summary["account"].iloc[0]
-    old = instapd.history("MediaInsights", location=out, accounts=account)
+    old = instapd.history("MediaInsights", location=out, account=account)
     newer = old.drop(columns=["snapshot_at"]).assign(brand_new_metric=pd.array([7] * len(old)))
     when = pd.Timestamp("2030-01-02T03:04:05Z").to_pydatetime()
     dataset = SnapshotDataset(out)
@@ -152,7 +153,7 @@ def test_polars_reads_the_dataset_in_place_unioned_by_name(
     pl = pytest.importorskip("polars")
     summary = instapd.snapshot(["MediaInsights"], connection=conn, location=tmp_path)
     account = summary["account"].iloc[0]
-    old = instapd.history("MediaInsights", location=tmp_path, accounts=account)
+    old = instapd.history("MediaInsights", location=tmp_path, account=account)
     newer = old.drop(columns=["snapshot_at"]).assign(brand_new_metric=pd.array([7] * len(old)))
     dataset = SnapshotDataset(tmp_path)
     path = dataset.path("MediaInsights", account, "2030-01-02", "20300102T030405Z-0000beef")
@@ -267,7 +268,7 @@ def test_a_killed_run_goes_on_where_it_stopped_with_no_duplicates(tmp_path: Path
                 assert not back.duplicated(subset=["id", "snapshot_at"]).any()
             assert len(instapd.history("InstagramBusinessProfile", location=out)) == accounts
 
-            again = instapd.snapshot(["Media"], accounts=[server.account_ids[0]],
+            again = instapd.snapshot(["Media"], account=[server.account_ids[0]],
                                      connection=conn, location=out)  # fmt: skip
             assert again["run"].iloc[0] != pending.stem, "a finished run is not resumed"
 
@@ -295,13 +296,11 @@ def test_bad_inputs_name_the_fix(conn: instapd.Connection, tmp_path: Path) -> No
     with pytest.raises(instapd.UsageError, match="workers="):
         instapd.snapshot(connection=conn, location=tmp_path, workers=0)
     with pytest.raises(instapd.AccountError, match="Graph id"):
-        instapd.history("Media", location=tmp_path, accounts="../1")
+        instapd.history("Media", location=tmp_path, account="../1")
     with pytest.raises(AttributeError, match=r"instapd\.history"):
         conn.read("MediaInsights", account="all").ig.growth()
-    empty = instapd.history("Media", location=tmp_path / "nothing")
-    assert empty.empty
-    assert "snapshot_at" in empty.columns
-    assert pa.types.is_timestamp(pa.Schema.from_pandas(empty).field("snapshot_at").type)
+    with pytest.raises(instapd.NoSnapshotsError, match=r'instapd\.snapshot\(\["Media"\]\)'):
+        instapd.history("Media", location=tmp_path / "nothing")  # never snapshotted: say how
 
 
 def test_a_refused_table_is_reported_and_a_named_run_retries_it(
@@ -311,17 +310,17 @@ def test_a_refused_table_is_reported_and_a_named_run_retries_it(
     account = agency.account_ids[0]
     tables = ["Media", "MediaInsights"]
     with instapd.connect(graph_url=agency.url, access_token=agency.issue_token(scopes)) as narrow:
-        summary = instapd.snapshot(tables, accounts=account, connection=narrow, location=tmp_path)
+        summary = instapd.snapshot(tables, account=account, connection=narrow, location=tmp_path)
     status = dict(zip(summary["table"], summary["status"], strict=True))
     assert status == {"Media": "written", "MediaInsights": "error"}
     assert "instagram_manage_insights" in summary.set_index("table").loc["MediaInsights", "error"]
     run = summary["run"].iloc[0]
 
     with instapd.connect(graph_url=agency.url, access_token=agency.token) as full:
-        again = instapd.snapshot(tables, accounts=account, connection=full, location=tmp_path)
+        again = instapd.snapshot(tables, account=account, connection=full, location=tmp_path)
         assert again["run"].iloc[0] != run, "a finished run is not resumed by itself"
         retried = instapd.snapshot(
-            tables, accounts=account, connection=full, location=tmp_path, run=run
+            tables, account=account, connection=full, location=tmp_path, run=run
         )
     status = dict(zip(retried["table"], retried["status"], strict=True))
     assert status == {"Media": "kept", "MediaInsights": "written"}

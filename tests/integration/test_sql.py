@@ -13,7 +13,7 @@ import pytest
 
 import instapd
 from instapd.sandbox import Sandbox
-from tests.conftest import sandbox_connection
+from tests.support import sandbox_connection
 
 
 @pytest.fixture

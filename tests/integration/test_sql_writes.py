@@ -12,14 +12,10 @@ from sqlalchemy.dialects import registry
 import instapd
 from instapd.sandbox import Faults, Sandbox
 from instapd.sql import dbapi
-from tests.conftest import sandbox_connection, texts_on, writes_logged
+from tests.support import sandbox_connection, texts_on, writes_logged
 
-
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    """A sandbox of its own: these tests change its data."""
-    with Sandbox(seed=17) as server:
-        yield server
+#: This module's own sandbox (the ``box`` fixture): its tests change the data.
+BOX = {"seed": 17}
 
 
 def _connect(box: Sandbox, **properties: str) -> instapd.Connection:

@@ -15,8 +15,7 @@ from instapd.graph.throttle import Throttle
 from instapd.readers import RetentionWarning, SkippedWarning
 from instapd.readers.ops import retention_start
 from instapd.sandbox import Faults, Sandbox
-
-from ..conftest import FAST_RETRY
+from tests.support import FAST_RETRY
 
 #: Tables whose reads expand nested edges (or nested pages), with the filters they need.
 EXPANDING: dict[str, dict[str, Any]] = {

@@ -14,14 +14,10 @@ from instapd.errors import (
     WriteTargetError,
 )
 from instapd.sandbox import Faults, Sandbox
-from tests.conftest import FAST_RETRY, sandbox_connection, texts_on, writes_logged
+from tests.support import FAST_RETRY, sandbox_connection, texts_on, writes_logged
 
-
-@pytest.fixture(scope="module")
-def box() -> Iterator[Sandbox]:
-    """A sandbox of its own: these tests change its data."""
-    with Sandbox(seed=11) as server:
-        yield server
+#: This module's own sandbox (the ``box`` fixture): its tests change the data.
+BOX = {"seed": 11}
 
 
 @pytest.fixture

@@ -1,0 +1,85 @@
+"""``snapshot`` and ``history``: the snapshot dataset, written and read back."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
+from .connection import default_connection
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from ..connection import BaseConnection
+    from ..readers.query import TimeLike
+
+__all__ = ["history", "snapshot"]
+
+
+def snapshot(
+    tables: str | Sequence[str] | None = None,
+    *,
+    account: str | list[str] = "all",
+    connection: BaseConnection | None = None,
+    location: str | Path | None = None,
+    accounts: str | list[str] | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Read ``tables`` (by default Stories, StoryInsights, Media, MediaInsights, the last 2 days
+    of AccountInsights and InstagramBusinessProfile) for each ``account`` (an id or username, a
+    list of them, or ``"all"``, the default) and append them to the snapshot dataset at
+    ``location`` (property ``SnapshotLocation``, env ``INSTAPD_SNAPSHOT_DIR``, by default a
+    folder in the user's data directory).
+
+    The dataset is Hive-partitioned Parquet,
+    ``table=<Table>/account=<id>/date=<YYYY-MM-DD>/<run id>.parquet``; every row has
+    ``snapshot_at`` (UTC). Returns one row per table and account: ``table``, ``account``,
+    ``rows``, ``path``, ``status``, ``error``, ``run``. A run that was killed goes on where it
+    stopped the next time the same snapshot is asked for (``resume=False`` starts afresh;
+    ``run=`` names a run). ``workers``: accounts read at a time (default 4); ``at``: the time
+    to stamp. ``accounts=`` is the former name of ``account=``.
+    """
+    from ..snapshots import snapshot as take
+
+    chosen = _renamed(account, accounts, "all")
+    return take(
+        connection or default_connection(), tables, accounts=chosen, location=location, **options
+    )
+
+
+def history(
+    table: str,
+    *,
+    location: str | Path | None = None,
+    account: str | list[str] | None = None,
+    since: TimeLike | None = None,
+    until: TimeLike | None = None,
+    accounts: str | list[str] | None = None,
+) -> pd.DataFrame:
+    """Every snapshot of ``table`` (see :func:`snapshot`), typed as :func:`read_instagram`'s
+    frames plus ``snapshot_at``; ``since`` and ``until`` bound ``snapshot_at``. Columns added
+    later (a new metric) are ``<NA>`` in older snapshots. ``df.ig.growth("reach")`` shows each
+    post's growth by hours since posting. ``account``: an id or username, or a list (default:
+    every account); ``accounts=`` is its former name."""
+    from ..snapshots import history as read_back
+
+    chosen = _renamed(account, accounts, None)
+    return read_back(table, location=location, accounts=chosen, since=since, until=until)
+
+
+def _renamed(account: Any, accounts: Any, default: Any) -> Any:
+    """``account=``, or the former ``accounts=`` with a FutureWarning; never both."""
+    if accounts is None:
+        return account
+    if account != default:
+        raise UsageError("Pass account= (one account or a list), not both account= and accounts=.")
+    warnings.warn(
+        "accounts= is now account= (one account or a list); accounts= will be removed.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return accounts

@@ -1,0 +1,38 @@
+"""Every table of the catalog by lower-cased name, and the lookup that also knows CData's former
+table names."""
+
+from __future__ import annotations
+
+import difflib
+
+from ..errors import UnknownTableError
+from . import accounts, comments, discovery, insights, media
+from .base import Table
+
+#: CData's former table names (builds 23 and 24) -> today's.
+TABLE_ALIASES: dict[str, str] = {
+    "AccountFollowersNonfollowers": "AccountFollowType",
+    "MediaInsightReels": "MediaInsightsReels",
+}
+
+TABLES: dict[str, Table] = {}
+for _module in (accounts, media, comments, insights, discovery):
+    for _table in _module.TABLES:
+        TABLES[_table.name.lower()] = _table
+
+
+def get_table(name: str) -> Table:
+    """The entry for ``name`` (any case); an unknown name lists the close matches."""
+    table = TABLES.get(str(name).lower())
+    if table is None:  # CData's former names
+        former = {k.lower(): v for k, v in TABLE_ALIASES.items()}.get(str(name).lower())
+        table = TABLES.get(former.lower()) if former else None
+    if table is None:
+        names = [t.name for t in TABLES.values()]
+        close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
+        close += [n for n in names if str(name).lower() in n.lower() and n not in close]
+        hint = f" Did you mean {', '.join(close[:3])}?" if close else ""
+        raise UnknownTableError(
+            f"Unknown table {name!r}.{hint} instapd.tables() lists all {len(names)} tables."
+        )
+    return table

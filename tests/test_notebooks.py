@@ -1,0 +1,58 @@
+"""The notebooks are jupytext pairs (notebooks/NAME.md beside NAME.ipynb) that agree, stored with
+every output of one run top to bottom, test markers in cell tags, and no secret anywhere."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+from jupytext.compare import compare_notebooks
+
+FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
+#: What nbval and the docs read from cell tags; as comments they would show in the code.
+MARKER_COMMENT = re.compile(r"#\s*(NBVAL_\w+|DOCS_\w+|noqa)", re.IGNORECASE)
+
+
+def test_every_notebook_has_its_text_twin_and_the_reverse() -> None:
+    assert len(NOTEBOOKS) >= 8
+    assert {p.stem for p in FOLDER.glob("*.md")} == {p.stem for p in NOTEBOOKS}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_pair_is_in_sync(path: Path) -> None:
+    notebook = jupytext.read(path)
+    assert notebook.metadata["jupytext"]["formats"] == "ipynb,md:myst"
+    text = jupytext.read(path.with_suffix(".md"))
+    # jupytext's own comparison: every cell's type, source and metadata (tags) as the .md has them
+    compare_notebooks(text, notebook, fmt="md:myst")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_outputs_are_complete_and_markers_are_tags(path: Path) -> None:
+    notebook = jupytext.read(path)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    counts = [c.execution_count for c in code if "nbval-skip" not in c.metadata.get("tags", [])]
+    assert counts == list(range(1, len(counts) + 1)), "run tools/execute-notebooks " + path.stem
+    shown = [c for c in code if c.outputs]
+    assert len(shown) >= len(code) // 2, "most cells show something"
+    for cell in code:
+        assert not MARKER_COMMENT.search(cell.source), cell.source.splitlines()[0]
+        results = [o for o in cell.outputs if o.output_type == "execute_result"]
+        assert all(o.data.get("text/plain") != "'1'" for o in results), "an env var echoed"
+    setup = [c for c in code if 'os.environ["INSTAPD_SANDBOX"]' in c.source]
+    assert all("remove-cell" in c.metadata.get("tags", []) for c in setup), path.stem
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_secret_is_stored(path: Path) -> None:
+    notebook = jupytext.read(path)
+    for cell in notebook.cells:  # pictures aside: base64 holds any three letters now and then
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop("image/png", None)
+    text = jupytext.writes(notebook, "ipynb")
+    assert "SBX" not in text, f"{path.name} holds a sandbox token"
+    assert "access_token=" not in text
+    assert "instapd-notebooks-" not in text, "a throwaway folder of the run that made them"

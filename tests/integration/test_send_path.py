@@ -18,8 +18,11 @@ from instapd.auth.oauth import OAuthApp
 from instapd.config import FACEBOOK_LOGIN, INSTAGRAM_LOGIN
 from instapd.graph import GraphClient, RetryPolicy
 from instapd.graph.send import appsecret_proof
+from instapd.graph.wsgi import WSGITransport
 from instapd.sandbox import Faults, Sandbox
 from tests.support import in_process, sandbox_connection
+
+from ..browser_double import click_through
 
 TOKEN = "EAAtoken-that-must-never-show-0123456789"
 SECRET = "app-secret-that-must-never-show"
@@ -171,3 +174,31 @@ def test_an_upload_streams_a_file_through_the_in_process_transport(
     )
     answer = connection.client.upload(str(container["uri"]), video)
     assert answer.get("success") is True
+
+
+@pytest.mark.parametrize("through_session", [True, False])
+def test_every_login_step_goes_through_the_connections_session(
+    clean_sandbox: Sandbox, dead_url: str, through_session: bool
+) -> None:
+    # the token endpoint and the Graph API are reachable only through the mounted transport
+    session = requests.Session()
+    session.mount(dead_url, WSGITransport(clean_sandbox.app))
+    app = OAuthApp(
+        clean_sandbox.oauth_app.app_id,
+        clean_sandbox.oauth_app.app_secret,
+        dead_url,
+        "v25.0",
+        clean_sandbox.dialog_url,  # the browser's step: over loopback, as a browser goes
+        session=session if through_session else None,
+    )
+    callback = "https://hub.example.org/cb"
+    url, state = flows.authorization_url(app, callback)
+    code = flows.parse_callback(click_through(url, land=False), state)
+    if not through_session:
+        with pytest.raises(instapd.LoginUnreachableError):
+            flows.exchange_code(app, code, callback)
+        return
+    credentials = flows.exchange_code(app, code, callback)
+    assert credentials.user_id == clean_sandbox.dataset.user_id
+    assert credentials.scopes
+    assert flows.refresh(app, credentials).access_token

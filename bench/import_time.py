@@ -30,6 +30,9 @@ LAZY = (
     "ipywidgets",
     "matplotlib",
     "instapd.sandbox",
+    "sqlglot",
+    "duckdb",
+    "instapd.sql.run",
 )
 
 

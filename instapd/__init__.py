@@ -36,9 +36,11 @@ from .connection import LinkedAccount
 from .errors import (
     AccessDeniedError,
     AccountError,
+    AppNotLiveError,
     AuthError,
     AuthSchemeError,
     CallbackMismatchError,
+    CallbackVerificationError,
     CodeExchangeError,
     CommentRuleError,
     ContainerExpiredError,
@@ -63,6 +65,7 @@ from .errors import (
     NotYoursError,
     OfflineError,
     PermissionDeniedError,
+    PrivateFolderError,
     PublishError,
     PublishingLimitError,
     PublishRuleError,
@@ -72,8 +75,10 @@ from .errors import (
     ResponseTooLargeError,
     RetryableError,
     SqlError,
+    SqlMemoryError,
     SqlNotSupportedError,
     SqlSyntaxError,
+    SqlTimeoutError,
     SqlUnknownColumnError,
     SqlUnknownTableError,
     StateMismatchError,
@@ -84,6 +89,7 @@ from .errors import (
     UnknownPropertyError,
     UnknownTableError,
     UsageError,
+    WebhookSubscriptionError,
     WriteError,
     WriteScopeError,
     WriteTargetError,
@@ -98,14 +104,16 @@ if _TYPE_CHECKING:
 
 #: Modules reached as attributes (``instapd.cache.entries()``), imported on first use so that
 #: ``import instapd`` stays cheap.
-_LAZY_MODULES = ("cache", "sandbox")
+_LAZY_MODULES = ("cache", "sandbox", "webhooks")
 
 __all__ = [
     "AccessDeniedError",
     "AccountError",
+    "AppNotLiveError",
     "AuthError",
     "AuthSchemeError",
     "CallbackMismatchError",
+    "CallbackVerificationError",
     "CodeExchangeError",
     "CommentRuleError",
     "Config",
@@ -134,6 +142,7 @@ __all__ = [
     "NotYoursError",
     "OfflineError",
     "PermissionDeniedError",
+    "PrivateFolderError",
     "PublishError",
     "PublishRuleError",
     "PublishTimeoutError",
@@ -143,8 +152,10 @@ __all__ = [
     "ResponseTooLargeError",
     "RetryableError",
     "SqlError",
+    "SqlMemoryError",
     "SqlNotSupportedError",
     "SqlSyntaxError",
+    "SqlTimeoutError",
     "SqlUnknownColumnError",
     "SqlUnknownTableError",
     "StateMismatchError",
@@ -155,6 +166,7 @@ __all__ = [
     "UnknownPropertyError",
     "UnknownTableError",
     "UsageError",
+    "WebhookSubscriptionError",
     "WriteError",
     "WriteScopeError",
     "WriteTargetError",

@@ -381,3 +381,11 @@ def _empty(table: str) -> pd.DataFrame:
     frame = empty_frame(entry.columns)
     frame.attrs["instapd"] = {"table": entry.name, "accounts": [], "fetched_at": None}
     return frame
+
+
+__all__ = [
+    "COMMENT_TABLES",
+    "MEDIA_TABLES",
+    "PUSHDOWN_LIMIT",
+    "IgAccessor",
+]

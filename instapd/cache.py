@@ -37,8 +37,8 @@ import pyarrow.parquet as pq
 
 from .__about__ import __version__
 from .catalog import Table
-from .errors import AccountError, UsageError, warn
-from .private import private_file, tighten, write_private
+from .errors import AccountError, UnknownTableError, UsageError, warn
+from .private import check_tree, folder_path, make_private_dir, private_file, tighten, write_private
 from .validation import graph_id, inside, is_graph_id
 
 logger = logging.getLogger("instapd.cache")
@@ -90,7 +90,7 @@ class QueryCache:
     """Parquet files under ``location``. Constructing one touches no disk."""
 
     def __init__(self, location: str | Path | None = None) -> None:
-        self.location = Path(location) if location else default_location()
+        self.location = default_location() if not location else folder_path(location, "location")
 
     def __repr__(self) -> str:
         return f"<QueryCache {self.location}>"
@@ -108,13 +108,15 @@ class QueryCache:
         return self.inside(path)
 
     def inside(self, path: Path) -> Path:
-        """``path``, once it resolves (links followed) to a place under the cache root."""
-        return inside(
+        """``path``, once it resolves to a place under the cache root, and the root and every
+        level down to it are the user's own, writable by no one else, and no links."""
+        inside(
             self.location,
             path,
             "Refusing the cache path {path}: it leads outside the cache folder {root}. "
             "Remove the link, or set CacheLocation to a folder of your own.",
         )
+        return check_tree(self.location, path, "CacheLocation")
 
     def lookup(self, path: Path) -> Entry | None:
         """The entry at ``path``; None when absent, and a warning when unreadable."""
@@ -145,8 +147,8 @@ class QueryCache:
         try:
             table = pa.Table.from_pandas(frame, preserve_index=False)
             metadata = {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(meta).encode()}
+            self._tighten(path)
             with private_file(self.inside(path)) as stream:
-                self._tighten(path)
                 pq.write_table(table.replace_schema_metadata(metadata), stream)
         except OSError as exc:
             warn(
@@ -158,8 +160,10 @@ class QueryCache:
         return True
 
     def _tighten(self, path: Path) -> None:
-        """The root and the entry's folders, 0700 whatever the umask (only the owner reads)."""
-        tighten((self.location, path.parent.parent, path.parent))
+        """The entry's folders (instapd's own, below the root) readable by the owner only; the
+        root is the user's choice and keeps its mode. Missing folders are made 0700."""
+        make_private_dir(self.inside(path.parent))
+        tighten((path.parent.parent, path.parent))
 
     def _accounts_file(self, source: str) -> Path:
         return self.location / USER_FOLDER / f"accounts-{query_key({'source': source})}.json"
@@ -169,8 +173,8 @@ class QueryCache:
         path = self._accounts_file(source)
         try:
             stamped = {"fetched_at": datetime.now(UTC).isoformat(), "accounts": accounts}
-            write_private(path, json.dumps(stamped))
             self._tighten(path)
+            write_private(self.inside(path), json.dumps(stamped))
         except OSError:
             logger.info("could not remember the linked accounts in %s", self.location)
 
@@ -189,8 +193,9 @@ class QueryCache:
         return accounts if max_age is None or age.total_seconds() <= max_age else None
 
     def files(self) -> Iterator[Path]:
+        """The entries' files; a link, or a level another user may change, is refused."""
         if self.location.exists():
-            yield from sorted(self.location.glob("*/*/*.parquet"))
+            yield from (self.inside(p) for p in sorted(self.location.glob("*/*/*.parquet")))
 
     def entries(self) -> pd.DataFrame:
         """One row per entry: table, account, query, rows, bytes, fetched_at, path."""
@@ -228,6 +233,11 @@ class QueryCache:
     ) -> int:
         """Remove matching entries (and stray temporary files); returns how many entries."""
         cutoff = _cutoff(older_than)
+        if table is not None and not isinstance(table, str):
+            raise UnknownTableError(
+                f"table= takes a table name such as 'Media', not {type(table).__name__}; "
+                "instapd.tables() lists them."
+            )
         if account is not None:
             account = graph_id(account, "account", AccountError)
         listing = self.entries()
@@ -243,7 +253,7 @@ class QueryCache:
         if table is None and account is None and older_than is None and self.location.exists():
             for stray in self.location.glob("*/*/.*.tmp"):
                 with contextlib.suppress(FileNotFoundError):
-                    stray.unlink()
+                    self.inside(stray).unlink()
         return len(listing)
 
 
@@ -262,14 +272,15 @@ def _cutoff(older_than: timedelta | str | None) -> pd.Timestamp | None:
         )
     try:
         age = pd.Timedelta(older_than)
-    except (ValueError, TypeError):
-        age = None
-    if age is None or pd.isna(age) or age < pd.Timedelta(0):
+        cutoff = None if pd.isna(age) or age < pd.Timedelta(0) else pd.Timestamp.now(tz="UTC") - age
+    except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+        cutoff = None
+    if cutoff is None:
         raise UsageError(
             f"older_than must be a duration such as '7 days', '12 hours' or a timedelta, "
             f"not {older_than!r}."
         )
-    return pd.Timestamp.now(tz="UTC") - age
+    return cutoff
 
 
 def entries(location: str | Path | None = None) -> pd.DataFrame:
@@ -296,6 +307,21 @@ def stamp_meta(query: dict[str, Any], rows: int, api_version: str) -> dict[str, 
         "api_version": api_version,
         "instapd_version": __version__,
     }
+
+
+__all__ = [
+    "METADATA_KEY",
+    "CacheWarning",
+    "Entry",
+    "QueryCache",
+    "ReadLog",
+    "clear",
+    "default_location",
+    "entries",
+    "query_key",
+    "schema_version",
+    "stamp_meta",
+]
 
 
 #: Characters of an error message kept in the read log.

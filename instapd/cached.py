@@ -147,3 +147,12 @@ def _finish(
     attrs["incremental"] = {"fetched_rows": len(new), "cached_rows": len(cached)}
     merged.attrs = {"instapd": attrs}
     return merged
+
+
+__all__ = [
+    "REVISED_DAYS",
+    "VOLATILE_COLUMNS",
+    "Fetch",
+    "cache_description",
+    "read_through_cache",
+]

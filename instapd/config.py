@@ -51,11 +51,26 @@ def _positive_int(name: str, low: int = 1, high: int | None = None) -> Callable[
     def convert(value: Any) -> int:
         try:
             number = int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: inf
             raise UsageError(f"{name} must be a whole number, not {value!r}") from None
         if number < low or (high is not None and number > high):
             bound = f"between {low} and {high}" if high is not None else f"at least {low}"
             raise UsageError(f"{name} must be {bound}, not {number}")
+        return number
+
+    return convert
+
+
+def _seconds(name: str, high: float) -> Callable[[Any], float]:
+    def convert(value: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise UsageError(f"{name} must be a number of seconds, not {value!r}") from None
+        if isinstance(value, bool) or not 0 < number <= high:  # NaN fails both comparisons
+            raise UsageError(
+                f"{name} must be more than 0 and at most {high:g} seconds, not {value!r}"
+            )
         return number
 
     return convert
@@ -138,19 +153,29 @@ PROPERTIES: tuple[Property, ...] = (
     Property("AuthScheme", "auth_scheme", "INSTAPD_AUTH_SCHEME", _scheme),
     Property("Scope", "scope", "INSTAPD_SCOPE", _scopes),
     Property("Version", "version", "INSTAPD_VERSION", _version),
-    Property("Timeout", "timeout", "INSTAPD_TIMEOUT", _positive_int("Timeout")),
+    Property("Timeout", "timeout", "INSTAPD_TIMEOUT", _positive_int("Timeout", 1, 86400)),
     Property("Pagesize", "page_size", "INSTAPD_PAGESIZE", _positive_int("Pagesize", 1, 100)),
-    Property("MaxRows", "max_rows", "INSTAPD_MAXROWS", _positive_int("MaxRows", -1)),
+    Property("MaxRows", "max_rows", "INSTAPD_MAXROWS", _positive_int("MaxRows", -1, 10**12)),
     Property("GraphURL", "graph_url", "INSTAPD_GRAPH_URL", _url("GraphURL")),
     Property("Sandbox", "sandbox", "INSTAPD_SANDBOX", _bool),
     Property("Cache", "cache", "INSTAPD_CACHE", _bool),
     Property("CacheLocation", "cache_location", "INSTAPD_CACHE_DIR"),
     Property(
-        "CacheMaxAge", "cache_max_age", "INSTAPD_CACHE_MAX_AGE", _positive_int("CacheMaxAge", 0)
+        "CacheMaxAge",
+        "cache_max_age",
+        "INSTAPD_CACHE_MAX_AGE",
+        _positive_int("CacheMaxAge", 0, 100 * 365 * 86400),
     ),
     Property("Offline", "offline", "INSTAPD_OFFLINE", _bool),
     Property("ColumnNames", "column_names", "INSTAPD_COLUMN_NAMES", _naming),
     Property("SnapshotLocation", "snapshot_location", "INSTAPD_SNAPSHOT_DIR"),
+    Property("SqlTimeout", "sql_timeout", "INSTAPD_SQL_TIMEOUT", _seconds("SqlTimeout", 86400)),
+    Property(
+        "SqlMemoryLimit",
+        "sql_memory_limit",
+        "INSTAPD_SQL_MEMORY_LIMIT",
+        _positive_int("SqlMemoryLimit", 16, 1024 * 1024),
+    ),
 )
 _BY_NAME: dict[str, Property] = {
     name.lower(): prop for prop in PROPERTIES for name in (prop.cdata, prop.python)
@@ -184,6 +209,8 @@ class Config:
     offline: bool = False
     column_names: str = "Graph"
     snapshot_location: str | None = None
+    sql_timeout: float = 60.0
+    sql_memory_limit: int = 1024
 
     def __post_init__(self) -> None:
         if self.auth_scheme == INSTAGRAM_LOGIN and self.graph_url == DEFAULT_GRAPH_URL:
@@ -298,3 +325,21 @@ def parse_connection_string(text: str) -> dict[str, str]:
         result[match[1]] = value
         position = match.end()
     return result
+
+
+__all__ = [
+    "AUTH_SCHEMES",
+    "DEFAULT_GRAPH_URL",
+    "DEFAULT_VERSION",
+    "FACEBOOK_LOGIN",
+    "INITIATE_OAUTH_MODES",
+    "INSTAGRAM_DIALOG_URL",
+    "INSTAGRAM_GRAPH_URL",
+    "INSTAGRAM_LOGIN",
+    "INSTAGRAM_TOKEN_URL",
+    "PROPERTIES",
+    "Config",
+    "Property",
+    "lookup_property",
+    "parse_connection_string",
+]

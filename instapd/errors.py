@@ -12,6 +12,7 @@
     │   ├── AccountError                   no linked account, an unknown or ambiguous one
     │   ├── NoCredentialsError             nothing to authenticate with
     │   ├── CallbackMismatchError          a pasted login address that is not CallbackURL's
+    │   ├── PrivateFolderError             a cache or snapshot folder another user may change
     │   ├── OfflineError                   INSTAPD_OFFLINE=1 and the cache cannot answer
     │   ├── NoSnapshotsError               history() of a table no snapshot has written yet
     │   ├── AuthSchemeError                a table or token the connection's AuthScheme lacks
@@ -25,7 +26,9 @@
     │       ├── SqlSyntaxError             the statement does not parse
     │       ├── SqlUnknownTableError       (also UnknownTableError) a table not in the catalog
     │       ├── SqlUnknownColumnError      (also UnknownColumnError) a column no table has
-    │       └── SqlNotSupportedError       a statement SQL here does not run (writes, DDL, ...)
+    │       ├── SqlNotSupportedError       a statement SQL here does not run (writes, DDL, ...)
+    │       ├── SqlTimeoutError            the engine ran longer than ``SqlTimeout``
+    │       └── SqlMemoryError             the engine needed more than ``SqlMemoryLimit``
     ├── GraphError                         the Graph API answered with an error body
     │   ├── AuthError                      code 190/102: the token is invalid
     │   │   └── TokenExpiredError          190/463: the token has expired
@@ -39,6 +42,9 @@
     │   │   ├── PublishingLimitError       9/2207042: the quota is used up; ``frees_at``
     │   │   ├── ContainerExpiredError      24/2207008: the container expired (after a retry)
     │   │   └── ContainerFailedError       the container ended in ERROR while processing
+    │   ├── WebhookSubscriptionError       Meta would not set the app's webhook subscription
+    │   │   ├── AppNotLiveError            10/200 on the app: not Live, no Advanced Access
+    │   │   └── CallbackVerificationError  2200: the callback did not answer the challenge
     │   └── RetryableError                 worth trying again
     │       ├── RateLimitedError           4, 17, 32, 613, 80001, 80002: wait ``retry_after``
     │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies
@@ -140,6 +146,16 @@ class CallbackMismatchError(UsageError):
     """The address pasted after a web login is not the ``CallbackURL`` page."""
 
 
+class PrivateFolderError(UsageError):
+    """A cache or snapshot folder (or file, or link in it) that is another user's, that others
+    may write to, or a link: instapd would write into it or serve what it holds. ``path`` is
+    the level refused."""
+
+    def __init__(self, message: str, *, path: Any = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
 class SqlError(UsageError):
     """A SQL statement instapd cannot run. ``line`` and ``column`` (1-based) point into
     ``query`` when the place is known; the message shows the line with a caret under it."""
@@ -190,6 +206,14 @@ class SqlUnknownColumnError(SqlError, UnknownColumnError):
 
 class SqlNotSupportedError(SqlError):
     pass
+
+
+class SqlTimeoutError(SqlError):
+    """The SQL engine ran longer than ``SqlTimeout`` seconds and was stopped."""
+
+
+class SqlMemoryError(SqlError):
+    """The SQL engine needed more memory than ``SqlMemoryLimit`` and was stopped."""
 
 
 class GraphError(InstapdError):
@@ -262,6 +286,29 @@ class PermissionDeniedError(GraphError):
             f"The token lacks a permission: grant {needed} to your app and log in again "
             f"with that scope. See {DOCS_APP_GUIDE}"
         )
+
+
+class WebhookSubscriptionError(GraphError):
+    """Meta would not set the app's webhook subscription."""
+
+
+class AppNotLiveError(WebhookSubscriptionError):
+    """The app's subscription call was refused for the app itself (codes 10/200 on the app)."""
+
+    hint = (
+        "Instagram webhooks need a Live app with Advanced Access to instagram_manage_comments "
+        "(and instagram_manage_insights for story_insights): switch App Mode to Live in the App "
+        "Dashboard and request the access in App Review."
+    )
+
+
+class CallbackVerificationError(WebhookSubscriptionError):
+    """Meta's verification request to ``callback_url`` did not get the challenge back (2200)."""
+
+    hint = (
+        "Meta could not verify the callback URL: run `python -m instapd webhooks serve` with the "
+        "same --verify-token, reachable at that public HTTPS address, then subscribe again."
+    )
 
 
 class NotFoundError(GraphError):
@@ -557,3 +604,64 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+__all__ = [
+    "DOCS_APP_GUIDE",
+    "AccessDeniedError",
+    "AccountError",
+    "AuthError",
+    "AuthSchemeError",
+    "CallbackMismatchError",
+    "CodeExchangeError",
+    "CommentRuleError",
+    "ContainerExpiredError",
+    "ContainerFailedError",
+    "FrameError",
+    "GraphError",
+    "IdMixupError",
+    "IncompleteReadError",
+    "InstapdError",
+    "InvalidFilterError",
+    "InvalidParameterError",
+    "LoginError",
+    "LoginTimeoutError",
+    "LoginUnreachableError",
+    "MediaNotFetchableError",
+    "MediaSpecError",
+    "MissingExtraError",
+    "NetworkError",
+    "NoCredentialsError",
+    "NoSnapshotsError",
+    "NotFoundError",
+    "NotYoursError",
+    "OfflineError",
+    "OnError",
+    "PermissionDeniedError",
+    "PublishError",
+    "PublishRuleError",
+    "PublishTimeoutError",
+    "PublishingLimitError",
+    "RateLimitedError",
+    "RefreshTooEarlyError",
+    "ResponseTooLargeError",
+    "RetryableError",
+    "SqlError",
+    "SqlNotSupportedError",
+    "SqlSyntaxError",
+    "SqlUnknownColumnError",
+    "SqlUnknownTableError",
+    "StateMismatchError",
+    "TokenExpiredError",
+    "TooMuchDataError",
+    "TransientError",
+    "UnknownColumnError",
+    "UnknownPropertyError",
+    "UnknownTableError",
+    "UsageError",
+    "WriteError",
+    "WriteScopeError",
+    "WriteTargetError",
+    "missing_extra",
+    "warn",
+]

@@ -75,3 +75,11 @@ def _series(values: list[Any], column: Column) -> pd.Series:
 
 def empty_frame(columns: Sequence[Column]) -> pd.DataFrame:
     return to_frame([], columns)
+
+
+__all__ = [
+    "DTYPES",
+    "empty_frame",
+    "to_frame",
+    "value_at",
+]

@@ -214,3 +214,9 @@ def _collect(
             pages_read=connection.client.requests_made,
         ) from exc
     return collected
+
+
+__all__ = [
+    "fetch",
+    "read",
+]

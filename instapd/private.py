@@ -1,21 +1,38 @@
 """Private files: 0600 files in 0700 folders whatever the umask, written atomically.
 
 The token store, the cache and the snapshot dataset all keep their files this way, so a crash
-never leaves a torn file and no other local user reads one.
+never leaves a torn file and no other local user reads one. Under a root (the cache, the
+snapshot dataset), :func:`check_tree` refuses any level that another user owns or may write,
+and any link: what such a folder holds may have been put there by someone else.
+Only folders instapd makes are tightened; a folder the user made keeps its mode.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from .errors import PrivateFolderError
+
+
+def folder_path(value: object, setting: str) -> Path:
+    """``value`` as a folder path: text or a path, not empty."""
+    if isinstance(value, str | os.PathLike) and str(value).strip():
+        return Path(value).expanduser()
+    raise PrivateFolderError(
+        f"{setting} takes a folder path such as '~/instapd-data' (text or a pathlib.Path), "
+        f"not {value!r}."
+    )
+
 
 def make_private_dir(folder: Path) -> None:
-    """Create ``folder`` and its missing parents as 0700; existing ones are left as they are."""
+    """Create ``folder`` and its missing parents as 0700; existing ones are left as they are.
+    (The chmod below touches only a level this call made.)"""
     missing = []
     while not folder.is_dir() and folder != folder.parent:
         missing.append(folder)
@@ -28,11 +45,69 @@ def make_private_dir(folder: Path) -> None:
 
 
 def tighten(folders: Iterable[Path]) -> None:
-    """Make each existing folder 0700 if others may read it (a folder made before, or by hand)."""
+    """Take group and others' bits off each existing folder of instapd's own making (one an
+    earlier version made readable): callers pass only folders below a root, never one the user
+    named. Setgid and sticky bits stay; a link is never followed."""
     for folder in folders:
         with contextlib.suppress(OSError):
-            if folder.stat().st_mode & 0o077:
-                folder.chmod(0o700)
+            status = folder.lstat()
+            if stat.S_ISDIR(status.st_mode) and status.st_mode & 0o077 and _mine(status):
+                folder.chmod(stat.S_IMODE(status.st_mode) & ~0o077)
+
+
+def check_tree(root: Path, path: Path, setting: str) -> Path:
+    """``path``, once ``root`` and every level from it down to ``path`` that exists is a real
+    folder or file (no link below the root), owned by the current user and writable by no one
+    else; else :class:`PrivateFolderError` naming the level and the fix. ``setting`` is the
+    property that chose the root (``CacheLocation``, ``SnapshotLocation``)."""
+    levels = [root]
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        raise PrivateFolderError(
+            f"Refusing {path}: it is outside the {setting} folder {root}.", path=path
+        ) from None
+    for part in relative.parts:
+        levels.append(levels[-1] / part)
+    for depth, level in enumerate(levels):
+        try:
+            status = level.lstat() if depth else level.stat()
+        except FileNotFoundError:
+            break  # nothing there yet: instapd makes it, private
+        except OSError:
+            continue  # unreadable here: the open itself will say why
+        if stat.S_ISLNK(status.st_mode):
+            raise PrivateFolderError(
+                f"Refusing {level}: it is a link inside the {setting} folder {root}, and writes "
+                "would follow it elsewhere. Remove the link, or set "
+                f"{setting} to a folder of your own.",
+                path=level,
+            )
+        if depth < len(levels) - 1 and not stat.S_ISDIR(status.st_mode):
+            raise PrivateFolderError(
+                f"Refusing {level}: it is a file, and {setting} names a folder. Set {setting} "
+                "to a folder (instapd makes it if it is missing).",
+                path=level,
+            )
+        if not _mine(status):
+            raise PrivateFolderError(
+                f"Refusing {level}: it belongs to another user (uid {status.st_uid}), who could "
+                f"replace what it holds. Set {setting} to a folder of your own.",
+                path=level,
+            )
+        if status.st_mode & 0o022:
+            raise PrivateFolderError(
+                f"Refusing {level}: others may write to it ({stat.filemode(status.st_mode)}), "
+                f"so what it holds may not be yours. Run `chmod go-w {level}` if it is yours "
+                f"alone, or set {setting} to a folder of your own.",
+                path=level,
+            )
+    return path
+
+
+def _mine(status: os.stat_result) -> bool:
+    getuid = getattr(os, "getuid", None)  # no owners to compare on Windows
+    return getuid is None or status.st_uid == getuid()
 
 
 @contextlib.contextmanager
@@ -58,3 +133,42 @@ def write_private(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) atomically to a 0600 file in a 0700 folder."""
     with private_file(path) as stream:
         stream.write(text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def private_lock(path: Path) -> Iterator[None]:
+    """Hold ``{path}.lock`` (a 0600 file beside ``path``) for the block: one process at a
+    time reads, merges and replaces ``path``. The operating system's own lock (``flock``,
+    ``msvcrt.locking`` on Windows) is released when the process ends, so a crash leaves
+    nothing held."""
+    make_private_dir(path.parent)
+    handle = os.open(path.with_name(f"{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        _lock(handle)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _lock(handle: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        while True:
+            try:
+                msvcrt.locking(handle, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+                return
+            except OSError:  # LK_LOCK gives up after 10 s: keep waiting
+                continue
+    fcntl.flock(handle, fcntl.LOCK_EX)
+
+
+__all__ = [
+    "make_private_dir",
+    "private_file",
+    "private_lock",
+    "tighten",
+    "write_private",
+]

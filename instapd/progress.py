@@ -49,3 +49,10 @@ def requests_bar(table: str, client: GraphClient, show: bool) -> Iterator[None]:
         client.request_listeners.remove(counted)
         client.throttle.listeners.remove(waiting)
         bar.close()
+
+
+__all__ = [
+    "SHOW_AFTER",
+    "enabled",
+    "requests_bar",
+]

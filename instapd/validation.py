@@ -95,3 +95,14 @@ def inside(root: Path, path: Path, refusal: str) -> Path:
     if not path.resolve().is_relative_to(resolved):
         raise UsageError(refusal.format(path=path, root=resolved))
     return path
+
+
+__all__ = [
+    "graph_id",
+    "inside",
+    "is_graph_id",
+    "is_loopback",
+    "is_loopback_host",
+    "secure_url",
+    "web_url",
+]

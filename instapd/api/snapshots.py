@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UsageError
+from ..errors import UsageError, warn
 from .connection import default_connection
 
 if TYPE_CHECKING:
@@ -30,7 +29,8 @@ def snapshot(
     **options: Any,
 ) -> pd.DataFrame:
     """Read ``tables`` (by default Stories, StoryInsights, Media, MediaInsights, the last 2 days
-    of AccountInsights and InstagramBusinessProfile) for each ``account`` (an id or username, a
+    of AccountInsights, InstagramBusinessProfile, OnlineFollowers, AudienceInsights and Tags:
+    what Meta forgets or keeps only as of now) for each ``account`` (an id or username, a
     list of them, or ``"all"``, the default) and append them to the snapshot dataset at
     ``location`` (property ``SnapshotLocation``, env ``INSTAPD_SNAPSHOT_DIR``, by default a
     folder in the user's data directory).
@@ -77,9 +77,8 @@ def _renamed(account: Any, accounts: Any, default: Any) -> Any:
         return account
     if account != default:
         raise UsageError("Pass account= (one account or a list), not both account= and accounts=.")
-    warnings.warn(
+    warn(
         "accounts= is now account= (one account or a list); accounts= will be removed.",
         FutureWarning,
-        stacklevel=3,
     )
     return accounts

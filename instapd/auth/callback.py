@@ -2,7 +2,8 @@
 
 It serves ``CallbackURL`` (default ``https://localhost:33333/``, as CData): HTTPS with a
 self-signed certificate made on the fly (werkzeug's ``adhoc`` context, built on cryptography)
-when the scheme is https, plain HTTP when http. It binds 127.0.0.1 only, answers the first
+when the scheme is https, plain HTTP when http. It binds the loopback address ``CallbackURL``
+names (``localhost`` as 127.0.0.1) and nothing else, answers the first
 request to the callback path that carries this login's ``state`` (others are logged and
 ignored), and shows a page saying the tab may be closed.
 """
@@ -53,7 +54,7 @@ class CallbackListener:
         ssl: Literal["adhoc"] | None = "adhoc" if self._parts.scheme == "https" else None
         try:
             self._server = make_server(
-                "::1" if ":" in (self._parts.hostname or "") else "127.0.0.1",
+                self.bind_address,
                 self._parts.port or 0,
                 self._app,
                 ssl_context=ssl,
@@ -68,6 +69,13 @@ class CallbackListener:
             target=self._server.serve_forever, name="instapd-callback", daemon=True
         ).start()
         return self
+
+    @property
+    def bind_address(self) -> str:
+        """The address the listener binds: the one ``CallbackURL`` names (127.0.0.5 binds
+        127.0.0.5, never 127.0.0.1 with another advertised); ``localhost`` binds 127.0.0.1."""
+        host = self._parts.hostname or "localhost"
+        return "127.0.0.1" if host.lower() == "localhost" else host
 
     @property
     def redirect_uri(self) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import platformdirs
 
-from ..errors import warn
-from ..private import write_private
+from ..errors import UsageError, warn
+from ..private import private_lock, write_private
 from ..validation import graph_id, is_graph_id
 from .credentials import Credentials
 
@@ -44,7 +44,16 @@ class TokenStore:
     def __repr__(self) -> str:
         return f"<TokenStore {self.path}>"
 
+    def _file(self) -> Path:
+        if self.path.is_dir():
+            raise UsageError(
+                f"OAuthSettingsLocation names the token file, not a folder: {self.path} is a "
+                f"folder. Write a file path such as {self.path / 'token.json'}."
+            )
+        return self.path
+
     def load(self) -> Credentials | None:
+        self._file()
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -70,12 +79,12 @@ class TokenStore:
 
     def save(self, credentials: Credentials) -> None:
         """Write to a 0600 temporary file in a 0700 folder, then rename over the old one."""
-        write_private(self.path, json.dumps(credentials.to_json()))
+        write_private(self._file(), json.dumps(credentials.to_json()))
         logger.info("token saved to %s", self.path)
 
     def delete(self) -> bool:
         try:
-            self.path.unlink()
+            self._file().unlink()
         except FileNotFoundError:
             return False
         return True
@@ -111,11 +120,15 @@ class IdentityMemo:
         return self._read().get(self._key(token))
 
     def put(self, token: str, user_id: str) -> None:
-        known = self._read()
-        known.pop(self._key(token), None)
-        known[self._key(token)] = graph_id(user_id, "the token's user id")
-        kept = dict(list(known.items())[-self.LIMIT :])
+        """Add one token's user. Read, merge and atomic replace happen under a file lock
+        (``identities.json.lock``), so processes writing at once keep each other's entries."""
+        user_id = graph_id(user_id, "the token's user id")
         try:
-            write_private(self.path, json.dumps(kept))
+            with private_lock(self.path):
+                known = self._read()
+                known.pop(self._key(token), None)
+                known[self._key(token)] = user_id
+                kept = dict(list(known.items())[-self.LIMIT :])
+                write_private(self.path, json.dumps(kept))
         except OSError as exc:
             logger.info("could not remember the token's user (%s)", exc.strerror)

@@ -8,6 +8,7 @@ import difflib
 from ..errors import UnknownTableError
 from . import accounts, comments, discovery, insights, media
 from .base import Table
+from .history import HISTORY_TABLES
 
 #: CData's former table names (builds 23 and 24) -> today's.
 TABLE_ALIASES: dict[str, str] = {
@@ -28,6 +29,12 @@ def get_table(name: str) -> Table:
         former = {k.lower(): v for k, v in TABLE_ALIASES.items()}.get(str(name).lower())
         table = TABLES.get(former.lower()) if former else None
     if table is None:
+        only = HISTORY_TABLES.get(str(name).lower())
+        if only is not None:
+            raise UnknownTableError(
+                f"{only.name} is kept only in the snapshot history, by the webhook receiver: "
+                f'read it with instapd.history("{only.name}").'
+            )
         names = [t.name for t in TABLES.values()]
         close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
         close += [n for n in names if str(name).lower() in n.lower() and n not in close]
@@ -36,3 +43,15 @@ def get_table(name: str) -> Table:
             f"Unknown table {name!r}.{hint} instapd.tables() lists all {len(names)} tables."
         )
     return table
+
+
+def history_table(name: str) -> Table:
+    """A history-only table (``WebhookEvents``...) or, failing that, a catalog table."""
+    found = HISTORY_TABLES.get(str(name).lower())
+    if found is not None:
+        return found
+    try:
+        return get_table(name)
+    except UnknownTableError as exc:
+        only = ", ".join(t.name for t in HISTORY_TABLES.values())
+        raise UnknownTableError(f"{exc.args[0]} History also keeps {only}.") from None

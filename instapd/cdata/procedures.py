@@ -27,6 +27,10 @@ PROCEDURES = ("GetOAuthAuthorizationURL", "GetOAuthAccessToken", "RefreshOAuthAc
 
 def call(connection: BaseConnection, name: str, parameters: dict[str, Any]) -> pd.DataFrame:
     given = {k.lower(): v for k, v in parameters.items()}
+    if not isinstance(name, str):
+        raise UsageError(
+            f"call() takes a procedure name such as 'GetOAuthAuthorizationURL', not {name!r}."
+        )
     match = {p.lower(): p for p in PROCEDURES}.get(name.lower())
     if match == "GetOAuthAuthorizationURL":
         return _authorization_url(connection, given)

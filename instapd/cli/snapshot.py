@@ -27,7 +27,7 @@ def add_commands(commands: Any) -> None:
         "snapshot", help="append tables of every account to the snapshot dataset (or: compact)"
     )
     sub.add_argument("action", nargs="?", choices=["compact"], help="merge small files instead")
-    sub.add_argument("--tables", nargs="+", help="table names (default: the six history tables)")
+    sub.add_argument("--tables", nargs="+", help="table names (default: the nine history tables)")
     sub.add_argument(
         "--account",
         "--accounts",

@@ -46,6 +46,7 @@ def publish(
     """One post from ``fields``, or one per row of ``frame``; see :func:`instapd.publish`."""
     if connection.config.offline:
         raise OfflineError("INSTAPD_OFFLINE=1 and publishing needs the API; unset INSTAPD_OFFLINE.")
+    _check_waiting(wait, timeout)
     if frame is not None:
         if fields:
             raise UsageError("Pass a DataFrame of posts, or the fields of one post, not both.")
@@ -67,6 +68,7 @@ def publish_container(
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Wait for a container made with ``wait=False`` and publish it (once)."""
+    _check_waiting(True, timeout)
     container_id = str(container_id)
     if not container_id.isdigit():
         raise UsageError(
@@ -81,6 +83,25 @@ def publish_container(
     row = _published(lifecycle, container_id, media_id, None)
     _invalidate(connection, lifecycle.account, row)
     return _frame([row])
+
+
+#: The longest a publish waits for its container (Meta lets a container live 24 hours).
+MAX_TIMEOUT = 24 * 3600
+
+
+def _check_waiting(wait: Any, timeout: Any) -> None:
+    """``wait`` a boolean, ``timeout`` seconds in (0, 24 hours]: refused before any request."""
+    if not isinstance(wait, bool):
+        raise UsageError(f"wait= takes True or False, not {wait!r}.")
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 < timeout <= MAX_TIMEOUT  # NaN fails it too
+    ):
+        raise UsageError(
+            f"timeout= takes the seconds to wait for the container, more than 0 and at most "
+            f"{MAX_TIMEOUT} (24 hours), not {timeout!r}."
+        )
 
 
 def _lifecycle(connection: BaseConnection, account: str | None, progress: bool | None) -> Lifecycle:

@@ -236,6 +236,8 @@ def check_url(url: Any, name: str, refuse: Any, *, image: bool = False) -> str |
 
 
 def check_caption(caption: str | None, refuse: Any) -> None:
+    if caption is not None and not isinstance(caption, str):
+        raise refuse("caption", f"caption= takes text, not {type(caption).__name__}: {caption!r}.")
     text = caption or ""
     if len(text) > MAX_CAPTION:
         raise refuse(
@@ -261,5 +263,11 @@ def check_alt_text(post: Post, alt_text: Any, refuse: Any) -> None:
             "alt_text goes on images only (for a carousel, on its image items), not on "
             f"{'videos' if post.is_video else 'the carousel'}.",
         )
-    if len(str(alt_text)) > MAX_ALT_TEXT:
+    if not isinstance(alt_text, str):
+        raise refuse(
+            "alt_text",
+            f"alt_text= takes text describing the image, not {type(alt_text).__name__}: "
+            f"{alt_text!r}. Leave it out for none.",
+        )
+    if len(alt_text) > MAX_ALT_TEXT:
         raise refuse("alt_text", f"alt_text has at most {MAX_ALT_TEXT} characters.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,10 +12,14 @@ import pandas as pd
 
 from ..catalog import Filter, Table, get_table
 from ..catalog.metrics import retired_metric
-from ..errors import InvalidFilterError, UnknownColumnError
+from ..errors import InvalidFilterError, UnknownColumnError, warn
 from ..validation import is_graph_id
 
 TimeLike = datetime | date | str | int | float | pd.Timestamp
+
+
+#: The largest ``limit=`` a read takes (beyond it, leave ``limit`` out to read all rows).
+MAX_LIMIT = 10**12
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,12 @@ def build_query(
         )
     if start is not None and end is not None and start >= end:
         raise InvalidFilterError(f"since ({start}) must be before until ({end}).")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise InvalidFilterError(f"limit must be a positive whole number, not {limit!r}.")
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT
+    ):
+        raise InvalidFilterError(
+            f"limit must be a positive whole number up to {MAX_LIMIT:,}, not {limit!r}."
+        )
     if max_rows > 0:
         limit = min(limit or max_rows, max_rows)
     return Query(table, chosen, start, end, limit, _filters(table, filters, version))
@@ -130,10 +137,9 @@ def _filters(table: Table, given: dict[str, Any], version: str) -> dict[str, Any
                 "also takes account, columns, since, until and limit."
             )
     if given.get("on_error") == "warn":
-        warnings.warn(
+        warn(
             "on_error='warn' is now on_error='report', as for writes; 'warn' will be removed.",
             FutureWarning,
-            stacklevel=5,
         )
         given = {**given, "on_error": "report"}
     result: dict[str, Any] = {}

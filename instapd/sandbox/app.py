@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl
 from werkzeug.wrappers import Request, Response
 
 from .access import authenticate, expire_presented_token
-from .call import DEFAULT_VERSION, VERSION, Call, describe
+from .call import DEFAULT_VERSION, VERSION, Call, describe, split_version
 from .changes import grow_likes
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
@@ -42,6 +42,7 @@ from .routing import Router
 from .size import DEFAULT_MAX_OBJECTS, check_size, count_objects
 from .tokens import TokenRegistry
 from .usage import Usage
+from .webhooks import SandboxWebhooks
 from .writes import is_write_request
 
 __all__ = ["DEFAULT_VERSION", "SandboxApp"]
@@ -95,6 +96,8 @@ class SandboxApp:
         self.page_tokens = PageTokens(dataset, tokens, self.router.renderer.specials)
         self.router.renderer.specials = self.page_tokens
         self._answers: dict[tuple[Any, ...], tuple[str, int]] = {}
+        #: The app's webhook subscriptions and deliveries (:mod:`.webhooks`), set by the server.
+        self.webhooks: SandboxWebhooks | None = None
         self.router.writes.changed = self.forget_renders
         self.router.publishing.changed = self.forget_renders
 
@@ -188,6 +191,10 @@ class SandboxApp:
                 return Response(json.dumps(body), status=200, mimetype="application/json")
             if route == "debug_token":
                 body = self.oauth.debug_token(request.values)
+                return Response(json.dumps(body), status=200, mimetype="application/json")
+            hooks, (_, segments) = self.webhooks, split_version(request.path)
+            if hooks is not None and hooks.handles(segments):  # app tokens, Page tokens
+                body = hooks.respond(request, segments, dict(request.values.items()))
                 return Response(json.dumps(body), status=200, mimetype="application/json")
             if fault == EXPIRE_TOKEN:
                 expire_presented_token(request, self.tokens)

@@ -219,6 +219,7 @@ ALL_SCOPES = (
     "pages_read_engagement",
     "instagram_content_publish",
     "instagram_manage_contents",
+    "pages_manage_metadata",  # a Page subscribing the app to webhooks
 )
 #: A business's system user also manages the business (its token never expires).
 SYSTEM_USER_SCOPES = (*ALL_SCOPES, "business_management")

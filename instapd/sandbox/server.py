@@ -24,6 +24,7 @@ from .publishing import PublishRoutes
 from .schema import ALL_SCOPES, SYSTEM_USER_SCOPES
 from .size import DEFAULT_MAX_OBJECTS
 from .tokens import TokenRegistry
+from .webhooks import SandboxWebhooks
 
 logger = logging.getLogger("instapd.sandbox")
 
@@ -133,6 +134,12 @@ class Sandbox:
             clock=lambda: clock() + self.clock.offset.total_seconds(),  # advance() moves it
         )
         self.publishing.quota_total = publishing_quota
+        #: The app's webhook subscriptions; deliveries go out as changes happen.
+        self.webhooks = SandboxWebhooks(
+            self.dataset, self.tokens, app_id, self.oauth_app.app_secret, self.clock.now
+        )
+        self.app.webhooks = self.webhooks
+        self.app.router.writes.commented = self.webhooks.comment_created
         self.publishing.on_advance = lambda seconds: self.advance(seconds)
         self.token = self.issue_token() if token is None else token
         if token is not None:
@@ -266,12 +273,48 @@ class Sandbox:
         cutoff = self.clock.now() - STORY_LIFETIME
         for account_id in self.dataset.account_ids:
             edges = self.dataset[account_id].edges
+            for story in edges.get("stories", []):  # story_insights: sent as a story expires
+                if self.dataset[story].values["timestamp"] <= cutoff:
+                    self.webhooks.story_expired(
+                        account_id, self.dataset[story], self.app.router.insights
+                    )
             edges["stories"] = [
                 story
                 for story in edges.get("stories", [])
                 if self.dataset[story].values["timestamp"] > cutoff
             ]
         self.app.forget_renders()
+
+    def comment(self, media_id: str, text: str = "Love this! 😍", *, by: str | None = None) -> str:
+        """A fan comments on ``media_id`` (``by``: a public account's username); returns the
+        comment's id. Subscribed webhooks deliver it as ``comments`` (or ``live_comments``)."""
+        author = self.dataset.find_user(by) if by else self.dataset[self.dataset.public_ids[0]]
+        if author is None:
+            raise ValueError(f"{by!r} is not one of the sandbox's accounts")
+        name = str(author.values["username"])
+        return self.app.router.writes.add_comment(media_id, text, author.id, name)
+
+    def mention(self, account_id: str, *, in_comment: bool = True) -> dict[str, str]:
+        """Another account @mentions ``account_id``: in a new comment on its media (or, with
+        ``in_comment=False``, in a caption already there); delivered as ``mentions``. Returns
+        the change's value (``comment_id`` and ``media_id``, or ``media_id``)."""
+        username = str(self.dataset[account_id].values["username"])
+        public = self.dataset[self.dataset.public_ids[0]]
+        posts = [self.dataset[m] for m in public.edges.get("media", [])]
+        if in_comment:
+            media = posts[0]
+            comment_id = self.app.router.writes.add_comment(
+                media.id,
+                f"@{username} you have to see this",
+                self.dataset.public_ids[1],
+                str(self.dataset[self.dataset.public_ids[1]].values["username"]),
+            )
+            value = {"comment_id": comment_id, "media_id": media.id}
+        else:
+            media = next(p for p in posts if f"@{username}" in str(p.values.get("caption", "")))
+            value = {"media_id": media.id}
+        self.webhooks.notify(account_id, "mentions", value)
+        return value
 
     def start(self) -> Sandbox:
         if self._server is None:
@@ -291,6 +334,7 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        self.webhooks.close()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

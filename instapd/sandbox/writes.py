@@ -88,6 +88,8 @@ class WriteRoutes:
     def __init__(self, dataset: Dataset) -> None:
         self.data = dataset
         self.changed: Callable[[], None] = lambda: None
+        #: Called with each new comment, after it is in the dataset (webhook deliveries).
+        self.commented: Callable[[Node], None] = lambda comment: None
         self._lock = threading.Lock()
         self._next_comment = max((int(i) for i in dataset.nodes if i.startswith("180")), default=0)
 
@@ -95,7 +97,37 @@ class WriteRoutes:
         with self._lock:
             body = self._apply(method, segments, call)
         self.changed()
+        if method == "POST" and len(segments) == 2 and "id" in body:
+            self.commented(self.data[body["id"]])
         return body
+
+    def add_comment(self, media_id: str, text: str, author_id: str, username: str) -> str:
+        """A comment someone else (a fan) makes on ``media_id``; returns its id."""
+        with self._lock:
+            media = self.data[media_id]
+            self._next_comment += 1
+            comment_id = str(self._next_comment)
+            self.data.nodes[comment_id] = Node(
+                "IGComment",
+                {
+                    "id": comment_id,
+                    "text": check_text(text),
+                    "timestamp": datetime.now(UTC).replace(microsecond=0),
+                    "username": username,
+                    "like_count": 0,
+                    "hidden": False,
+                    "from": {"id": author_id, "username": username},
+                    "media": {
+                        "id": media.id,
+                        "media_product_type": media.values["media_product_type"],
+                    },
+                },
+            )
+            media.edges.setdefault("comments", []).insert(0, comment_id)
+            media.values["comments_count"] = int(media.values.get("comments_count") or 0) + 1
+        self.changed()
+        self.commented(self.data[comment_id])
+        return comment_id
 
     def _apply(self, method: str, segments: list[str], call: Call) -> dict[str, Any]:
         node = self.data.get(segments[0])

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import UsageError
-from ..private import make_private_dir, private_file, tighten
+from ..private import check_tree, folder_path, make_private_dir, private_file, tighten
 from ..validation import inside
 
 METADATA_KEY = b"instapd"
@@ -86,7 +86,9 @@ class SnapshotDataset:
     """The folder ``location``. Constructing one touches no disk."""
 
     def __init__(self, location: str | Path | None = None) -> None:
-        self.location = Path(location).expanduser() if location else default_location()
+        self.location = (
+            default_location() if location is None else folder_path(location, "location")
+        )
 
     def __repr__(self) -> str:
         return f"<SnapshotDataset {self.location}>"
@@ -108,13 +110,15 @@ class SnapshotDataset:
         return self.folder(table, account, date) / f"{check_run_id(run_id)}.parquet"
 
     def inside(self, path: Path) -> Path:
-        """``path``, once it resolves (links followed) to a place under the dataset root."""
-        return inside(
+        """``path``, once it resolves to a place under the dataset root, and the root and every
+        level down to it are the user's own, writable by no one else, and no links."""
+        inside(
             self.location,
             path,
             "Refusing the snapshot path {path}: it leads outside {root}. Remove the link, "
             "or set SnapshotLocation to a folder of your own.",
         )
+        return check_tree(self.location, path, "SnapshotLocation")
 
     def write(self, path: Path, table: pa.Table, meta: dict[str, Any]) -> None:
         """Write ``table`` to ``path`` atomically, 0600, with ``meta`` in the file's metadata."""
@@ -129,16 +133,24 @@ class SnapshotDataset:
             )
 
     def private_folders(self, folder: Path) -> None:
-        """``folder`` and every folder up to the root, 0700 whatever the umask."""
-        make_private_dir(folder)
-        tighten(level for level in (folder, *folder.parents) if level.is_relative_to(self.location))
+        """``folder`` and its missing parents made 0700 whatever the umask; existing folders
+        below the root (instapd's own partitions) readable by the owner only. The root is the
+        user's choice and keeps its mode."""
+        make_private_dir(self.inside(folder))
+        tighten(
+            level
+            for level in (folder, *folder.parents)
+            if level.is_relative_to(self.location) and level != self.location
+        )
 
     def files(self, table: str) -> Iterator[Path]:
         """The data files of ``table``, in path order (account, date, run)."""
         root = self.folder(table)
         if root.is_dir():
             yield from (
-                p for p in sorted(root.glob("account=*/date=*/*.parquet")) if is_data_file(p)
+                self.inside(p)
+                for p in sorted(root.glob("account=*/date=*/*.parquet"))
+                if is_data_file(p)
             )
 
     def tables(self) -> list[str]:

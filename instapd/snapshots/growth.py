@@ -13,6 +13,8 @@ def growth(frame: pd.DataFrame, metric: str = "reach", *, top: int | None = None
     ``frame`` is :func:`instapd.history` of a table with a post id and ``timestamp`` (such as
     MediaInsights or StoryInsights). ``top`` keeps the posts with the highest latest value.
     """
+    if not isinstance(metric, str):
+        raise UsageError(f"growth() takes a metric column name such as 'reach', not {metric!r}.")
     key = "media_id" if "media_id" in frame.columns else "id"
     missing = [c for c in (key, "timestamp", "snapshot_at", metric) if c not in frame.columns]
     if missing:

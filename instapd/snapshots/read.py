@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ..catalog import get_table
+from ..catalog.tables import history_table
 from ..errors import AccountError, NoSnapshotsError
 from ..frames import DTYPES, empty_frame
 from ..readers.query import TimeLike, parse_time
@@ -40,11 +40,16 @@ def history(
     Raises :class:`~instapd.errors.NoSnapshotsError` when no snapshot of ``table`` was ever
     written there; filters that match none of the snapshots give an empty frame.
     """
-    spec = get_table(table)
+    spec = history_table(table)
     dataset = SnapshotDataset(location)
     wanted = _accounts(accounts)
     start, end = parse_time(since, "since"), parse_time(until, "until")
     files = list(dataset.files(spec.name))
+    if not files and spec.reader == "history":  # WebhookEvents...: only a receiver fills it
+        raise NoSnapshotsError(
+            f"No {spec.name} in {dataset.location} yet: the webhook receiver keeps them there "
+            "(python -m instapd webhooks serve; see docs/howto/webhooks.md)."
+        )
     if not files:
         raise NoSnapshotsError(
             f"No snapshot of {spec.name} in {dataset.location} yet. Take one first: "
@@ -119,7 +124,7 @@ NULLABLE: dict[pa.DataType, Any] = {
 
 def _typed(arrow: pa.Table | None, table: str) -> pd.DataFrame:
     """Catalog columns typed as ``read_instagram`` types them, new columns as stored."""
-    spec = get_table(table)
+    spec = history_table(table)
     if arrow is None:
         frame = empty_frame(spec.columns)
         frame["snapshot_at"] = pd.Series(dtype=SNAPSHOT_DTYPE)

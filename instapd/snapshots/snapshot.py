@@ -40,8 +40,11 @@ DEFAULT_TABLES = (
     "StoryInsights",
     "Media",
     "MediaInsights",
-    "AccountInsights",
+    "AccountInsights",  # daily reach and follower_count, the last 2 days of each run
     "InstagramBusinessProfile",
+    "OnlineFollowers",  # Meta keeps 30 days; history keeps every run's
+    "AudienceInsights",  # demographics as of now only: history makes them a time series
+    "Tags",  # media others tagged the account in, which their owners may delete
 )
 #: Tables read over a recent window rather than whole: the days back from the snapshot.
 RECENT_DAYS = {"AccountInsights": 2}

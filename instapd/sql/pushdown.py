@@ -111,6 +111,10 @@ def plan(tree: exp.Expression, query: str, naming: str, evaluate: Evaluate) -> P
             _where_and_limit(scope, by_view, evaluate)
     for read in reads:
         _finish_columns(read)
+        if read.since is not None and read.until is not None and read.since >= read.until:
+            # ranges that cannot meet (t > b AND t < a, a <= b): no row has such a time, so
+            # read the narrowest window there is and let the engine's filter empty it
+            read.until = read.since + _ONE_MICROSECOND
     return Plan(reads, tree)
 
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -15,8 +15,9 @@ from sqlglot import exp
 from ..api import default_connection, read_instagram
 from ..cdata import systables
 from ..errors import SqlError
+from .engine import Engine, engine
 from .pushdown import Plan, Read, plan
-from .statement import Params, parse
+from .statement import Params, parse, too_deep
 from .writes import is_write, run_write
 
 if TYPE_CHECKING:
@@ -43,11 +44,25 @@ def sql(
     dry_run: bool = False,
 ) -> pd.DataFrame:
     """Run ``query``; :func:`instapd.sql` documents it."""
+    try:
+        return _sql(query, connection, params, cache, explain, dry_run)
+    except RecursionError:
+        raise too_deep(query) from None
+
+
+def _sql(
+    query: str,
+    connection: Connection | None,
+    params: Params,
+    cache: bool | None,
+    explain: bool,
+    dry_run: bool,
+) -> pd.DataFrame:
     connection = connection or default_connection()
     tree = parse(query, params)
     if is_write(tree):
         return _write([tree], query, connection, cache, dry_run or explain)
-    with _engine() as db:
+    with _engine(connection) as db:
         if explain:
             work = plan(tree, query, connection.config.column_names, _evaluator(db, query))
             return explanation(work)
@@ -61,7 +76,10 @@ def sql_many(
     go in batches of 50), a SELECT each time, keeping the last answer (None for no sets)."""
     trees = [parse(query, params) for params in seq_of_params]
     if trees and is_write(trees[0]):
-        return _write(trees, query, connection, None, False)
+        try:
+            return _write(trees, query, connection, None, False)
+        except RecursionError:
+            raise too_deep(query) from None
     frame = None
     for params in seq_of_params:
         frame = sql(query, connection=connection, params=params)
@@ -83,7 +101,7 @@ def _write(
         reads.extend(frame.attrs["instapd"]["reads"])
         return frame
 
-    with _engine() as db:
+    with _engine(connection) as db:
         result = run_write(
             trees,
             query,
@@ -97,7 +115,7 @@ def _write(
 
 
 def _select(
-    db: duckdb.DuckDBPyConnection,
+    db: Engine,
     tree: exp.Expression,
     query: str,
     connection: Connection,
@@ -107,44 +125,32 @@ def _select(
     work = plan(tree, query, connection.config.column_names, _evaluator(db, query))
     for read in work.reads:
         frame = _frame(read, connection, cache)
-        db.register(read.view, pa.Table.from_pandas(frame, preserve_index=False))
+        db.db.register(read.view, pa.Table.from_pandas(frame, preserve_index=False))
     try:
-        result = db.sql(work.sql).to_arrow_table()
+        result = db.run(work.sql, query)
     except duckdb.Error as exc:
         raise _engine_error(exc, query) from None
     finally:
         for read in work.reads:
-            db.unregister(read.view)
+            db.db.unregister(read.view)
     frame = to_pandas(result)
     frame.attrs["instapd"] = {"sql": query, "reads": [_describe(r) for r in work.reads]}
     return frame
 
 
-def _engine() -> duckdb.DuckDBPyConnection:
-    """A connection of its own to the process's in-memory DuckDB, which sees only the frames
-    given to it (no files, no extensions). Opening the database costs ~50 ms, a cursor nothing;
-    the frames a query registers are the cursor's own and go with it. Times without a zone
-    mean UTC whatever the machine's zone, as they do in ``read_instagram``."""
-    global _database
-    with _lock:
-        if _database is None:
-            database = duckdb.connect(config={"enable_external_access": False})
-            database.execute("SET GLOBAL TimeZone = 'UTC'")  # times in SQL mean UTC, as in reads
-            _database = database
-        return _database.cursor()
+def _engine(connection: Connection) -> AbstractContextManager[Engine]:
+    """A locked-down DuckDB database of this statement's own (:mod:`.engine`)."""
+    config = connection.config
+    return engine(timeout=config.sql_timeout, memory_mb=config.sql_memory_limit)
 
 
-_database: duckdb.DuckDBPyConnection | None = None
-_lock = threading.Lock()
-
-
-def _evaluator(db: duckdb.DuckDBPyConnection, query: str) -> Any:
+def _evaluator(db: Engine, query: str) -> Any:
     def evaluate(node: Any) -> Any:
         try:
-            rows = db.execute(f"SELECT {node.sql(dialect='duckdb')}").fetchall()
+            table = db.run(f"SELECT {node.sql(dialect='duckdb')}", query)
         except duckdb.Error as exc:
             raise _engine_error(exc, query) from None
-        return rows[0][0] if rows else None
+        return table.column(0)[0].as_py() if table.num_rows else None
 
     return evaluate
 

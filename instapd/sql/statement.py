@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
@@ -17,6 +18,7 @@ from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import TokenType
 
 from ..errors import SqlNotSupportedError, SqlSyntaxError
+from .functions import check_functions
 
 DIALECT = "duckdb"
 Params = Sequence[Any] | Mapping[str, Any] | None
@@ -47,8 +49,11 @@ def parse(query: str, params: Params = None) -> exp.Expression:
     """The statement's tree, with its parameters bound as literals."""
     if not isinstance(query, str) or not query.strip():
         raise SqlSyntaxError("The query is empty: write a SELECT statement.", query=str(query))
+    _check_params(params, query)
     try:
         statements = [s for s in sqlglot.parse(query, read=InstapdSQL) if s is not None]
+    except RecursionError:
+        raise too_deep(query) from None
     except ParseError as exc:
         raise _syntax_error(query, exc) from None
     except TokenError as exc:
@@ -62,7 +67,56 @@ def parse(query: str, params: Params = None) -> exp.Expression:
         )
     tree = cast(exp.Expression, statements[0])
     _check_kind(tree, query)
-    return bind(tree, params, query)
+    check_functions(tree, query)
+    tree = bind(tree, params, query)
+    _check_limits(tree, query)
+    return tree
+
+
+def too_deep(query: str) -> SqlNotSupportedError:
+    """The error for a statement nested too deeply to analyse (Python's recursion limit)."""
+    return SqlNotSupportedError(
+        "The query is nested too deeply to analyse (parentheses, subqueries or operators "
+        "hundreds of levels deep): flatten it, for example with IN (...) or a CTE.",
+        query=query,
+    )
+
+
+def _check_params(params: Params, query: str) -> None:
+    if params is None or isinstance(params, Mapping):
+        return
+    if isinstance(params, str | bytes) or not isinstance(params, Sequence):
+        raise SqlSyntaxError(
+            f"params must be a list or tuple with a value for each ?, or a dict for :name "
+            f"placeholders, not {type(params).__name__}: write params=[{params!r}].",
+            query=query,
+        )
+
+
+_MAX_LIMIT = 2**62
+
+
+def _check_limits(tree: exp.Expression, query: str) -> None:
+    """LIMIT and OFFSET written as numbers must be whole numbers DuckDB can count to."""
+    for node in tree.find_all(exp.Limit, exp.Offset):
+        value = node.args.get("expression")
+        if not isinstance(value, exp.Literal) or value.is_string:
+            continue
+        word = "LIMIT" if isinstance(node, exp.Limit) else "OFFSET"
+        try:
+            number = decimal.Decimal(value.this)
+        except decimal.InvalidOperation:
+            continue
+        if (
+            not number.is_finite()
+            or number != number.to_integral_value()
+            or not (0 <= number <= _MAX_LIMIT)
+        ):
+            raise SqlNotSupportedError(
+                f"{word} {value.this} is not a row count: write a whole number from 0 to "
+                f"{_MAX_LIMIT}.",
+                query=query,
+            )
 
 
 def _syntax_error(query: str, exc: ParseError) -> SqlSyntaxError:
@@ -131,8 +185,15 @@ def bind(tree: exp.Expression, params: Params, query: str) -> exp.Expression:
                 query=query,
             )
     for node, value in zip(holders, values, strict=True):
-        node.replace(literal(value))
+        try:
+            node.replace(literal(value))
+        except SqlSyntaxError as exc:
+            raise SqlSyntaxError(str(exc), query=query) from None
     return tree
+
+
+def _finite(value: float | decimal.Decimal) -> bool:
+    return value.is_finite() if isinstance(value, decimal.Decimal) else math.isfinite(value)
 
 
 def literal(value: Any) -> exp.Expression:
@@ -141,8 +202,16 @@ def literal(value: Any) -> exp.Expression:
         return exp.Null()
     if isinstance(value, bool):
         return exp.Boolean(this=value)
+    if isinstance(value, float | decimal.Decimal) and not _finite(value):
+        raise SqlSyntaxError(
+            f"A parameter is {value}: SQL has no such number. Pass None for a missing value."
+        )
     if isinstance(value, int | float | decimal.Decimal):
         return exp.Literal.number(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise SqlSyntaxError(
+            "A parameter is bytes: pass text (decode it first) or a number instead."
+        )
     if isinstance(value, dt.datetime):
         stamp = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         return exp.cast(exp.Literal.string(stamp.isoformat()), "TIMESTAMPTZ")

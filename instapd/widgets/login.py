@@ -19,7 +19,7 @@ from ..auth.credentials import Credentials
 from ..auth.session import LOGIN_TIMEOUT
 from ..auth.where import where
 from ..connection import BaseConnection, LoginAttempt
-from ..errors import InstapdError, UsageError
+from ..errors import InstapdError, LoginError, UsageError
 from ..validation import is_loopback
 
 PASTE_HELP = "If the page after Allow doesn't load, paste its address here."
@@ -56,6 +56,9 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
             layout=widgets.Layout(width="36em"),
         )
         self.submit_button = widgets.Button(description="Submit")
+        # a pasted address carries the login's code: take it out of the box (and so out of the
+        # widget state a saved notebook keeps) the moment it arrives, without waiting for Submit
+        self.pasted.observe(self._pasted, names="value")
         self.paste_row = widgets.VBox(
             [widgets.HTML(PASTE_HELP), widgets.HBox([self.pasted, self.submit_button])]
         )
@@ -101,7 +104,8 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
         """Finish with the pasted address. The box is cleared at once."""
         landed, self.pasted.value = self.pasted.value, ""
         if not landed.strip():
-            self._status("Paste the address your browser landed on first.")
+            if not self._done.is_set():  # after a login or a failure, keep what it showed
+                self._status("Paste the address your browser landed on first.")
             return
         attempt = self._attempt
         if attempt is None:
@@ -109,7 +113,7 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
             return
         try:
             self._succeed(attempt.paste(landed))
-        except InstapdError as exc:
+        except Exception as exc:
             self._fail(exc)
 
     def log_out(self) -> None:
@@ -148,8 +152,14 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
             credentials = attempt.wait(LOGIN_TIMEOUT)
             if credentials is not None:  # None: a paste won, or the login was started again
                 self._succeed(credentials)
-        except InstapdError as exc:
-            self._fail(exc)
+        except Exception as exc:
+            if started == self._started:
+                self._fail(exc)
+
+    def _pasted(self, change: dict[str, Any]) -> None:
+        text = str(change.get("new") or "")
+        if "code=" in text or "error=" in text:
+            self.submit()
 
     def _link(self, url: str) -> None:
         login = "Instagram" if self.connection.config.instagram_login else "Facebook"
@@ -163,9 +173,11 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
         self._show(credentials)
         self._done.set()
 
-    def _fail(self, error: InstapdError) -> None:
-        self.error = error
-        self._status(f"<b>Login failed.</b> {html.escape(str(error))}")
+    def _fail(self, error: Exception) -> None:
+        self.error = error if isinstance(error, InstapdError) else _unexpected(error)
+        self._status(
+            f"<b>Login failed.</b> {html.escape(str(self.error))} Click <b>Log in</b> to try again."
+        )
         self._done.set()
 
     def _status(self, text: str) -> None:
@@ -180,7 +192,6 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
             self._status("Logged out.")
             self.accounts.options, self.accounts.disabled = [], True
             return
-        self._status(f"Logged in as <b>{html.escape(credentials.describe())}</b>.")
         self.link.value = ""
         try:
             linked = self.connection.accounts()
@@ -194,10 +205,25 @@ class LoginPanel(widgets.VBox):  # type: ignore[misc]
         chosen = self.connection.config.business_account_id
         if linked:
             self.accounts.value = chosen if chosen in {a.id for a in linked} else linked[0].id
+        # last, so that whoever sees "Logged in" sees the accounts to pick from too
+        self._status(f"Logged in as <b>{html.escape(credentials.describe())}</b>.")
 
     def _account_chosen(self, change: dict[str, Any]) -> None:
         if change.get("new"):
             self.connection.use_account(str(change["new"]))
+
+
+def _unexpected(error: Exception) -> LoginError:
+    """A failure instapd did not type (a dropped connection to the token endpoint, say) as a
+    :class:`LoginError`. Its text may carry the request's URL and its secrets, so only the
+    kind is shown; the original stays out of the chain."""
+    kind = type(error).__name__
+    if isinstance(error, OSError):  # requests' errors are OSErrors too
+        return LoginError(
+            f"The code exchange failed ({kind}): the token endpoint could not be reached or "
+            "did not answer. Check the network and OAuthAccessTokenURL."
+        )
+    return LoginError(f"The login failed unexpectedly ({kind}).")
 
 
 def _how(mode: str, callback_url: str) -> tuple[bool, str]:

@@ -8,11 +8,13 @@ Screenshots go to test-artifacts/browser/<frontend>/ only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -82,6 +84,34 @@ def poll(condition: Callable[[], bool], seconds: float) -> bool:
     return condition()
 
 
+def stop_group(process: subprocess.Popen[Any], grace: float = 30) -> None:
+    """End ``process`` (started with ``start_new_session=True``), everything in its process
+    group, and every process it started (kernels run in sessions of their own): SIGTERM, then
+    SIGKILL for whatever is still running after ``grace`` seconds, and wait for all of them, so
+    a failed test leaves no server or kernel behind."""
+    import psutil
+
+    try:
+        family = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=grace)
+    _, alive = psutil.wait_procs(family, timeout=grace)
+    for survivor in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            survivor.kill()
+    psutil.wait_procs(alive, timeout=grace)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # anything the group still holds
+
+
 def write_notebook(cells: list[str], target: Path) -> None:
     """An unexecuted notebook of these code cells, as a person opens it."""
     notebook = {
@@ -135,7 +165,9 @@ def jupyter(
     log_path = root / "server.log"
     log = log_path.open("w")
     argv = [sys.executable, "-m", *command(port, token)]
-    server = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    server = subprocess.Popen(
+        argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True
+    )  # its own process group: see stop_group
     base = f"http://127.0.0.1:{port}"
 
     def answers() -> bool:
@@ -149,8 +181,7 @@ def jupyter(
             pytest.fail(f"{name} did not start; see {log_path}")
         yield Server(base, token, log_path)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_group(server)
         log.close()
 
 
@@ -204,6 +235,19 @@ class Steps:
                       detail=f": {self.server.kernels()}")  # fmt: skip
 
 
+def wait_for_accounts(steps: Any, panel: Any, count: int) -> list[str]:
+    """The account picker's options, once it has ``count``: the panel lists the accounts with
+    a request of its own, so they may arrive after "Logged in as" on a loaded machine."""
+    from playwright.sync_api import expect
+
+    options = panel.locator("select option")
+    try:
+        expect(options).to_have_count(count, timeout=STEP_TIMEOUT)
+    except AssertionError as exc:
+        steps.fail(f"the account picker did not show {count} accounts ({type(exc).__name__})")
+    return list(options.all_inner_texts())
+
+
 def login_panels(page: Any) -> Any:
     """The login panels on the page, in order (the boxes that hold a Log in button)."""
     return page.locator(".widget-vbox").filter(has=page.get_by_role("button", name="Log in"))
@@ -233,7 +277,7 @@ def log_in_with_both_panels(steps: Steps, context: Any, panels: Any) -> None:
     dialog.close()
     steps.see(listening.get_by_text("Logged in as"), "listening-logged-in")
     assert "Sam Sandbox" in listening.inner_text()
-    options = listening.locator("select option").all_inner_texts()
+    options = wait_for_accounts(steps, listening, 2)
     assert [o.split()[0] for o in options] == ["@brewlab.coffee", "@atelier.nord"]
 
     steps.see(remote.get_by_text("This runs on a machine reached over SSH"), "why-paste")

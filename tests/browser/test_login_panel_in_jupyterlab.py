@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import requests
 
-from .frontends import chromium, free_port, open_login_page, poll
+from .frontends import chromium, free_port, open_login_page, poll, stop_group, wait_for_accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -92,7 +92,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
          "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
 
@@ -107,8 +107,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             pytest.fail(f"JupyterLab did not start; see {log_path}")
         yield Lab(base, token, log_path)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_group(server)
         log.close()
 
 
@@ -226,7 +225,7 @@ def test_log_in_through_the_panel_inchromium(lab: Lab) -> None:
         dialog.close()
         steps.see(panel.get_by_text("Logged in as"), "panel-logged-in")
         assert "Sam Sandbox" in panel.inner_text()
-        options = panel.locator("select option").all_inner_texts()
+        options = wait_for_accounts(steps, panel, 2)
         assert [o.split()[0] for o in options] == ["@brewlab.coffee", "@atelier.nord"]
         panel.locator("select").select_option(label=options[0])
         panel.screenshot(path=str(PANEL_PICTURE))

@@ -204,15 +204,19 @@ def test_a_wrong_state_is_refused(clean_sandbox: Sandbox, tmp_path: Path) -> Non
 def test_a_forged_hit_alone_never_ends_the_desktop_login(
     clean_sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = _connect(clean_sandbox, tmp_path).oauth_app()
+    # no timeout to race: the forged hit is answered before the listener is asked, so what
+    # the listener holds afterwards is settled; wait(0) says whether the login ended
+    from instapd.auth.callback import CallbackListener
 
-    def forger(url: str) -> None:
-        landed = click_through(url, land=False)
-        requests.get(landed.replace("state=", "state=x"), timeout=10)
-
-    with pytest.raises(instapd.LoginTimeoutError):
-        desktop_login(app, "http://localhost:0/", open_browser=forger, timeout=1.0)
-    assert "ignored a login callback" in caplog.text
+    listener = CallbackListener("http://localhost:0/cb", "the-real-state").start()
+    try:
+        forged = requests.get(f"{listener.redirect_uri}?code=1&state=guessed", timeout=30)
+        assert forged.status_code == 400
+        assert "ignored a login callback" in caplog.text
+        with pytest.raises(instapd.LoginTimeoutError):  # still pending: not ended, not failed
+            listener.wait(0)
+    finally:
+        listener.cancel()
 
 
 def test_reused_expired_and_mismatched_codes(clean_sandbox: Sandbox, tmp_path: Path) -> None:
@@ -313,3 +317,32 @@ def test_terminal_web_login_against_the_sandbox(
     assert credentials.user_name == "Sam Sandbox"
     assert "Logged in as Sam Sandbox" in capsys.readouterr().out
     assert (tmp_path / "token.json").exists()
+
+
+def test_a_callback_on_another_loopback_address_binds_that_address(
+    clean_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from instapd.auth.callback import CallbackListener
+
+    listener = CallbackListener("http://127.0.0.5:0/cb", "s" * 32).start()
+    try:
+        port = urlsplit(listener.redirect_uri).port
+        assert listener.redirect_uri == f"http://127.0.0.5:{port}/cb"
+        assert requests.get(f"http://127.0.0.5:{port}/other", timeout=10).status_code == 404
+        with pytest.raises(requests.ConnectionError):  # 127.0.0.1 is not where it listens
+            requests.get(f"http://127.0.0.1:{port}/cb", timeout=10)
+    finally:
+        listener.cancel()
+
+    advertised: list[str] = []
+
+    def browser(url: str) -> None:
+        advertised.append(parse_qs(urlsplit(url).query)["redirect_uri"][0])
+        click_through(url)
+
+    app = _connect(clean_sandbox, tmp_path).oauth_app()
+    credentials = desktop_login(app, "http://127.0.0.5:0/cb", open_browser=browser)
+    assert credentials.user_name == "Sam Sandbox"
+    assert urlsplit(advertised[0]).hostname == "127.0.0.5"

@@ -148,7 +148,28 @@ PROPERTY_ROWS = [
         lambda e: instapd.connect(Version="latest")),
     row("Timeout not a number", E.UsageError, "whole number",
         lambda e: instapd.connect(Timeout="soon")),
-    row("Timeout zero", E.UsageError, "at least 1", lambda e: instapd.connect(Timeout=0)),
+    row("Timeout zero", E.UsageError, "between 1 and 86400", lambda e: instapd.connect(Timeout=0)),
+    row("Timeout infinite", E.UsageError, "whole number",
+        lambda e: instapd.connect(Timeout=float("inf"))),
+    row("Timeout huge", E.UsageError, "between 1 and 86400",
+        lambda e: instapd.connect(Timeout=10**30)),
+    row("MaxRows infinite", E.UsageError, "whole number",
+        lambda e: instapd.connect(MaxRows=float("inf"))),
+    row("MaxRows huge", E.UsageError, "between -1 and", lambda e: instapd.connect(MaxRows=10**20)),
+    row("CacheMaxAge huge", E.UsageError, "between 0 and",
+        lambda e: instapd.connect(CacheMaxAge=1e30)),
+    row("SqlTimeout zero", E.UsageError, "more than 0 and at most 86400",
+        lambda e: instapd.connect(SqlTimeout=0)),
+    row("SqlTimeout infinite", E.UsageError, "more than 0 and at most 86400",
+        lambda e: instapd.connect(SqlTimeout="inf")),
+    row("SqlTimeout NaN", E.UsageError, "more than 0 and at most 86400",
+        lambda e: instapd.connect(SqlTimeout=float("nan"))),
+    row("SqlTimeout text", E.UsageError, "a number of seconds",
+        lambda e: instapd.connect(SqlTimeout="soon")),
+    row("SqlMemoryLimit too small", E.UsageError, "between 16 and",
+        lambda e: instapd.connect(SqlMemoryLimit=1)),
+    row("SqlMemoryLimit infinite", E.UsageError, "whole number",
+        lambda e: e.env("INSTAPD_SQL_MEMORY_LIMIT", "inf").connect()),
     row("Pagesize too big", E.UsageError, "between 1 and 100",
         lambda e: Config.from_properties(Pagesize=500)),
     row("MaxRows not a number", E.UsageError, "whole number",
@@ -159,13 +180,53 @@ PROPERTY_ROWS = [
         lambda e: e.env("INSTAPD_CACHE", "sometimes").connect()),
     row("CacheLocation outside by a link", E.UsageError, "Remove the link",
         lambda e: _linked_cache(e)),
-    row("CacheMaxAge negative", E.UsageError, "at least 0",
+    row("CacheMaxAge negative", E.UsageError, "between 0 and",
         lambda e: instapd.connect(CacheMaxAge=-1)),
     row("Offline not a boolean", E.UsageError, "use true or false",
         lambda e: instapd.connect(Offline="2")),
     row("SnapshotLocation outside by a link", E.UsageError, "Remove the link",
         lambda e: _linked_snapshots(e)),
+    row("SnapshotLocation a file", E.PrivateFolderError, "names a folder",
+        lambda e: instapd.snapshot(["Stories"], account=e.account,
+                                   connection=e.connect(SnapshotLocation=__file__))),
+    row("SnapshotLocation others may write", E.PrivateFolderError, "chmod go-w",
+        lambda e: instapd.snapshot(["Stories"], account=e.account,
+                                   connection=e.connect(SnapshotLocation=_shared(e)))),
+    row("CacheLocation a file", E.PrivateFolderError, "names a folder",
+        lambda e: e.connect(CacheLocation=__file__).read("Stories", account=e.account)),
+    row("CacheLocation others may write", E.PrivateFolderError, "chmod go-w",
+        lambda e: e.connect(CacheLocation=_shared(e)).read("Stories", account=e.account)),
+    row("CacheLocation with a link inside", E.PrivateFolderError, "Remove the link",
+        lambda e: _link_inside_cache(e)),
+    row("OAuthSettingsLocation a folder", E.UsageError, "not a folder.*token.json",
+        lambda e: instapd.logout(connection=e.web(OAuthSettingsLocation=str(e.tmp_path)))),
+    row("OAuthSettingsLocation a folder, read", E.UsageError, "not a folder",
+        lambda e: e.web(InitiateOAuth="REFRESH", OAuthSettingsLocation=str(e.tmp_path))
+        .read("Pages")),
 ]  # fmt: skip
+
+
+def _growth_of_nothing(metric: Any) -> Any:
+    import pandas as pd
+
+    from instapd.snapshots.growth import growth
+
+    return growth(pd.DataFrame(), metric)
+
+
+def _shared(e: Env) -> str:
+    """A folder others may write to: what another user's folder looks like to instapd."""
+    folder = e.tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o777)
+    return str(folder)
+
+
+def _link_inside_cache(e: Env) -> Any:
+    cache = e.tmp_path / "cache-with-link"
+    (cache / "elsewhere").mkdir(parents=True)
+    (cache / e.account).symlink_to(cache / "elsewhere")
+    return e.connect(CacheLocation=str(cache)).read("Stories", account=e.account)
 
 
 def _linked_snapshots(e: Env) -> Any:
@@ -279,6 +340,67 @@ READ_ROWS = [
         lambda e: instapd.sql("SELEC * FROM Media", connection=e.connect())),
     row("sql unknown table", E.SqlUnknownTableError, "Did you mean Media",
         lambda e: instapd.sql("SELECT * FROM Medai", connection=e.connect())),
+    row("sql LIMIT 1e20", E.SqlNotSupportedError, "write a whole number from 0",
+        lambda e: instapd.sql("SELECT id FROM Media LIMIT 1e20", connection=e.connect())),
+    row("sql OFFSET a fraction", E.SqlNotSupportedError, "write a whole number from 0",
+        lambda e: instapd.sql("SELECT id FROM Media LIMIT 1 OFFSET 2.5", connection=e.connect())),
+    row("sql LIMIT ? huge", E.SqlNotSupportedError, "write a whole number from 0",
+        lambda e: instapd.sql("SELECT id FROM Media LIMIT ?", connection=e.connect(),
+                              params=[10**30])),
+    row("sql params a number", E.SqlSyntaxError, r"write params=\[5\]",
+        lambda e: instapd.sql("SELECT id FROM Media WHERE id = ?", connection=e.connect(),
+                              params=5)),  # type: ignore[arg-type]
+    row("sql params a string", E.SqlSyntaxError, "a list or tuple",
+        lambda e: instapd.sql("SELECT id FROM Media WHERE id = ?", connection=e.connect(),
+                              params="17900000000000001")),
+    row("sql parameter NaN", E.SqlSyntaxError, "Pass None for a missing value",
+        lambda e: instapd.sql("SELECT id FROM Media WHERE like_count > ?", connection=e.connect(),
+                              params=[float("nan")])),
+    row("sql parameter infinite", E.SqlSyntaxError, "Pass None for a missing value",
+        lambda e: instapd.sql("SELECT id FROM Media WHERE like_count > ?", connection=e.connect(),
+                              params=[float("-inf")])),
+    row("sql parameter bytes", E.SqlSyntaxError, "pass text",
+        lambda e: instapd.sql("SELECT id FROM Media WHERE id = ?", connection=e.connect(),
+                              params=[b"1"])),
+    row("sql nested too deeply", E.SqlNotSupportedError, "flatten it",
+        lambda e: instapd.sql("SELECT " + "(" * 2000 + "1" + ")" * 2000, connection=e.connect())),
+    row("sql a table function", E.SqlNotSupportedError, "Rewrite the query without it",
+        lambda e: instapd.sql("SELECT m.id FROM Media m, LATERAL duckdb_logs()",
+                              connection=e.connect())),
+    row("sql runs past SqlTimeout", E.SqlTimeoutError, "raise SqlTimeout",
+        lambda e: instapd.sql("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
+                              "SELECT max(n) FROM r", connection=e.connect(SqlTimeout=0.2))),
+    row("limit infinite", E.InvalidFilterError, "positive whole number",
+        lambda e: e.read("Media", account=e.account, limit=float("inf"))),
+    row("limit huge", E.InvalidFilterError, "up to 1,000,000,000,000",
+        lambda e: e.read("Media", account=e.account, limit=10**30)),
+    row("history location a number", E.PrivateFolderError, "takes a folder path",
+        lambda e: instapd.history("Media", location=5)),  # type: ignore[arg-type]
+    row("snapshot location a number", E.PrivateFolderError, "takes a folder path",
+        lambda e: instapd.snapshot(["Media"], connection=e.connect(), location=5)),
+    row("growth metric a number", E.UsageError, "a metric column name",
+        lambda e: _growth_of_nothing(5)),
+    row("publish caption a number", E.PublishRuleError, "caption= takes text",
+        lambda e: instapd.publish(image_url="https://cdn.sandbox.invalid/a.jpg", caption=123,
+                                  connection=e.connect(), account=e.account)),
+    row("publish alt_text NaN", E.PublishRuleError, "alt_text= takes text",
+        lambda e: instapd.publish(image_url="https://cdn.sandbox.invalid/a.jpg",
+                                  alt_text=float("nan"), connection=e.connect(),
+                                  account=e.account)),
+    row("publish timeout infinite", E.UsageError, "at most 86400",
+        lambda e: instapd.publish(image_url="https://cdn.sandbox.invalid/a.jpg",
+                                  timeout=float("inf"), connection=e.connect(),
+                                  account=e.account)),
+    row("publish timeout NaN", E.UsageError, "at most 86400",
+        lambda e: instapd.publish(image_url="https://cdn.sandbox.invalid/a.jpg",
+                                  timeout=float("nan"), connection=e.connect(),
+                                  account=e.account)),
+    row("publish wait not a boolean", E.UsageError, "True or False",
+        lambda e: instapd.publish(image_url="https://cdn.sandbox.invalid/a.jpg", wait="no",
+                                  connection=e.connect(), account=e.account)),
+    row("publish_container timeout huge", E.UsageError, "at most 86400",
+        lambda e: instapd.publish_container("123", timeout=1e30, connection=e.connect(),
+                                            account=e.account)),
 ]  # fmt: skip
 
 LOGIN_ROWS = [
@@ -318,6 +440,14 @@ LOGIN_ROWS = [
         lambda e: instapd.cache.clear(older_than="-3 days")),
     row("cache clear account with a path", E.AccountError, "ASCII digits only",
         lambda e: instapd.cache.clear(account="../x")),
+    row("cache clear table a number", E.UnknownTableError, r"instapd.tables\(\) lists them",
+        lambda e: instapd.cache.clear(table=5)),  # type: ignore[arg-type]
+    row("cache clear older_than huge", E.UsageError, "such as '7 days'",
+        lambda e: instapd.cache.clear(older_than="100000000000 days")),
+    row("cache entries location a number", E.PrivateFolderError, "takes a folder path",
+        lambda e: instapd.cache.entries(5)),  # type: ignore[arg-type]
+    row("call a number", E.UsageError, "a procedure name",
+        lambda e: e.web().call(5)),  # type: ignore[arg-type]
 ]  # fmt: skip
 
 CLI_ROWS = [

@@ -216,6 +216,30 @@ def test_a_refresh_equals_a_full_read_while_data_changes(
         assert (changed[value] != changed[f"{value}_now"]).any(), "the data did change"
 
 
+def test_days_that_fall_out_of_the_default_30_days_leave_a_refreshed_entry(
+    clean_sandbox: Sandbox, cache_dir: Path, account: str
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    connection = _connect(clean_sandbox, cache_dir, CacheMaxAge=0)
+    props: dict[str, object] = {"metric_type": "time_series", "metrics": ["reach"]}
+    fresh = connection.read("AccountInsights", account=account, **props)
+    # the entry as a read made five days ago left it: five days older than today's window
+    path = Path(QueryCache(cache_dir).entries()["path"].iloc[0])
+    table = pq.read_table(path)
+    cached = table.to_pandas()
+    old = cached.head(5).copy()
+    old["end_time"] -= pd.Timedelta(days=5)
+    aged = pa.Table.from_pandas(pd.concat([old, cached]), preserve_index=False)
+    pq.write_table(aged.replace_schema_metadata(table.schema.metadata), path)
+    merged = connection.read("AccountInsights", account=account, **props)
+    assert merged.attrs["instapd"]["incremental"]["cached_rows"] == len(cached) + 5
+    full = connection.read("AccountInsights", account=account, cache=False, **props)
+    pd.testing.assert_frame_equal(merged, full)
+    assert merged["end_time"].min() == fresh["end_time"].min()
+
+
 def test_a_corrupt_entry_is_ignored_and_refetched(
     clean_sandbox: Sandbox, cache_dir: Path, account: str
 ) -> None:

@@ -60,3 +60,14 @@ def test_login_and_logout_are_keyword_only(clean_sandbox: Sandbox) -> None:
     with pytest.raises(TypeError):
         instapd.logout(connection)  # type: ignore[misc]
     assert instapd.logout(connection=connection) is False  # no token file was stored
+
+
+def test_the_former_spellings_warn_at_the_callers_line(
+    connection: instapd.Connection, account: str, tmp_path: Path
+) -> None:
+    instapd.snapshot(["Media"], account=account, connection=connection, location=tmp_path)
+    with pytest.warns(FutureWarning) as history:
+        instapd.history("Media", location=tmp_path, accounts=[account])
+    with pytest.warns(FutureWarning) as read:
+        connection.read("AccountInsights", account=account, on_error="warn", cache=False)
+    assert [Path(w.filename).name for w in [*history, *read]] == [Path(__file__).name] * 2

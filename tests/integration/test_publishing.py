@@ -352,3 +352,51 @@ def test_cli_publishes(capsys: pytest.CaptureFixture[str]) -> None:
     assert permalink.startswith("https://")
     assert main(["publish", "--image-url", "http://example.com/a.jpg", "--sandbox"]) == 2
     assert "https" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("other", ["another caption", "older", "claimed"])
+def test_a_lost_publish_is_found_by_caption_time_and_claim_not_by_position(
+    box: Sandbox, conn: instapd.Connection, other: str
+) -> None:
+    """media_publish is applied and its answer lost; right after it, another post lands at the
+    head of the account's media. The look must pass over it: its caption is another, it is
+    older than the round (listed first all the same), or this process already claimed it."""
+    from instapd.publishing import lifecycle
+
+    caption = f"ours ({other})"
+    publish = box.publishing._publish
+    planted: list[str] = []
+
+    def then_another(account: str, params: dict[str, str]) -> dict[str, Any]:
+        answer = publish(account, params)
+        media_id = box.publish(account, caption if other != "another caption" else "x")
+        if other == "older":
+            box.dataset[media_id].values["timestamp"] -= pd.Timedelta(days=1)
+        if other == "claimed":  # as if an earlier publish here had returned it
+            lifecycle._PUBLISHED.setdefault(conn.client.base_url, set()).add(media_id)
+        planted.append(media_id)
+        return answer
+
+    box.publishing._publish = then_another  # type: ignore[method-assign]
+    try:
+        box.faults = Faults(write_schedule={2: "apply-then-drop"})  # 1: container, 2: publish
+        row = instapd.publish(image_url=JPEG, caption=caption, connection=conn)
+    finally:
+        del box.publishing._publish  # the class's own again
+    assert row.loc[0, "status"] == "PUBLISHED"
+    assert row.loc[0, "id"] != planted[0]
+    assert media_ids(box)[:2] == [planted[0], row.loc[0, "id"]]
+    assert box.dataset[row.loc[0, "id"]].values["caption"] == caption
+
+
+def test_a_frame_checks_the_quota_before_making_any_container(
+    box: Sandbox, conn: instapd.Connection
+) -> None:
+    limit = conn.read("ContentPublishingLimit", cache=False)
+    box.publishing.quota_total = int(limit.loc[0, "quota_usage"])
+    containers = len(box.publishing.containers)
+    posts = pd.DataFrame({"image_url": [JPEG, JPEG], "caption": ["a", "b"]})
+    result = instapd.publish(posts, connection=conn)
+    assert list(result["status"]) == ["error", "error"]
+    assert result["error"].str.contains("try again at").all()
+    assert len(box.publishing.containers) == containers  # nothing was made

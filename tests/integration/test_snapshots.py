@@ -58,7 +58,7 @@ def test_snapshot_layout_private_modes_and_typed_history(
     out = tmp_path / "history"
     summary = instapd.snapshot(connection=conn, location=out)
     assert sorted(summary["table"].unique()) == sorted(DEFAULT_TABLES)
-    assert len(summary) == 6 * 4
+    assert len(summary) == len(DEFAULT_TABLES) * 4
     assert (summary["status"] == "written").all()
     run = summary["run"].iloc[0]
     for path in summary["path"]:
@@ -227,7 +227,7 @@ def test_compaction_merges_without_losing_or_doubling_rows(
 
 def test_a_killed_run_goes_on_where_it_stopped_with_no_duplicates(tmp_path: Path) -> None:
     out = tmp_path / "ds"
-    accounts, tables = 30, 6
+    accounts, tables = 30, len(DEFAULT_TABLES)
     with Sandbox(accounts=accounts, media_per_account=(2,), faults=Faults(latency=0.01)) as server:
         env = {**os.environ, "INSTAPD_GRAPH_URL": server.url, "INSTAPD_ACCESS_TOKEN": server.token}
         child = subprocess.Popen(

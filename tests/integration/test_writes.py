@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ from instapd.errors import (
     WriteTargetError,
 )
 from instapd.sandbox import Faults, Sandbox
+from instapd.sandbox.data import Node
 from tests.support import FAST_RETRY, sandbox_connection, texts_on, writes_logged
 
 #: This module's own sandbox (the ``box`` fixture): its tests change the data.
@@ -339,3 +341,40 @@ def test_refused_or_failed_writes_are_sent_again_once(
     assert len(writes_logged(box)) == 2
     looked = [line for line in box.app.log if f"GET /v25.0/{media_id}/comments" in line]
     assert len(looked) == (1 if fault == "error-2" else 0)  # only a lost answer is looked into
+
+
+def _plant_comment(box: Sandbox, media_id: str, text: str, username: str, age: timedelta) -> str:
+    """A comment already on the media, as if posted ``age`` ago by ``username``."""
+    comment_id = f"1799{len(box.dataset.nodes):013d}"
+    box.dataset.nodes[comment_id] = Node("IGComment", {
+        "id": comment_id, "text": text, "username": username, "like_count": 0,
+        "timestamp": datetime.now(UTC).replace(microsecond=0) - age, "hidden": False,
+        "from": {"id": "6900000000000999", "username": username},
+        "media": {"id": media_id, "media_product_type": "FEED"},
+    })  # fmt: skip
+    box.dataset[media_id].edges.setdefault("comments", []).insert(0, comment_id)
+    return comment_id
+
+
+@pytest.mark.parametrize(
+    ("who", "age"),
+    [("fan_999", timedelta(0)), (None, timedelta(days=1))],
+    ids=["a fan's comment posted just now", "the account's own comment from yesterday"],
+)
+def test_a_lost_comment_is_not_taken_for_another_with_the_same_text(
+    box: Sandbox, conn: instapd.Connection, who: str | None, age: timedelta
+) -> None:
+    """The look after a lost answer matches the author and the round's start, not the text
+    alone: a fan's comment, or the account's own older one, with the same words is not ours."""
+    media_id = open_media(box, 12)
+    owner = box.dataset[account(box)].values["username"]
+    text = f"Same words as {who or 'before'}"
+    planted = _plant_comment(box, media_id, text, who or owner, age)
+    box.app.reset_counters()
+    box.faults = Faults(write_schedule={1: "drop"})  # lost, and not applied
+    out = conn.insert("Comments", [{"media_id": media_id, "text": text}])
+    assert out.loc[0, "status"] == "ok", out.loc[0, "error"]
+    assert out.loc[0, "id"] != planted
+    assert box.dataset[out.loc[0, "id"]].values["username"] == owner
+    assert texts_on(box, media_id).count(text) == 2  # the planted one and ours, sent again
+    assert len(writes_logged(box)) == 2

@@ -3,6 +3,7 @@ reaches a sandbox only through what the entry points give it."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -45,3 +46,21 @@ def test_a_bare_connection_does_not_start_a_sandbox() -> None:
     connection = BaseConnection(Config(sandbox=True))
     with pytest.raises(UsageError, match=r"instapd\.connect\(\)"):
         _ = connection.graph_url
+
+
+def test_at_most_14_modules_at_the_top_each_saying_what_it_offers() -> None:
+    """ARCHITECTURE.md's count (the .py files directly in instapd/, dunders included) and its
+    convention: every top-level module and every package names its offer in ``__all__``."""
+    package = ROOT / "instapd"
+    top = sorted(p.name for p in package.glob("*.py"))
+    assert len(top) <= 14, top
+    for path in [*package.glob("*.py"), *package.glob("*/__init__.py")]:
+        if path.name == "__main__.py":  # running it is its job
+            continue
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        module = importlib.import_module(name)
+        offered = getattr(module, "__all__", None)
+        assert isinstance(offered, list), f"{name} has no __all__"
+        missing = [n for n in offered if not hasattr(module, n)]
+        assert not missing, f"{name}.__all__ names what it lacks: {missing}"

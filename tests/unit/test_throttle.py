@@ -59,3 +59,45 @@ def test_holds_names_only_accounts_slowed_or_locked_out_now() -> None:
     assert (throttle.holds("A"), throttle.holds("B")) == (True, False)
     throttle.after_response(Usage(accounts={"A": AccountUsage(20)}))
     assert not throttle.holds("A")
+
+
+def test_a_locked_out_account_waits_in_its_own_thread_not_in_the_pool() -> None:
+    """The pool has one worker. A's lockout is waited out in the thread that submits A's
+    task, so B's task (submitted meanwhile) runs on the worker at once."""
+    import threading
+
+    from instapd.graph.client import PacedPool
+
+    waiting, release = threading.Event(), threading.Event()
+    waiters: list[tuple[str, float]] = []
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:  # A's wait lasts until B's task has run
+        waiters.append((threading.current_thread().name, seconds))
+        waiting.set()
+        assert release.wait(60), "B's task never ran while A waited"
+        now[0] += seconds
+
+    throttle = Throttle(sleep=sleep, clock=lambda: now[0])
+    throttle.after_response(Usage(accounts={"A": AccountUsage(100, 3600.0)}))
+    pool = PacedPool(throttle, 1)
+    try:
+
+        def submit_a() -> None:
+            with paced_for("A"):
+                pool.submit(throttle.before_request).result(60)  # as a request would
+
+        a = threading.Thread(target=submit_a, name="submits-A")
+        a.start()
+        assert waiting.wait(60), "A never waited"
+        assert waiters[0] == ("submits-A", 3600.0), "A's lockout is waited out before the pool"
+        with paced_for("B"):
+            ran = pool.submit(lambda: "B ran").result(60)  # not queued behind A's wait
+        release.set()
+        a.join(60)
+    finally:
+        release.set()
+        pool.shutdown(wait=True)
+    assert ran == "B ran"
+    lockouts = [name for name, seconds in waiters if seconds >= 3600]
+    assert lockouts == ["submits-A"], "the pool's worker never sat out A's lockout"

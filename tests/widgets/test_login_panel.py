@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import ipywidgets as widgets
 import pytest
@@ -125,3 +127,67 @@ def test_sandbox_mode_logs_in_on_the_sandbox_login_page(
     panel.submit_button.click()
     assert "Sam Sandbox" in panel.status.value
     assert len(connection.read("Stories", account="brewlab.coffee")) > 0
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on: a token endpoint that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _saved_state() -> str:
+    """What a notebook saves as its widget state: every live widget's synced values."""
+    return json.dumps(widgets.Widget.get_manager_state(drop_defaults=False), default=str)
+
+
+def test_a_pasted_address_leaves_no_code_in_the_widget_state_even_unsubmitted(
+    clean_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    panel = LoginPanel(_connection(clean_sandbox, tmp_path), mode="web")
+    panel.login_button.click()
+    landed = click_through(_href(panel), land=False)
+    code = parse_qs(urlsplit(landed).query)["code"][0]
+    panel.pasted.value = landed  # pasted, Submit never clicked
+    assert code not in _saved_state()
+    assert code not in _all_state(panel)
+    assert "Logged in as" in panel.status.value
+
+
+def test_a_dead_token_endpoint_shows_the_failure_and_a_retry_logs_in(
+    clean_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    dead = f"http://127.0.0.1:{_closed_port()}/oauth/access_token"
+    connection = _connection(clean_sandbox, tmp_path, OAuthAccessTokenURL=dead)
+    panel = LoginPanel(connection, mode="web")
+    panel.login_button.click()
+    panel.pasted.value = click_through(_href(panel), land=False)
+    assert "Login failed" in panel.status.value
+    assert "Click <b>Log in</b> to try again" in panel.status.value
+    assert "Waiting" not in panel.status.value
+    with pytest.raises(instapd.LoginError) as failed:
+        panel.wait(1)
+    assert clean_sandbox.oauth_app.app_secret not in panel.status.value
+    assert clean_sandbox.oauth_app.app_secret not in str(failed.value)
+    assert not panel.login_button.disabled
+    connection.config = connection.config.with_(token_url=None)  # the endpoint is back
+    panel.login_button.click()
+    assert "Login failed" not in panel.status.value
+    panel.pasted.value = click_through(_href(panel), land=False)
+    assert "Logged in as" in panel.status.value
+    assert panel.wait(1).user_name == "Sam Sandbox"
+
+
+def test_a_dead_token_endpoint_ends_the_listeners_wait_too(
+    clean_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    dead = f"http://127.0.0.1:{_closed_port()}/oauth/access_token"
+    connection = _connection(
+        clean_sandbox, tmp_path, OAuthAccessTokenURL=dead, browser=click_through
+    )
+    panel = LoginPanel(connection, mode="desktop")
+    panel.login_button.click()  # the listener's thread gets the code and fails to exchange it
+    with pytest.raises(instapd.LoginError):
+        panel.wait(60)
+    assert "Login failed" in panel.status.value
+    assert "Waiting" not in panel.status.value

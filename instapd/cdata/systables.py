@@ -3,7 +3,8 @@
 All of CData's: sys_catalogs, sys_schemas, sys_tables, sys_tablecolumns, sys_procedures,
 sys_procedureparameters, sys_keycolumns, sys_foreignkeys, sys_primarykeys, sys_indexes,
 sys_connection_props, sys_sqlinfo, sys_identity and sys_information, with CData's columns (plus
-a few of instapd's own, such as ``IsPushedDown``).
+a few of instapd's own, such as ``IsPushedDown``); and ``Health``, read over the connection
+(:func:`instapd.health`).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class SystemTable:
     description: str
     columns: tuple[tuple[str, str], ...]  # (name, DuckDB type)
     build: Callable[[Config], list[dict[str, object]]]
+    live: bool = False  # read over the connection (the SQL engine calls it), not from config
 
     def frame(self, config: Config) -> pd.DataFrame:
         names = [c for c, _ in self.columns]
@@ -417,7 +419,7 @@ def _connection_props(config: Config) -> list[dict[str, object]]:
     return rows
 
 
-_S, _I, _B = "VARCHAR", "BIGINT", "BOOLEAN"
+_S, _I, _B, _T = "VARCHAR", "BIGINT", "BOOLEAN", "TIMESTAMP WITH TIME ZONE"
 _WHERE = (("CatalogName", _S), ("SchemaName", _S))
 SYSTEM_TABLES: dict[str, SystemTable] = {
     s.name.lower(): s
@@ -594,6 +596,29 @@ SYSTEM_TABLES: dict[str, SystemTable] = {
                 ("DataSyncCategory", _S),
             ),
             _information,
+        ),
+        SystemTable(
+            "Health",
+            "Each account's token, scopes, usage, last good read and last error (instapd.health)",
+            (
+                ("business_account_id", _S),
+                ("username", _S),
+                ("token_type", _S),
+                ("token_valid", _B),
+                ("expires_at", _T),
+                ("data_access_expires_at", _T),
+                ("scopes_granted", _S),
+                ("scopes_missing", _S),
+                ("app_usage_percent", _I),
+                ("account_usage_percent", _I),
+                ("last_good_read", _T),
+                ("last_good_table", _S),
+                ("last_error_at", _T),
+                ("last_error", _S),
+                ("error", _S),
+            ),
+            lambda config: [],
+            live=True,
         ),
     )
 }

@@ -50,7 +50,21 @@ NODE_TYPES: dict[str, NodeType] = {
             "User",
             frozenset({"id", "name", "email", "first_name", "last_name"}),
             defaults=("name", "id"),
-            edges={"accounts": EdgeType(scopes=("pages_show_list",)), "permissions": EdgeType()},
+            edges={
+                "accounts": EdgeType(scopes=("pages_show_list",)),
+                "permissions": EdgeType(),
+                "businesses": EdgeType(scopes=("business_management",)),
+            },
+        ),
+        NodeType(  # a Business Manager portfolio: the Instagram accounts it owns and its clients'
+            "Business",
+            frozenset({"id", "name", "verification_status"}),
+            defaults=("name", "id"),
+            edges={
+                "owned_instagram_accounts": EdgeType(scopes=("business_management",)),
+                "client_instagram_accounts": EdgeType(scopes=("business_management",)),
+            },
+            scopes=("business_management",),
         ),
         NodeType(
             "Page",
@@ -215,3 +229,5 @@ ALL_SCOPES = (
     "instagram_manage_contents",
     "pages_manage_metadata",  # a Page subscribing the app to webhooks
 )
+#: A business's system user also manages the business (its token never expires).
+SYSTEM_USER_SCOPES = (*ALL_SCOPES, "business_management")

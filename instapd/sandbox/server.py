@@ -21,7 +21,7 @@ from .instagram_login import IG_SCOPES, InstagramLogin
 from .media import publish
 from .oauth import OAuthApp, OAuthRoutes
 from .publishing import PublishRoutes
-from .schema import ALL_SCOPES
+from .schema import ALL_SCOPES, SYSTEM_USER_SCOPES
 from .size import DEFAULT_MAX_OBJECTS
 from .tokens import TokenRegistry
 from .webhooks import SandboxWebhooks
@@ -71,7 +71,8 @@ class Sandbox:
     ``clock`` (seconds) is the sandbox's own time for rate limits (``app.usage``: calls per app,
     per user, per account and per Page over a rolling window, refused past 100% with code 4, 17,
     80002 or 32 until access returns); :meth:`advance` moves it on too.
-    :meth:`issue_page_token` gives a Page access token, whose calls count against its Page.
+    :meth:`issue_page_token` gives a Page access token, whose calls count against its Page;
+    :meth:`issue_system_user_token` a Business Manager system user's, which never expires.
     """
 
     def __init__(
@@ -228,6 +229,20 @@ class Sandbox:
             raise ValueError(f"{page_id!r} is not one of the user's Pages: {self.dataset.page_ids}")
         chosen = ALL_SCOPES if scopes is None else scopes
         return self.app.page_tokens.issue(self.dataset.user_id, page_id, chosen, None)
+
+    def issue_system_user_token(self, scopes: tuple[str, ...] | None = None) -> str:
+        """A token of the agency business's system user, as Business Manager issues one for
+        unattended runs: it never expires, and reads the accounts the business assigned it."""
+        if self.instagram is not None:
+            raise ValueError("Instagram Login has no system users; use scheme='facebook'.")
+        chosen = SYSTEM_USER_SCOPES if scopes is None else scopes
+        return self.tokens.issue(self.dataset.system_user_id, chosen, None, kind="SYSTEM_USER")
+
+    @property
+    def business_id(self) -> str:
+        """The Business Manager portfolio that owns the first half of the accounts and manages
+        the rest for clients (``/{business-id}/owned_instagram_accounts``, ``.../client_...``)."""
+        return self.dataset.business_id
 
     def publish(self, account_id: str, caption: str = "Fresh from the roaster ☕") -> str:
         """Add a new image post to an account, as if just published; returns its id."""

@@ -180,7 +180,12 @@ def _evaluator(db: Engine, query: str) -> Any:
 def _frame(read: Read, connection: Connection, cache: bool | None) -> pd.DataFrame:
     table = read.table
     if table.table is None:
-        frame = systables.SYSTEM_TABLES[table.name.lower()].frame(connection.config)
+        system = systables.SYSTEM_TABLES[table.name.lower()]
+        if system.live:  # Health: every linked account's, asked now
+            from ..agency import health
+
+            return health(connection)[read.columns]
+        frame = system.frame(connection.config)
         return frame[read.columns]
     options = read.options()
     if "account" not in options and not connection.config.business_account_id:

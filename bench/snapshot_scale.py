@@ -1,5 +1,5 @@
 """Snapshots of 10, 100 and 1,000 sandbox accounts at 50 ms injected latency: seconds, requests,
-peak memory.
+peak memory, and the round-trip bound.
 
 Each size runs in a fresh process (so its peak RSS is its own) against a sandbox of that many
 accounts served by a few processes on one port (see ``_server.py``). The snapshot streams each
@@ -7,6 +7,12 @@ table of each account to the dataset as it is read, so memory should stay flat a
 time should grow with accounts over ``--workers`` (requests per account x latency). The client
 paces each account from its own usage header and every request from the app's, so the last
 column (seconds spent in paced waits) stays 0 while the sandbox reports everything under 75%.
+
+A snapshot batches each table across accounts (50 a batch request), so its time is bounded by
+its *levels*: the requests that must follow one another (a page, then the next page, then the
+insights of its media). The levels of each table are the requests a snapshot of one account
+makes for it; the bound is levels x latency, with the tables one after another (sum) or all side
+by side (longest). The last columns compare each run with them.
 
     python bench/snapshot_scale.py [--sizes 10,100,1000] [--latency 0.05] [--workers 16]
 """
@@ -56,32 +62,75 @@ def one(accounts: int, latency: float, workers: int, media: int) -> dict[str, fl
         }
 
 
+def levels(media: int) -> dict[str, int]:
+    """The requests one account's snapshot makes per table: each follows the one before."""
+    from instapd.sandbox import Sandbox
+    from instapd.snapshots import DEFAULT_TABLES
+
+    warnings.simplefilter("ignore")
+    found = {}
+    with (
+        Sandbox(accounts=1, media_per_account=(media,)) as box,
+        instapd.connect(graph_url=box.url, access_token=box.token, cache=False) as conn,
+    ):
+        conn.identity()
+        for table in DEFAULT_TABLES:
+            with tempfile.TemporaryDirectory() as out:
+                before = conn.client.requests_made
+                instapd.snapshot([table], connection=conn, location=out, accounts="all")
+                found[table] = conn.client.requests_made - before
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--media", type=int, default=6, help="posts per account")
+    parser.add_argument(
+        "--floor", action="store_true", help="also run each size at 0 ms (time not in round trips)"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(args.one, args.latency, args.workers, args.media)))
         return
     print(f"latency {args.latency * 1000:.0f} ms, {args.workers} workers, {args.media} posts each")
+    per_table = levels(args.media)
+    total, longest = sum(per_table.values()), max(per_table.values())
+    print("levels per table:", ", ".join(f"{t} {n}" for t, n in per_table.items()))
+    ms = f"{args.latency * 1000:.0f} ms"
+    print(f"round-trip bound: {total} levels x {ms} = {total * args.latency:.2f} s (tables in "
+          f"turn); {longest} x {ms} = {longest * args.latency:.2f} s (side by side)")  # fmt: skip
     print("| accounts | seconds | requests | rows | peak RSS (MiB) | growth over start (MiB) "
-          "| paced waits (s) |")  # fmt: skip
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| paced waits (s) | x bound (in turn) | x bound (side by side) |")  # fmt: skip
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    floors = []
     for size in (int(s) for s in args.sizes.split(",")):
-        command = [sys.executable, __file__, "--one", str(size), "--latency", str(args.latency),
-                   "--workers", str(args.workers), "--media", str(args.media)]  # fmt: skip
-        result = json.loads(subprocess.run(command, check=True, capture_output=True,
-                                           text=True).stdout.splitlines()[-1])  # fmt: skip
+        result = _run(size, args.latency, args)
+        if args.floor:
+            floors.append((size, result["seconds"], _run(size, 0.0, args)["seconds"]))
         growth = result["peak_mib"] - result["baseline_mib"]
         print(f"| {size:,} | {result['seconds']} | {result['requests']:,} | {result['rows']:,} | "
-              f"{result['peak_mib']} | {growth:.1f} | {result['throttle_wait_s']} |",
-              flush=True)  # fmt: skip
+              f"{result['peak_mib']} | {growth:.1f} | {result['throttle_wait_s']} | "
+              f"{result['seconds'] / (total * args.latency):.1f} | "
+              f"{result['seconds'] / (longest * args.latency):.1f} |", flush=True)  # fmt: skip
         if result["errors"]:
             print(f"  ({result['errors']} tables failed)")
+    for size, seconds, floor in floors:
+        trips = seconds - floor
+        print(f"{size:,} accounts: {seconds} s at {args.latency * 1000:.0f} ms, {floor} s at "
+              f"0 ms: {trips:.1f} s of round trips = {trips / (total * args.latency):.1f} x "
+              "the bound (in turn)")  # fmt: skip
+
+
+def _run(size: int, latency: float, args: argparse.Namespace) -> dict[str, float]:
+    """One size in a fresh process (its own peak memory)."""
+    command = [sys.executable, __file__, "--one", str(size), "--latency", str(latency),
+               "--workers", str(args.workers), "--media", str(args.media)]  # fmt: skip
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return dict(json.loads(done.stdout.splitlines()[-1]))
 
 
 if __name__ == "__main__":

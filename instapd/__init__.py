@@ -15,8 +15,10 @@ from .__about__ import __version__
 from .api import (
     Connection,
     LoginResult,
+    business_accounts,
     connect,
     delete,
+    health,
     history,
     insert,
     login,
@@ -31,6 +33,7 @@ from .api import (
 from .cdata.info import describe, tables
 from .config import Config
 from .connection import LinkedAccount
+from .connection.views import use_view_runner as _use_view_runner
 from .errors import (
     AccessDeniedError,
     AccountError,
@@ -171,9 +174,11 @@ __all__ = [
     "WriteScopeError",
     "WriteTargetError",
     "__version__",
+    "business_accounts",
     "connect",
     "delete",
     "describe",
+    "health",
     "history",
     "insert",
     "login",
@@ -210,3 +215,13 @@ def _register_pandas_reader() -> None:
 
 
 _register_pandas_reader()
+
+if _TYPE_CHECKING:
+    from .connection import BaseConnection
+
+
+def _run_view(query: str, connection: BaseConnection) -> pd.DataFrame:
+    return sql(query, connection=connection)  # type: ignore[arg-type] # an api.Connection
+
+
+_use_view_runner(_run_view)  # read_instagram of a user-defined view runs its SQL

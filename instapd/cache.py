@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -313,6 +314,7 @@ __all__ = [
     "CacheWarning",
     "Entry",
     "QueryCache",
+    "ReadLog",
     "clear",
     "default_location",
     "entries",
@@ -320,3 +322,53 @@ __all__ = [
     "schema_version",
     "stamp_meta",
 ]
+
+
+#: Characters of an error message kept in the read log.
+_ERROR_CHARS = 300
+_READ_LOG_LOCK = threading.Lock()
+
+
+class ReadLog:
+    """Each account's last good read and last error, for :func:`instapd.health`.
+
+    A small private file (``reads.json``, 0600, written atomically) in the cache folder: table
+    names, times and error messages (which the client has already cleared of the token), never
+    a secret. It is kept whether or not reads are cached; a write it cannot make is skipped.
+    """
+
+    def __init__(self, location: str | Path | None = None) -> None:
+        self.path = Path(location or default_location()) / "reads.json"
+
+    def record(self, accounts: list[str], table: str, error: Exception | None = None) -> None:
+        """Note a read of ``table`` for ``accounts`` that succeeded, or failed with ``error``."""
+        if not accounts:
+            return
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        if error is None:
+            note = {"last_good_read": now, "last_good_table": table}
+        else:
+            message = f"{table}: {type(error).__name__}: {error}"[:_ERROR_CHARS]
+            note = {"last_error_at": now, "last_error": message}
+        with _READ_LOG_LOCK:
+            known = self.entries()
+            for account in accounts:
+                known.setdefault(account, {}).update(note)
+            try:
+                write_private(self.path, json.dumps(known, sort_keys=True))
+            except OSError:
+                logger.info("could not note the read in %s", self.path)
+
+    def entries(self) -> dict[str, dict[str, str]]:
+        """Account id -> its notes; nothing when the file is missing or unreadable."""
+        try:
+            found = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(found, dict):
+            return {}
+        return {
+            str(k): {str(n): str(v) for n, v in notes.items()}
+            for k, notes in found.items()
+            if is_graph_id(k) and isinstance(notes, dict)
+        }

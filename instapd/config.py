@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .catalog.versions import BY_NAME as _VERSIONS
+from .catalog.versions import DEFAULT as _DEFAULT_VERSION
 from .errors import UnknownPropertyError, UsageError
 from .validation import graph_id, is_loopback, secure_url
 
@@ -27,7 +29,7 @@ INSTAGRAM_TOKEN_URL = "https://api.instagram.com/oauth/access_token"
 FACEBOOK_LOGIN = "FacebookLogin"
 INSTAGRAM_LOGIN = "InstagramLogin"
 AUTH_SCHEMES = (FACEBOOK_LOGIN, INSTAGRAM_LOGIN)
-DEFAULT_VERSION = "v25.0"
+DEFAULT_VERSION = _DEFAULT_VERSION
 INITIATE_OAUTH_MODES = ("OFF", "GETANDREFRESH", "REFRESH")
 
 
@@ -35,7 +37,13 @@ def _version(value: str) -> str:
     match = re.fullmatch(r"v?(\d+)(?:\.(\d+))?", str(value).strip())
     if not match:
         raise UsageError(f"Version {value!r} is not a Graph API version; write it like 'v25.0'")
-    return f"v{match[1]}.{match[2] or 0}"
+    version = f"v{match[1]}.{match[2] or 0}"
+    if version not in _VERSIONS:
+        raise UsageError(
+            f"Version {value!r} is not a Graph API version Meta has released; use one of "
+            + ", ".join(_VERSIONS)
+        )
+    return version
 
 
 def _bool(value: Any) -> bool:
@@ -122,16 +130,81 @@ def _naming(value: Any) -> str:
     return naming
 
 
+def _choice(name: str, choices: tuple[str, ...], why: str = "") -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        chosen = {c.lower(): c for c in choices}.get(str(value).strip().lower())
+        if chosen is None:
+            raise UsageError(f"{name} must be one of {', '.join(choices)}, not {value!r}{why}")
+        return chosen
+
+    return convert
+
+
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|MB|GB)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
+
+
+def _size(value: Any) -> int:
+    """``MaxLogFileSize``: bytes, or a number with KB, MB or GB (CData's ``100MB``)."""
+    match = _SIZE.match(str(value))
+    if not match:
+        raise UsageError(
+            f"MaxLogFileSize must be a size such as 100MB, 512KB or 1048576, not {value!r}"
+        )
+    size = int(match[1]) * _SIZE_UNITS[(match[2] or "B").upper()]
+    if size < 100 * 1024:
+        raise UsageError(f"MaxLogFileSize must be at least 100KB, not {value!r}")
+    return size
+
+
+def _hosts(value: Any) -> tuple[str, ...]:
+    """``ProxyExceptions``: hosts separated by semicolons or commas."""
+    if isinstance(value, list | tuple):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return tuple(h.strip() for h in re.split(r"[;,]", str(value)) if h.strip())
+
+
+def _pseudo_columns(value: Any) -> tuple[tuple[str, str], ...]:
+    """``PseudoColumns``: ``Table=Column`` pairs, commas between; ``*`` stands for all."""
+    from .catalog import TABLES
+
+    pairs = []
+    for entry in (e.strip() for e in str(value).split(",") if e.strip()):
+        table, sep, column = (part.strip() for part in entry.partition("="))
+        if not sep or not table or not column:
+            raise UsageError(f"PseudoColumns takes Table=Column pairs such as '*=*', not {entry!r}")
+        known = TABLES.get(table.lower())
+        if table != "*" and known is None:
+            raise UsageError(
+                f"PseudoColumns names {table!r}, which is no table; use * or one of "
+                + ", ".join(t.name for t in TABLES.values() if t.filters)
+            )
+        filters = [f.name for f in known.filters] if known else []
+        if known and column != "*" and column not in filters:
+            raise UsageError(
+                f"{known.name} has no pseudo column {column!r}; its pseudo columns: "
+                + (", ".join(filters) or "none")
+            )
+        pairs.append((known.name if known else "*", column))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True)
 class Property:
-    """One connection property: its CData name, python name, environment variable, converter."""
+    """One connection property: its CData name, python name, environment variable, converter,
+    and what the docs and ``sys_connection_props`` say of it."""
 
     cdata: str
     python: str
     env: str | None
     convert: Callable[[Any], Any] = str
     secret: bool = False
+    category: str = "Miscellaneous"
+    description: str = ""
 
+
+_LOG, _PROXY, _SSL = "Logging", "Proxy", "SSL"
+PROXY_AUTH_SCHEMES = ("BASIC", "NONE")
 
 PROPERTIES: tuple[Property, ...] = (
     Property("OAuthAccessToken", "access_token", "INSTAPD_ACCESS_TOKEN", secret=True),
@@ -176,6 +249,180 @@ PROPERTIES: tuple[Property, ...] = (
         "INSTAPD_SQL_MEMORY_LIMIT",
         _positive_int("SqlMemoryLimit", 16, 1024 * 1024),
     ),
+    Property(
+        "AuthenticateAsPage",
+        "authenticate_as_page",
+        "INSTAPD_AUTHENTICATE_AS_PAGE",
+        category="Authentication",
+        description="A Page (id or name) whose Page access token every call uses instead of "
+        "the user's token",
+    ),
+    Property(
+        "UserDefinedViews",
+        "user_defined_views",
+        "INSTAPD_USER_DEFINED_VIEWS",
+        description='A JSON file of named queries, {"View": {"query": "SELECT ..."}}, that '
+        "read_instagram, tables() and SQL treat as views",
+    ),
+    Property(
+        "PseudoColumns",
+        "pseudo_columns",
+        "INSTAPD_PSEUDO_COLUMNS",
+        _pseudo_columns,
+        description="Table=Column pairs (* for all) of the tables' input-only columns (filters "
+        "such as period, media_id) to list in sys_tablecolumns",
+    ),
+    Property(
+        "Other",
+        "other",
+        None,
+        category="Miscellaneous",
+        description="More properties as one Key=Value;... string; each must be a property "
+        "named here",
+    ),
+    Property(
+        "Logfile",
+        "log_file",
+        "INSTAPD_LOG_FILE",
+        category=_LOG,
+        description="A file that logs every request (method, path, status, time), never a secret",
+    ),
+    Property(
+        "Verbosity",
+        "verbosity",
+        "INSTAPD_VERBOSITY",
+        _positive_int("Verbosity", 1, 5),
+        category=_LOG,
+        description="1: requests and timings; 2: and their parameters; 3: and the answers' "
+        "usage headers; 4-5: and the HTTP library's own debug lines",
+    ),
+    Property(
+        "MaxLogFileSize",
+        "max_log_file_size",
+        "INSTAPD_MAX_LOG_FILE_SIZE",
+        _size,
+        category=_LOG,
+        description="Size at which the log file rolls over (100MB, 512KB; at least 100KB)",
+    ),
+    Property(
+        "MaxLogFileCount",
+        "max_log_file_count",
+        "INSTAPD_MAX_LOG_FILE_COUNT",
+        _positive_int("MaxLogFileCount", -1),
+        category=_LOG,
+        description="Rolled-over log files kept (-1: no limit)",
+    ),
+    Property(
+        "ProxyAutoDetect",
+        "proxy_auto_detect",
+        "INSTAPD_PROXY_AUTO_DETECT",
+        _bool,
+        category=_PROXY,
+        description="Use the proxy the environment names (HTTPS_PROXY, NO_PROXY), as requests "
+        "does; ProxyServer wins over it",
+    ),
+    Property(
+        "ProxyServer",
+        "proxy_server",
+        "INSTAPD_PROXY_SERVER",
+        category=_PROXY,
+        description="Host name or IP address of an HTTP proxy that all traffic goes through, "
+        "logins included",
+    ),
+    Property(
+        "ProxyPort",
+        "proxy_port",
+        "INSTAPD_PROXY_PORT",
+        _positive_int("ProxyPort", 1, 65535),
+        category=_PROXY,
+        description="The proxy's TCP port",
+    ),
+    Property(
+        "ProxyAuthScheme",
+        "proxy_auth_scheme",
+        "INSTAPD_PROXY_AUTH_SCHEME",
+        _choice(
+            "ProxyAuthScheme",
+            PROXY_AUTH_SCHEMES,
+            " (DIGEST, NTLM and NEGOTIATE are not supported)",
+        ),
+        category=_PROXY,
+        description="BASIC (send ProxyUser and ProxyPassword) or NONE",
+    ),
+    Property(
+        "ProxyUser",
+        "proxy_user",
+        "INSTAPD_PROXY_USER",
+        category=_PROXY,
+        description="User name for the proxy",
+    ),
+    Property(
+        "ProxyPassword",
+        "proxy_password",
+        "INSTAPD_PROXY_PASSWORD",
+        secret=True,
+        category=_PROXY,
+        description="Password for the proxy",
+    ),
+    Property(
+        "ProxyExceptions",
+        "proxy_exceptions",
+        "INSTAPD_PROXY_EXCEPTIONS",
+        _hosts,
+        category=_PROXY,
+        description="Hosts reached directly, not through ProxyServer (semicolons between)",
+    ),
+    Property(
+        "SSLServerCert",
+        "ssl_server_cert",
+        "INSTAPD_SSL_SERVER_CERT",
+        category=_SSL,
+        description="A PEM certificate file (or bundle) to trust for TLS, instead of the system's",
+    ),
+)
+#: What the first properties are for (category, description): docs/cdata.md and
+#: sys_connection_props show it.
+_ABOUT = {
+    "OAuthAccessToken": ("OAuth", "The access token to call with when InitiateOAuth=OFF"),
+    "BusinessAccountId": (
+        "Authentication",
+        "The Instagram business account to read by default (else the only linked one)",
+    ),
+    "OAuthClientId": ("OAuth", "Your Meta app's App ID"),
+    "OAuthClientSecret": ("OAuth", "Your Meta app's App Secret (appsecret_proof, code exchange)"),
+    "InitiateOAuth": (
+        "OAuth",
+        "OFF (use OAuthAccessToken), GETANDREFRESH (log in once, then reuse and renew), REFRESH",
+    ),
+    "OAuthSettingsLocation": ("OAuth", "The token file (0600) kept between connections"),
+    "CallbackURL": ("OAuth", "The redirect URI registered in your Meta app"),
+    "OAuthAuthorizationURL": ("OAuth", "The login dialog's URL (Facebook's, by default)"),
+    "OAuthAccessTokenURL": ("OAuth", "Where codes are exchanged (the Graph API's, by default)"),
+    "AuthScheme": (
+        "Authentication",
+        "FacebookLogin (an account linked to a Page) or InstagramLogin (no Page)",
+    ),
+    "Scope": ("OAuth", "The permissions a login asks for"),
+    "Version": ("Authentication", "The Graph API version to call (v25.0; v26.0 and v27.0 too)"),
+    "Timeout": ("Connection", "Seconds to wait for an answer"),
+    "Pagesize": ("Miscellaneous", "Rows per API page (1-100)"),
+    "MaxRows": ("Miscellaneous", "At most this many rows per read (-1: all)"),
+    "GraphURL": ("Connection", "The API root (graph.facebook.com; a sandbox's URL)"),
+    "Sandbox": ("Connection", "Read the built-in sandbox's sample data"),
+    "Cache": ("Caching", "Read through the Parquet cache"),
+    "CacheLocation": ("Caching", "The cache folder"),
+    "CacheMaxAge": ("Caching", "Seconds a cache entry is served without a request"),
+    "Offline": ("Caching", "Serve only from the cache; never call the API"),
+    "ColumnNames": ("Miscellaneous", "Graph (field names) or CData (CData's column names)"),
+    "SnapshotLocation": ("Caching", "Where snapshot() keeps its history dataset"),
+    "SqlTimeout": ("Miscellaneous", "Seconds one SQL statement may run before it is stopped"),
+    "SqlMemoryLimit": ("Miscellaneous", "MB of memory one SQL statement may use"),
+}
+PROPERTIES = tuple(
+    replace(p, category=_ABOUT[p.cdata][0], description=_ABOUT[p.cdata][1])
+    if p.cdata in _ABOUT
+    else p
+    for p in PROPERTIES
 )
 _BY_NAME: dict[str, Property] = {
     name.lower(): prop for prop in PROPERTIES for name in (prop.cdata, prop.python)
@@ -211,6 +458,22 @@ class Config:
     snapshot_location: str | None = None
     sql_timeout: float = 60.0
     sql_memory_limit: int = 1024
+    authenticate_as_page: str | None = None
+    user_defined_views: str | None = None
+    pseudo_columns: tuple[tuple[str, str], ...] = ()
+    other: str | None = None
+    log_file: str | None = None
+    verbosity: int = 1
+    max_log_file_size: int = 100 * 1024**2
+    max_log_file_count: int = -1
+    proxy_auto_detect: bool = True
+    proxy_server: str | None = None
+    proxy_port: int = 80
+    proxy_auth_scheme: str = "BASIC"
+    proxy_user: str | None = None
+    proxy_password: str | None = None
+    proxy_exceptions: tuple[str, ...] = ()
+    ssl_server_cert: str | None = None
 
     def __post_init__(self) -> None:
         if self.auth_scheme == INSTAGRAM_LOGIN and self.graph_url == DEFAULT_GRAPH_URL:
@@ -248,8 +511,19 @@ class Config:
         for prop in PROPERTIES:
             if prop.env and environ.get(prop.env, "") != "":
                 values[prop.python] = prop.convert(environ[prop.env])
-        given = parse_connection_string(connection_string or "")
+        given: dict[str, Any] = parse_connection_string(connection_string or "")
         given.update(properties)
+        other = next((v for k, v in given.items() if k.lower() == "other" and v), None)
+        if other is not None:  # Other's entries, under what is named outright
+            inner = parse_connection_string(str(other))
+            for name in inner:
+                if lookup_property(name).cdata == "Other":
+                    raise UsageError("Other cannot hold another Other.")
+            named = {lookup_property(k).python for k in given}
+            given = {
+                **{k: v for k, v in inner.items() if lookup_property(k).python not in named},
+                **given,
+            }
         explicit = set()
         for name, value in given.items():
             prop = lookup_property(name)

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from . import __about__
+from .cache import ReadLog
 from .cached import read_through_cache
 from .catalog.names import graph_names, with_names
 from .catalog.schemes import check_table_scheme, facebook_names, scopes_for
@@ -23,6 +24,7 @@ from .config import PROPERTIES, Config
 from .connection import BaseConnection
 from .errors import (
     IncompleteReadError,
+    InstapdError,
     OfflineError,
     PermissionDeniedError,
     RetryableError,
@@ -139,8 +141,14 @@ def fetch(
                           _granted=granted or None)  # fmt: skip
     rows = _in_time_range(read_rows(context), query)
     out_columns = [query.table.column(name) for name in query.columns]
-    with requests_bar(query.table.name, connection.client, progress):
-        collected = _collect(rows, query, connection, stop_at)
+    log = ReadLog(config.cache_location)
+    try:
+        with requests_bar(query.table.name, connection.client, progress):
+            collected = _collect(rows, query, connection, stop_at)
+    except InstapdError as exc:
+        log.record(accounts, query.table.name, exc)
+        raise
+    log.record(accounts, query.table.name)
     frame = to_frame(collected, out_columns)
     warn_skipped(query.table.name, context.skipped)
     frame.attrs["instapd"] = {

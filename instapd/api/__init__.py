@@ -9,7 +9,7 @@ from __future__ import annotations
 from .connection import Connection, connect, default_connection, set_default_connection
 from .login import LoginResult, in_notebook, login, logout
 from .publishing import publish, publish_container
-from .reads import read_instagram
+from .reads import business_accounts, health, read_instagram
 from .sandbox import shared_sandbox
 from .snapshots import history, snapshot
 from .writes import delete, insert, update
@@ -17,9 +17,11 @@ from .writes import delete, insert, update
 __all__ = [
     "Connection",
     "LoginResult",
+    "business_accounts",
     "connect",
     "default_connection",
     "delete",
+    "health",
     "history",
     "in_notebook",
     "insert",

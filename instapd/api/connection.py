@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..connection import AccountMemo, BaseConnection, LocalApi
+from ..connection.views import read_view, user_views
 from ..errors import UsageError
 from .sandbox import shared_sandbox
 
@@ -55,6 +56,13 @@ class Connection(BaseConnection):
         """Read a table; see :func:`instapd.read_instagram` for the options."""
         from ..io import read
 
+        view = user_views(self.config).get(str(table).lower())
+        if view is not None:  # UserDefinedViews
+            columns, limit = options.pop("columns", None), options.pop("limit", None)
+            since, until = options.pop("since", None), options.pop("until", None)
+            for flag in ("cache", "refresh", "progress", "account"):
+                options.pop(flag, None)
+            return read_view(view, self, columns, limit, since, until, options)
         return read(self, table, **options)
 
     def insert(self, table: str, rows: Any, **options: Any) -> pd.DataFrame:

@@ -1,19 +1,21 @@
-"""``read_instagram``: one table into a typed DataFrame."""
+"""``read_instagram``: one table into a typed DataFrame; ``health`` and ``business_accounts``:
+the state and the list of an agency's accounts."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..connection import BaseConnection
+from ..connection.views import read_view, user_views
 from .connection import default_connection
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..connection import BaseConnection
     from ..readers.query import TimeLike
 
-__all__ = ["read_instagram"]
+__all__ = ["business_accounts", "health", "read_instagram"]
 
 
 def read_instagram(
@@ -61,8 +63,13 @@ def read_instagram(
     """
     from ..io import read
 
+    connection = connection or default_connection()
+    views = user_views(connection.config) if isinstance(connection, BaseConnection) else {}
+    view = views.get(str(table).lower())  # io.read refuses what is not a connection
+    if view is not None:
+        return read_view(view, connection, columns, limit, since, until, filters)
     return read(
-        connection or default_connection(),
+        connection,
         table,
         account=account,
         columns=columns,
@@ -74,3 +81,30 @@ def read_instagram(
         progress=progress,
         **filters,
     )
+
+
+def health(
+    tables: str | Sequence[str] | None = None,
+    *,
+    account: str | list[str] = "all",
+    connection: BaseConnection | None = None,
+) -> pd.DataFrame:
+    """One row per account: ``username``, ``token_type`` (user, page, system user),
+    ``expires_at`` and ``data_access_expires_at`` (NaT: never), ``scopes_granted`` and
+    ``scopes_missing`` for ``tables`` (by default a snapshot's), ``app_usage_percent`` and
+    ``account_usage_percent``, the ``last_good_read`` and ``last_error`` instapd noted, and
+    ``error`` when the token cannot read the account now. One batch request per 50 accounts."""
+    from ..agency import health as check
+
+    return check(connection or default_connection(), tables, account=account)
+
+
+def business_accounts(
+    business: str | None = None, *, connection: BaseConnection | None = None
+) -> pd.DataFrame:
+    """The Instagram accounts a Business Manager portfolio owns (``relation="owned"``) or
+    manages for clients (``"client"``); by default those of each of the user's businesses.
+    Needs ``business_management``; a system user's token (which never expires) works too."""
+    from ..agency import business_accounts as listing
+
+    return listing(connection or default_connection(), business)

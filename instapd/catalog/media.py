@@ -57,7 +57,12 @@ TABLES = (
     Table(
         "IGMedia",
         "Media objects by id (id= one or many), or all the account's media",
-        (*MEDIA_COLUMNS[:2], _IG_ID, *MEDIA_COLUMNS[2:]),
+        (
+            *MEDIA_COLUMNS[:2],
+            _IG_ID,
+            *MEDIA_COLUMNS[2:],
+            Column("is_ai_generated", "bool", "Whether the post carries Meta's AI info label"),
+        ),
         hops=(Hop("media", key="id", time_filter=True),),
         scopes=MEDIA_SCOPES,
         filters=(Filter("id", "One media id or a list of them: read just those objects"),),
@@ -123,5 +128,37 @@ TABLES = (
         hops=(Hop("tags", cursor_only=True),),
         scopes=(*MEDIA_SCOPES, "instagram_manage_comments"),
         time_column="timestamp",
+    ),
+    Table(
+        "Collaborators",
+        "The collaborators invited on each post, with their answer to the invite",
+        (
+            ACCOUNT_ID,
+            Column("media_id", "id", "The post's media id", None),
+            Column("id", "id", "The collaborator's Instagram user id"),
+            Column("username", "string", "The collaborator's username"),
+            Column("invite_status", "string", "Accepted, Pending or Declined"),
+        ),
+        hops=(Hop("media", key="media_id", time_filter=True), Hop("collaborators")),
+        scopes=MEDIA_SCOPES,
+        filters=(Filter("media_id", "Media id(s): read only their collaborators"),),
+        time_column=None,
+        notes="Collaborators come inline with the media listing (/{media}/collaborators).",
+    ),
+    Table(
+        "CollaborationInvites",
+        "Posts of other accounts that invite this account to collaborate, not yet answered",
+        (
+            ACCOUNT_ID,
+            Column("media_id", "id", "The inviting post's media id"),
+            Column("media_owner_username", "string", "Who invites"),
+            _CAPTION,
+            Column("media_url", "string", "The inviting post's media URL"),
+        ),
+        hops=(Hop("collaboration_invites"),),
+        scopes=(*MEDIA_SCOPES, "instagram_content_publish"),
+        kind="table",
+        notes="Answer with update('CollaborationInvites', [{'media_id': ..., 'accept': True}]) "
+        "(False declines); an answered invite leaves the list.",
     ),
 )

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ..catalog import TABLES, get_table
 from ..catalog.schemes import table_schemes
+from ..config import Config
+from ..connection.views import user_views
 from ..frames import DTYPES
+
+if TYPE_CHECKING:
+    from ..connection import BaseConnection
 
 _UNIVERSAL = "account, columns, since, until, limit"
 
 
-def tables() -> pd.DataFrame:
+def tables(connection: BaseConnection | None = None) -> pd.DataFrame:
     """One row per table: name, kind, description, required scopes, filters, and the
-    ``AuthScheme`` values it works with (``schemes``).
+    ``AuthScheme`` values it works with (``schemes``). The ``UserDefinedViews`` of
+    ``connection`` (else of the environment's properties) follow, of kind ``user view``.
 
     >>> tables().set_index("name").loc["Comments", "filters"]
     'media_id'
@@ -29,6 +37,19 @@ def tables() -> pd.DataFrame:
             "schemes": ", ".join(table_schemes(t.name)),
         }
         for t in TABLES.values()
+    ]
+    config = connection.config if connection is not None else Config.from_properties()
+    rows += [
+        {
+            "name": v.name,
+            "kind": "user view",
+            "description": v.query,
+            "scopes": "",
+            "filters": "",
+            "time_column": None,
+            "schemes": "",
+        }
+        for v in user_views(config).values()
     ]
     return pd.DataFrame(rows).astype("string")
 

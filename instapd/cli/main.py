@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
 from ..errors import InstapdError, UsageError
-from . import cache, login, read, sandbox, snapshot, tables, webhooks, writes
+from . import cache, health, login, read, sandbox, snapshot, tables, webhooks, writes
 from .wording import for_cli
 
 #: The exit status of a command whose reader went away (``instapd tables | head -1``), as for
@@ -77,7 +77,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="instapd", description="Instagram Graph API data as pandas DataFrames.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
-    for group in (tables, read, sandbox, login, cache, writes, snapshot, webhooks):
+    for group in (tables, read, sandbox, login, cache, writes, snapshot, webhooks, health):
         group.add_commands(commands)
     return parser
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import AccountError, InvalidParameterError
 from ..validation import is_graph_id
@@ -11,7 +11,7 @@ from ..validation import is_graph_id
 if TYPE_CHECKING:
     from ..graph import GraphClient
 
-_FIELDS = "id,name,instagram_business_account{id,username}"
+PAGE_FIELDS = "id,name,instagram_business_account{id,username}"
 
 
 @dataclass(frozen=True)
@@ -37,18 +37,25 @@ class AccountMemo(Protocol):
 def fetch_linked(client: GraphClient) -> list[LinkedAccount]:
     """The linked accounts, read from ``me/accounts`` (every page of it)."""
     found = []
-    for page in client.pages("me/accounts", {"fields": _FIELDS, "limit": 100}):
-        for item in page.data:
-            linked = item.get("instagram_business_account")
-            if isinstance(linked, dict) and linked:
-                found.append(
-                    LinkedAccount(
-                        answered_id(linked.get("id"), "an Instagram business account"),
-                        str(linked.get("username", "")),
-                        answered_id(item.get("id"), "a Page"),
-                        str(item.get("name", "")),
-                    )
+    for page in client.pages("me/accounts", {"fields": PAGE_FIELDS, "limit": 100}):
+        found += linked_from(page.data)
+    return found
+
+
+def linked_from(pages: list[dict[str, Any]]) -> list[LinkedAccount]:
+    """The Instagram accounts of ``me/accounts`` items (Pages without one are skipped)."""
+    found = []
+    for item in pages:
+        linked = item.get("instagram_business_account")
+        if isinstance(linked, dict) and linked:
+            found.append(
+                LinkedAccount(
+                    answered_id(linked.get("id"), "an Instagram business account"),
+                    str(linked.get("username", "")),
+                    answered_id(item.get("id"), "a Page"),
+                    str(item.get("name", "")),
                 )
+            )
     return found
 
 

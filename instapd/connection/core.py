@@ -23,14 +23,19 @@ from ..config import INSTAGRAM_DIALOG_URL, INSTAGRAM_TOKEN_URL, Config
 from ..errors import DOCS_APP_GUIDE, AccountError, NoCredentialsError, OfflineError, UsageError
 from ..validation import is_graph_id, is_loopback
 from .accounts import (
+    PAGE_FIELDS as _PAGE_FIELDS,
+)
+from .accounts import (
     AccountMemo,
     LinkedAccount,
     account_named,
     answered_id,
     fetch_linked,
+    linked_from,
     only_account,
     remembered,
 )
+from .transport import needed, prepare
 
 if TYPE_CHECKING:
     import requests
@@ -71,6 +76,7 @@ class BaseConnection:
     ) -> None:
         self.config = config
         self._session = session
+        self._logins: requests.Session | None = None  # see _login_session
         self._retry = retry
         self._throttle = throttle
         self._browser = browser
@@ -137,6 +143,23 @@ class BaseConnection:
         if self._client is not None:
             self._client.close()
             self._client = None
+        login, self._logins = self._logins, None
+        if login is not None:
+            login.close()
+
+    def _login_session(self) -> requests.Session | None:
+        """The session login steps share when the transport properties (proxy, SSLServerCert,
+        Logfile) are set; None otherwise (each step then opens its own, as before)."""
+        if not needed(self.config):
+            return None
+        with self._lock:
+            if self._logins is None:
+                import requests
+
+                session = requests.Session()
+                prepare(session, self.config)
+                self._logins = session
+            return self._logins
 
     @property
     def client(self) -> GraphClient:
@@ -172,10 +195,13 @@ class BaseConnection:
         from ..graph import GraphClient  # requests and tenacity: loaded when first needed
 
         config = self.config
-        return GraphClient(
+        token = self._token()
+        if config.authenticate_as_page:
+            token = self._page_token(token)
+        client = GraphClient(
             base_url=self.graph_url,
             version=config.version,
-            access_token=self._token(),
+            access_token=token,
             app_secret=self._app_secret(),
             timeout=config.timeout,
             retry=self._retry,
@@ -183,6 +209,47 @@ class BaseConnection:
             throttle=self._throttle,
             renew_token=self._renew if config.initiate_oauth == "GETANDREFRESH" else None,
         )
+        prepare(client.session, config)  # proxy, trusted certificate, request log
+        return client
+
+    def _page_token(self, user_token: str) -> str:
+        """``AuthenticateAsPage``: the Page access token of the Page named (id or name), read
+        with the user's token from ``me/accounts``; the Page's Instagram account is then the
+        connection's only linked account."""
+        from ..graph import GraphClient
+
+        wanted = str(self.config.authenticate_as_page).strip()
+        lookup = GraphClient(
+            base_url=self.graph_url,
+            version=self.config.version,
+            access_token=user_token,
+            app_secret=self._app_secret(),
+            timeout=self.config.timeout,
+            retry=self._retry,
+            throttle=self._throttle,
+        )
+        prepare(lookup.session, self.config)
+        try:
+            pages = [
+                item
+                for page in lookup.pages(
+                    "me/accounts", {"fields": f"{_PAGE_FIELDS},access_token", "limit": 100}
+                )
+                for item in page.data
+            ]
+        finally:
+            lookup.close()
+        match = next(
+            (p for p in pages if wanted in (p.get("id"), str(p.get("name", "")))), None
+        ) or next((p for p in pages if str(p.get("name", "")).lower() == wanted.lower()), None)
+        if match is None or not match.get("access_token"):
+            known = ", ".join(f"{p.get('id')} ({p.get('name')})" for p in pages) or "none"
+            raise AccountError(
+                f"AuthenticateAsPage names {wanted!r}, which is not one of the user's Pages; "
+                f"give a Page id or name: {known}."
+            )
+        self._accounts = linked_from([match])
+        return str(match["access_token"])
 
     # -- logging in ------------------------------------------------------------------------
 
@@ -226,7 +293,7 @@ class BaseConnection:
             config.timeout,
             scheme=config.auth_scheme,
             access_token_url=token_url,
-            session=self._session,
+            session=self._session or self._login_session(),
         )
 
     @property
@@ -352,6 +419,9 @@ class BaseConnection:
         config = self.config
         if config.instagram_login:
             return self._instagram_account()
+        if config.authenticate_as_page:
+            self.client  # noqa: B018 - looking up the Page token finds its account too
+            return list(self._accounts or [])
         memo = self.account_memo()
         remembering = memo is not None and (config.cache or config.offline)
         source = f"{self.source_name} user {self.identity()}" if remembering else ""

@@ -38,7 +38,7 @@ from ..validation import secure_url
 from .errors import error_from_body
 from .send import MAX_BODY, RetryPolicy, Sender, masked, pooled_session, read_capped
 from .shrink import Shrink
-from .throttle import Throttle, paced_account
+from .throttle import Throttle, paced_account, paced_for
 from .usage import Usage, parse_usage
 
 __all__ = ["MAX_BODY", "GraphClient", "Outcome", "Page", "RetryPolicy", "WriteOp", "read_capped"]
@@ -116,6 +116,8 @@ class GraphClient:
         )
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        #: Each is told the usage headers of every batch operation (each account's own).
+        self.usage_listeners: list[Callable[[Usage], None]] = []
 
     def __repr__(self) -> str:
         return f"<GraphClient {self.base_url} {self.version} token=***>"
@@ -153,6 +155,11 @@ class GraphClient:
             self._pool = None
         if self._owns_session:
             self._sender.session.close()
+
+    @property
+    def session(self) -> requests.Session:
+        """The one session every request goes through (a connection's transport mounts here)."""
+        return self._sender.session
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -301,7 +308,9 @@ class GraphClient:
 
         Each outcome is the decoded body, or the :class:`GraphError` that operation ended with.
         An operation the batch left unanswered (``null``) or that failed transiently is retried
-        on its own, so one bad operation never fails its neighbours.
+        on its own, so one bad operation never fails its neighbours. Operations may be for many
+        accounts: each operation's own usage headers pace its account, and an operation for an
+        account the throttle is slowing is sent on its own, paced as that account's.
         """
         chunks = [requests[i : i + MAX_BATCH] for i in range(0, len(requests), MAX_BATCH)]
         if len(chunks) == 1:
@@ -309,34 +318,60 @@ class GraphClient:
         return [o for answers in self.pool.map(self._one_batch, chunks) for o in answers]
 
     def _one_batch(self, chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Outcome]:
-        answers = self._send_batch([("GET", path, params) for path, params in chunk], True)
+        held = {i for i, (path, _) in enumerate(chunk) if self.throttle.holds(_leading(path))}
+        sent = [request for i, request in enumerate(chunk) if i not in held]
+        operations = [("GET", path, params) for path, params in sent]
+        answers = iter(self._send_batch(operations, True, headers=True) if sent else [])
         outcomes = []
-        for answer, (path, params) in zip(answers, chunk, strict=True):
-            outcome = self._decoded(answer)
+        for i, (path, params) in enumerate(chunk):
+            outcome = None if i in held else self._decoded(next(answers))
             if outcome is None or isinstance(outcome, RetryableError):
-                outcome = self._alone(path, params)  # unanswered or transient: on its own
+                outcome = self._alone(path, params)  # slowed, unanswered or transient: alone
             outcomes.append(outcome)
         return outcomes
 
     def _alone(self, path: str, params: Mapping[str, Any]) -> Outcome:
+        """One operation on its own, with retries, paced as its account's."""
         try:
-            return self.get(path, params)
+            with paced_for(paced_account() or _leading(path)):
+                return self.get(path, params)
         except RetryableError:
             raise
         except GraphError as exc:
             return exc
 
+    def debug_token(self, app_token: str | None = None) -> Outcome:
+        """What ``debug_token`` says of this client's token: asked as a batch operation, so the
+        token travels in the request body, never in a URL. The asker is ``app_token``
+        (``{app-id}|{app-secret}``) when given, else the token itself."""
+        params = {"input_token": self._token}
+        if app_token:
+            params["access_token"] = app_token
+
+        def ask() -> Outcome:  # never retried on its own: the token stays in bodies
+            decoded = self._decoded(self._send_batch([("GET", "debug_token", params)], True)[0])
+            if decoded is None or isinstance(decoded, RetryableError):
+                raise decoded or TransientError("The Graph API left debug_token unanswered")
+            return decoded
+
+        return self.retry.run(ask)
+
     def _send_batch(
-        self, operations: Sequence[tuple[str, str, Mapping[str, Any]]], resend: bool
+        self,
+        operations: Sequence[tuple[str, str, Mapping[str, Any]]],
+        resend: bool,
+        *,
+        headers: bool = False,
     ) -> list[Any]:
         """One batch request of ``(method, path, params)`` operations; its list of answers.
 
-        A JSON body: cheaper to build than a form-encoded one. Per-operation headers are not
-        asked for (the usage headers of the batch response itself are read).
+        A JSON body: cheaper to build than a form-encoded one. With ``headers``, each
+        operation's headers come back, its account's usage among them (reads of many accounts
+        pace each from its own).
         """
         batch = [_operation(method, path, params) for method, path, params in operations]
         url = f"{self.base_url}/{self.version}/"
-        body = {"batch": batch, "include_headers": False}
+        body = {"batch": batch, "include_headers": headers}
         answers = self._request("POST", url, {}, body, resend=resend)
         if not isinstance(answers, list) or len(answers) != len(operations):
             raise TransientError("The batch answer does not match the operations sent")
@@ -347,6 +382,12 @@ class GraphClient:
         it was left unanswered (``null``) or its body is not JSON."""
         if not isinstance(answer, dict):
             return None
+        headers = {h["name"]: h["value"] for h in answer.get("headers") or [] if "name" in h}
+        usage = parse_usage(headers)
+        if headers:  # the operation's own usage: its account's pace
+            self.throttle.after_response(usage)
+            for listener in list(self.usage_listeners):
+                listener(usage)
         try:
             body = json.loads(answer.get("body") or "null")
         except ValueError:
@@ -354,8 +395,7 @@ class GraphClient:
         status = int(answer.get("code") or 500)
         if status < 400 and isinstance(body, dict) and "error" not in body:
             return body
-        headers = {h["name"]: h["value"] for h in answer.get("headers") or [] if "name" in h}
-        return masked(error_from_body(status, body, parse_usage(headers)), [self._token])
+        return masked(error_from_body(status, body, usage), [self._token])
 
     # -- paging ----------------------------------------------------------------------------
 
@@ -445,6 +485,11 @@ def checked_path(path: str) -> str:
             "in an answer was malformed; check that GraphURL points at the Graph API."
         )
     return path
+
+
+def _leading(path: str) -> str:
+    """The node a relative path starts with: the account of an account's own operations."""
+    return path.lstrip("/").split("/", 1)[0]
 
 
 def _link_params(path: str) -> dict[str, str]:

@@ -74,6 +74,15 @@ class Throttle:
         so a locked-out account holds its own thread rather than the shared pool's)."""
         self._wait(account, delays=False)
 
+    def holds(self, account: str | None) -> bool:
+        """Whether ``account`` is slowed or locked out just now: a batch sends its operations
+        on their own (each paced as its account's), so it never holds up the others'."""
+        if not account:
+            return False
+        with self._lock:
+            pace = self._accounts.get(account)
+            return pace is not None and (pace.delay > 0 or pace.blocked_until > self._clock())
+
     def _wait(self, account: str | None, *, delays: bool) -> None:
         key = account or paced_account()
         with self._lock:

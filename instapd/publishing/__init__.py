@@ -217,7 +217,7 @@ def _frame(rows: list[dict[str, Any]], index: Any = None, errors: bool = False) 
     return frame.astype(dtypes)
 
 
-def quota(connection: BaseConnection, account: str | None = None) -> dict[str, int]:
+def quota(connection: BaseConnection, account: str | None = None) -> dict[str, int | None]:
     """The account's publishing quota now: ``quota_usage``, ``quota_total``, ``quota_duration``."""
     return _lifecycle(connection, account, False).read_quota()
 

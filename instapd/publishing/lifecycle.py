@@ -91,22 +91,29 @@ class Lifecycle:
 
     # -- the quota ---------------------------------------------------------------------------
 
-    def read_quota(self) -> dict[str, int]:
-        """``quota_usage``, ``quota_total`` and ``quota_duration`` (seconds) as Meta says now."""
+    def read_quota(self) -> dict[str, int | None]:
+        """``quota_usage``, ``quota_total`` (``None`` when Meta does not say) and
+        ``quota_duration`` (seconds), as Meta answers now."""
         body = self.client.get(
             f"{self.account}/content_publishing_limit", {"fields": "quota_usage,config"}
         )
         entry = (body.get("data") or [{}])[0]
         config = entry.get("config") or {}
-        usage, total = int(entry.get("quota_usage") or 0), int(config.get("quota_total") or 100)
+        usage = int(entry.get("quota_usage") or 0)
+        total = None if config.get("quota_total") is None else int(config["quota_total"])
         duration = int(config.get("quota_duration") or 86400)
         return {"quota_usage": usage, "quota_total": total, "quota_duration": duration}
 
-    def check_quota(self) -> dict[str, int]:
-        """Refuse before anything when the account has no posts left in the window."""
+    def check_quota(self) -> dict[str, int | None]:
+        """Refuse before anything when the account has no posts left in the window.
+
+        The quota is Meta's answer (``config.quota_total``), never a number written down here:
+        Meta's pages say 100, 50 and 25. Without an answer, ``media_publish`` is left to refuse.
+        """
         limit = self.read_quota()
-        usage, total, duration = limit["quota_usage"], limit["quota_total"], limit["quota_duration"]
-        if usage >= total:
+        usage, total = int(limit["quota_usage"] or 0), limit["quota_total"]
+        duration = int(limit["quota_duration"] or 86400)
+        if total is not None and usage >= total:
             raise PublishingLimitError(
                 f"The account has published {usage} of its {total} posts for the window",
                 frees_at=self.frees_at(duration),

@@ -12,13 +12,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..catalog.limits import limit
 from ..errors import PublishRuleError
 
-MAX_CAPTION = 2200
-MAX_HASHTAGS = 30
-MAX_MENTIONS = 20
-MAX_ALT_TEXT = 1000
-CAROUSEL_SIZE = (2, 10)
+# Meta's limits, kept with their sources in the catalog (instapd.catalog.limits)
+MAX_CAPTION = limit("caption_characters")
+MAX_HASHTAGS = limit("caption_hashtags")
+MAX_MENTIONS = limit("caption_mentions")
+MAX_ALT_TEXT = limit("alt_text_characters")
+CAROUSEL_SIZE = (limit("carousel_items_min"), limit("carousel_items_max"))
 MEDIA_TYPES = ("IMAGE", "REELS", "STORIES", "CAROUSEL")
 VIDEO_SUFFIXES = (".mp4", ".mov")
 JPEG_SUFFIXES = (".jpg", ".jpeg")

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..catalog.metrics import media_metrics_for
 from ..errors import GraphError
+from .batched import pages_of_many
 from .context import ReadContext, Row
 from .ops import Op, run
 from .walk import time_params
@@ -65,8 +66,12 @@ def _listing(ctx: ReadContext) -> Iterator[Row]:
     params: dict[str, Any] = {"fields": _LISTING_FIELDS, "limit": ctx.page_size}
     if edge == "media":
         params.update(time_params(ctx.query))
-    for account in ctx.accounts:
-        for page in ctx.client.pages(f"{account}/{edge}", params):
+    if len(ctx.accounts) == 1:
+        every = [ctx.client.pages(f"{ctx.accounts[0]}/{edge}", params)]
+    else:  # every account's listing, a level of pages at a time, in batch requests
+        every = pages_of_many(ctx.client, [(f"{a}/{edge}", params) for a in ctx.accounts])
+    for account, pages in zip(ctx.accounts, every, strict=True):
+        for page in pages:
             for item in page.data:
                 yield _row(item, account)
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Hop, Table
 from ..errors import GraphError
 from ..graph import GraphClient
+from ..graph.client import Page
+from .batched import pages_of_many
 from .context import ReadContext, Row
 from .query import Query
 
@@ -61,7 +63,8 @@ def walk(client: GraphClient, plan: Plan) -> Iterator[Row]:
     Pages of the first hop are fetched one after another (each needs the previous cursor); the
     overflow of nested edges (a thread with more than 50 comments) is fetched meanwhile on the
     client's pool, so it never holds up the next page. With ``plan.concurrent_roots`` (no row
-    limit), the roots (several accounts, several media) are walked side by side.
+    limit), the roots (several accounts, several media) are paged together, each level of
+    pages for every root in batch requests (:mod:`.batched`); rows still come root by root.
     """
     hops = plan.table.hops[plan.start :]
     leaf = ",".join(plan.fields)
@@ -78,30 +81,18 @@ def walk(client: GraphClient, plan: Plan) -> Iterator[Row]:
     roots = list(plan.roots)
     if not plan.concurrent_roots or len(roots) < 2:
         for root in roots:
-            yield from _walk_root(client, root, hops, params)
+            pages = client.pages(f"{root.node}/{first.edge}", params, cursor_only=first.cursor_only)
+            yield from _rows_of_pages(client, root, hops, pages)
         return
-    with ThreadPoolExecutor(min(len(roots) - 1, 4), thread_name_prefix="instapd-roots") as side:
-        later = [side.submit(_rows_of_root, client, r, hops, params) for r in roots[1:]]
-        try:
-            yield from _walk_root(client, roots[0], hops, params)
-            for future in later:
-                yield from future.result()
-        finally:
-            for future in later:
-                future.cancel()
+    requests = [(f"{root.node}/{first.edge}", params) for root in roots]
+    every = pages_of_many(client, requests, cursor_only=first.cursor_only)
+    for root, pages in zip(roots, every, strict=True):
+        yield from _rows_of_pages(client, root, hops, pages)
 
 
-def _rows_of_root(
-    client: GraphClient, root: Root, hops: Sequence[Hop], params: dict[str, Any]
-) -> list[Row]:
-    return list(_walk_root(client, root, hops, params))
-
-
-def _walk_root(
-    client: GraphClient, root: Root, hops: Sequence[Hop], params: dict[str, Any]
+def _rows_of_pages(
+    client: GraphClient, root: Root, hops: Sequence[Hop], pages: Iterator[Page]
 ) -> Iterator[Row]:
-    first = hops[0]
-    pages = client.pages(f"{root.node}/{first.edge}", params, cursor_only=first.cursor_only)
     if len(hops) == 1:
         yield from ({**root.keys, **item} for page in pages for item in page.data)
         return

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
+from ..catalog.versions import DEFAULT, serving_version
 from .failures import NO_PERMISSION, GraphFailure
 from .tokens import IssuedToken
 
 VERSION = re.compile(r"^v(\d+)\.(\d+)$")
-DEFAULT_VERSION = "v25.0"
+DEFAULT_VERSION = DEFAULT
 _LOGGED_PARAMS = ("fields", "metric", "limit", "after", "since", "until", "breakdown")
 
 
@@ -26,11 +28,18 @@ class Call:
     root: str
 
 
-def split_version(path: str) -> tuple[str, list[str]]:
-    """A path's API version (the default when absent) and its remaining segments."""
+def split_version(path: str, today: date | None = None) -> tuple[str, list[str]]:
+    """A path's API version (the default when absent) and its remaining segments.
+
+    As Meta: an expired version is answered by the oldest one still served; a version Meta never
+    released is an unknown path component (code 2500).
+    """
     segments = [s for s in path.split("/") if s]
     if segments and VERSION.match(segments[0]):
-        return segments[0], segments[1:]
+        served = serving_version(segments[0], today or datetime.now(UTC).date())
+        if served is None:
+            raise GraphFailure(2500, f"Unknown path components: /{segments[0]}")
+        return served, segments[1:]
     if segments and segments[0].startswith("v") and segments[0][1:2].isdigit():
         raise GraphFailure(2500, f"Unknown path components: /{segments[0]}")
     return DEFAULT_VERSION, segments

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .collaboration import add_collaborators
 from .details import add_details
 from .nodes import Dataset, Node, Ref
 
@@ -133,6 +134,11 @@ def build_dataset(
     )
     page_ids.append(no_ig_page.id)
     user.edges["accounts"] = list(page_ids)
+    business = add(_business(ids, account_ids))
+    user.edges["businesses"] = [business.id]
+    system_user = add(Node("User", {"id": ids.new("61", 15), "name": "Agency Runner"}))
+    system_user.edges["accounts"] = list(page_ids)  # the Pages the business assigned to it
+    system_user.edges["businesses"] = [business.id]
     own = [nodes[a] for a in account_ids]
     public_ids = []
     for username, name, bio in _PUBLIC_ACCOUNTS:
@@ -154,9 +160,22 @@ def build_dataset(
         add(Node("IGHashtag", {"id": hashtag_id(tag[1:]), "name": tag[1:]}))
     if own:
         own[0].edges["live_media"] = [add(_live(ids, own[0], now)).id]
-    dataset = Dataset(nodes, user.id, page_ids, account_ids, now, public_ids)
+    dataset = Dataset(nodes, user.id, page_ids, account_ids, now, public_ids,
+                      business_id=business.id, system_user_id=system_user.id)  # fmt: skip
     add_details(dataset)
+    add_collaborators(dataset)
     return dataset
+
+
+def _business(ids: _Ids, account_ids: list[str]) -> Node:
+    """An agency's Business Manager: it owns the first half of the accounts, and manages the
+    rest for its clients."""
+    owned = (len(account_ids) + 1) // 2
+    node = Node("Business", {"id": ids.new("2", 15), "name": "Sandbox Agency",
+                             "verification_status": "verified"})  # fmt: skip
+    node.edges["owned_instagram_accounts"] = list(account_ids[:owned])
+    node.edges["client_instagram_accounts"] = list(account_ids[owned:])
+    return node
 
 
 def hashtag_id(name: str) -> str:

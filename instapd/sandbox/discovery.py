@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from ..catalog.discovery import DISCOVERY_SCOPES, MENTION_SCOPES
+from ..catalog.limits import limit
 from .call import Call, require
 from .data import hashtag_id
 from .failures import GraphFailure
@@ -22,7 +23,7 @@ from .rendering import Renderer
 from .schema import EdgeType
 
 HASHTAG_WINDOW = 7 * 86400
-HASHTAG_LIMIT = 30
+HASHTAG_LIMIT = limit("hashtag_searches")
 RECENT_WINDOW = 24 * 3600
 _HASHTAG_EDGE = EdgeType(cap=50, urls_in_paging=False)
 _DISCOVERY_MEDIA = EdgeType(urls_in_paging=False, time_filter=True)

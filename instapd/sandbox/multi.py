@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..catalog.versions import MULTI_ID_RETIRED_IN
 from .failures import GraphFailure
 from .nodes import Dataset, Node
 
 MAX_IDS = 50
-LAST_VERSION = 25
+LAST_VERSION = MULTI_ID_RETIRED_IN - 1
 
 
 def multi_id_read(

@@ -19,9 +19,9 @@ The sandbox has no internet, so fetching a media URL is simulated from the URL i
 
 Images are ``FINISHED`` at once; a video is ``IN_PROGRESS`` for ``video_polls`` status reads (3
 by default), then ``FINISHED``. Containers expire 24 h after creation, on the sandbox's clock
-(:meth:`PublishRoutes.advance` moves it on). Publishing counts against ``quota_total`` (100 by
-default, as Meta's guide says; configurable) over a rolling ``quota_duration``; the published
-media joins the account's ``media`` (or ``stories``).
+(:meth:`PublishRoutes.advance` moves it on). Publishing counts against ``quota_total`` (50 by
+default, as Meta's limit reference says, not the guide's 100; configurable) over a rolling
+``quota_duration``; the published media joins the account's ``media`` (or ``stories``).
 """
 
 from __future__ import annotations
@@ -38,18 +38,24 @@ from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request
 
+from ..catalog.limits import limit
 from .call import Call, require
+from .collaboration import add_collaborator
 from .failures import GraphFailure
 from .fields import FieldRequest
 from .media import publish
-from .nodes import Dataset
+from .nodes import Dataset, Node
 
 PUBLISH_SCOPES = ("instagram_basic", "instagram_content_publish")
 EXPIRY_SECONDS = 24 * 3600
 QUOTA_DURATION = 86400
-MAX_CAPTION = 2200
-MAX_HASHTAGS = 30
-MAX_MENTIONS = 20
+MAX_CAPTION = limit("caption_characters")
+MAX_HASHTAGS = limit("caption_hashtags")
+MAX_MENTIONS = limit("caption_mentions")
+MAX_COLLABORATORS = limit("collaborators")
+#: What ``content_publishing_limit`` reports as ``quota_total`` unless told otherwise: the limit
+#: reference's 50, not the guide's 100, so a client that assumes 100 is caught (graph-api.md 9.1).
+DEFAULT_QUOTA = 50
 #: Container ids are Graph-looking digits in a range of their own.
 CONTAINER_PREFIX = "17990"
 _DYNAMIC_PATH = re.compile(rf"^/(v\d+\.\d+/)?({CONTAINER_PREFIX}\d+|\d+/content_publishing_limit)$")
@@ -100,7 +106,7 @@ class PublishRoutes:
         self.data = dataset
         self.own = own
         self.changed: Callable[[], None] = lambda: None
-        self.quota_total = 100
+        self.quota_total = DEFAULT_QUOTA
         self.quota_duration = QUOTA_DURATION
         self.video_polls = 3
         self.containers: dict[str, Container] = {}
@@ -253,8 +259,10 @@ class PublishRoutes:
         _check_caption(params.get("caption"))
         if "user_tags" in params:
             user_tags(params["user_tags"])
-        if len(json_list(params.get("collaborators"))) > 3:
-            raise GraphFailure(100, "(#100) A post may have at most 3 collaborators")
+        if len(json_list(params.get("collaborators"))) > MAX_COLLABORATORS:
+            raise GraphFailure(
+                100, f"(#100) A post may have at most {MAX_COLLABORATORS} collaborators"
+            )
         if carousel_item and params.get("caption"):
             raise _fail(100, 2207028, "(#100) Carousel items cannot have a caption.")
         video = media_type in ("VIDEO", "REELS") or (
@@ -370,6 +378,7 @@ class PublishRoutes:
         extra: dict[str, Any] = {"_video": "video_url" in params}
         if params.get("alt_text"):
             extra["alt_text"] = params["alt_text"]
+        extra["is_ai_generated"] = params.get("is_ai_generated", "false") == "true"
         if kind == "REELS":
             extra["is_shared_to_feed"] = params.get("share_to_feed", "true") != "false"
             if params.get("cover_url"):
@@ -392,7 +401,15 @@ class PublishRoutes:
         )
         for child_id in container.children:
             self.containers[child_id].status_code = "PUBLISHED"
+        self._invite(self.data[media_id], json_list(params.get("collaborators")))
         return media_id
+
+    def _invite(self, media: Node, usernames: list[Any]) -> None:
+        """Collaborators named on the container are invited: ``Pending`` until they answer."""
+        for username in usernames:
+            person = self.data.find_user(str(username))
+            if person is not None:
+                add_collaborator(self.data, media, person, "Pending")
 
 
 def _check_caption(caption: str | None) -> None:

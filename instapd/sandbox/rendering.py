@@ -58,14 +58,15 @@ class Renderer:
             fields = [FieldRequest(name) for name in names]
         fields = tuple(fields)
         key = (node.id, fields)
-        cached = self._rendered.get(key)
+        cached = self._rendered.get(key) if node_type.cacheable else None
         if cached is None:
             cached = self._render_fields(node, node_type, fields, call)
-            if not any(f.name in node_type.edges or f.name in SPECIAL_FIELDS.get(node.type, ())
-                       for f in fields):  # fmt: skip
+            plain = not any(f.name in node_type.edges or f.name in SPECIAL_FIELDS.get(node.type, ())
+                            for f in fields)  # fmt: skip
+            if plain and node_type.cacheable:
                 self._rendered[key] = cached  # plain fields only: nothing depends on the call
         out = dict(cached)
-        for name in CDN_FIELDS:
+        for name in CDN_FIELDS:  # signed per call (root, window), never kept
             if name in out:
                 out[name] = self.cdn.link(call.root, out[name])
         return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .call import Call, require, split_version
+from .collaboration import CollaborationRoutes
 from .discovery import DiscoveryRoutes
 from .failures import GraphFailure, nonexisting_field, unsupported_get
 from .fields import FieldRequest, FieldSyntaxError, parse_fields
@@ -32,6 +33,7 @@ class Router:
         self.insights = InsightsModel(dataset)
         self.writes = WriteRoutes(dataset)
         self.publishing = PublishRoutes(dataset, self.writes.own)
+        self.collaboration = CollaborationRoutes(dataset)
         self.owners: dict[str, str] = {}
         self.index_owners()
 
@@ -62,6 +64,8 @@ class Router:
         _, segments = split_version(path)
         if segments and self.publishing.handles(method, segments):
             return self.publishing.dispatch(method, segments, call)
+        if len(segments) == 2 and segments[1] == "collaboration_invites":
+            return self._invites(method, segments[0], call)
         if segments and is_write(method, segments, call.params):
             return self.writes.apply(method, segments, call)
         if not segments and "ids" in call.params:
@@ -85,6 +89,19 @@ class Router:
         if len(segments) == 2:
             return self._edge_response(node, segments[1], fields, call)
         raise GraphFailure(2500, "Unknown path components: /" + "/".join(segments[2:]))
+
+    def _invites(self, method: str, node_id: str, call: Call) -> dict[str, Any]:
+        """``/{ig-user-id}/collaboration_invites``: GET lists, POST accepts or declines."""
+        node = self.data.get(call.token.user_id if node_id == "me" else node_id)
+        if node is None or node.type != "IGUser":
+            raise unsupported_get(node_id)
+        self.check_owner(node.id, call)
+        if method == "POST":
+            return self.collaboration.answer(node, call)
+        if method != "GET":
+            raise unsupported_get(node_id)
+        fields = parse_field_param(call.params.get("fields"))
+        return self.collaboration.invites(node, fields, call)
 
     def _multi_id_read(self, call: Call) -> dict[str, Any]:
         many = parse_field_param(call.params.get("fields"))

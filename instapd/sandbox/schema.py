@@ -23,6 +23,7 @@ class NodeType:
     edges: dict[str, EdgeType] = field(default_factory=dict)
     list_defaults: tuple[str, ...] | None = None  # default fields when listed by an edge
     scopes: tuple[str, ...] = ()  # needed to read the node itself
+    cacheable: bool = True  # False: one id stands for several nodes (a collaborator per post)
 
     def knows(self, name: str) -> bool:
         return name in self.fields or name in self.edges
@@ -49,7 +50,21 @@ NODE_TYPES: dict[str, NodeType] = {
             "User",
             frozenset({"id", "name", "email", "first_name", "last_name"}),
             defaults=("name", "id"),
-            edges={"accounts": EdgeType(scopes=("pages_show_list",)), "permissions": EdgeType()},
+            edges={
+                "accounts": EdgeType(scopes=("pages_show_list",)),
+                "permissions": EdgeType(),
+                "businesses": EdgeType(scopes=("business_management",)),
+            },
+        ),
+        NodeType(  # a Business Manager portfolio: the Instagram accounts it owns and its clients'
+            "Business",
+            frozenset({"id", "name", "verification_status"}),
+            defaults=("name", "id"),
+            edges={
+                "owned_instagram_accounts": EdgeType(scopes=("business_management",)),
+                "client_instagram_accounts": EdgeType(scopes=("business_management",)),
+            },
+            scopes=("business_management",),
         ),
         NodeType(
             "Page",
@@ -158,6 +173,13 @@ NODE_TYPES: dict[str, NodeType] = {
             scopes=("instagram_basic",),
         ),
         NodeType(
+            "IGCollaborator",  # one collaborator of one post; its id is the user's
+            frozenset({"id", "username", "invite_status"}),
+            defaults=("id", "username", "invite_status"),
+            scopes=("instagram_basic",),
+            cacheable=False,
+        ),
+        NodeType(
             "IGComment",
             frozenset(
                 {
@@ -207,3 +229,5 @@ ALL_SCOPES = (
     "instagram_manage_contents",
     "pages_manage_metadata",  # a Page subscribing the app to webhooks
 )
+#: A business's system user also manages the business (its token never expires).
+SYSTEM_USER_SCOPES = (*ALL_SCOPES, "business_management")

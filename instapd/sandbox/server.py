@@ -22,7 +22,7 @@ from .instagram_login import IG_SCOPES, InstagramLogin
 from .media import publish
 from .oauth import OAuthApp, OAuthRoutes
 from .publishing import PublishRoutes
-from .schema import ALL_SCOPES
+from .schema import ALL_SCOPES, SYSTEM_USER_SCOPES
 from .size import DEFAULT_MAX_OBJECTS
 from .tokens import TokenRegistry
 from .webhooks import SandboxWebhooks
@@ -63,7 +63,8 @@ class Sandbox:
     ``token`` fixes the default token and ``listen_fd`` serves an already listening socket, so
     several processes can serve one port (benchmarks use that to model a server farm).
     ``publishing_quota`` is what ``content_publishing_limit`` reports as ``quota_total`` and
-    ``media_publish`` enforces (Meta's guide says 100; its reference says 50).
+    ``media_publish`` enforces (Meta's guide says 100; its reference says 50, the default here,
+    so a client that assumes 100 instead of reading it is caught).
     ``accounts=N`` seeds N linked business accounts (with ``media_per_account`` posts each,
     6 by default), as an agency has. :meth:`advance` moves the sandbox's clock forward.
     ``max_objects`` caps the objects one answer holds (nested included) as Meta caps answer
@@ -71,7 +72,8 @@ class Sandbox:
     ``clock`` (seconds) is the sandbox's own time for rate limits (``app.usage``: calls per app,
     per user, per account and per Page over a rolling window, refused past 100% with code 4, 17,
     80002 or 32 until access returns); :meth:`advance` moves it on too.
-    :meth:`issue_page_token` gives a Page access token, whose calls count against its Page.
+    :meth:`issue_page_token` gives a Page access token, whose calls count against its Page;
+    :meth:`issue_system_user_token` a Business Manager system user's, which never expires.
     """
 
     def __init__(
@@ -90,7 +92,7 @@ class Sandbox:
         app_id: str = SANDBOX_APP_ID,
         token: str | None = None,
         listen_fd: int | None = None,
-        publishing_quota: int = 100,
+        publishing_quota: int | None = None,
         scheme: str = "facebook",
         flat_exchange: bool = False,
         max_objects: int | None = DEFAULT_MAX_OBJECTS,
@@ -133,7 +135,8 @@ class Sandbox:
             max_objects=max_objects,
             clock=lambda: clock() + self.clock.offset.total_seconds(),  # advance() moves it
         )
-        self.publishing.quota_total = publishing_quota
+        if publishing_quota is not None:
+            self.publishing.quota_total = publishing_quota
         #: The app's webhook subscriptions; deliveries go out as changes happen.
         self.webhooks = SandboxWebhooks(
             self.dataset, self.tokens, app_id, self.oauth_app.app_secret, self.clock.now
@@ -228,6 +231,20 @@ class Sandbox:
             raise ValueError(f"{page_id!r} is not one of the user's Pages: {self.dataset.page_ids}")
         chosen = ALL_SCOPES if scopes is None else scopes
         return self.app.page_tokens.issue(self.dataset.user_id, page_id, chosen, None)
+
+    def issue_system_user_token(self, scopes: tuple[str, ...] | None = None) -> str:
+        """A token of the agency business's system user, as Business Manager issues one for
+        unattended runs: it never expires, and reads the accounts the business assigned it."""
+        if self.instagram is not None:
+            raise ValueError("Instagram Login has no system users; use scheme='facebook'.")
+        chosen = SYSTEM_USER_SCOPES if scopes is None else scopes
+        return self.tokens.issue(self.dataset.system_user_id, chosen, None, kind="SYSTEM_USER")
+
+    @property
+    def business_id(self) -> str:
+        """The Business Manager portfolio that owns the first half of the accounts and manages
+        the rest for clients (``/{business-id}/owned_instagram_accounts``, ``.../client_...``)."""
+        return self.dataset.business_id
 
     def publish(self, account_id: str, caption: str = "Fresh from the roaster ☕") -> str:
         """Add a new image post to an account, as if just published; returns its id."""

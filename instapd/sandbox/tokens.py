@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -13,8 +13,9 @@ class IssuedToken:
     user_id: str
     scopes: tuple[str, ...]
     expires_at: float | None  # Unix time; None never expires
-    kind: str = "USER"
+    kind: str = "USER"  # or PAGE, or SYSTEM_USER (a business's system user: never expires)
     profile_id: str | None = None  # a Page token's Page
+    issued_at: float = field(default_factory=time.time)
 
     def expired(self, now: float | None = None) -> bool:
         return self.expires_at is not None and (now or time.time()) >= self.expires_at

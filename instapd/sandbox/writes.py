@@ -222,12 +222,13 @@ class WriteRoutes:
         media.values["comments_count"] = max(count - removed, 0)
         self._forget(node)
 
-    def _forget(self, node: Node) -> None:
+    def _forget(self, node: Node, key: str | None = None) -> None:
+        """Drop ``node`` (kept under ``key``, its id unless said) and what hangs below it."""
         for children in node.edges.values():
             for child in children:
                 if child in self.data.nodes:
-                    self._forget(self.data[child])
-        self.data.nodes.pop(node.id, None)
+                    self._forget(self.data[child], child)  # a collaborator's key is not its id
+        self.data.nodes.pop(key or node.id, None)
 
 
 def check_text(message: str | None) -> str:

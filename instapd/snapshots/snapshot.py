@@ -1,10 +1,14 @@
 """Take a snapshot: read each table for each account and append it to the dataset.
 
-Accounts are read concurrently (``workers`` at a time) over one Graph client, whose throttle
-paces every request from the usage headers (the app's and each account's). Each (table, account)
-is written as soon as it is read, then dropped, so memory stays flat however many accounts there
-are. A killed run goes on where it stopped the next time the same snapshot is asked for: files
-are named after the run, and a file already written is never written again.
+Each table is read for up to 50 accounts at once (``BATCH_ACCOUNTS``), so every level of
+requests (first pages, next pages, insights) goes out as one batch request for all of them; the
+groups are read concurrently (``workers`` at a time) over one Graph client, whose throttle paces
+every operation from its own usage headers (the app's and each account's). A group's frame is
+split by account and each (table, account) written at once, then dropped, so memory stays flat
+however many accounts there are. A group that fails is read again account by account, so an
+account's failure is its own summary row. A killed run goes on where it stopped the next time
+the same snapshot is asked for: files are named after the run, and a file already written is
+never written again.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ DEFAULT_TABLES = (
 )
 #: Tables read over a recent window rather than whole: the days back from the snapshot.
 RECENT_DAYS = {"AccountInsights": 2}
+#: Accounts whose table is read in one go: one operation each in each batch request.
+BATCH_ACCOUNTS = 50
+#: Files of a group written side by side.
+WRITERS = 4
 SUMMARY_COLUMNS = {
     "table": "string",
     "account": "string",
@@ -108,19 +116,24 @@ def snapshot(
     logger.info("snapshot run %s: %d tables, %d accounts", plan.id, len(names), len(ids))
     runs.save(dataset, plan)
 
-    def one_account(account: str) -> list[dict[str, Any]]:
-        return [_one(connection, dataset, plan, table, account) for table in plan.tables]
+    def one_group(task: tuple[str, tuple[str, ...]]) -> list[dict[str, Any]]:
+        return _group(connection, dataset, plan, *task)
 
-    rows: list[dict[str, Any]] = []
+    groups = [
+        plan.accounts[i : i + BATCH_ACCOUNTS] for i in range(0, len(plan.accounts), BATCH_ACCOUNTS)
+    ]
+    tasks = [(table, group) for group in groups for table in plan.tables]
+    found: dict[tuple[str, str], dict[str, Any]] = {}
     pool = ThreadPoolExecutor(workers, thread_name_prefix="instapd-snapshot")
     try:
-        for done in pool.map(one_account, plan.accounts):
-            rows.extend(done)
+        for done in pool.map(one_group, tasks):
+            found.update(((row["table"], row["account"]), row) for row in done)
     except BaseException:  # Ctrl-C or a bad input: stop now, the run resumes later
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
     runs.save(dataset, runs.Run(plan.id, plan.at, plan.tables, plan.accounts, done=True))
+    rows = [found[(table, account)] for account in plan.accounts for table in plan.tables]
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
 
 
@@ -149,17 +162,77 @@ def _plan(
     return fresh
 
 
+def _group(
+    connection: BaseConnection,
+    dataset: SnapshotDataset,
+    run: runs.Run,
+    table: str,
+    accounts: tuple[str, ...],
+) -> list[dict[str, Any]]:
+    """``table`` for ``accounts`` in one read (batched across them), written account by account;
+    what this run wrote before is kept. A failed read is done again one account at a time."""
+    rows: list[dict[str, Any]] = []
+    todo: list[str] = []
+    for account in accounts:
+        path = dataset.path(table, account, run.date, run.id)
+        kept = _written(path, run.id)
+        if kept is None:
+            todo.append(account)
+        else:
+            rows.append({**_row(run, table, account, path), "rows": kept, "status": "kept"})
+    if len(todo) == 1:
+        return [*rows, _one(connection, dataset, run, table, todo[0])]
+    if not todo:
+        return rows
+    try:
+        frame = read(connection, table, account=todo, cache=False, progress=False,
+                     **_options(run, table))  # fmt: skip
+    except UsageError:
+        raise
+    except InstapdError as exc:
+        logger.info("snapshot of %s for %d accounts failed (%s); reading them one by one",
+                    table, len(todo), type(exc).__name__)  # fmt: skip
+        return [*rows, *(_one(connection, dataset, run, table, a) for a in todo)]
+    attrs = frame.attrs.get("instapd", {})
+    owners = frame["business_account_id"]
+
+    def write(account: str) -> dict[str, Any]:
+        part = frame[owners == account].reset_index(drop=True)
+        part.attrs = {"instapd": {**attrs, "accounts": [account]}}
+        return _write(dataset, run, table, account, part)
+
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="instapd-write") as writers:
+        rows.extend(writers.map(write, todo))  # Parquet and fsync let go of the GIL
+    return rows
+
+
+def _options(run: runs.Run, table: str) -> dict[str, Any]:
+    if table in RECENT_DAYS:
+        return {"since": run.when - timedelta(days=RECENT_DAYS[table])}
+    return {}
+
+
+def _row(run: runs.Run, table: str, account: str, path: Path) -> dict[str, Any]:
+    return {"table": table, "account": account, "path": str(path), "run": run.id}
+
+
+def _write(
+    dataset: SnapshotDataset, run: runs.Run, table: str, account: str, frame: pd.DataFrame
+) -> dict[str, Any]:
+    path = dataset.path(table, account, run.date, run.id)
+    dataset.write(path, to_arrow(frame, run.when), _meta(run, table, account, len(frame)))
+    return {**_row(run, table, account, path), "rows": len(frame), "status": "written"}
+
+
 def _one(
     connection: BaseConnection, dataset: SnapshotDataset, run: runs.Run, table: str, account: str
 ) -> dict[str, Any]:
     path = dataset.path(table, account, run.date, run.id)
-    row: dict[str, Any] = {"table": table, "account": account, "path": str(path), "run": run.id}
+    row = _row(run, table, account, path)
     kept = _written(path, run.id)
     if kept is not None:
         return {**row, "rows": kept, "status": "kept"}
-    options: dict[str, Any] = {}
-    if table in RECENT_DAYS:
-        options["since"] = run.when - timedelta(days=RECENT_DAYS[table])
+    options = _options(run, table)
     try:
         frame = read(connection, table, account=account, cache=False, progress=False, **options)
     except UsageError:
@@ -167,8 +240,7 @@ def _one(
     except InstapdError as exc:
         logger.warning("snapshot of %s for %s failed: %s", table, account, exc)
         return {**row, "path": None, "rows": 0, "status": "error", "error": str(exc)}
-    dataset.write(path, to_arrow(frame, run.when), _meta(run, table, account, len(frame)))
-    return {**row, "rows": len(frame), "status": "written"}
+    return _write(dataset, run, table, account, frame)
 
 
 def _written(path: Path, run_id: str) -> int | None:

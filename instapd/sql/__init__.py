@@ -43,7 +43,9 @@ def sql(
     placeholders in order. ``explain=True`` returns what each table read pushes down, without
     reading. Without ``BusinessAccountId``, tables hold the rows of every linked account
     (filter on ``business_account_id`` to read one).
-    CData's system tables (``sys_tables``, ``sys_tablecolumns``, ...) can be queried too.
+    CData's system tables (``sys_tables``, ``sys_tablecolumns``, ...) can be queried too, and
+    CData's SQL runs unchanged: ``[bracketed]`` names, ``EXEC GetOAuthAuthorizationURL
+    AuthMode='WEB', ...`` (the procedure's rows), and the ``UserDefinedViews`` as tables.
 
     Writes: ``INSERT INTO Comments (media_id, text) VALUES (?, ?)`` (or ``... SELECT``),
     ``INSERT INTO Replies (comment_id, text)``, ``UPDATE Comments SET hidden = true WHERE ...``,

@@ -14,7 +14,9 @@ from sqlglot import exp
 
 from ..api import default_connection, read_instagram
 from ..cdata import systables
+from ..connection.views import user_views
 from ..errors import SqlError
+from .cdata_dialect import Exec, expand_views, parse_exec
 from .engine import Engine, engine
 from .pushdown import Plan, Read, plan
 from .statement import Params, parse, too_deep
@@ -59,7 +61,10 @@ def _sql(
     dry_run: bool,
 ) -> pd.DataFrame:
     connection = connection or default_connection()
-    tree = parse(query, params)
+    call = parse_exec(query, params)
+    if call is not None:
+        return _exec(call, query, connection, preview=dry_run or explain)
+    tree = expand_views(parse(query, params), user_views(connection.config), parse)
     if is_write(tree):
         return _write([tree], query, connection, cache, dry_run or explain)
     with _engine(connection) as db:
@@ -67,6 +72,23 @@ def _sql(
             work = plan(tree, query, connection.config.column_names, _evaluator(db, query))
             return explanation(work)
         return _select(db, tree, query, connection, cache)
+
+
+def _exec(call: Exec, query: str, connection: Connection, *, preview: bool) -> pd.DataFrame:
+    """``EXEC Procedure ...``: the procedure's result rows (with ``preview``, what would run)."""
+    if preview:
+        frame = pd.DataFrame(
+            {
+                "procedure": pd.array([call.procedure], dtype="string"),
+                "parameters": pd.array(
+                    [", ".join(f"{k}={v!r}" for k, v in call.parameters.items())], dtype="string"
+                ),
+            }
+        )
+    else:
+        frame = connection.call(call.procedure, **call.parameters)
+    frame.attrs["instapd"] = {"sql": query, "procedure": call.procedure, "reads": []}
+    return frame
 
 
 def sql_many(
@@ -158,7 +180,12 @@ def _evaluator(db: Engine, query: str) -> Any:
 def _frame(read: Read, connection: Connection, cache: bool | None) -> pd.DataFrame:
     table = read.table
     if table.table is None:
-        frame = systables.SYSTEM_TABLES[table.name.lower()].frame(connection.config)
+        system = systables.SYSTEM_TABLES[table.name.lower()]
+        if system.live:  # Health: every linked account's, asked now
+            from ..agency import health
+
+            return health(connection)[read.columns]
+        frame = system.frame(connection.config)
         return frame[read.columns]
     options = read.options()
     if "account" not in options and not connection.config.business_account_id:

@@ -49,9 +49,13 @@ def parse(query: str, params: Params = None) -> exp.Expression:
     """The statement's tree, with its parameters bound as literals."""
     if not isinstance(query, str) or not query.strip():
         raise SqlSyntaxError("The query is empty: write a SELECT statement.", query=str(query))
+    from .cdata_dialect import brackets_to_quotes
+
     _check_params(params, query)
     try:
-        statements = [s for s in sqlglot.parse(query, read=InstapdSQL) if s is not None]
+        statements = [
+            s for s in sqlglot.parse(brackets_to_quotes(query), read=InstapdSQL) if s is not None
+        ]
     except RecursionError:
         raise too_deep(query) from None
     except ParseError as exc:
@@ -100,11 +104,14 @@ def _check_limits(tree: exp.Expression, query: str) -> None:
     """LIMIT and OFFSET written as numbers must be whole numbers DuckDB can count to."""
     for node in tree.find_all(exp.Limit, exp.Offset):
         value = node.args.get("expression")
+        negative = isinstance(value, exp.Neg)
+        if isinstance(value, exp.Neg):
+            value = value.this
         if not isinstance(value, exp.Literal) or value.is_string:
             continue
         word = "LIMIT" if isinstance(node, exp.Limit) else "OFFSET"
         try:
-            number = decimal.Decimal(value.this)
+            number = decimal.Decimal(value.this) * (-1 if negative else 1)
         except decimal.InvalidOperation:
             continue
         if (
@@ -113,8 +120,7 @@ def _check_limits(tree: exp.Expression, query: str) -> None:
             or not (0 <= number <= _MAX_LIMIT)
         ):
             raise SqlNotSupportedError(
-                f"{word} {value.this} is not a row count: write a whole number from 0 to "
-                f"{_MAX_LIMIT}.",
+                f"{word} {number} is not a row count: write a whole number from 0 to {_MAX_LIMIT}.",
                 query=query,
             )
 
@@ -145,8 +151,9 @@ def _check_kind(tree: exp.Expression, query: str) -> None:
         start = query.index(query.strip()[0])
         raise SqlNotSupportedError(
             f"{word} statements are not supported: instapd runs SELECT queries (with WITH, JOIN, "
-            "GROUP BY, ORDER BY, window functions), and INSERT, UPDATE and DELETE on Comments, "
-            "Replies and IGMedia. The sys_tables and sys_tablecolumns tables "
+            "GROUP BY, ORDER BY, window functions), INSERT, UPDATE and DELETE on Comments, "
+            "Replies and IGMedia, and EXEC of a stored procedure. The sys_tables, "
+            "sys_tablecolumns and sys_procedures tables "
             "describe what there is.",
             query=query,
             start=start,

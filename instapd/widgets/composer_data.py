@@ -79,17 +79,19 @@ def post_fields(kind: str, urls: list[str], caption: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Quota:
     used: int
-    total: int
+    total: int | None  # None: Meta did not say
 
     @property
-    def left(self) -> int:
-        return max(self.total - self.used, 0)
+    def left(self) -> int | None:
+        return None if self.total is None else max(self.total - self.used, 0)
 
     def words(self) -> str:
+        if self.total is None:
+            return f"{self.used} posts published in the rolling 24 hours (Meta gave no quota)"
         return f"{self.left} of {self.total} posts left in the rolling 24 hours"
 
 
 def quota_left(connection: BaseConnection, account: str) -> Quota:
     """The publishing quota as the API reports it now."""
     limit = quota(connection, account)
-    return Quota(limit["quota_usage"], limit["quota_total"])
+    return Quota(int(limit["quota_usage"] or 0), limit["quota_total"])

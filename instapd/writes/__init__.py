@@ -14,8 +14,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ON_ERROR, OfflineError, OnError, UsageError
-from .invalidate import invalidate
-from .plan import COMMENT_ENABLED, DELETE_MEDIA, Item, plan_delete, plan_insert, plan_update
+from .invalidate import INVITE_TABLES, invalidate
+from .plan import (
+    ANSWER_INVITE,
+    COMMENT_ENABLED,
+    DELETE_MEDIA,
+    Item,
+    plan_delete,
+    plan_insert,
+    plan_update,
+)
 from .results import result_frame
 from .send import Sender
 from .targets import check_scopes, check_targets, granted_scopes, instagram_granted
@@ -64,7 +72,9 @@ def write(
         Sender(connection.client, rounds=connection.client.retry.attempts).send(sendable)
         touched = {i.account for i in sendable if i.account and i.status == "ok"}
         media = any(i.kind in (DELETE_MEDIA, COMMENT_ENABLED) for i in sendable)
-        invalidate(connection.config.cache_location, touched, media=media)
+        answers = all(i.kind == ANSWER_INVITE for i in sendable)
+        tables = INVITE_TABLES if answers else None
+        invalidate(connection.config.cache_location, touched, media=media, tables=tables)
     if on_error == "raise":
         _raise_first(items)
     return result_frame(items)

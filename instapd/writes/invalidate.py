@@ -22,6 +22,9 @@ MEDIA_TABLES = COMMENT_TABLES | {
     "storyinsights",
 }
 
+#: What answering a collaboration invite changes.
+INVITE_TABLES = frozenset({"collaborationinvites", "collaborators"})
+
 
 def invalidate(
     location: str | Path | None,

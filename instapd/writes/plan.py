@@ -14,6 +14,8 @@ from .rules import check_flag, check_id, check_text
 #: Kinds of write, and the Graph request each makes.
 COMMENT, REPLY, HIDE, COMMENT_ENABLED = "comment", "reply", "hide", "comment_enabled"
 DELETE_COMMENT, DELETE_MEDIA = "delete_comment", "delete_media"
+#: Accept (flag True) or decline a collaboration invite; the target is the inviting media.
+ANSWER_INVITE = "answer_invite"
 ON_COMMENTS = frozenset({REPLY, HIDE, DELETE_COMMENT})  # the target is a comment
 #: The scope each kind needs on top of instagram_basic.
 SCOPES = {
@@ -23,6 +25,7 @@ SCOPES = {
     COMMENT_ENABLED: "instagram_manage_comments",
     DELETE_COMMENT: "instagram_manage_comments",
     DELETE_MEDIA: "instagram_manage_contents",
+    ANSWER_INVITE: "instagram_content_publish",
 }
 #: Column names accepted, lower case without underscores (CData's ``MediaId`` too).
 _ALIASES = {
@@ -34,8 +37,16 @@ _ALIASES = {
     "hidden": "hidden",
     "commentenabled": "comment_enabled",
     "iscommentenabled": "comment_enabled",
+    "accept": "accept",
+    "accepted": "accept",
 }
-_TABLES = {"comments": "comments", "replies": "comments", "igmedia": "media", "media": "media"}
+_TABLES = {
+    "comments": "comments",
+    "replies": "comments",
+    "igmedia": "media",
+    "media": "media",
+    "collaborationinvites": "invites",
+}
 
 
 @dataclass
@@ -74,6 +85,9 @@ class Item:
             return "POST", f"{self.target}/comments", {"message": self.text or ""}
         if self.kind == REPLY:
             return "POST", f"{self.target}/replies", {"message": self.text or ""}
+        if self.kind == ANSWER_INVITE:
+            params = {"media_id": self.target, "accept": "true" if self.flag else "false"}
+            return "POST", f"{self.account}/collaboration_invites", params
         if self.kind in (HIDE, COMMENT_ENABLED):
             name = "hide" if self.kind == HIDE else "comment_enabled"
             return "POST", self.target, {name: "true" if self.flag else "false"}
@@ -99,6 +113,8 @@ def plan_insert(table: str, rows: Any) -> list[Item]:
 
 def plan_update(table: str, rows: Any) -> list[Item]:
     family = _family(table)
+    if family == "invites":
+        return _plan_answers(rows)
     kind, flag, what = (
         (HIDE, "hidden", "comment")
         if family == "comments"
@@ -117,8 +133,28 @@ def plan_update(table: str, rows: Any) -> list[Item]:
     return items
 
 
+def _plan_answers(rows: Any) -> list[Item]:
+    """Accept (``accept=True``) or decline (``False``) the invite of each row's ``media_id``."""
+    items = []
+    for label, record in _records(rows, ("media_id", "accept")):
+        item = Item(label, ANSWER_INVITE, given=_given(record["media_id"]))
+
+        def fill(r: Mapping[str, Any] = record, i: Item = item) -> None:
+            i.target = check_id(r["media_id"], "media")
+            i.flag = check_flag(r["accept"], "accept")
+
+        _checked(item, fill)
+        items.append(item)
+    return items
+
+
 def plan_delete(table: str, ids: Any) -> list[Item]:
     family = _family(table)
+    if family == "invites":
+        raise UsageError(
+            "Collaboration invites are answered, not deleted: update('CollaborationInvites', "
+            "[{'media_id': ..., 'accept': False}]) declines one."
+        )
     kind, what = (DELETE_COMMENT, "comment") if family == "comments" else (DELETE_MEDIA, "media")
     items = []
     for label, value in _ids(ids):
@@ -143,7 +179,10 @@ def _checked(item: Item, fill: Any) -> None:
 def _family(table: str) -> str:
     family = _TABLES.get(str(table).lower())
     if family is None:
-        raise UsageError(f"instapd writes the tables Comments, Replies and IGMedia, not {table!r}.")
+        raise UsageError(
+            "instapd writes the tables Comments, Replies, IGMedia and CollaborationInvites, "
+            f"not {table!r}."
+        )
     return family
 
 

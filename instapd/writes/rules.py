@@ -11,11 +11,13 @@ from typing import Any
 
 import pandas as pd
 
+from ..catalog.limits import limit
 from ..errors import CommentRuleError, WriteError, WriteTargetError
 
-MAX_CHARACTERS = 300
-MAX_HASHTAGS = 4
-MAX_URLS = 1
+# kept with their source in the catalog (instapd.catalog.limits)
+MAX_CHARACTERS = limit("comment_characters")
+MAX_HASHTAGS = limit("comment_hashtags")
+MAX_URLS = limit("comment_urls")
 _HASHTAG = re.compile(r"(?<!\w)#\w+")
 _URL = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
 

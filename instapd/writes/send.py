@@ -28,7 +28,17 @@ from ..errors import (
     RetryableError,
     TransientError,
 )
-from .plan import COMMENT, COMMENT_ENABLED, DELETE_COMMENT, DELETE_MEDIA, HIDE, REPLY, Item
+from .plan import (
+    ANSWER_INVITE,
+    COMMENT,
+    COMMENT_ENABLED,
+    DELETE_COMMENT,
+    DELETE_MEDIA,
+    HIDE,
+    REPLY,
+    Item,
+)
+from .targets import pending_invites
 
 if TYPE_CHECKING:
     from ..graph import GraphClient
@@ -138,6 +148,9 @@ class Sender:
     # -- looking -----------------------------------------------------------------------------
 
     def _look(self, lost: list[Item], began: datetime) -> None:
+        answers = [i for i in lost if i.kind == ANSWER_INVITE]
+        if answers:
+            self._look_at_invites(answers)
         state = [i for i in lost if i.kind in (HIDE, COMMENT_ENABLED, DELETE_COMMENT, DELETE_MEDIA)]
         if state:
             self._look_at_state(state)
@@ -157,6 +170,17 @@ class Sender:
             if isinstance(first, GraphError):
                 continue  # cannot look: the next round asks again
             self._look_for_comments(groups[key], path, first, since)
+
+    def _look_at_invites(self, items: list[Item]) -> None:
+        """An answered invite leaves the account's list: gone means the answer happened."""
+        for account in {i.account for i in items if i.account}:
+            try:
+                waiting = pending_invites(self.client, account)
+            except GraphError:
+                continue  # cannot look: the next round asks again
+            for item in items:
+                if item.account == account and item.target not in waiting:
+                    item.done("ok")
 
     def _look_at_state(self, items: list[Item]) -> None:
         fields = {HIDE: "hidden", COMMENT_ENABLED: "is_comment_enabled"}

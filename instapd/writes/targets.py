@@ -21,6 +21,7 @@ from ..errors import (
     WriteTargetError,
 )
 from .plan import (
+    ANSWER_INVITE,
     COMMENT,
     COMMENT_ENABLED,
     HIDE,
@@ -80,6 +81,10 @@ def check_scopes(items: list[Item], granted: set[str] | None, scheme: str = FACE
 
 def check_targets(client: GraphClient, items: list[Item], own: dict[str, str]) -> None:
     """Settle what can be settled before sending; ``own`` maps account ids to usernames."""
+    answers = [i for i in _pending(items) if i.kind == ANSWER_INVITE]
+    if answers:
+        _check_invites(client, answers, own)
+    items = [i for i in items if i.kind != ANSWER_INVITE]
     comments = _read(client, {i.target for i in _pending(items) if i.kind in ON_COMMENTS}, True)
     for item in _pending(items):
         if item.kind in ON_COMMENTS:
@@ -109,6 +114,29 @@ def check_targets(client: GraphClient, items: list[Item], own: dict[str, str]) -
             continue
         item.account, item.author = owner, own[owner]
         _check_state(item, found, item.extra.get("comment") or {})
+
+
+def pending_invites(client: GraphClient, account: str) -> set[str]:
+    """The media ids of the invites ``account`` has not answered yet."""
+    pages = client.pages(f"{account}/collaboration_invites", {"fields": "media_id", "limit": 100})
+    return {str(row.get("media_id")) for page in pages for row in page.data}
+
+
+def _check_invites(client: GraphClient, items: list[Item], own: dict[str, str]) -> None:
+    """Each invite must be pending on one of ``own``: that account answers it."""
+    waiting = {account: pending_invites(client, account) for account in own}
+    for item in items:
+        account = next((a for a, media in waiting.items() if item.target in media), None)
+        if account is None:
+            item.fail(
+                WriteTargetError(
+                    f"No account of this connection has a pending collaboration invite for "
+                    f"media {item.target}: it was answered already, or never sent. "
+                    "read_instagram('CollaborationInvites') lists the pending ones."
+                )
+            )
+        else:
+            item.account, item.author, item.media_id = account, own[account], item.target
 
 
 def _check_state(item: Item, media: dict[str, Any], comment: dict[str, Any]) -> None:

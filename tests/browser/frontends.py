@@ -89,12 +89,7 @@ def stop_group(process: subprocess.Popen[Any], grace: float = 30) -> None:
     group, and every process it started (kernels run in sessions of their own): SIGTERM, then
     SIGKILL for whatever is still running after ``grace`` seconds, and wait for all of them, so
     a failed test leaves no server or kernel behind."""
-    import psutil
-
-    try:
-        family = psutil.Process(process.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        family = []
+    family = descendants(process.pid)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
@@ -103,13 +98,43 @@ def stop_group(process: subprocess.Popen[Any], grace: float = 30) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=grace)
-    _, alive = psutil.wait_procs(family, timeout=grace)
-    for survivor in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            survivor.kill()
-    psutil.wait_procs(alive, timeout=grace)
+    if not poll(lambda: not any(map(alive, family)), grace):
+        for pid in filter(alive, family):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        poll(lambda: not any(map(alive, family)), grace)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # anything the group still holds
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command's name (state, ppid, ...), or None."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux's /proc; the browser tests run on Debian)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        fields = _stat(int(entry.name)) if entry.name.isdigit() else None
+        if fields:
+            parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to reap it has ended)."""
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
 
 
 def write_notebook(cells: list[str], target: Path) -> None:
@@ -295,7 +320,6 @@ def log_in_with_both_panels(steps: Steps, context: Any, panels: Any) -> None:
         steps.fail(f"Allow did not land on CallbackURL ({type(exc).__name__})", dialog)
     landed = dialog.url
     dialog.close()
-    remote.locator("input[type=text]").fill(landed)
-    remote.get_by_role("button", name="Submit").click()
+    remote.locator("input[type=text]").fill(landed)  # taken at once: no Submit needed
     steps.see(remote.get_by_text("Logged in as"), "remote-logged-in")
     assert remote.locator("input[type=text]").input_value() == ""

@@ -210,10 +210,10 @@ def test_the_quota_is_checked_before_anything(box: Sandbox, conn: instapd.Connec
 
 
 def test_the_configured_quota_is_reported() -> None:
-    with Sandbox(publishing_quota=50, media_per_account=(5, 5)) as small:
+    with Sandbox(publishing_quota=7, media_per_account=(5, 5)) as small:
         conn = instapd.connect(graph_url=small.url, access_token=small.token)
         limit = conn.read("ContentPublishingLimit", account=small.account_ids[0], cache=False)
-    assert int(limit.loc[0, "quota_total"]) == 50
+    assert int(limit.loc[0, "quota_total"]) == 7
 
 
 def test_the_quota_met_at_media_publish_says_when(box: Sandbox, conn: instapd.Connection) -> None:
@@ -371,7 +371,7 @@ def test_a_lost_publish_is_found_by_caption_time_and_claim_not_by_position(
         answer = publish(account, params)
         media_id = box.publish(account, caption if other != "another caption" else "x")
         if other == "older":
-            box.dataset[media_id].values["timestamp"] -= pd.Timedelta(days=1)
+            box.dataset[media_id].values["timestamp"] = datetime(2020, 1, 1, tzinfo=UTC)
         if other == "claimed":  # as if an earlier publish here had returned it
             lifecycle._PUBLISHED.setdefault(conn.client.base_url, set()).add(media_id)
         planted.append(media_id)

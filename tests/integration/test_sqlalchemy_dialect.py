@@ -63,7 +63,7 @@ def test_read_sql_with_parameters(engine: sa.Engine, clean_sandbox: Sandbox, acc
 
 def test_reflection_lists_tables_and_typed_columns(engine: sa.Engine) -> None:
     inspector = sa.inspect(engine)
-    assert inspector.get_table_names() == ["Comments", "Replies"]
+    assert inspector.get_table_names() == ["CollaborationInvites", "Comments", "Replies"]
     assert {"Media", "MediaInsights", "sys_tables"} <= set(inspector.get_view_names())
     columns = {c["name"]: c["type"] for c in inspector.get_columns("Media")}
     assert isinstance(columns["timestamp"], sa.DateTime)

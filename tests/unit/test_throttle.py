@@ -47,6 +47,20 @@ def test_an_account_back_under_the_limits_is_forgotten() -> None:
     assert clock.waits == []
 
 
+def test_holds_names_only_accounts_slowed_or_locked_out_now() -> None:
+    throttle, clock = _throttle()
+    throttle.after_response(
+        Usage(accounts={"A": AccountUsage(100, 60.0), "B": AccountUsage(90), "C": AccountUsage(5)})
+    )
+    assert (throttle.holds("A"), throttle.holds("B"), throttle.holds("C")) == (True, True, False)
+    assert not throttle.holds(None)
+    throttle.after_response(Usage(accounts={"B": AccountUsage(10)}))  # B is back under the limit
+    clock.sleep(61)  # A's lockout is over, but it stays slowed until an answer says otherwise
+    assert (throttle.holds("A"), throttle.holds("B")) == (True, False)
+    throttle.after_response(Usage(accounts={"A": AccountUsage(20)}))
+    assert not throttle.holds("A")
+
+
 def test_a_locked_out_account_waits_in_its_own_thread_not_in_the_pool() -> None:
     """The pool has one worker. A's lockout is waited out in the thread that submits A's
     task, so B's task (submitted meanwhile) runs on the worker at once."""

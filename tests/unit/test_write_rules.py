@@ -68,7 +68,7 @@ def test_plans_take_cdata_names_and_keep_row_labels() -> None:
 def test_bad_calls_are_usage_errors() -> None:
     with pytest.raises(UsageError, match="missing: text"):
         plan_insert("Comments", [{"media_id": "1"}])
-    with pytest.raises(UsageError, match="Comments, Replies and IGMedia"):
+    with pytest.raises(UsageError, match="Comments, Replies, IGMedia and CollaborationInvites"):
         plan_delete("Stories", ["1"])
     with pytest.raises(UsageError, match="Comments or Replies"):
         plan_insert("IGMedia", [{"media_id": "1", "text": "x"}])

@@ -323,3 +323,28 @@ def log_in_with_both_panels(steps: Steps, context: Any, panels: Any) -> None:
     remote.locator("input[type=text]").fill(landed)  # taken at once: no Submit needed
     steps.see(remote.get_by_text("Logged in as"), "remote-logged-in")
     assert remote.locator("input[type=text]").input_value() == ""
+
+
+def run_all(steps: Steps, count: int, cells: str = ".jp-CodeCell") -> None:
+    """Run > Run All Cells once the kernel is idle; then wait for every execution count among
+    ``cells`` (keep the last cell's output short: JupyterLab does not render cells scrolled out
+    of view) and fail on a traceback."""
+    page = steps.page
+    steps.kernel_idle("before running")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    item = page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first
+    steps.see(item, "run-menu")
+    item.click()
+    steps.until(
+        "([count, cells]) => { const prompts = [...document.querySelectorAll("
+        "`.jp-Notebook ${cells} .jp-InputPrompt`)].map(p => p.textContent.trim());"
+        " return prompts.length === count"
+        " && prompts.every((p, i) => p === `[${i + 1}]:`) }",
+        f"the {count} cells did not all show their execution counts",
+        [count, cells],
+    )
+    steps.kernel_idle("after running")
+    stderr = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
+    errors = [text for text in stderr.all_inner_texts() if TRACEBACK.search(text)]
+    if errors:
+        steps.fail("a cell raised", detail=":\n" + "\n".join(errors))

@@ -11,13 +11,13 @@ from .frontends import (
     CHROMIUM_FLAGS,
     PANELS_NOTEBOOK,
     STEP_TIMEOUT,
-    TRACEBACK,
     Server,
     Steps,
     chromium,
     jupyter,
     log_in_with_both_panels,
     login_panels,
+    run_all,
     write_notebook,
 )
 
@@ -38,29 +38,6 @@ def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
-def _run_all_cells(steps: Steps, count: int) -> None:
-    """Run > Run All Cells once the kernel is idle; then every cell's execution count."""
-    page = steps.page
-    steps.kernel_idle("before running")
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    item = page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first
-    steps.see(item, "run-menu")
-    item.click()
-    steps.until(
-        "count => { const prompts = [...document.querySelectorAll("
-        "'.jp-Notebook .jp-Cell .jp-InputPrompt')].map(p => p.textContent.trim());"
-        " return prompts.length === count"
-        " && prompts.every((p, i) => p === `[${i + 1}]:`) }",
-        f"the {count} cells did not all show their execution counts",
-        count,
-    )
-    steps.kernel_idle("after running")
-    stderr = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
-    errors = [text for text in stderr.all_inner_texts() if TRACEBACK.search(text)]
-    if errors:
-        steps.fail("a cell raised", detail=":\n" + "\n".join(errors))
-
-
 def test_log_in_through_the_panels_in_notebook7(notebook7: Server) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -71,7 +48,7 @@ def test_log_in_through_the_panels_in_notebook7(notebook7: Server) -> None:
         steps = Steps(page, notebook7, "notebook7")
         page.goto(notebook7.url("notebooks/panels.ipynb"), timeout=STEP_TIMEOUT)
         steps.see(page.locator(".jp-Notebook .jp-Cell").first, "notebook-open")
-        _run_all_cells(steps, len(PANELS_NOTEBOOK))
+        run_all(steps, len(PANELS_NOTEBOOK), cells=".jp-Cell")
         panels = login_panels(page)
         steps.see(panels.nth(1), "panels-rendered")
         log_in_with_both_panels(steps, context, panels)

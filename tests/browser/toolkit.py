@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .frontends import CHROMIUM_FLAGS, TRACEBACK, Server, Steps, chromium, jupyter, write_notebook
+from .frontends import CHROMIUM_FLAGS, Server, Steps, chromium, jupyter, run_all, write_notebook
 
 SETUP = """import os
 os.environ["INSTAPD_SANDBOX"] = "1"  # the embedded sandbox: its CDN serves the pictures
@@ -99,30 +99,6 @@ def shutdown(server: Server) -> None:
     for kernel in server.kernels():
         requests.delete(f"{server.base}/api/kernels/{kernel['id']}",
                         params={"token": server.token}, timeout=30)  # fmt: skip
-
-
-def run_all(steps: Steps, count: int) -> None:
-    """Run every cell; wait for each execution count (keep the last cell's output short:
-    JupyterLab does not render cells scrolled out of view)."""
-    page = steps.page
-    steps.kernel_idle("before running")
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    item = page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first
-    steps.see(item, "run-menu")
-    item.click()
-    steps.until(
-        "count => { const prompts = [...document.querySelectorAll("
-        "'.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());"
-        " return prompts.length === count"
-        " && prompts.every((p, i) => p === `[${i + 1}]:`) }",
-        f"the {count} cells did not all show their execution counts",
-        count,
-    )
-    steps.kernel_idle("after running")
-    stderr = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
-    errors = [text for text in stderr.all_inner_texts() if TRACEBACK.search(text)]
-    if errors:
-        steps.fail("a cell raised", detail=":\n" + "\n".join(errors))
 
 
 def pictures_loaded(steps: Steps, root: Any, least: int, what: str) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
+import tomllib
 import venv
 from collections import Counter
 from pathlib import Path
@@ -56,6 +58,19 @@ def _outcomes(report: Path) -> dict[str, Counter[str]]:
     return outcomes
 
 
+def _nbval_options() -> list[str]:
+    """The suite's own nbval options from pyproject's addopts (the kernel start-up timeout a
+    loaded machine needs), which the binder run's ``-o addopts=`` would otherwise drop."""
+    pytest_options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
+    return [o for o in shlex.split(pytest_options["ini_options"]["addopts"]) if "--nbval" in o]
+
+
+def test_the_binder_run_gets_the_suites_nbval_options() -> None:
+    options = _nbval_options()
+    assert "--nbval-lax" in options
+    assert any(o.startswith("--nbval-kernel-startup-timeout=") for o in options)
+
+
 def test_the_expected_items_come_from_the_notebooks() -> None:
     expected = _expected_items()
     assert {"caching.ipynb", "insights.ipynb", "login.ipynb", "quickstart.ipynb"} <= set(expected)
@@ -79,7 +94,7 @@ def test_every_notebook_runs_in_a_fresh_binder_environment(tmp_path: Path) -> No
     result = subprocess.run(
         [str(ROOT / "binder" / "start"), str(python), "-m", "pytest", "-q", "-p",
          "no:cacheprovider", "-o", "addopts=", "-o", "junit_family=xunit1",
-         f"--junitxml={report}", "--nbval-lax", "notebooks"],
+         f"--junitxml={report}", *_nbval_options(), "notebooks"],
         cwd=ROOT, env=clean, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -48,6 +48,14 @@ class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header on the sandbox's one clock (moved by ``advance``), as Meta's
+        Date and its posts' timestamps share one clock."""
+        app = getattr(self.server, "app", None)
+        if timestamp is None and isinstance(app, SandboxApp):
+            timestamp = app.data.clock.time()
+        return super().date_time_string(timestamp)
+
 
 class Sandbox:
     """A local Graph API server with seeded data.

@@ -6,8 +6,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
+import requests
 
 from instapd.catalog import metrics
 from instapd.sandbox import Sandbox
@@ -38,6 +40,18 @@ def test_the_publishing_clock_is_the_sandbox_clock(box: Sandbox) -> None:
     box.publishing.advance(3600)
     assert box.now - before >= timedelta(hours=1)
     assert abs(box.publishing.now() - box.now.timestamp()) < 2
+
+
+def test_the_date_header_is_on_the_sandbox_clock(box: Sandbox) -> None:
+    """Meta's Date header and its posts' timestamps share one clock; so do the sandbox's once
+    ``advance`` moved it (the lost-publish lookup reads posts "since" the last Date)."""
+    box.advance(days=3)
+    before = box.now
+    answer = requests.get(
+        f"{box.url}/v25.0/me", headers={"Authorization": f"Bearer {box.token}"}, timeout=10
+    )
+    assert answer.status_code == 200
+    assert before <= parsedate_to_datetime(answer.headers["Date"]) <= box.now
 
 
 def _published_by_api(box: Sandbox, caption: str) -> str:

@@ -394,7 +394,8 @@ def generate(app: Sphinx) -> None:
 
 
 def _text(path: Path) -> str:
-    """The file's text; for a notebook, without its pictures (base64 holds "SBX" by chance)."""
+    """The file's text without its pictures (base64 holds "SBX" by chance): a notebook's image
+    outputs, and inline ``data:image`` pictures anywhere (the widgets' static views)."""
     import json
     import re
 
@@ -403,13 +404,14 @@ def _text(path: Path) -> str:
         try:
             notebook = json.loads(text)
         except ValueError:
-            return text
-        for cell in notebook.get("cells", []):
-            for output in cell.get("outputs", []):
-                for kind in [k for k in output.get("data", {}) if k.startswith("image/")]:
-                    del output["data"][kind]
-        return json.dumps(notebook)
-    return re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", text)
+            notebook = None
+        if notebook is not None:
+            for cell in notebook.get("cells", []):
+                for output in cell.get("outputs", []):
+                    for kind in [k for k in output.get("data", {}) if k.startswith("image/")]:
+                        del output["data"][kind]
+            text = json.dumps(notebook)
+    return re.sub(r"data:image/[a-z+]+;base64,(?:[A-Za-z0-9+/=]|\\n)+", "", text)
 
 
 def no_tokens(app: Sphinx, exception: BaseException | None) -> None:

@@ -75,3 +75,6 @@ html_sidebars = {
 }
 html_static_path = ["_static"]
 html_css_files = ["instapd.css"]
+# Widgets carry a static text/html view of themselves (pictures inline); a page has no kernel to
+# draw the live widget, so the site shows the static view.
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]

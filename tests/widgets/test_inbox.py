@@ -41,7 +41,7 @@ def test_unanswered_comments_come_first_newest_first(
 
 
 def test_a_reply_is_sent_exactly_once(connection: instapd.Connection, box: Sandbox) -> None:
-    inbox = Inbox(connection).wait()
+    inbox = Inbox(connection=connection).wait()
     row = inbox.rows[0]
     row.reply_box.value = "Thanks, glad you like it!"
     assert not row.reply_button.disabled
@@ -56,7 +56,7 @@ def test_a_reply_is_sent_exactly_once(connection: instapd.Connection, box: Sandb
 
 
 def test_rules_are_checked_as_the_user_types(connection: instapd.Connection, box: Sandbox) -> None:
-    row = Inbox(connection).wait().rows[0]
+    row = Inbox(connection=connection).wait().rows[0]
     row.reply_box.value = "THANK YOU ALL"
     assert row.reply_button.disabled
     assert "capital letters only" in row.result.value
@@ -72,7 +72,7 @@ def test_rules_are_checked_as_the_user_types(connection: instapd.Connection, box
 def test_dry_run_shows_what_would_be_sent_and_sends_nothing(
     connection: instapd.Connection, box: Sandbox
 ) -> None:
-    inbox = Inbox(connection, dry_run=True).wait()
+    inbox = Inbox(connection=connection, dry_run=True).wait()
     row = inbox.rows[0]
     row.reply_box.value = "Thanks!"
     row.reply_button.click()
@@ -86,7 +86,7 @@ def test_dry_run_shows_what_would_be_sent_and_sends_nothing(
 def test_hide_unhide_and_delete_each_write_once(
     connection: instapd.Connection, box: Sandbox
 ) -> None:
-    inbox = Inbox(connection).wait()
+    inbox = Inbox(connection=connection).wait()
     row = inbox.rows[1]
     row.hide_button.click()
     assert box.dataset[row.comment_id].values["hidden"] is True
@@ -106,7 +106,7 @@ def test_hide_unhide_and_delete_each_write_once(
 def test_a_write_the_rules_refuse_says_why_in_its_row(
     connection: instapd.Connection, box: Sandbox
 ) -> None:
-    inbox = Inbox(connection).wait()
+    inbox = Inbox(connection=connection).wait()
     row = inbox.rows[2]
     row.hide_button.click()
     row.reply_box.value = "Thanks!"
@@ -117,7 +117,7 @@ def test_a_write_the_rules_refuse_says_why_in_its_row(
 
 
 def test_the_static_view_lists_the_comments(connection: instapd.Connection) -> None:
-    inbox = Inbox(connection).wait()
+    inbox = Inbox(connection=connection).wait()
     data = inbox._repr_mimebundle_()
     data = data[0] if isinstance(data, tuple) else data
     assert data["text/html"].count("<li>") == len(inbox.rows)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 import instapd
+from instapd.errors import UsageError
 from instapd.sandbox import Sandbox
 from instapd.widgets.inbox import Inbox
 from instapd.widgets.inbox_data import inbox_frame
@@ -121,3 +122,26 @@ def test_the_static_view_lists_the_comments(connection: instapd.Connection) -> N
     data = inbox._repr_mimebundle_()
     data = data[0] if isinstance(data, tuple) else data
     assert data["text/html"].count("<li>") == len(inbox.rows)
+
+
+def test_without_connection_the_inbox_uses_instapds_default(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    instapd.set_default_connection(connection)
+    try:
+        inbox = Inbox(account=box.account_ids[0], limit=5).wait()
+    finally:
+        instapd.set_default_connection(None)
+    assert inbox.connection is connection
+    assert inbox.account_id == box.account_ids[0]
+    assert len(inbox.rows) == 5
+
+
+def test_the_old_positional_connection_warns_and_two_connections_are_refused(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    with pytest.warns(FutureWarning, match=r"Inbox\(connection, account\) is deprecated"):
+        inbox = Inbox(connection, box.account_ids[0], limit=3)
+    assert inbox.wait().connection is connection
+    with pytest.raises(UsageError, match="two connections"):
+        Inbox(connection, connection=connection)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import instapd
-from instapd.errors import UsageError
+from instapd.errors import AccountError, UsageError
 from instapd.sandbox import Sandbox
 from instapd.widgets.besttime import BestTime
 from instapd.widgets.besttime_data import (
@@ -148,3 +148,13 @@ def test_a_positional_connection_still_works_with_a_future_warning(
         widget = BestTime(connection, tz="UTC")
     assert widget.connection is connection
     assert len(widget.wait().slots) == 3
+
+
+def test_the_constructor_reads_nothing_a_bad_account_is_told_by_the_first_read(
+    connection: instapd.Connection,
+) -> None:
+    widget = BestTime(account="no.such.account", connection=connection, tz="UTC")
+    assert widget.account_id is None
+    with pytest.raises(AccountError, match=r"no\.such\.account"):
+        widget.wait()
+    assert "Could not read" in widget.chart.value

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..connection import AccountMemo, BaseConnection, LocalApi
+from ..connection.default import register_default
 from ..connection.views import read_view, user_views
 from ..errors import UsageError
 from .sandbox import shared_sandbox
@@ -142,3 +143,6 @@ def set_default_connection(connection: Connection | None) -> None:
         )
     with _lock:
         _default = connection
+
+
+register_default(default_connection)  # lower layers (the widgets) reach the default by this hook

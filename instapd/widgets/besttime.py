@@ -27,6 +27,7 @@ from .besttime_data import (
     zone,
     zone_name,
 )
+from .connecting import connection_and_account
 from .static import StaticView, box, figure_png, png_img
 
 
@@ -35,10 +36,18 @@ class BestTime(StaticView, widgets.VBox):  # type: ignore[misc]
     default the user's own."""
 
     def __init__(
-        self, connection: BaseConnection, account: str | None = None, *, tz: str | None = None
+        self,
+        _positional: object = None,
+        /,
+        account: str | None = None,
+        *,
+        connection: BaseConnection | None = None,
+        tz: str | None = None,
     ) -> None:
+        connection, account = connection_and_account("BestTime", _positional, account, connection)
         self.connection = connection
-        self.account_id = connection.resolve_accounts(account)[0]
+        self.account = account
+        self.account_id: str | None = None  # resolved by the first read, not here (no I/O)
         self.tz: tzinfo = zone(tz)
         self.online: pd.DataFrame | None = None
         self.media: pd.DataFrame | None = None
@@ -59,6 +68,7 @@ class BestTime(StaticView, widgets.VBox):  # type: ignore[misc]
 
     def _load(self) -> None:
         try:
+            self.account_id = self.connection.resolve_accounts(self.account)[0]
             self.online = read(self.connection, "OnlineFollowers", account=self.account_id,
                                progress=False)  # fmt: skip
             columns = ["id", "timestamp", "like_count", "comments_count"]

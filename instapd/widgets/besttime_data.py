@@ -12,6 +12,7 @@ sums. Engagement by hour is likes + comments per post, averaged over the posts m
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,9 +28,7 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 def zone(name: str | tzinfo | None) -> tzinfo:
     """A time zone by IANA name (``"Europe/Berlin"``), as given, or the user's own (``None``)."""
     if name is None:
-        local = datetime.now().astimezone().tzinfo
-        assert local is not None
-        return local
+        return local_zone()
     if isinstance(name, tzinfo):
         return name
     try:
@@ -38,6 +37,20 @@ def zone(name: str | tzinfo | None) -> tzinfo:
         raise UsageError(
             f"{name!r} is not a time zone name; use an IANA name such as 'Europe/Berlin'."
         ) from exc
+
+
+def local_zone() -> ZoneInfo:
+    """The user's own IANA zone (``TZ``, else the system's, as tzlocal finds it); UTC when it
+    cannot be told, with no error: a best-time chart in UTC beats none."""
+    try:
+        import tzlocal
+
+        with warnings.catch_warnings():  # tzlocal warns about odd setups; UTC is the answer then
+            warnings.simplefilter("ignore")
+            name = tzlocal.get_localzone_name()
+        return ZoneInfo(name or "UTC")
+    except Exception:  # no tzlocal, no zone configured, or a name zoneinfo does not know
+        return ZoneInfo("UTC")
 
 
 def zone_name(tz: tzinfo) -> str:

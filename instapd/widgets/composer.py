@@ -21,6 +21,7 @@ from ..connection import BaseConnection
 from ..errors import PublishRuleError
 from ..publishing import publish
 from .composer_data import KINDS, count_caption, post_fields, quota_left
+from .connecting import connection_and_account
 from .pictures import thumbnail
 from .static import StaticView, box
 
@@ -35,13 +36,16 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
 
     def __init__(
         self,
-        connection: BaseConnection,
+        _positional: object = None,
+        /,
         account: str | None = None,
         *,
+        connection: BaseConnection | None = None,
         kind: str = "image",
         urls: list[str] | None = None,
         caption: str = "",
     ) -> None:
+        connection, account = connection_and_account("Composer", _positional, account, connection)
         ids = connection.resolve_accounts(account)
         if len(ids) != 1:
             raise ValueError("The composer publishes to one account; pass account=...")

@@ -15,6 +15,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..connection import BaseConnection
+from .connecting import connection_and_account
 from .dashboard_data import DAILY_METRICS, DEFAULT_METRICS, best_media, check_range, daily
 from .pictures import Item, fetcher_for, picture_link
 from .static import StaticView, box, figure_png, png_img
@@ -27,14 +28,17 @@ class Dashboard(StaticView, widgets.VBox):  # type: ignore[misc]
 
     def __init__(
         self,
-        connection: BaseConnection,
+        _positional: object = None,
+        /,
         account: str | list[str] | None = None,
         *,
+        connection: BaseConnection | None = None,
         since: date | None = None,
         until: date | None = None,
         metrics: tuple[str, ...] = DEFAULT_METRICS,
         best_by: str = "reach",
     ) -> None:
+        connection, account = connection_and_account("Dashboard", _positional, account, connection)
         self.connection = connection
         self.accounts = connection.resolve_accounts(account)
         until = until or date.today() - timedelta(days=2)  # Meta's data lags up to 48 h

@@ -19,6 +19,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..connection import BaseConnection
+from .connecting import connection_and_account
 from .inbox_data import Action, act, describe_result, inbox_frame, reply_problem
 from .static import StaticView, box
 
@@ -108,13 +109,16 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
 
     def __init__(
         self,
-        connection: BaseConnection,
+        _positional: object = None,
+        /,
         account: str | None = None,
         *,
+        connection: BaseConnection | None = None,
         media: int = 12,
         limit: int = 20,
         dry_run: bool = False,
     ) -> None:
+        connection, account = connection_and_account("Inbox", _positional, account, connection)
         self.connection = connection
         self.account_id = connection.resolve_accounts(account)[0]  # a bad account: raise now
         self.media, self.limit = media, limit

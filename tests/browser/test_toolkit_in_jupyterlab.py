@@ -16,21 +16,24 @@ CONNECT = 'connection = instapd.connect()\naccount = "brewlab.coffee"'
 NOTEBOOKS = {
     "inbox": [
         CONNECT,
-        "from instapd.widgets import Inbox\nInbox(connection, account).wait()",
+        "from instapd.widgets import Inbox\nInbox(account=account, connection=connection).wait()",
     ],
     "besttime": [
         CONNECT,
         "from instapd.widgets import BestTime\n"
-        'BestTime(connection, account, tz="Europe/Berlin").wait()',
+        'BestTime(account=account, connection=connection, tz="Europe/Berlin").wait()',
     ],
     "dashboard": [
         CONNECT,
-        "from instapd.widgets import Dashboard\nDashboard(connection, 'all').wait()",
+        "from instapd.widgets import Dashboard\n"
+        "Dashboard(account='all', connection=connection).wait()",
     ],
     "composer": [
         CONNECT,
         "from instapd.widgets import Composer\n"
-        'composer = Composer(connection, account, urls=["https://example.com/cup.jpg"])\n'
+        "composer = Composer(\n"
+        '    account=account, connection=connection, urls=["https://example.com/cup.jpg"]\n'
+        ")\n"
         "composer",
     ],
 }

@@ -3,6 +3,9 @@ hour, the three best slots in words; read from the sandbox."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +15,7 @@ import pandas as pd
 import pytest
 
 import instapd
-from instapd.errors import UsageError
+from instapd.errors import AccountError, UsageError
 from instapd.sandbox import Sandbox
 from instapd.widgets.besttime import BestTime
 from instapd.widgets.besttime_data import (
@@ -86,7 +89,7 @@ def test_engagement_is_averaged_per_posting_hour(connection: instapd.Connection)
 def test_the_widget_redraws_for_a_zone_and_refuses_a_bad_one(
     connection: instapd.Connection,
 ) -> None:
-    widget = BestTime(connection, tz="Europe/Berlin").wait()
+    widget = BestTime(connection=connection, tz="Europe/Berlin").wait()
     berlin = list(widget.slots)
     assert len(berlin) == 3
     assert "Europe/Berlin" in widget.words.value
@@ -104,3 +107,54 @@ def test_the_widget_redraws_for_a_zone_and_refuses_a_bad_one(
 def test_a_bad_zone_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="IANA name"):
         zone("Nowhere/Atlantis")
+
+
+def _local_zone_under(tz: str) -> subprocess.CompletedProcess[str]:
+    code = "from instapd.widgets.besttime_data import zone, zone_name; print(zone_name(zone(None)))"
+    env = {**os.environ, "TZ": tz}
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("tz", ["Asia/Tokyo", "America/Sao_Paulo"])
+def test_the_default_zone_is_the_users_iana_zone(tz: str) -> None:
+    result = _local_zone_under(tz)
+    assert (result.returncode, result.stdout.strip(), result.stderr) == (0, tz, "")
+
+
+def test_a_tz_that_names_no_zone_falls_back_quietly_to_the_systems() -> None:
+    system = _local_zone_under("")  # empty TZ: the system's zone (/etc/localtime), else UTC
+    result = _local_zone_under("Nowhere/Atlantis")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.strip() == system.stdout.strip() != ""
+
+
+def test_tz_wins_over_the_users_zone_and_the_default_connection_is_used(
+    connection: instapd.Connection,
+) -> None:
+    instapd.set_default_connection(connection)
+    try:
+        widget = BestTime(tz="Asia/Tokyo")
+        assert widget.connection is connection
+        assert widget.zone_box.value == "Asia/Tokyo"
+        assert widget.wait().account_id == connection.resolve_accounts(None)[0]
+    finally:
+        instapd.set_default_connection(None)
+
+
+def test_a_positional_connection_still_works_with_a_future_warning(
+    connection: instapd.Connection,
+) -> None:
+    with pytest.warns(FutureWarning, match=r"BestTime\(account=\.\.\., connection=\.\.\.\)"):
+        widget = BestTime(connection, tz="UTC")
+    assert widget.connection is connection
+    assert len(widget.wait().slots) == 3
+
+
+def test_the_constructor_reads_nothing_a_bad_account_is_told_by_the_first_read(
+    connection: instapd.Connection,
+) -> None:
+    widget = BestTime(account="no.such.account", connection=connection, tz="UTC")
+    assert widget.account_id is None
+    with pytest.raises(AccountError, match=r"no\.such\.account"):
+        widget.wait()
+    assert "Could not read" in widget.chart.value

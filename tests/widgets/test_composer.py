@@ -50,7 +50,7 @@ def test_the_post_s_fields_follow_its_kind() -> None:
 
 
 def test_typing_updates_counts_and_the_rule_blocks_publish(connection: instapd.Connection) -> None:
-    composer = Composer(connection, urls=[JPEG], caption="Morning pour")
+    composer = Composer(connection=connection, urls=[JPEG], caption="Morning pour")
     assert "12/2,200 characters" in composer.counts.value
     assert not composer.publish_button.disabled
     composer.caption_box.value = "#x " * 31
@@ -62,7 +62,7 @@ def test_typing_updates_counts_and_the_rule_blocks_publish(connection: instapd.C
 def test_publish_shows_states_and_the_permalink_once(
     connection: instapd.Connection, box: Sandbox
 ) -> None:
-    composer = Composer(connection, urls=[JPEG], caption="Morning pour")
+    composer = Composer(connection=connection, urls=[JPEG], caption="Morning pour")
     composer.publish_button.click()
     composer.publish_button.click()  # while it runs, or after: nothing more is sent
     composer.wait()
@@ -83,16 +83,16 @@ def test_publish_shows_states_and_the_permalink_once(
 
 
 def test_the_quota_left_is_shown(connection: instapd.Connection, box: Sandbox) -> None:
-    assert "5 of 5 posts left" in Composer(connection, urls=[JPEG]).wait().quota.value
+    assert "5 of 5 posts left" in Composer(connection=connection, urls=[JPEG]).wait().quota.value
     connection.publish(image_url=JPEG, caption="first")
-    composer = Composer(connection, urls=[JPEG], caption="second").wait()
+    composer = Composer(connection=connection, urls=[JPEG], caption="second").wait()
     assert "4 of 5 posts left" in composer.quota.value
     composer.publish()
     assert "3 of 5 posts left" in composer.wait().quota.value
 
 
 def test_the_static_view_has_the_caption_and_counts(connection: instapd.Connection) -> None:
-    composer = Composer(connection, urls=[JPEG], caption="Morning pour")
+    composer = Composer(connection=connection, urls=[JPEG], caption="Morning pour")
     html = composer.static_html()
     assert "Morning pour" in html
     assert "12/2,200 characters" in html

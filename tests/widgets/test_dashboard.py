@@ -61,7 +61,9 @@ def test_best_media_are_the_range_s_highest(connection: instapd.Connection, box:
 
 def test_a_control_change_redraws(connection: instapd.Connection, box: Sandbox) -> None:
     since, until = _range(box)
-    board = Dashboard(connection, box.account_ids[0], since=since, until=until).wait()
+    board = Dashboard(
+        account=box.account_ids[0], connection=connection, since=since, until=until
+    ).wait()
     account = box.account_ids[0]
     assert list(board.daily[account].columns) == ["day", "reach", "views", "likes"]
     first_png = board.pngs[account]
@@ -79,7 +81,7 @@ def test_a_control_change_redraws(connection: instapd.Connection, box: Sandbox) 
 
 def test_several_accounts_side_by_side(connection: instapd.Connection, box: Sandbox) -> None:
     since, until = _range(box)
-    board = Dashboard(connection, "all", since=since, until=until).wait()
+    board = Dashboard(account="all", connection=connection, since=since, until=until).wait()
     assert set(board.panels) == set(box.account_ids)
     for account in box.account_ids:
         username = box.dataset[account].values["username"]
@@ -92,4 +94,6 @@ def test_several_accounts_side_by_side(connection: instapd.Connection, box: Sand
 def test_a_too_long_range_is_refused_before_reading(connection: instapd.Connection) -> None:
     today = pd.Timestamp.now().date()
     with pytest.raises(UsageError, match="at most 90 days"):
-        Dashboard(connection, "all", since=today - timedelta(days=200), until=today)
+        Dashboard(
+            account="all", connection=connection, since=today - timedelta(days=200), until=today
+        )

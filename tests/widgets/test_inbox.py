@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 import instapd
+from instapd.errors import UsageError
 from instapd.sandbox import Sandbox
 from instapd.widgets.inbox import Inbox
 from instapd.widgets.inbox_data import inbox_frame
@@ -41,7 +42,7 @@ def test_unanswered_comments_come_first_newest_first(
 
 
 def test_a_reply_is_sent_exactly_once(connection: instapd.Connection, box: Sandbox) -> None:
-    inbox = Inbox(connection).wait()
+    inbox = Inbox(connection=connection).wait()
     row = inbox.rows[0]
     row.reply_box.value = "Thanks, glad you like it!"
     assert not row.reply_button.disabled
@@ -56,7 +57,7 @@ def test_a_reply_is_sent_exactly_once(connection: instapd.Connection, box: Sandb
 
 
 def test_rules_are_checked_as_the_user_types(connection: instapd.Connection, box: Sandbox) -> None:
-    row = Inbox(connection).wait().rows[0]
+    row = Inbox(connection=connection).wait().rows[0]
     row.reply_box.value = "THANK YOU ALL"
     assert row.reply_button.disabled
     assert "capital letters only" in row.result.value
@@ -72,7 +73,7 @@ def test_rules_are_checked_as_the_user_types(connection: instapd.Connection, box
 def test_dry_run_shows_what_would_be_sent_and_sends_nothing(
     connection: instapd.Connection, box: Sandbox
 ) -> None:
-    inbox = Inbox(connection, dry_run=True).wait()
+    inbox = Inbox(connection=connection, dry_run=True).wait()
     row = inbox.rows[0]
     row.reply_box.value = "Thanks!"
     row.reply_button.click()
@@ -86,7 +87,7 @@ def test_dry_run_shows_what_would_be_sent_and_sends_nothing(
 def test_hide_unhide_and_delete_each_write_once(
     connection: instapd.Connection, box: Sandbox
 ) -> None:
-    inbox = Inbox(connection).wait()
+    inbox = Inbox(connection=connection).wait()
     row = inbox.rows[1]
     row.hide_button.click()
     assert box.dataset[row.comment_id].values["hidden"] is True
@@ -106,7 +107,7 @@ def test_hide_unhide_and_delete_each_write_once(
 def test_a_write_the_rules_refuse_says_why_in_its_row(
     connection: instapd.Connection, box: Sandbox
 ) -> None:
-    inbox = Inbox(connection).wait()
+    inbox = Inbox(connection=connection).wait()
     row = inbox.rows[2]
     row.hide_button.click()
     row.reply_box.value = "Thanks!"
@@ -117,7 +118,30 @@ def test_a_write_the_rules_refuse_says_why_in_its_row(
 
 
 def test_the_static_view_lists_the_comments(connection: instapd.Connection) -> None:
-    inbox = Inbox(connection).wait()
+    inbox = Inbox(connection=connection).wait()
     data = inbox._repr_mimebundle_()
     data = data[0] if isinstance(data, tuple) else data
     assert data["text/html"].count("<li>") == len(inbox.rows)
+
+
+def test_without_connection_the_inbox_uses_instapds_default(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    instapd.set_default_connection(connection)
+    try:
+        inbox = Inbox(account=box.account_ids[0], limit=5).wait()
+    finally:
+        instapd.set_default_connection(None)
+    assert inbox.connection is connection
+    assert inbox.account_id == box.account_ids[0]
+    assert len(inbox.rows) == 5
+
+
+def test_the_old_positional_connection_warns_and_two_connections_are_refused(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    with pytest.warns(FutureWarning, match=r"Inbox\(connection, account\) is deprecated"):
+        inbox = Inbox(connection, box.account_ids[0], limit=3)
+    assert inbox.wait().connection is connection
+    with pytest.raises(UsageError, match="two connections"):
+        Inbox(connection, connection=connection)

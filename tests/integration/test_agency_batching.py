@@ -70,6 +70,11 @@ def test_a_read_of_many_accounts_batched_equals_reading_each_alone(
     requests = conn.client.requests_made - before
     assert len(together) > 0
     assert together["business_account_id"].nunique() > 1
+    day = next((c for c in ("end_time", "date") if c in together.columns), None)
+    if day is not None:  # the newest day's insights still accrue between the two reads (seen
+        # once in CI: one reach value of ~1,650); compare the days that are over
+        together = together[together[day] < together[day].max()].reset_index(drop=True)
+        alone = alone[alone[day] < alone[day].max()].reset_index(drop=True)
     pd.testing.assert_frame_equal(together, alone)
     assert requests * 4 < alone_requests, (requests, alone_requests)
 

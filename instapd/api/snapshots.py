@@ -41,8 +41,8 @@ def snapshot(
     ``snapshot_at`` (UTC). Returns one row per table and account: ``table``, ``account``,
     ``rows``, ``path`` (the group's file), ``status``, ``error``, ``run``. A run that was
     killed goes on where it stopped the next time the same snapshot is asked for
-    (``resume=False`` starts afresh; ``run=`` names a run). ``workers``: accounts read at a time (default 4); ``at``: the time
-    to stamp. ``accounts=`` is the former name of ``account=``.
+    (``resume=False`` starts afresh; ``run=`` names a run). ``workers``: accounts read at a
+    time (default 4); ``at``: the time to stamp. ``accounts=`` is the former name of ``account=``.
     """
     from ..snapshots import snapshot as take
 

@@ -115,6 +115,7 @@ class GraphClient:
             throttle=self.throttle,
         )
         self._pool: ThreadPoolExecutor | None = None
+        self._retired: list[ThreadPoolExecutor] = []  # narrower pools finishing what they hold
         self._lock = threading.Lock()
         #: Each is told the usage headers of every batch operation (each account's own).
         self.usage_listeners: list[Callable[[Usage], None]] = []
@@ -150,9 +151,9 @@ class GraphClient:
         return self._sender.max_body
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        for pool in [*self._retired, *([self._pool] if self._pool is not None else [])]:
+            pool.shutdown(wait=False, cancel_futures=True)
+        self._pool, self._retired = None, []
         if self._owns_session:
             self._sender.session.close()
 
@@ -160,6 +161,17 @@ class GraphClient:
     def session(self) -> requests.Session:
         """The one session every request goes through (a connection's transport mounts here)."""
         return self._sender.session
+
+    def widen(self, workers: int) -> None:
+        """Let ``workers`` independent requests be in flight at once from now on (a snapshot
+        of many accounts sends each level's batch requests side by side). Never narrows."""
+        with self._lock:
+            if workers <= self.concurrency:
+                return
+            self.concurrency = workers
+            if self._pool is not None:  # what it runs finishes there; new work goes wider
+                self._retired.append(self._pool)
+                self._pool = None
 
     @property
     def pool(self) -> ThreadPoolExecutor:

@@ -129,6 +129,7 @@ class SandboxApp:
     def forget_renders(self) -> None:
         """After the dataset changed (a new post): nothing rendered before may be reused."""
         self.router.renderer.forget()
+        self.router.writes.forget_owned()
         self.router.index_owners()
         self._answers.clear()
 

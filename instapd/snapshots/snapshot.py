@@ -113,6 +113,7 @@ def snapshot(
     plan = _plan(dataset, names, ids, run, resume, at)
     logger.info("snapshot run %s: %d tables, %d accounts", plan.id, len(names), len(ids))
     runs.save(dataset, plan)
+    connection.client.widen(workers)  # each level's batch requests side by side, not 4 at once
 
     def one_group(task: tuple[str, tuple[str, ...]]) -> list[dict[str, Any]]:
         return _group(connection, dataset, plan, *task)

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..__about__ import __version__
+from ..cache import ReadLog
 from ..catalog import get_table
 from ..connection import BaseConnection
 from ..errors import InstapdError, UsageError
@@ -125,8 +126,9 @@ def snapshot(
     found: dict[tuple[str, str], dict[str, Any]] = {}
     pool = ThreadPoolExecutor(workers, thread_name_prefix="instapd-snapshot")
     try:
-        for done in pool.map(one_group, tasks):
-            found.update(((row["table"], row["account"]), row) for row in done)
+        with ReadLog(connection.config.cache_location).hold():  # health's notes, written once
+            for done in pool.map(one_group, tasks):
+                found.update(((row["table"], row["account"]), row) for row in done)
     except BaseException:  # Ctrl-C or a bad input: stop now, the run resumes later
         pool.shutdown(wait=True, cancel_futures=True)
         raise
@@ -277,7 +279,9 @@ def _legacy_written(path: Path, run_id: str) -> int | None:
 
 def to_arrow(frame: pd.DataFrame, at: datetime) -> pa.Table:
     """The frame plus ``snapshot_at``, as Arrow (lists stay lists, ids stay strings)."""
-    stamped = frame.assign(snapshot_at=pd.Timestamp(at).tz_convert("UTC").as_unit("us"))
+    plain = frame.copy(deep=False)
+    plain.attrs = {}  # pandas deep-copies attrs on every column access pyarrow makes
+    stamped = plain.assign(snapshot_at=pd.Timestamp(at).tz_convert("UTC").as_unit("us"))
     return pa.Table.from_pandas(stamped, preserve_index=False)
 
 

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from ..__about__ import __version__
 from ..cache import ReadLog
-from ..catalog import get_table
+from ..catalog import SNAPSHOT_TABLES, get_table
 from ..connection import BaseConnection
 from ..errors import InstapdError, UsageError
 from ..io import read
@@ -36,17 +36,7 @@ from .dataset import SnapshotDataset, check_run_id, file_meta
 
 logger = logging.getLogger("instapd.history")
 
-DEFAULT_TABLES = (
-    "Stories",
-    "StoryInsights",
-    "Media",
-    "MediaInsights",
-    "AccountInsights",  # daily reach and follower_count, the last 2 days of each run
-    "InstagramBusinessProfile",
-    "OnlineFollowers",  # Meta keeps 30 days; history keeps every run's
-    "AudienceInsights",  # demographics as of now only: history makes them a time series
-    "Tags",  # media others tagged the account in, which their owners may delete
-)
+DEFAULT_TABLES = SNAPSHOT_TABLES  # the catalog's one list (health and dlt use it too)
 #: Tables read over a recent window rather than whole: the days back from the snapshot.
 RECENT_DAYS = {"AccountInsights": 2}
 #: Accounts whose table is read in one go: one operation each in each batch request.

@@ -123,6 +123,10 @@ def test_a_system_user_token_never_expires_and_reads_the_business_accounts(
     ids = list(agency.account_ids)
     assert listed["business_account_id"].tolist() == ids
     assert listed["relation"].tolist() == ["owned", "owned", "client"]
+    # Meta adds permitted_tasks to a client's accounts only: what the client lets the agency do
+    assert listed["permitted_tasks"].isna().tolist() == [True, True, False]
+    client_tasks = agency.dataset[agency.business_id].values["_permitted_tasks"][ids[2]]
+    assert listed["permitted_tasks"].iloc[2] == ",".join(client_tasks) == "ANALYZE"
     assert set(listed["business_id"]) == {agency.business_id}
     assert set(listed["business_name"]) == {"Sandbox Agency"}
     assert listed["username"].tolist() == [agency.dataset[a].values["username"] for a in ids]

@@ -361,3 +361,19 @@ def test_history_reads_files_of_one_account_beside_group_files_and_never_a_torn_
     # a write killed before its rename leaves a temporary file, which no reader takes
     (group.parent / f".{group.name}-x1y2.tmp").write_bytes(group.read_bytes()[:100])
     assert len(instapd.history("Media", location=tmp_path)) == summary["rows"].sum() + len(mine)
+
+
+def test_a_named_run_after_compaction_keeps_what_the_merged_file_holds(
+    conn: instapd.Connection, tmp_path: Path
+) -> None:
+    first = instapd.snapshot(["Media"], connection=conn, location=tmp_path, resume=False)
+    instapd.snapshot(["Media"], connection=conn, location=tmp_path, resume=False)
+    assert len(compact(tmp_path)) == 1
+    (merged,) = _data_files(tmp_path)
+    again = instapd.snapshot(
+        ["Media"], connection=conn, location=tmp_path, run=first["run"].iloc[0]
+    )
+    assert set(again["status"]) == {"kept"}, "the merged file holds the run's accounts"
+    assert again["rows"].tolist() == first["rows"].tolist()
+    assert set(again["path"]) == {str(merged)}
+    assert _data_files(tmp_path) == [merged], "nothing written twice"

@@ -101,3 +101,24 @@ def test_a_locked_out_account_waits_in_its_own_thread_not_in_the_pool() -> None:
     assert ran == "B ran"
     lockouts = [name for name, seconds in waiters if seconds >= 3600]
     assert lockouts == ["submits-A"], "the pool's worker never sat out A's lockout"
+
+
+def test_a_widened_client_runs_that_many_requests_side_by_side() -> None:
+    """A snapshot widens the client's pool to its workers: eight tasks that each wait for all
+    eight to have started finish only when eight run at once (four never would)."""
+    import threading
+
+    from instapd.graph import GraphClient
+
+    client = GraphClient(base_url="https://graph.facebook.com", version="v25.0", access_token="t")
+    try:
+        first = client.pool
+        client.widen(8)
+        client.widen(2)  # never narrows
+        assert client.concurrency == 8
+        together = threading.Barrier(8, timeout=60)
+        done = [client.pool.submit(together.wait) for _ in range(8)]
+        assert sorted(f.result(timeout=120) for f in done) == list(range(8))
+        assert client.pool is not first
+    finally:
+        client.close()

@@ -20,6 +20,8 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -140,6 +142,15 @@ class GraphClient:
     def server_date(self) -> str | None:
         """The API's clock, from the last answer's ``Date``."""
         return self._sender.server_date
+
+    def server_now(self) -> datetime:
+        """The API's time at its last answer (``Date``); this machine's if it never said."""
+        if self.server_date:
+            try:
+                return parsedate_to_datetime(self.server_date).astimezone(UTC)
+            except (TypeError, ValueError):
+                pass
+        return datetime.now(UTC)
 
     @property
     def timeout(self) -> float:

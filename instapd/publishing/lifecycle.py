@@ -32,7 +32,6 @@ from ..errors import (
     TransientError,
 )
 from ..progress import SHOW_AFTER
-from ..writes.send import server_now
 from .rules import Post
 
 if TYPE_CHECKING:
@@ -135,7 +134,7 @@ class Lifecycle:
 
     def server_now(self) -> datetime:
         """The API's time when it last answered (our clock if it never said)."""
-        return server_now(self.client)
+        return self.client.server_now()
 
     # -- containers --------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
 from .access import authenticate, expire_presented_token
@@ -169,6 +170,8 @@ class SandboxApp:
             environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
             start_response("500 Dropped", [])
             return []
+        # Meta's Date and its posts' timestamps share one clock; so do the sandbox's
+        response.headers["Date"] = http_date(self.data.clock.time())
         if fault == "truncate":
             body = response.get_data()
             response.set_data(body[: len(body) // 2])

@@ -48,13 +48,12 @@ class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def date_time_string(self, timestamp: float | None = None) -> str:
-        """The ``Date`` header on the sandbox's one clock (moved by ``advance``), as Meta's
-        Date and its posts' timestamps share one clock."""
-        app = getattr(self.server, "app", None)
-        if timestamp is None and isinstance(app, SandboxApp):
-            timestamp = app.data.clock.time()
-        return super().date_time_string(timestamp)
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """The status line and ``Server``, without a ``Date`` of the machine's clock: the app
+        sends its own (the sandbox clock's), so loopback and the mounted transport agree."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
 
 
 class Sandbox:
@@ -75,6 +74,9 @@ class Sandbox:
     so a client that assumes 100 instead of reading it is caught).
     ``accounts=N`` seeds N linked business accounts (with ``media_per_account`` posts each,
     6 by default), as an agency has. :meth:`advance` moves the sandbox's clock forward.
+    ``frozen=True`` stops the clock at ``now`` (the seeding time): only :meth:`advance` moves it,
+    so every answer, the newest days' insights and the ``Date`` header included, is the same
+    however long the reads take (tests that compare two reads want it).
     ``max_objects`` caps the objects one answer holds (nested included) as Meta caps answer
     size: past it, code 1 "Please reduce the amount of data..."; ``None`` lifts the cap.
     ``clock`` (seconds) is the sandbox's own time for rate limits (``app.usage``: calls per app,
@@ -105,6 +107,7 @@ class Sandbox:
         flat_exchange: bool = False,
         max_objects: int | None = DEFAULT_MAX_OBJECTS,
         clock: Callable[[], float] = time.monotonic,
+        frozen: bool = False,
     ) -> None:
         if scheme not in ("facebook", "instagram"):
             raise ValueError(f"scheme must be 'facebook' or 'instagram', not {scheme!r}")
@@ -117,6 +120,7 @@ class Sandbox:
             comments_per_account=comments_per_account,
         )
         self.clock = self.dataset.clock  # the one clock; advance() moves it
+        self.clock.frozen = frozen
         self.tokens = TokenRegistry()
         self.oauth_app = OAuthApp(app_id=app_id, app_secret=app_secret or secrets.token_hex(16))
         user = self.dataset[self.dataset.user_id]
@@ -262,7 +266,7 @@ class Sandbox:
 
     @property
     def now(self) -> datetime:
-        """The sandbox's time: real time plus every :meth:`advance`."""
+        """The sandbox's time: real time (the seeding time if frozen) plus every :meth:`advance`."""
         return self.clock.now()
 
     def advance(

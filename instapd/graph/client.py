@@ -13,6 +13,7 @@ drops it and re-issues the link against its own base URL.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import json
 import logging
 import re
@@ -137,6 +138,12 @@ class GraphClient:
     @property
     def last_usage(self) -> Usage:
         return self._sender.last_usage
+
+    @property
+    def token_digest(self) -> str:
+        """A digest telling this client's token from others (the token cannot be read from it):
+        a server issues its own tokens, so it also tells one server instance from another."""
+        return hashlib.sha256(self._token.encode()).hexdigest()[:32]
 
     @property
     def server_date(self) -> str | None:

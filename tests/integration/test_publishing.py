@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from instapd.errors import (
 from instapd.graph import RetryPolicy
 from instapd.publishing.lifecycle import Lifecycle
 from instapd.sandbox import Faults, Sandbox
-from tests.support import fast_throttle
+from tests.support import FAST_RETRY, fast_throttle
 
 JPEG = "https://example.com/photos/cup.jpg"
 MP4 = "https://example.com/videos/pour.mp4"
@@ -374,7 +375,8 @@ def test_a_lost_publish_is_found_by_caption_time_and_claim_not_by_position(
             # a day before the round on the sandbox's clock, which earlier tests moved ahead
             box.dataset[media_id].values["timestamp"] -= timedelta(days=1)
         if other == "claimed":  # as if an earlier publish here had returned it
-            lifecycle._PUBLISHED.setdefault(conn.client.base_url, set()).add(media_id)
+            key = lifecycle.claims_key(conn.client, account)
+            lifecycle._PUBLISHED.setdefault(key, set()).add(media_id)
         planted.append(media_id)
         return answer
 
@@ -388,6 +390,31 @@ def test_a_lost_publish_is_found_by_caption_time_and_claim_not_by_position(
     assert row.loc[0, "id"] != planted[0]
     assert media_ids(box)[:2] == [planted[0], row.loc[0, "id"]]
     assert box.dataset[row.loc[0, "id"]].values["caption"] == caption
+
+
+def _publisher(box: Sandbox) -> instapd.Connection:
+    return instapd.connect(
+        graph_url=box.url,
+        access_token=box.token,
+        business_account_id=box.account_ids[0],
+        retry=FAST_RETRY,
+        throttle=fast_throttle(),
+    )
+
+
+def test_a_new_sandbox_on_a_reused_port_starts_with_no_claims() -> None:
+    """Two sandboxes of one seed in turn on one port give out the same ids. The first's post,
+    claimed by this process, is not the second's: a lost publish there finds its own post."""
+    with socket.create_server(("127.0.0.1", 0)) as listening:  # one port, served twice in turn
+        ids = []
+        for drop in (None, "apply-then-drop"):
+            box = Sandbox(seed=12, accounts=1, media_per_account=(2,), listen_fd=listening.fileno())
+            with box, _publisher(box) as conn:
+                box.faults = Faults(write_schedule={2: drop} if drop else {})  # 2: the publish
+                row = instapd.publish(image_url=JPEG, caption="same", connection=conn)
+                assert row.loc[0, "status"] == "PUBLISHED", row.loc[0, "error"]
+                ids.append((box.url, row.loc[0, "id"], media_ids(box)[0]))
+    assert ids[0] == ids[1]  # same port, same id: only the server instance tells them apart
 
 
 def test_a_frame_checks_the_quota_before_making_any_container(

@@ -31,10 +31,8 @@ def day_end(day: date) -> datetime:
 
 
 def _range(ctx: ReadContext) -> tuple[datetime, datetime]:
-    """The query's range, by default the last 30 days by the API's clock (its ``Date``)."""
-    until = (
-        ctx.query.until.to_pydatetime() if ctx.query.until is not None else ctx.client.server_now()
-    )
+    """The query's range, by default the last 30 days."""
+    until = ctx.query.until.to_pydatetime() if ctx.query.until is not None else datetime.now(UTC)
     since = ctx.query.since.to_pydatetime() if ctx.query.since is not None else None
     return since or until - DEFAULT_RANGE, until
 

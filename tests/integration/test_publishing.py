@@ -55,18 +55,23 @@ def waits() -> Waits:
     return Waits()
 
 
-@pytest.fixture
-def conn(box: Sandbox, waits: Waits) -> Iterator[instapd.Connection]:
-    box.faults = Faults()
-    box.publishing.quota_total = 100
-    retry = RetryPolicy(attempts=5, backoff_initial=0.001, backoff_max=0.01, sleep=waits)
-    with instapd.connect(
+def _publisher(box: Sandbox, retry: RetryPolicy = FAST_RETRY) -> instapd.Connection:
+    """A connection publishing to the sandbox's first account, retrying without real waits."""
+    return instapd.connect(
         graph_url=box.url,
         access_token=box.token,
         business_account_id=box.account_ids[0],
         retry=retry,
         throttle=fast_throttle(),
-    ) as connection:
+    )
+
+
+@pytest.fixture
+def conn(box: Sandbox, waits: Waits) -> Iterator[instapd.Connection]:
+    box.faults = Faults()
+    box.publishing.quota_total = 100
+    retry = RetryPolicy(attempts=5, backoff_initial=0.001, backoff_max=0.01, sleep=waits)
+    with _publisher(box, retry) as connection:
         yield connection
     box.faults = Faults()
 
@@ -390,16 +395,6 @@ def test_a_lost_publish_is_found_by_caption_time_and_claim_not_by_position(
     assert row.loc[0, "id"] != planted[0]
     assert media_ids(box)[:2] == [planted[0], row.loc[0, "id"]]
     assert box.dataset[row.loc[0, "id"]].values["caption"] == caption
-
-
-def _publisher(box: Sandbox) -> instapd.Connection:
-    return instapd.connect(
-        graph_url=box.url,
-        access_token=box.token,
-        business_account_id=box.account_ids[0],
-        retry=FAST_RETRY,
-        throttle=fast_throttle(),
-    )
 
 
 def test_a_new_sandbox_on_a_reused_port_starts_with_no_claims() -> None:

@@ -75,8 +75,9 @@ class Sandbox:
     ``accounts=N`` seeds N linked business accounts (with ``media_per_account`` posts each,
     6 by default), as an agency has. :meth:`advance` moves the sandbox's clock forward.
     ``frozen=True`` stops the clock at ``now`` (the seeding time): only :meth:`advance` moves it,
-    so every answer, the newest days' insights and the ``Date`` header included, is the same
-    however long the reads take (tests that compare two reads want it).
+    so the data (the newest days' insights included) and the ``Date`` header stay the same
+    however long the reads take, as tests that compare two reads want (the rate-limit windows
+    keep ``clock``'s time).
     ``max_objects`` caps the objects one answer holds (nested included) as Meta caps answer
     size: past it, code 1 "Please reduce the amount of data..."; ``None`` lifts the cap.
     ``clock`` (seconds) is the sandbox's own time for rate limits (``app.usage``: calls per app,

@@ -35,7 +35,7 @@ from .accounts import (
     only_account,
     remembered,
 )
-from .transport import needed, prepare
+from .transport import check, needed, prepare
 
 if TYPE_CHECKING:
     import requests
@@ -87,6 +87,7 @@ class BaseConnection:
         self._accounts: list[LinkedAccount] | None = None
         self._identity: tuple[str, str] | None = None  # (token, its user's id)
         self._lock = threading.RLock()
+        check(config)  # proxy and TLS properties: refused here, before any request
 
     # -- what the layers above provide -----------------------------------------------------
 

@@ -3,6 +3,7 @@ invites (read, accept, decline, exactly once), is_ai_generated, and limits read 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 
@@ -167,6 +168,83 @@ def test_collaborators_named_at_publishing_are_invited_and_ai_labels_kept(
     assert collaborators[["username", "invite_status"]].values.tolist() == [[other, "Pending"]]
     media = conn.read("IGMedia", id=media_id)
     assert bool(media.loc[0, "is_ai_generated"]) is True
+
+
+ADDONS = {
+    "title": "Spring launch",
+    "cross_post_to_threads": True,
+    "audio_configuration": {"audio_type": "original", "volume": 0.8},
+    "poll_attachment": {"question": "Which one?", "options": ["Red", "Blue"]},
+    "is_ai_generated": False,
+}
+
+
+def test_publishing_add_ons_reach_meta_as_its_fields(
+    box: Sandbox, conn: instapd.Connection
+) -> None:
+    from instapd.widgets.composer_data import post_fields
+
+    fields = post_fields("image", [JPEG], "Launch day", **ADDONS)  # the composer's fields
+    row = instapd.publish(**fields, connection=conn)
+    assert row.loc[0, "status"] == "PUBLISHED"
+    sent = box.publishing.containers[row.loc[0, "container_id"]].params
+    assert sent["title"] == "Spring launch"
+    assert sent["cross_post_to_threads"] == "true"
+    assert sent["is_ai_generated"] == "false"
+    assert json.loads(sent["audio_configuration"]) == ADDONS["audio_configuration"]
+    assert json.loads(sent["poll_attachment"]) == ADDONS["poll_attachment"]
+    again = instapd.publish(  # a JSON object may come as its text, and goes as the same JSON
+        image_url=JPEG, poll_attachment=json.dumps(ADDONS["poll_attachment"]), connection=conn
+    )
+    sent = box.publishing.containers[again.loc[0, "container_id"]].params
+    assert json.loads(sent["poll_attachment"]) == ADDONS["poll_attachment"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("cross_post_to_threads", "yes", "True or False"),
+        ("is_ai_generated", 1, "True or False"),
+        ("audio_configuration", [1, 2], "a dict"),
+        ("poll_attachment", "not json", "a dict"),
+        ("title", "  ", "text"),
+        ("title", 7, "text"),
+    ],
+)
+def test_bad_add_ons_are_refused_before_sending(
+    box: Sandbox, conn: instapd.Connection, name: str, value: object, says: str
+) -> None:
+    from instapd.widgets.composer_data import post_fields
+
+    before = len(box.publishing.containers)
+    with pytest.raises(PublishRuleError, match=f"{name}= takes {says}") as caught:
+        instapd.publish(image_url=JPEG, connection=conn, **{name: value})
+    assert caught.value.rule == name
+    with pytest.raises(PublishRuleError, match=f"{name}= takes"):
+        post_fields("image", [JPEG], "", **{name: value})
+    assert len(box.publishing.containers) == before  # nothing was sent
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("cross_post_to_threads", "maybe", "must be a boolean"),
+        ("poll_attachment", "[1]", "must be a JSON object"),
+        ("audio_configuration", "{", "must be a JSON object"),
+    ],
+)
+def test_the_sandbox_checks_the_add_ons_as_meta_does(
+    box: Sandbox, name: str, value: str, says: str
+) -> None:
+    answer = requests.post(
+        f"{box.url}/v25.0/{box.account_ids[0]}/media",
+        data={"image_url": JPEG, name: value},
+        headers={"Authorization": f"Bearer {box.token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == 100
+    assert says in answer.json()["error"]["message"]
 
 
 # -- limits read from Meta, or kept as data ---------------------------------------------------

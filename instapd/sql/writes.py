@@ -2,8 +2,10 @@
 :func:`instapd.delete`.
 
 ``INSERT INTO Comments (media_id, text) VALUES ...`` (or ``... SELECT``) and ``INSERT INTO
-Replies (comment_id, text)``; ``UPDATE Comments|Replies SET hidden = ...`` and ``UPDATE IGMedia
-SET comment_enabled = ...``; ``DELETE FROM Comments|Replies|IGMedia``. A ``WHERE`` on ``id``
+Replies (comment_id, text)``; ``UPDATE Comments|Replies SET hidden = ...``, ``UPDATE IGMedia
+SET comment_enabled = ...`` and ``UPDATE CollaborationInvites SET accept = true|false`` (or
+``invite_status = 'Accepted'|'Declined'``) ``WHERE media_id = ...``; ``DELETE FROM
+Comments|Replies|IGMedia``. A ``WHERE`` on ``id``
 alone names the objects; any other ``WHERE`` is first run as ``SELECT id ... WHERE ...`` through
 the read path. The answer is the writes' result frame: ``id``, ``status``, ``error``.
 """
@@ -40,7 +42,10 @@ _UPDATE = {
     "replies": "hidden",
     "igmedia": "comment_enabled",
     "media": "comment_enabled",
+    "collaborationinvites": "accept",
 }
+#: ``UPDATE CollaborationInvites``: the answers ``SET invite_status = ...`` takes.
+_ANSWERS = {"accepted": True, "declined": False}
 _DELETE = ("comments", "replies", "igmedia", "media")
 #: Column names accepted for a written column, squashed (lower case, no underscores).
 _ACCEPTED = {
@@ -50,6 +55,8 @@ _ACCEPTED = {
     "hidden": {"hidden"},
     "comment_enabled": {"commentenabled", "iscommentenabled"},
     "id": {"id"},
+    "accept": {"accept", "accepted"},
+    "invite_status": {"invitestatus", "status"},
 }
 
 
@@ -132,6 +139,8 @@ def _update(
 ) -> tuple[str, list[dict[str, Any]]]:
     _refuse_extras(tree, query, ("from", "returning", "order", "limit"))
     table = _table(tree.this, query, connection, tuple(_UPDATE), "UPDATE")
+    if table.name.lower() == "collaborationinvites":
+        return _answer_invites(tree, table, query, select, evaluate)
     flag = _UPDATE[table.name.lower()]
     fix = f"UPDATE {table.name} SET {_shown(table, flag)} = true WHERE {_shown(table, 'id')} = ?"
     assignments = tree.expressions
@@ -146,6 +155,44 @@ def _update(
     value = evaluate(value_node)
     ids = _ids(tree, table, query, select, evaluate, "UPDATE", fix)
     return table.name, [{"id": i, flag: value} for i in ids]
+
+
+def _answer_invites(
+    tree: exp.Update, table: SqlTable, query: str, select: Select, evaluate: Evaluate
+) -> tuple[str, list[dict[str, Any]]]:
+    """``UPDATE CollaborationInvites SET accept = true|false WHERE media_id ...``: answers."""
+    key = _shown(table, "media_id")
+    fix = f"UPDATE {table.name} SET accept = true WHERE {key} = ? (false declines)"
+    assignments = tree.expressions
+    if len(assignments) != 1 or not isinstance(assignments[0], exp.EQ):
+        raise _not_supported(f"Set one column, accept: {fix}.", query, tree.this)
+    target, value_node = assignments[0].this, assignments[0].expression
+    squashed = target.name.lower().replace("_", "")
+    if squashed not in _ACCEPTED["accept"] | _ACCEPTED["invite_status"]:
+        raise SqlUnknownColumnError(
+            f"{table.name} takes accept (true or false) or invite_status ('Accepted' or "
+            f"'Declined') here, not {target.name!r}: {fix}.",
+            query=query,
+            start=_start(target),
+            end=_end(target),
+        )
+    if value_node.find(exp.Column, exp.Query) is not None:
+        raise _not_supported(f"The new value must be a constant: {fix}.", query, value_node)
+    value = evaluate(value_node)
+    if squashed in _ACCEPTED["invite_status"]:
+        answer = _ANSWERS.get(str(value).lower()) if isinstance(value, str) else None
+        valid = "'Accepted' or 'Declined'"
+    else:
+        answer = value if isinstance(value, bool) else None
+        valid = "true or false"
+    if answer is None:
+        raise _not_supported(
+            f"{target.name} is {valid} (an invite is accepted or declined), not {value!r}: {fix}.",
+            query,
+            value_node,
+        )
+    ids = _ids(tree, table, query, select, evaluate, "UPDATE", fix, key="media_id")
+    return table.name, [{"media_id": i, "accept": answer} for i in ids]
 
 
 def _delete(
@@ -168,8 +215,10 @@ def _ids(
     evaluate: Evaluate,
     verb: str,
     fix: str,
+    key: str = "id",
 ) -> list[str]:
-    """The ids the WHERE names: read directly from ``id = ...``/``id IN (...)``, else by a read."""
+    """The ids the WHERE names: read directly from ``id = ...``/``id IN (...)``, else by a read
+    (``key``: the column that names a row, ``media_id`` for the invites)."""
     where = tree.args.get("where")
     if where is None:
         raise SqlNotSupportedError(
@@ -179,19 +228,21 @@ def _ids(
             start=0,
             end=len(verb) - 1,
         )
-    direct = _direct_ids(where.this, table, evaluate)
+    direct = _direct_ids(where.this, table, evaluate, key)
     if direct is not None:
         return direct
-    id_name = _shown(table, "id")
+    id_name = _shown(table, key)
     lookup = exp.select(exp.column(id_name, table=tree.this.alias_or_name)).from_(tree.this.copy())
     frame = select(lookup.where(where.this.copy()))
     return [str(v) for v in dict.fromkeys(frame.iloc[:, 0].dropna().tolist())]
 
 
-def _direct_ids(condition: exp.Expression, table: SqlTable, evaluate: Evaluate) -> list[str] | None:
+def _direct_ids(
+    condition: exp.Expression, table: SqlTable, evaluate: Evaluate, key: str = "id"
+) -> list[str] | None:
     """``id = constant`` or ``id IN (constants)``: the ids, without reading; else None."""
     if isinstance(condition, exp.Paren):
-        return _direct_ids(condition.this, table, evaluate)
+        return _direct_ids(condition.this, table, evaluate, key)
     if isinstance(condition, exp.EQ):
         left, right = condition.this, condition.expression
         if isinstance(right, exp.Column):
@@ -201,7 +252,7 @@ def _direct_ids(condition: exp.Expression, table: SqlTable, evaluate: Evaluate) 
         left, nodes = condition.this, condition.expressions
     else:
         return None
-    if not isinstance(left, exp.Column) or _graph(table, left.name) != "id":
+    if not isinstance(left, exp.Column) or _graph(table, left.name) != key:
         return None
     if any(n.find(exp.Column, exp.Query) is not None for n in nodes):
         return None
@@ -216,7 +267,8 @@ def _table(
     node: exp.Expression, query: str, connection: Connection, allowed: tuple[str, ...], verb: str
 ) -> SqlTable:
     name = node.name if isinstance(node, exp.Table) else node.sql(dialect=DIALECT)
-    shown = {"comments": "Comments", "replies": "Replies", "igmedia": "IGMedia", "media": "Media"}
+    shown = {"comments": "Comments", "replies": "Replies", "igmedia": "IGMedia", "media": "Media",
+             "collaborationinvites": "CollaborationInvites"}  # fmt: skip
     names = [shown[t] for t in allowed if t != "media"]
     choices = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
     try:

@@ -137,6 +137,69 @@ def test_invites_are_listed_accepted_and_declined_once(
     assert again.loc[0, "status"] == "error"  # answered already: refused before sending
 
 
+def _invite(box: Sandbox) -> str:
+    """A new pending invite to the first account: the second publishes a post naming it."""
+    me = box.dataset[box.account_ids[0]].values["username"]
+    with sandbox_connection(box, business_account_id=box.account_ids[1], cache=False) as other:
+        row = instapd.publish(image_url=JPEG, collaborators=[me], connection=other)
+    return str(row.loc[0, "id"])
+
+
+def _status(box: Sandbox, media_id: str) -> str:
+    return str(box.dataset[f"collab:{media_id}:{box.account_ids[0]}"].values["invite_status"])
+
+
+def test_sql_update_answers_invites_with_dry_run_and_a_row_each(
+    box: Sandbox, conn: instapd.Connection
+) -> None:
+    first, second, third = _invite(box), _invite(box), _invite(box)
+    preview = instapd.sql(
+        "UPDATE [CollaborationInvites] SET [Accept] = true WHERE [media_id] IN (?, ?)",
+        connection=conn,
+        params=[first, second],
+        dry_run=True,
+    )
+    assert preview["status"].tolist() == ["ok", "ok"]
+    assert preview.loc[0, "body"] == f"media_id={first}&accept=true"
+    assert _status(box, first) == _status(box, second) == "Pending"  # the preview sent nothing
+    done = instapd.sql(
+        "UPDATE CollaborationInvites SET accept = true WHERE media_id IN (?, ?)",
+        connection=conn,
+        params=[first, "17999999999999999"],
+    )
+    assert done["status"].tolist() == ["ok", "error"]  # one row each; the stranger's refused
+    assert "pending collaboration invite" in done.loc[1, "error"]
+    assert _status(box, first) == "Accepted"
+    declined = instapd.sql(  # any WHERE: the invites it selects are read first
+        "UPDATE CollaborationInvites SET invite_status = 'Declined' WHERE media_id = ? "
+        "OR media_id = ?",
+        connection=conn,
+        params=[second, third],
+    )
+    assert declined["status"].tolist() == ["ok", "ok"]
+    assert (_status(box, second), _status(box, third)) == ("Declined", "Declined")
+    assert declined.attrs["instapd"]["write"]["table"] == "CollaborationInvites"
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("UPDATE CollaborationInvites SET accept = 'maybe' WHERE media_id = '1'", "true or false"),
+        (
+            "UPDATE CollaborationInvites SET invite_status = 'Pending' WHERE media_id = '1'",
+            "'Accepted' or 'Declined'",
+        ),
+        ("UPDATE CollaborationInvites SET caption = 'x' WHERE media_id = '1'", "takes accept"),
+        ("UPDATE CollaborationInvites SET accept = true", "without WHERE"),
+    ],
+)
+def test_sql_update_of_invites_refuses_bad_values_naming_the_valid_ones(
+    conn: instapd.Connection, query: str, says: str
+) -> None:
+    with pytest.raises(instapd.SqlError, match=says):
+        instapd.sql(query, connection=conn)
+
+
 @pytest.mark.parametrize("fault", ["apply-then-drop", "drop"])
 def test_an_answer_whose_reply_is_lost_is_sent_once(
     box: Sandbox, conn: instapd.Connection, fault: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,6 +20,9 @@ from ..catalog import TABLES
 from ..catalog.names import column_names
 from ..config import PROPERTIES, Config
 from ..connection.views import user_views
+
+if TYPE_CHECKING:
+    from ..connection import BaseConnection
 
 CATALOG, SCHEMA = "CData", "Instagram"
 _TYPE_NAMES = {
@@ -90,10 +93,16 @@ class SystemTable:
     columns: tuple[tuple[str, str], ...]  # (name, DuckDB type)
     build: Callable[[Config], list[dict[str, object]]]
     live: bool = False  # read over the connection (the SQL engine calls it), not from config
+    #: Rows kept by the connection itself (sys_identity: its last write), instead of ``build``.
+    kept: Callable[[BaseConnection], list[dict[str, object]]] | None = None
 
-    def frame(self, config: Config) -> pd.DataFrame:
+    def frame(self, config: Config, connection: BaseConnection | None = None) -> pd.DataFrame:
         names = [c for c, _ in self.columns]
-        frame = pd.DataFrame(self.build(config), columns=names)
+        if self.kept is not None:
+            rows = self.kept(connection) if connection is not None else []
+        else:
+            rows = self.build(config)
+        frame = pd.DataFrame(rows, columns=names)
         for name, kind in self.columns:
             dtype: Any = {"BIGINT": "Int64", "BOOLEAN": "boolean"}.get(kind, "string")
             frame[name] = frame[name].astype(dtype)
@@ -342,10 +351,11 @@ def _sql_info(config: Config) -> list[dict[str, object]]:
     return [{"NAME": name, "VALUE": value} for name, value in SQL_INFO]
 
 
-def _identity(config: Config) -> list[dict[str, object]]:
-    """CData lists the ids of rows its last INSERTs made; instapd returns them with each write's
-    result rows instead (``id``), so this table is empty."""
-    return []
+def _identity(connection: BaseConnection) -> list[dict[str, object]]:
+    """As CData's: a row per row of the connection's last INSERT, UPDATE or DELETE (SQL or
+    insert()/update()/delete()): the id made or written, its place in the batch, the
+    operation, and SUCCESS or the error. Empty before the first write; a dry run leaves it."""
+    return [dict(row) for row in connection.last_writes]
 
 
 def _information(config: Config) -> list[dict[str, object]]:
@@ -576,9 +586,11 @@ SYSTEM_TABLES: dict[str, SystemTable] = {
         ),
         SystemTable(
             "sys_identity",
-            "Ids made by the last INSERTs (empty: each write returns its ids)",
+            "Each row of the connection's last INSERT, UPDATE or DELETE: the id made or "
+            "written, its place in the batch, the operation, SUCCESS or the error",
             (("Id", _S), ("Batch", _S), ("Operation", _S), ("Message", _S)),
-            _identity,
+            lambda config: [],
+            kept=_identity,
         ),
         SystemTable(
             "sys_information",

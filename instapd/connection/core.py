@@ -86,6 +86,8 @@ class BaseConnection:
         self._client: GraphClient | None = None
         self._accounts: list[LinkedAccount] | None = None
         self._identity: tuple[str, str] | None = None  # (token, its user's id)
+        #: What the last INSERT, UPDATE or DELETE did, row by row (CData's sys_identity).
+        self.last_writes: tuple[dict[str, object], ...] = ()
         self._lock = threading.RLock()
         check(config)  # proxy and TLS properties: refused here, before any request
 

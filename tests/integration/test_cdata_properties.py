@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from cryptography.hazmat.primitives import hashes
 
 import instapd
@@ -154,6 +155,23 @@ def test_authenticate_as_page_uses_the_pages_token(box: Sandbox) -> None:
     assert (again["business_account_id"] == linked[0].id).all()
     with pytest.raises(GraphError):
         _connect(box, access_token=user_token).read("Media", limit=1)
+
+
+def test_me_with_a_page_token_is_the_page_and_reaches_its_account_only(box: Sandbox) -> None:
+    def get(path: str, token: str) -> Any:
+        headers = {"Authorization": f"Bearer {token}"}
+        return requests.get(f"{box.url}/v25.0/{path}", headers=headers, timeout=10)
+
+    pages = get("me/accounts", box.token).json()["data"]
+    first, second = pages[0], pages[1]
+    me = get("me?fields=id,name", first["access_token"]).json()
+    assert (me["id"], me["name"]) == (first["id"], first["name"])  # the Page, as Meta answers
+    assert get("me?fields=id", box.token).json()["id"] not in {p["id"] for p in pages}
+    ours = box.dataset[first["id"]].values["instagram_business_account"].id
+    theirs = box.dataset[second["id"]].values["instagram_business_account"].id
+    assert get(f"{ours}/media", first["access_token"]).status_code == 200
+    refused = get(f"{theirs}/media", first["access_token"])  # another Page's account
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, 100)
 
 
 def test_authenticate_as_an_unknown_page_names_the_pages(box: Sandbox) -> None:

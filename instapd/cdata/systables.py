@@ -286,12 +286,8 @@ def _key_columns(config: Config) -> list[dict[str, object]]:
             "ColumnName": row["ColumnName"],
             "IsKey": True,
             "IsForeignKey": False,
+            **dict.fromkeys(name for name, _ in _REFERENCE),
             "PrimaryKeyName": row["KeyName"],
-            "ForeignKeyName": None,
-            "ReferencedCatalogName": None,
-            "ReferencedSchemaName": None,
-            "ReferencedTableName": None,
-            "ReferencedColumnName": None,
         }
         for row in _primary_keys(config)
     ]
@@ -431,6 +427,16 @@ def _connection_props(config: Config) -> list[dict[str, object]]:
 
 _S, _I, _B, _T = "VARCHAR", "BIGINT", "BOOLEAN", "TIMESTAMP WITH TIME ZONE"
 _WHERE = (("CatalogName", _S), ("SchemaName", _S))
+#: A table's column, and the key a column refers to: shared by the key tables.
+_COLUMN = (*_WHERE, ("TableName", _S), ("ColumnName", _S))
+_REFERENCE = (
+    ("PrimaryKeyName", _S),
+    ("ForeignKeyName", _S),
+    ("ReferencedCatalogName", _S),
+    ("ReferencedSchemaName", _S),
+    ("ReferencedTableName", _S),
+    ("ReferencedColumnName", _S),
+)
 SYSTEM_TABLES: dict[str, SystemTable] = {
     s.name.lower(): s
     for s in (
@@ -527,42 +533,19 @@ SYSTEM_TABLES: dict[str, SystemTable] = {
         SystemTable(
             "sys_primarykeys",
             "The primary key of every table and view",
-            (*_WHERE, ("TableName", _S), ("ColumnName", _S), ("KeySeq", _I), ("KeyName", _S)),
+            (*_COLUMN, ("KeySeq", _I), ("KeyName", _S)),
             _primary_keys,
         ),
         SystemTable(
             "sys_foreignkeys",
             "The columns that refer to another table's key",
-            (
-                *_WHERE,
-                ("TableName", _S),
-                ("ColumnName", _S),
-                ("PrimaryKeyName", _S),
-                ("ForeignKeyName", _S),
-                ("ReferencedCatalogName", _S),
-                ("ReferencedSchemaName", _S),
-                ("ReferencedTableName", _S),
-                ("ReferencedColumnName", _S),
-                ("ForeignKeyType", _S),
-            ),
+            (*_COLUMN, *_REFERENCE, ("ForeignKeyType", _S)),
             _foreign_keys,
         ),
         SystemTable(
             "sys_keycolumns",
             "Primary and foreign key columns together",
-            (
-                *_WHERE,
-                ("TableName", _S),
-                ("ColumnName", _S),
-                ("IsKey", _B),
-                ("IsForeignKey", _B),
-                ("PrimaryKeyName", _S),
-                ("ForeignKeyName", _S),
-                ("ReferencedCatalogName", _S),
-                ("ReferencedSchemaName", _S),
-                ("ReferencedTableName", _S),
-                ("ReferencedColumnName", _S),
-            ),
+            (*_COLUMN, ("IsKey", _B), ("IsForeignKey", _B), *_REFERENCE),
             _key_columns,
         ),
         SystemTable(

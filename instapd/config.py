@@ -359,7 +359,7 @@ PROPERTIES: tuple[Property, ...] = (
         category=_PROXY,
         description="BASIC (ProxyUser and ProxyPassword with every request), DIGEST, NTLM or "
         "NEGOTIATE (the proxy's challenge answered, on the CONNECT of HTTPS; NTLM and NEGOTIATE "
-        "need pip install 'instapd[proxy]'), or NONE; not PROPRIETARY",
+        "need pip install 'instapd[proxy]'), or NONE",
     ),
     Property(
         "ProxyUser",
@@ -391,7 +391,7 @@ PROPERTIES: tuple[Property, ...] = (
         category=_SSL,
         description="The certificate to trust for TLS instead of the system's: a PEM file's path, "
         "the PEM text, the certificate's SHA-1 or SHA-256 thumbprint (pinned), or * (any: "
-        "warns); not a public key",
+        "warns)",
     ),
 )
 #: What the first properties are for (category, description): docs/cdata.md and

@@ -53,9 +53,10 @@ def needed(config: Config) -> bool:
 
 
 def check(config: Config) -> None:
-    """Refuse at connect time what the proxy and TLS properties cannot do; warn of ``*``."""
+    """Refuse at connect time what the proxy, TLS and log properties cannot do; warn of ``*``."""
     proxy_auth.check(config)
     proxy_url(config)
+    request_logger(config)  # a LogFile that cannot be written: now, not at the first request
     if config.ssl_server_cert:
         _trust(config.ssl_server_cert, warn_any=True)
 

@@ -125,6 +125,7 @@ def test_other_carries_known_properties_only(box: Sandbox) -> None:
         ({"Verbosity": 6}, "between 1 and 5"),
         ({"ProxyAuthScheme": "PROPRIETARY"}, "BASIC, DIGEST, NTLM, NEGOTIATE, NONE"),
         ({"Timeout": True}, "Timeout must be a whole number"),
+        ({"Logfile": "/proc/no-such-process/instapd.log"}, "cannot be written"),
         ({"Timeout": 1.5}, "Timeout must be a whole number"),
         ({"Version": 5}, "v25.0"),
         ({"Version": True}, "write it like 'v25.0' \\(one of v"),

@@ -191,11 +191,8 @@ class Relay:
         **settings: Any,
     ) -> None:
         self.seen: list[tuple[str, str, str | None]] = []
-        handler = type(
-            "Handler",
-            (_Handler,),
-            {"upstream": upstream, "scheme": scheme, "seen": self.seen, **settings},  # fmt: skip
-        )
+        attributes = {"upstream": upstream, "scheme": scheme, "seen": self.seen, **settings}
+        handler = type("Handler", (_Handler,), attributes)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.nonce = os.urandom(8).hex()  # type: ignore[attr-defined]
         if tls is not None:

@@ -5,26 +5,33 @@
 Replies (comment_id, text)``; ``UPDATE Comments|Replies SET hidden = ...``, ``UPDATE IGMedia
 SET comment_enabled = ...`` and ``UPDATE CollaborationInvites SET accept = true|false`` (or
 ``invite_status = 'Accepted'|'Declined'``) ``WHERE media_id = ...``; ``DELETE FROM
-Comments|Replies|IGMedia``. A ``WHERE`` on ``id``
+Comments|Replies|IGMedia``. ``INSERT INTO IGMedia (image_url, caption, ...) VALUES ...`` (or
+``Media``) publishes a post per row through :func:`instapd.publish`, with Meta's container
+fields as columns (``title``, ``cross_post_to_threads``, ...); its dry run checks each row and
+shows the container it would create. A ``WHERE`` on ``id``
 alone names the objects; any other ``WHERE`` is first run as ``SELECT id ... WHERE ...`` through
 the read path. The answer is the writes' result frame: ``id``, ``status``, ``error``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlglot import exp
 
-from ..api import delete, insert, update
+from ..api import delete, insert, publish, update
 from ..errors import (
     SqlNotSupportedError,
     SqlUnknownColumnError,
     SqlUnknownTableError,
     UnknownTableError,
 )
+from ..publishing import preview
+from ..publishing.rules import OPTIONS
+from ..writes.results import identity_rows
 from .schema import SqlTable, resolve
 from .statement import DIALECT
 
@@ -37,6 +44,9 @@ Evaluate = Callable[[exp.Expression], Any]
 
 #: The tables each verb writes (lower case -> shown name), and the columns it takes.
 _INSERT = {"comments": ("media_id", "text"), "replies": ("comment_id", "text")}
+#: ``INSERT INTO IGMedia|Media`` publishes: the columns it takes (one post per row).
+_PUBLISH = ("igmedia", "media")
+_POST_COLUMNS = frozenset({"image_url", "video_url", "children", "media_type", "caption", *OPTIONS})
 _UPDATE = {
     "comments": "hidden",
     "replies": "hidden",
@@ -79,7 +89,9 @@ def run_write(
     rows: list[Any] = []
     more: list[Any]
     for tree in trees:
-        if isinstance(tree, exp.Insert):
+        if isinstance(tree, exp.Insert) and _publishes(tree, connection):
+            action, (table, more) = "publish", _posts(tree, query, connection, select)
+        elif isinstance(tree, exp.Insert):
             action, (table, more) = "insert", _insert(tree, query, connection, select)
         elif isinstance(tree, exp.Update):
             action, (table, more) = "update", _update(tree, query, connection, select, evaluate)
@@ -87,8 +99,12 @@ def run_write(
             assert isinstance(tree, exp.Delete)
             action, (table, more) = "delete", _delete(tree, query, connection, select, evaluate)
         rows += more
-    write = {"insert": insert, "update": update, "delete": delete}[action]
-    result = write(table, rows, connection=connection, dry_run=dry_run).reset_index(drop=True)
+    if action == "publish":
+        result = _publish(rows, connection, dry_run)
+    else:
+        write = {"insert": insert, "update": update, "delete": delete}[action]
+        result = write(table, rows, connection=connection, dry_run=dry_run)
+    result = result.reset_index(drop=True)
     result.attrs["instapd"] = {
         "sql": query,
         "write": {"action": action, "table": table, "rows": len(rows), "dry_run": dry_run},
@@ -97,6 +113,69 @@ def run_write(
 
 
 # -- the statements --------------------------------------------------------------------------
+
+
+def _publishes(tree: exp.Insert, connection: Connection) -> bool:
+    target = tree.this
+    node = target.this if isinstance(target, exp.Schema) else target
+    name = node.name if isinstance(node, exp.Table) else ""
+    try:
+        table = resolve(name, connection.config.column_names)
+    except UnknownTableError:
+        return False
+    return table is not None and table.name.lower() in _PUBLISH
+
+
+def _posts(
+    tree: exp.Insert, query: str, connection: Connection, select: Select
+) -> tuple[str, list[dict[str, Any]]]:
+    """``INSERT INTO IGMedia (image_url, caption, ...) VALUES ...``: a post per row."""
+    _refuse_extras(tree, query, ("conflict", "returning", "overwrite", "alternative", "where"))
+    target = tree.this
+    node = target.this if isinstance(target, exp.Schema) else target
+    example = f"INSERT INTO {node.name} (image_url, caption) VALUES (?, ?)"
+    if not isinstance(target, exp.Schema) or not target.expressions:
+        raise _not_supported(f"Name the columns: {example}.", query, node)
+    columns = []
+    for item in target.expressions:
+        name = item.name.lower()
+        if name not in _POST_COLUMNS:
+            raise SqlUnknownColumnError(
+                f"A post takes the columns {', '.join(sorted(_POST_COLUMNS))}, not "
+                f"{item.name!r}: {example}.",
+                query=query,
+                start=_start(item),
+                end=_end(item),
+            )
+        columns.append(name)
+    source = tree.expression
+    if isinstance(source, exp.Values):
+        source = exp.select("*").from_(source.copy())
+    elif not isinstance(source, exp.Query):
+        raise _not_supported(f"Give the rows as VALUES or a SELECT: {example}.", query, None)
+    frame = select(source)
+    if frame.shape[1] != len(columns):
+        raise SqlNotSupportedError(
+            f"The rows have {frame.shape[1]} values each but {len(columns)} columns are named: "
+            f"{example}.",
+            query=query,
+        )
+    frame.columns = pd.Index(columns)
+    records = _records(frame)
+    for record in records:  # a carousel's children and JSON objects come as JSON text
+        for key in ("children", "user_tags", "collaborators", "trial_params"):
+            if isinstance(record.get(key), str) and record[key].lstrip()[:1] in ("[", "{"):
+                record[key] = json.loads(record[key])
+    return "IGMedia", records
+
+
+def _publish(rows: list[dict[str, Any]], connection: Connection, dry_run: bool) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    if dry_run:
+        return preview(connection, frame)
+    result = publish(frame, connection=connection)
+    connection.last_writes = identity_rows("insert", result)  # CData's sys_identity
+    return result
 
 
 def _insert(

@@ -263,6 +263,40 @@ def test_publishing_add_ons_reach_meta_as_its_fields(
     assert json.loads(sent["poll_attachment"]) == ADDONS["poll_attachment"]
 
 
+def test_sql_insert_into_igmedia_publishes_with_the_add_ons(
+    box: Sandbox, conn: instapd.Connection
+) -> None:
+    query = (
+        "INSERT INTO [IGMedia] ([image_url], [caption], [title], [cross_post_to_threads], "
+        "[poll_attachment]) VALUES (?, ?, ?, true, ?)"
+    )
+    poll = json.dumps(ADDONS["poll_attachment"])
+    params = [JPEG, "Through SQL", "From SQL", poll]
+    before = len(box.publishing.containers)
+    plan = instapd.sql(query, connection=conn, params=params, dry_run=True)
+    assert plan.loc[0, "status"] == "ok"
+    assert plan.loc[0, "path"] == f"{box.account_ids[0]}/media"
+    assert "title=From+SQL" in plan.loc[0, "body"]
+    assert "cross_post_to_threads=true" in plan.loc[0, "body"]
+    assert len(box.publishing.containers) == before  # the dry run sent nothing
+    done = instapd.sql(query, connection=conn, params=params)
+    assert done.loc[0, "status"] == "PUBLISHED"
+    sent = box.publishing.containers[done.loc[0, "container_id"]].params
+    assert (sent["title"], sent["cross_post_to_threads"]) == ("From SQL", "true")
+    assert json.loads(sent["poll_attachment"]) == ADDONS["poll_attachment"]
+    identity = instapd.sql("SELECT Id, Operation, Message FROM sys_identity", connection=conn)
+    assert identity.values.tolist() == [[done.loc[0, "id"], "INSERT", "SUCCESS"]]
+    with pytest.raises(instapd.SqlError, match="A post takes the columns"):
+        instapd.sql("INSERT INTO IGMedia (image_url, likes) VALUES (?, 3)", connection=conn,
+                    params=[JPEG])  # fmt: skip
+    refused = instapd.sql(
+        "INSERT INTO IGMedia (image_url, title) VALUES (?, '')", connection=conn, params=[JPEG],
+        dry_run=True,
+    )  # fmt: skip
+    assert refused.loc[0, "status"] == "error"
+    assert "title= takes text" in refused.loc[0, "error"]
+
+
 @pytest.mark.parametrize(
     ("name", "value", "says"),
     [

@@ -230,6 +230,9 @@ def markdown() -> str:
         "| `UPDATE CollaborationInvites SET accept = true WHERE media_id = ...` | accepts "
         "(`false` declines; or `SET invite_status = 'Accepted'`/`'Declined'`) |",
         "| `DELETE FROM Comments WHERE ...` (and `Replies`, `IGMedia`) | deletes |",
+        "| `INSERT INTO IGMedia (image_url, caption, title, ...) VALUES ...` (or `Media`) | "
+        "publishes a post per row (instapd's, not CData's: `publish()` with Meta's container "
+        "fields as columns, add-ons such as `cross_post_to_threads` included) |",
     ]
     lines += ["", "`sys_sqlinfo` says what the engine supports:", ""]
     lines += ["| name | value |", "|---|---|"]

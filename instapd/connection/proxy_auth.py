@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..config import Config
-from ..errors import ProxyAuthError, UsageError
+from ..errors import ProxyAuthError, UsageError, missing_extra
 
 __all__ = ["CHALLENGED", "answer_forwarded", "check", "handshake_factory", "tunnel_pool"]
 
@@ -176,10 +176,8 @@ def check(config: Config) -> None:
     if scheme in _SPNEGO:
         try:
             import spnego  # noqa: F401
-        except ImportError:
-            raise UsageError(
-                f"ProxyAuthScheme={scheme} needs pyspnego: pip install 'instapd[proxy]'"
-            ) from None
+        except ModuleNotFoundError as exc:
+            raise missing_extra(exc, "proxy", f"ProxyAuthScheme={scheme}") from None
 
 
 class Preset:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -369,6 +371,21 @@ def test_proxy_schemes_that_cannot_work_are_refused_at_connect(
     props = {"ProxyServer": "127.0.0.1", "ProxyPort": 3128, **props}
     with pytest.raises(UsageError, match=names):
         instapd.connect(access_token="x", **props)
+
+
+def test_ntlm_without_pyspnego_names_the_install() -> None:
+    # None in sys.modules is Python's own "this module is not installed" (ModuleNotFoundError)
+    code = (
+        "import sys\nsys.modules['spnego'] = None\nimport instapd\n"
+        "try:\n    instapd.connect(access_token='x', ProxyServer='proxy.example', "
+        "ProxyAuthScheme='NTLM', ProxyUser='alice')\n"
+        "except instapd.MissingExtraError as exc:\n    print(exc.extra, exc)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("proxy ProxyAuthScheme=NTLM needs spnego")
+    assert 'pip install "instapd[proxy]"' in result.stdout
 
 
 def test_proxy_exceptions_and_environment_proxies(

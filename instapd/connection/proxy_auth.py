@@ -4,7 +4,7 @@ BASIC needs no answer (requests sends ``ProxyUser:ProxyPassword`` with each requ
 ``CONNECT``). The other schemes are challenge and response: the proxy answers 407 with a
 ``Proxy-Authenticate`` challenge, and the client answers it. HTTPS (all of Meta's API) goes
 through ``CONNECT``, so the challenge is answered on the ``CONNECT`` itself, on the socket the
-tunnel will use (:class:`TunnelPool`); NTLM and NEGOTIATE (pyspnego, NTLM inside SPNEGO when no
+tunnel will use (:func:`tunnel_pool`); NTLM and NEGOTIATE (pyspnego, NTLM inside SPNEGO when no
 Kerberos ticket is at hand) bind their handshake to that one connection. A plain ``http://``
 request forwarded by the proxy gets DIGEST's answer by :func:`answer_forwarded`.
 

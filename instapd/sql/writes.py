@@ -148,20 +148,7 @@ def _posts(
                 end=_end(item),
             )
         columns.append(name)
-    source = tree.expression
-    if isinstance(source, exp.Values):
-        source = exp.select("*").from_(source.copy())
-    elif not isinstance(source, exp.Query):
-        raise _not_supported(f"Give the rows as VALUES or a SELECT: {example}.", query, None)
-    frame = select(source)
-    if frame.shape[1] != len(columns):
-        raise SqlNotSupportedError(
-            f"The rows have {frame.shape[1]} values each but {len(columns)} columns are named: "
-            f"{example}.",
-            query=query,
-        )
-    frame.columns = pd.Index(columns)
-    records = _records(frame)
+    records = _rows(tree, columns, query, select, f"{example}.")
     for record in records:  # a carousel's children and JSON objects come as JSON text
         for key in ("children", "user_tags", "collaborators", "trial_params"):
             if isinstance(record.get(key), str) and record[key].lstrip()[:1] in ("[", "{"):
@@ -184,7 +171,7 @@ def _insert(
     _refuse_extras(tree, query, ("conflict", "returning", "overwrite", "alternative", "where"))
     target = tree.this
     table_node = target.this if isinstance(target, exp.Schema) else target
-    table = _table(table_node, query, connection, tuple(_INSERT), "INSERT INTO")
+    table = _table(table_node, query, connection, (*_INSERT, "igmedia"), "INSERT INTO")
     wanted = _INSERT[table.name.lower()]
     example = f"INSERT INTO {table.name} ({', '.join(_shown(table, c) for c in wanted)}) VALUES"
     if not isinstance(target, exp.Schema) or not target.expressions:
@@ -197,20 +184,27 @@ def _insert(
             query=query,
             start=_start(target.expressions[0]),
         )
+    return table.name, _rows(tree, columns, query, select, f"{example} (?, ?).")
+
+
+def _rows(
+    tree: exp.Insert, columns: list[str], query: str, select: Select, example: str
+) -> list[dict[str, Any]]:
+    """An INSERT's rows (its VALUES or SELECT, read through the read path), by ``columns``."""
     source = tree.expression
     if isinstance(source, exp.Values):
         source = exp.select("*").from_(source.copy())
     elif not isinstance(source, exp.Query):
-        raise _not_supported(f"Give the rows as VALUES or a SELECT: {example} (?, ?).", query, None)
+        raise _not_supported(f"Give the rows as VALUES or a SELECT: {example}", query, None)
     frame = select(source)
     if frame.shape[1] != len(columns):
         raise SqlNotSupportedError(
             f"The rows have {frame.shape[1]} values each but {len(columns)} columns are named: "
-            f"{example} (?, ?).",
+            f"{example}",
             query=query,
         )
     frame.columns = pd.Index(columns)
-    return table.name, _records(frame)
+    return _records(frame)
 
 
 def _update(

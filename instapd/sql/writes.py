@@ -130,9 +130,7 @@ def _posts(
     tree: exp.Insert, query: str, connection: Connection, select: Select
 ) -> tuple[str, list[dict[str, Any]]]:
     """``INSERT INTO IGMedia (image_url, caption, ...) VALUES ...``: a post per row."""
-    _refuse_extras(tree, query, ("conflict", "returning", "overwrite", "alternative", "where"))
-    target = tree.this
-    node = target.this if isinstance(target, exp.Schema) else target
+    target, node = _into(tree, query)
     example = f"INSERT INTO {node.name} (image_url, caption) VALUES (?, ?)"
     if not isinstance(target, exp.Schema) or not target.expressions:
         raise _not_supported(f"Name the columns: {example}.", query, node)
@@ -168,9 +166,7 @@ def _publish(rows: list[dict[str, Any]], connection: Connection, dry_run: bool) 
 def _insert(
     tree: exp.Insert, query: str, connection: Connection, select: Select
 ) -> tuple[str, list[dict[str, Any]]]:
-    _refuse_extras(tree, query, ("conflict", "returning", "overwrite", "alternative", "where"))
-    target = tree.this
-    table_node = target.this if isinstance(target, exp.Schema) else target
+    target, table_node = _into(tree, query)
     table = _table(table_node, query, connection, (*_INSERT, "igmedia"), "INSERT INTO")
     wanted = _INSERT[table.name.lower()]
     example = f"INSERT INTO {table.name} ({', '.join(_shown(table, c) for c in wanted)}) VALUES"
@@ -185,6 +181,13 @@ def _insert(
             start=_start(target.expressions[0]),
         )
     return table.name, _rows(tree, columns, query, select, f"{example} (?, ?).")
+
+
+def _into(tree: exp.Insert, query: str) -> tuple[exp.Expression, exp.Expression]:
+    """An INSERT's target (the table with its column list, if any) and its table."""
+    _refuse_extras(tree, query, ("conflict", "returning", "overwrite", "alternative", "where"))
+    target = tree.this
+    return target, target.this if isinstance(target, exp.Schema) else target
 
 
 def _rows(

@@ -265,6 +265,7 @@ class PublishRoutes:
             )
         if carousel_item and params.get("caption"):
             raise _fail(100, 2207028, "(#100) Carousel items cannot have a caption.")
+        _check_addons(params)
         video = media_type in ("VIDEO", "REELS") or (
             media_type == "STORIES" and "video_url" in params
         )
@@ -410,6 +411,28 @@ class PublishRoutes:
             person = self.data.find_user(str(username))
             if person is not None:
                 add_collaborator(self.data, media, person, "Pending")
+
+
+#: The SDK's add-ons (graph-api.md 8.1 names them only): booleans and JSON objects are checked
+#: as any Graph parameter of that type is; their contents are kept on the container.
+_BOOLEAN_ADDONS = ("is_ai_generated", "cross_post_to_threads")
+_OBJECT_ADDONS = ("audio_configuration", "poll_attachment")
+
+
+def _check_addons(params: dict[str, str]) -> None:
+    for name in _BOOLEAN_ADDONS:
+        if name in params and str(params[name]).lower() not in ("true", "false", "1", "0"):
+            raise GraphFailure(100, f"(#100) Param {name} must be a boolean")
+    for name in _OBJECT_ADDONS:
+        if name in params:
+            try:
+                value = json.loads(params[name])
+            except ValueError:
+                value = None
+            if not isinstance(value, dict):
+                raise GraphFailure(100, f"(#100) Param {name} must be a JSON object")
+    if "title" in params and not str(params["title"]).strip():
+        raise GraphFailure(100, "(#100) Param title must be a non-empty string")
 
 
 def _check_caption(caption: str | None) -> None:

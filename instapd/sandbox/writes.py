@@ -159,9 +159,11 @@ class WriteRoutes:
         raise unsupported(method, node.id)
 
     def own(self, call: Call) -> set[str]:
-        """The Instagram accounts linked to the token user's Pages."""
+        """The Instagram accounts linked to the token user's Pages (a Page token's: its Page's)."""
         user = self.data.get(call.token.user_id)
         pages = user.edges.get("accounts", []) if user is not None else []
+        if call.token.kind == "PAGE":
+            pages = [p for p in pages if p == call.token.profile_id]
         found = set()
         for page_id in pages:
             ref = self.data[page_id].values.get("instagram_business_account")

@@ -120,7 +120,8 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
     ) -> None:
         connection, account = connection_and_account("Inbox", _positional, account, connection)
         self.connection = connection
-        self.account_id = connection.resolve_accounts(account)[0]  # a bad account: raise now
+        self.account = account
+        self.account_id: str | None = None  # resolved by the first read, not here (no I/O)
         self.media, self.limit = media, limit
         self.frame: pd.DataFrame | None = None
         self.rows: list[InboxRow] = []
@@ -137,15 +138,23 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
             [widgets.HBox([self.dry_run, self.refresh_button]), self.status, self.list]
         )
         self._done = threading.Event()
-        self.refresh()
 
-    def refresh(self) -> None:
-        """Read the comments again (in the background)."""
+    def begin(self) -> None:
         self._done.clear()
         threading.Thread(target=self._load, name="instapd-inbox", daemon=True).start()
 
+    def refresh(self) -> None:
+        """Read the comments (again), in the background."""
+        if self.started:
+            self.begin()
+        else:
+            self.start()
+
     def _load(self) -> None:
+        self.error = None
         try:
+            if self.account_id is None:
+                self.account_id = self.connection.resolve_accounts(self.account)[0]
             self.frame = inbox_frame(
                 self.connection, self.account_id, media=self.media, limit=self.limit
             )
@@ -163,6 +172,8 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
             self._done.set()
 
     def wait(self, timeout: float | None = 120) -> Inbox:
+        """Wait for the comments (reading them first if the inbox was never shown)."""
+        self.start()
         if not self._done.wait(timeout):
             raise TimeoutError(f"The inbox was not read after {timeout} s.")
         if self.error is not None:

@@ -32,6 +32,7 @@ class InboxRow(widgets.VBox):  # type: ignore[misc]
         self.comment_id = str(comment["id"])
         self.hidden = bool(comment.get("hidden"))
         self.done = False  # replied to or deleted: nothing more is sent from this row
+        self.deleted = False
         self._showing_rule = False  # the result line shows a comment rule's reason
         self.results: list[pd.DataFrame] = []
         self.header = widgets.HTML(_header(comment))
@@ -95,7 +96,9 @@ class InboxRow(widgets.VBox):  # type: ignore[misc]
                     self.hidden = action == "hide"
                     self.hide_button.description = "Unhide" if self.hidden else "Hide"
                 self.comment["answered"] = self.comment.get("answered") or action == "reply"
-                self.header.value = _header(self.comment, deleted=action == "delete")
+                self.deleted = self.deleted or action == "delete"
+                self.header.value = _header(self.comment, deleted=self.deleted)
+                self.inbox.show_counts()
             return result
         finally:
             for button in buttons[1:]:
@@ -160,16 +163,19 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
             )
             self.rows = [InboxRow(self, c) for c in self.frame.to_dict("records")]
             self.list.children = self.rows
-            waiting = int((~self.frame["answered"]).sum())
-            self.status.value = (
-                f"<b>{len(self.frame)} newest comments</b> · {waiting} without your reply"
-            )
+            self.show_counts()
         except Exception as exc:
             self.error = exc
             self.status.value = _colour(False, f"Could not read the comments: {exc}")
         finally:
             self.republish()  # before done: whoever waits finds the saved view complete
             self._done.set()
+
+    def show_counts(self) -> None:
+        """The status line: comments shown, and how many still wait for a reply."""
+        shown = [r for r in self.rows if not r.deleted]
+        waiting = sum(1 for r in shown if not r.comment.get("answered"))
+        self.status.value = f"<b>{len(shown)} newest comments</b> · {waiting} without your reply"
 
     def wait(self, timeout: float | None = 120) -> Inbox:
         """Wait for the comments (reading them first if the inbox was never shown)."""

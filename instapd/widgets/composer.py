@@ -55,7 +55,7 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
         self.kind_box = widgets.ToggleButtons(options=list(KINDS), value=kind, description="Post")
         self.urls_box = widgets.Textarea(
             value="\n".join(urls or []), description="URLs",
-            placeholder="Public https:// URL of each JPEG or video, one per line",
+            placeholder="Public URL (http or https) of each JPEG or video, one per line",
             layout=widgets.Layout(width="46em", height="5em"),
         )  # fmt: skip
         self.caption_box = widgets.Textarea(

@@ -3,8 +3,9 @@ a click that opens the item with buttons returning its comments or insights as a
 
 A view over :mod:`.gallery_data` (tiles, metrics, order) and :mod:`.pictures` (fetching). The
 grid is one anywidget (:class:`GalleryGrid`) whatever the number of media; pictures reach it by
-message in batches from a background thread, so the cell finishes at once and the first row
-shows as soon as its pictures are in. See :mod:`instapd.widgets` for why anywidget.
+message in batches from a background thread, started when the gallery is first shown (or on
+``wait()``), so the cell finishes at once and the first row shows as soon as its pictures are
+in. See :mod:`instapd.widgets` for why anywidget.
 """
 
 from __future__ import annotations

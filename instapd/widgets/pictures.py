@@ -166,7 +166,7 @@ class PictureFetcher:
         """The picture at a public ``url`` you are about to publish (not cached: it is yours and
         may change), or why there is none. A video's URL is not downloaded."""
         if url.lower().split("?")[0].endswith(VIDEO_SUFFIXES):
-            return Picture(url, reason="a video (no preview)")
+            return Picture(url, reason="a video")
         try:
             status, body = self._get(url)
             if status != 200:

@@ -146,3 +146,12 @@ def test_a_preview_that_cannot_be_fetched_says_why_and_publish_is_refused_by_met
     composer.wait()
     assert isinstance(composer.error, instapd.MediaNotFetchableError)
     assert "Not published" in composer.progress.value
+
+
+def test_a_video_is_not_downloaded_for_a_preview(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    video = f"{box.url}/samples/pour-over.mp4"
+    composer = Composer(connection=connection, kind="reel", urls=[video]).wait()
+    assert "[no preview: a video]" in composer.preview.value
+    assert not any("pour-over" in line for line in box.app.log)

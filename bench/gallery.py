@@ -1,8 +1,9 @@
 """A gallery of 500 media: time to the first row of pictures and to all pictures, and memory.
 
 The sandbox (several processes, as a server farm) answers every request, pictures included,
-after ``--latency`` seconds. The clock starts when ``df.ig.gallery()`` returns, i.e. when the
-cell finishes; "first row" is when the first batch of pictures (one row of the grid, six) has
+after ``--latency`` seconds. The clock starts when ``df.ig.gallery()`` has returned and been
+shown (its mime bundle asked for, which starts the fetching), i.e. when the cell finishes;
+"first row" is when the first batch of pictures (one row of the grid, six) has
 been sent to the front end; "all" when the last picture (or its reason) has. A second gallery
 of the same frame shows the private cache. Memory: how much the process's peak RSS grew while
 the gallery fetched, and the static view's size (what a saved notebook stores).

@@ -560,7 +560,7 @@ class PublishError(GraphError):
 
 class MediaNotFetchableError(PublishError):
     hint = (
-        "Meta downloads the media itself: give a public https URL that answers without a login "
+        "Meta downloads the media itself: give a public web URL that answers without a login "
         "(a local video can go as video_path=)."
     )
 

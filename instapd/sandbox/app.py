@@ -31,7 +31,7 @@ from werkzeug.wrappers import Request, Response
 
 from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe, split_version
-from .cdn import PATH_ROOT, Cdn
+from .cdn import PATH_ROOT, SAMPLES_ROOT, Cdn, sample_answer
 from .changes import grow_likes
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
@@ -103,6 +103,7 @@ class SandboxApp:
         self.router.writes.changed = self.forget_renders
         self.router.publishing.changed = self.forget_renders
         self.router.collaboration.changed = self.forget_renders
+        self.router.publishing.local = self.picture  # media URLs on the sandbox itself
 
     @property
     def cdn(self) -> Cdn:
@@ -181,10 +182,11 @@ class SandboxApp:
 
     def _respond(self, request: Request, fault: str | None) -> Response:
         body: Any
-        if request.path.startswith(f"/{PATH_ROOT}/") and request.method == "GET":
-            status, kind, picture = self.cdn.answer(
-                request.path[len(PATH_ROOT) + 2 :], dict(request.args)
-            )
+        pictured = None
+        if request.method == "GET":
+            pictured = self.picture(request.path, dict(request.args))
+        if pictured is not None:
+            status, kind, picture = pictured
             answer = Response(picture, status=status, mimetype=kind)
             answer.headers["Cache-Control"] = "max-age=3600" if status == 200 else "no-store"
             return answer
@@ -247,6 +249,15 @@ class SandboxApp:
             self.usage.headers(account, throttled, self.faults.regain_minutes, **asker)
         )
         return response
+
+    def picture(self, path: str, args: dict[str, str]) -> tuple[int, str, bytes] | None:
+        """Status, type and body of a picture the sandbox serves (its CDN's, or a sample to
+        publish), or ``None`` when ``path`` is not a picture's."""
+        if path.startswith(f"/{PATH_ROOT}/"):
+            return self.cdn.answer(path[len(PATH_ROOT) + 2 :], args)
+        if path.startswith(f"/{SAMPLES_ROOT}/"):
+            return sample_answer(self.cdn.seed, path[len(SAMPLES_ROOT) + 2 :])
+        return None
 
     def _batch(self, request: Request, call: Call) -> list[dict[str, Any] | None]:
         """``POST /`` with ``batch=[...]``: each operation answered as if sent on its own."""

@@ -14,7 +14,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import DEFAULT_VERSION, SandboxApp
-from .cdn import Cdn
+from .cdn import SAMPLES_ROOT, Cdn
 from .clock import STORY_LIFETIME
 from .data import build_dataset
 from .faults import Faults
@@ -184,6 +184,23 @@ class Sandbox:
         if self._server is None:
             raise RuntimeError("The sandbox is not running; call start() first")
         return f"http://{self._server.host}:{self._server.port}"
+
+    def sample_picture_url(
+        self, number: int = 1, *, size: tuple[int, int] | None = None, format: str = "jpeg"
+    ) -> str:
+        """A public URL of a picture you may publish (``image_url=``): a 1080 px square JPEG
+        unless ``size`` (width, height) or ``format="png"`` ask otherwise. Meta downloads
+        ``image_url`` from the web; the sandbox has no internet, so it serves these itself.
+
+        >>> with Sandbox() as sandbox:
+        ...     sandbox.sample_picture_url(2).endswith("/samples/picture-2.jpg")
+        True
+        """
+        if format not in ("jpeg", "png"):
+            raise ValueError(f"format is 'jpeg' or 'png', not {format!r}")
+        shape = f"-{size[0]}x{size[1]}" if size else ""
+        suffix = "jpg" if format == "jpeg" else "png"
+        return f"{self.url}/{SAMPLES_ROOT}/picture-{number}{shape}.{suffix}"
 
     @property
     def publishing(self) -> PublishRoutes:

@@ -92,7 +92,7 @@ def _snapshot(args: argparse.Namespace) -> int:
         resume=not args.new_run,
         workers=args.workers,
     )
-    counts = summary["status"].value_counts()
+    counts = summary.drop_duplicates(["status", "path"])["status"].value_counts()  # per file
     failed = summary[summary["status"] == "error"]
     for row in failed.itertuples():
         print(f"error: {row.table} of {row.account}: {row.error}", file=sys.stderr)

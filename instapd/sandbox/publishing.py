@@ -106,7 +106,7 @@ class Container:
 class PublishRoutes:
     """Containers and publishing over ``dataset``; ``own(call)`` names the token's accounts."""
 
-    def __init__(self, dataset: Dataset, own: Callable[[Call], set[str]]) -> None:
+    def __init__(self, dataset: Dataset, own: Callable[[Call], frozenset[str]]) -> None:
         self.data = dataset
         self.own = own
         self.changed: Callable[[], None] = lambda: None

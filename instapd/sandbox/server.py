@@ -269,7 +269,7 @@ class Sandbox:
         self, delta: timedelta | float | None = None, *, hours: float = 0, days: float = 0
     ) -> None:
         """Move the clock forward (``delta`` as a timedelta or in seconds): stories older than
-        24 hours expire, like counts and media insights grow, recent days' insights settle.
+        24 hours expire, like counts, followers and media insights grow, recent days settle.
 
         >>> sandbox = Sandbox(accounts=1, media_per_account=(2,))
         >>> before = sandbox.now

@@ -84,7 +84,7 @@ def snapshot_competitors(
             except UsageError:
                 raise
             except InstapdError as exc:
-                logger.warning("snapshot of %s for %s failed: %s", table, name, exc)
+                logger.info("snapshot of %s for %s failed: %s", table, name, exc)
                 unseen[name] = _seen(name, exc)
                 failed.append({**base, "competitor": name, "path": None, "rows": 0,
                                "status": "error", "error": unseen[name]})  # fmt: skip

@@ -390,6 +390,7 @@ EXTRAS: dict[str, frozenset[str]] = {
     "sql": frozenset({"sqlglot", "duckdb", "sqlalchemy"}),
     "widgets": frozenset({"ipywidgets", "anywidget"}),
     "plot": frozenset({"matplotlib"}),
+    "webhooks": frozenset({"cheroot"}),
 }
 
 

@@ -1,8 +1,8 @@
 """A delivery's changes, their stable keys, and the rows each one makes.
 
-Meta's envelope (webhooks reference A3): ``{"object": "instagram", "entry": [{"id", "time",
-"changes": [{"field", "value"}]}]}``; messaging fields carry ``entry[].messaging[]`` instead.
-Meta redelivers, and ``entry.time`` is when it *sent*, so the key of a change is its content:
+Meta's envelope is described (and built, for the sandbox and tests) in
+:mod:`instapd.catalog.webhooks`; messaging fields carry ``entry[].messaging[]``. Meta
+redelivers, and ``entry.time`` is when it *sent*, so the key of a change is its content:
 account, field and value, never the body's bytes.
 """
 

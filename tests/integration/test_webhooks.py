@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -16,6 +19,7 @@ import requests
 from werkzeug.serving import BaseWSGIServer, make_server
 
 import instapd
+from instapd.catalog.webhooks import delivery_body
 from instapd.errors import (
     AppNotLiveError,
     CallbackVerificationError,
@@ -40,8 +44,7 @@ def delivery(
     account: str = "17841400000000001",
     time: int = 1_755_779_280,
 ) -> bytes:
-    entry = {"id": account, "time": time, "changes": [{"field": f, "value": v} for f, v in changes]}
-    return json.dumps({"object": "instagram", "entry": [entry]}).encode()
+    return delivery_body(account, time, changes)
 
 
 def comment(number: int) -> tuple[str, dict[str, Any]]:
@@ -254,6 +257,20 @@ def test_no_app_secret_no_receiver(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["webhooks", "serve", "--verify-token", TOKEN, "--port", "0"]) == 2
     assert "OAuthClientSecret (INSTAPD_APP_SECRET)" in capsys.readouterr().err
     assert not (tmp_path / "snapshots" / "_webhooks").exists()
+
+
+def test_serve_without_the_webhooks_extra_names_the_install(tmp_path: Path) -> None:
+    # None in sys.modules is Python's own "this module is not installed" (ModuleNotFoundError)
+    code = (
+        "import sys\nsys.modules['cheroot'] = None\nfrom instapd.cli import main\n"
+        "sys.exit(main(['webhooks', 'serve', '--verify-token', 't', '--port', '0']))\n"
+    )
+    environ = {**os.environ, "INSTAPD_APP_SECRET": SECRET, "INSTAPD_SNAPSHOT_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=environ, timeout=120)  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert 'pip install "instapd[webhooks]"' in result.stderr
+    assert "serving" not in result.stdout
 
 
 def test_a_torn_last_spool_line_is_cut_and_the_rest_kept(tmp_path: Path) -> None:

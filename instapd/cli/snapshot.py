@@ -103,7 +103,8 @@ def _snapshot(args: argparse.Namespace) -> int:
     counts = summary["status"].value_counts()
     failed = summary[summary["status"] == "error"]
     for row in failed.itertuples():
-        who = f"@{row.competitor}" if isinstance(row.competitor, str) else row.account
+        rival = row.competitor
+        who = f"@{rival}" if isinstance(rival, str) else str(row.account)
         print(f"error: {row.table} of {who}: {row.error}", file=sys.stderr)
     run = summary["run"].iloc[0] if len(summary) else "-"
     print(

@@ -24,7 +24,6 @@ import heapq
 import hmac
 import ipaddress
 import itertools
-import json
 import logging
 import secrets
 import threading
@@ -39,6 +38,7 @@ from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request
 
+from ..catalog.webhooks import delivery_body
 from .data import Dataset, Node, Ref
 from .failures import GraphFailure
 from .tokens import TokenRegistry
@@ -268,12 +268,7 @@ class SandboxWebhooks:
             return False
         if self._page_of(account_id) not in self.page_apps:
             return False
-        entry = {
-            "id": account_id,
-            "time": int(self.clock().timestamp()),
-            "changes": [{"field": field_name, "value": value}],
-        }
-        body = json.dumps({"object": "instagram", "entry": [entry]}).encode()  # ASCII-escaped
+        body = delivery_body(account_id, int(self.clock().timestamp()), [(field_name, value)])
         with self._cv:
             heapq.heappush(
                 self._pending,

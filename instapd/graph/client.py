@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -140,6 +141,12 @@ class GraphClient:
     def server_date(self) -> str | None:
         """The API's clock, from the last answer's ``Date``."""
         return self._sender.server_date
+
+    def now(self) -> datetime:
+        """The API's time now: this machine's clock moved by how far the last answer's ``Date``
+        was from it (this machine's before any answer). A sandbox whose clock was advanced is
+        ahead of the wall clock, and windows such as "the last 30 days" follow it."""
+        return datetime.now(UTC) + self._sender.clock_offset
 
     @property
     def timeout(self) -> float:

@@ -285,7 +285,7 @@ class Sandbox:
         cutoff = self.clock.now() - STORY_LIFETIME
         for account_id in self.dataset.account_ids:
             edges = self.dataset[account_id].edges
-            for story in edges.get("stories", []):  # story_insights: sent as a story expires
+            for story in edges.get("stories", []):  # story_insights: an hour after it expires
                 if self.dataset[story].values["timestamp"] <= cutoff:
                     self.webhooks.story_expired(
                         account_id, self.dataset[story], self.app.router.insights
@@ -295,6 +295,7 @@ class Sandbox:
                 for story in edges.get("stories", [])
                 if self.dataset[story].values["timestamp"] > cutoff
             ]
+        self.webhooks.release_stories()
         self.app.forget_renders()
 
     def comment(self, media_id: str, text: str = "Love this! 😍", *, by: str | None = None) -> str:

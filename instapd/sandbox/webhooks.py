@@ -32,13 +32,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request
 
 from ..catalog.webhooks import delivery_body
+from .clock import STORY_LIFETIME
 from .data import Dataset, Node, Ref
 from .failures import GraphFailure
 from .tokens import TokenRegistry
@@ -57,6 +58,9 @@ INSTAGRAM_FIELDS = (
     "messaging_postbacks",
 )
 PAGE_SCOPE = "pages_manage_metadata"
+#: Meta sends a story's insights an hour after the story expires (webhooks reference, Facebook
+#: Login's story_insights field); the metrics cover its first 24 hours.
+STORY_INSIGHTS_DELAY = timedelta(hours=1)
 #: Seconds between tries after the first retry (Meta's: growing gaps over 36 hours).
 RETRY_DELAYS = (0.0, 0.2, 1.0, 3.0, 10.0)
 
@@ -104,6 +108,7 @@ class SandboxWebhooks:
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._stories: list[tuple[datetime, str, dict[str, Any]]] = []  # insights not yet due
 
     # -- the Graph routes ------------------------------------------------------------------
 
@@ -298,11 +303,21 @@ class SandboxWebhooks:
         self.notify(owner.id, "live_comments" if live else "comments", value)
 
     def story_expired(self, account_id: str, story: Node, insights: Any) -> None:
-        """A story leaves the ``stories`` edge: its ``story_insights``, once."""
+        """A story leaves the ``stories`` edge: its ``story_insights`` (its first 24 hours) are
+        sent once, an hour after it expired on the sandbox clock, as Meta sends them."""
         if story.values.get("_insights_sent"):
             return
         story.values["_insights_sent"] = True
-        self.notify(account_id, "story_insights", story_value(story, insights))
+        due = story.values["timestamp"] + STORY_LIFETIME + STORY_INSIGHTS_DELAY
+        self._stories.append((due, account_id, story_value(story, insights)))
+
+    def release_stories(self) -> None:
+        """Send the story insights whose hour after expiry has passed (``Sandbox.advance``)."""
+        now = self.clock()
+        due = [item for item in self._stories if item[0] <= now]
+        self._stories = [item for item in self._stories if item[0] > now]
+        for _, account_id, value in sorted(due, key=lambda item: item[0]):
+            self.notify(account_id, "story_insights", value)
 
     def _page_of(self, account_id: str) -> str | None:
         for page_id in self.data.page_ids:

@@ -91,7 +91,7 @@ def post_all(url: str, numbers: list[int], clients: int, acknowledged: set[int])
                     connection.request("POST", "/", data, headers)
                     answer = connection.getresponse()
                     answer.read()
-                except OSError:
+                except (OSError, http.client.HTTPException):
                     return  # the receiver is gone: the rest is redelivered later
                 if answer.status == 200:
                     with lock:

@@ -17,10 +17,31 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["OBJECT", "delivery_body", "envelope"]
+__all__ = ["FIELDS", "OBJECT", "SUBSCRIBABLE", "delivery_body", "envelope"]
 
 #: The ``object`` of Instagram's deliveries.
 OBJECT = "instagram"
+#: The fields an app subscribes its ``instagram`` object to (Facebook Login's list).
+SUBSCRIBABLE = (
+    "comments",
+    "live_comments",
+    "mentions",
+    "story_insights",
+    "messages",
+    "message_reactions",
+    "messaging_seen",
+    "messaging_postbacks",
+)
+#: Every field whose value shape instapd knows (Instagram Login's messaging fields too).
+FIELDS = frozenset(
+    {
+        *SUBSCRIBABLE,
+        "messaging_referral",
+        "messaging_optins",
+        "message_edit",
+        "messaging_handover",
+    }
+)
 
 
 def envelope(account: str, time: int, changes: Iterable[tuple[str, Any]]) -> dict[str, Any]:

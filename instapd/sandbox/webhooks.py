@@ -38,7 +38,7 @@ from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request
 
-from ..catalog.webhooks import delivery_body
+from ..catalog.webhooks import SUBSCRIBABLE, delivery_body
 from .clock import STORY_LIFETIME
 from .data import Dataset, Node, Ref
 from .failures import GraphFailure
@@ -47,16 +47,6 @@ from .tokens import TokenRegistry
 logger = logging.getLogger("instapd.sandbox")
 
 OBJECTS = ("instagram", "page", "user", "permissions")
-INSTAGRAM_FIELDS = (
-    "comments",
-    "live_comments",
-    "mentions",
-    "story_insights",
-    "messages",
-    "message_reactions",
-    "messaging_seen",
-    "messaging_postbacks",
-)
 PAGE_SCOPE = "pages_manage_metadata"
 #: Meta sends a story's insights an hour after the story expires (webhooks reference, Facebook
 #: Login's story_insights field); the metrics cover its first 24 hours.
@@ -188,7 +178,7 @@ class SandboxWebhooks:
         if not fields:
             raise GraphFailure(100, "(#100) The parameter fields is required")
         if obj == "instagram":
-            unknown = [f for f in fields if f not in INSTAGRAM_FIELDS]
+            unknown = [f for f in fields if f not in SUBSCRIBABLE]
             if unknown:
                 raise GraphFailure(100, f"(#100) Invalid field {unknown[0]} for object instagram")
             if not self.live:

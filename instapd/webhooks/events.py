@@ -16,27 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..catalog.webhooks import FIELDS
 from ..validation import is_graph_id
 
 logger = logging.getLogger("instapd.webhooks")
 
 #: Fields whose value shape instapd knows (Facebook Login and Instagram Login).
-KNOWN_FIELDS = frozenset(
-    {
-        "comments",
-        "live_comments",
-        "mentions",
-        "story_insights",
-        "messages",
-        "message_reactions",
-        "messaging_seen",
-        "messaging_postbacks",
-        "messaging_referral",
-        "messaging_optins",
-        "message_edit",
-        "messaging_handover",
-    }
-)
+KNOWN_FIELDS = FIELDS
 _MESSAGING_KEYS = ("sender", "recipient", "timestamp")
 
 

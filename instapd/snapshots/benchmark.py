@@ -17,6 +17,8 @@ from .competitors import MEDIA_DAYS, usernames
 from .dataset import SnapshotDataset, file_meta
 from .read import history
 
+#: Snapshots less than an hour apart are one look, not a span to take growth rates from.
+MIN_SPAN_DAYS = 1 / 24
 #: The format-mix columns: a post is REELS by its product type, else by its media type.
 FORMATS = ("IMAGE", "VIDEO", "REELS", "CAROUSEL_ALBUM")
 COLUMNS: dict[str, Any] = {
@@ -51,7 +53,8 @@ def benchmark(
       ``MEDIA_DAYS`` days before the first snapshot to the last);
     - format mix: the share of IMAGE, VIDEO, REELS and CAROUSEL_ALBUM among those posts.
 
-    ``status`` says what a row could be built from: ``ok``; ``one snapshot`` (growth is NA);
+    ``status`` says what a row could be built from: ``ok``; ``one snapshot`` (or several within
+    an hour: growth is NA);
     ``not visible`` (Business Discovery could not see the username: ``error`` says why); ``no
     history`` (never snapshotted). Raises :class:`~instapd.errors.NoSnapshotsError` when no
     competitor was ever snapshotted at ``location``.
@@ -108,9 +111,10 @@ def _row(
         }
     first, last = seen.iloc[0], seen.iloc[-1]
     days = (last["snapshot_at"] - first["snapshot_at"]).total_seconds() / 86400
+    spanned = days >= MIN_SPAN_DAYS
     row: dict[str, Any] = {
         "username": name,
-        "status": "ok" if days > 0 else "one snapshot",
+        "status": "ok" if spanned else "one snapshot",
         "first_snapshot": first["snapshot_at"],
         "last_snapshot": last["snapshot_at"],
         "snapshots": seen["snapshot_at"].nunique(),
@@ -118,7 +122,7 @@ def _row(
         "followers_first": first["followers_count"],
         "followers_last": last["followers_count"],
     }
-    if days > 0 and not pd.isna(first["followers_count"]) and not pd.isna(last["followers_count"]):
+    if spanned and not pd.isna(first["followers_count"]) and not pd.isna(last["followers_count"]):
         growth = int(last["followers_count"]) - int(first["followers_count"])
         row |= {
             "follower_growth": growth,

@@ -103,6 +103,15 @@ def test_a_username_discovery_cannot_see_is_named_and_the_rest_kept(
     assert refused["error"].str.contains("cannot see @no_such.shop").all()
     table = instapd.benchmark(["bluebottle", "no_such.shop"], location=tmp_path)
     assert table["status"].tolist() == ["ok", "not visible"]
+    for minutes in (0, 10):  # ten minutes apart
+        again = instapd.snapshot(["InstagramBusinessProfile"], connection=connection,
+                                 location=tmp_path / "day", competitors=["bluebottle"],
+                                 at=box.now + timedelta(minutes=minutes))  # fmt: skip
+        assert (again["status"] == "written").all()
+    twice = instapd.benchmark(["bluebottle"], location=tmp_path / "day")
+    assert twice["status"].tolist() == ["one snapshot"], "minutes apart: no growth rate"
+    assert twice["snapshots"].tolist() == [2]
+    assert pd.isna(twice["follower_growth_per_day"].iloc[0])
     assert "cannot see @no_such.shop" in table["error"].iloc[1]
     assert pd.isna(table["follower_growth"].iloc[1])
 

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..catalog import get_table
+from ..catalog.schemes import check_table_scheme
 from ..errors import InstapdError, UsageError
 from ..frames import empty_frame
 from ..io import read
@@ -49,6 +50,13 @@ def usernames(competitors: str | Sequence[str] | None) -> tuple[str, ...]:
             f"not {bad[0]!r}."
         )
     return tuple(dict.fromkeys(n.lower() for n in names))
+
+
+def check_scheme(connection: Any, names: tuple[str, ...]) -> None:
+    """Before any read: Business Discovery needs Facebook Login (refused with its fix)."""
+    if names:
+        for table in TABLES:
+            check_table_scheme(table, connection.config.auth_scheme)
 
 
 def snapshot_competitors(

@@ -32,7 +32,7 @@ from ..io import read
 from ..readers.query import TimeLike, parse_time
 from ..validation import graph_id
 from . import runs
-from .competitors import snapshot_competitors, usernames
+from .competitors import check_scheme, snapshot_competitors, usernames
 from .dataset import SnapshotDataset, check_run_id, file_meta
 
 logger = logging.getLogger("instapd.history")
@@ -117,6 +117,7 @@ def snapshot(
         raise UsageError(f"workers= takes a whole number from 1 to 64, not {workers!r}.")
     names = table_names(tables)
     rivals = usernames(competitors)
+    check_scheme(connection, rivals)
     ids = tuple(graph_id(a, "account") for a in connection.resolve_accounts(accounts))
     dataset = SnapshotDataset(location_for(connection, location))
     plan = _plan(dataset, names, ids, run, resume, at, rivals)

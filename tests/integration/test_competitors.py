@@ -130,6 +130,11 @@ def test_bad_usernames_are_refused_before_any_read(box: Sandbox, tmp_path: Path)
                              competitors=bad)  # fmt: skip
     assert box.requests_served == served
     assert not list(tmp_path.iterdir())
+    instagram_login = instapd.connect(Sandbox=True, AuthScheme="InstagramLogin")
+    with pytest.raises(instapd.AuthSchemeError, match="BusinessDiscovery"):
+        instapd.snapshot(["Media"], connection=instagram_login, location=tmp_path,
+                         competitors=["bluebottle"])  # fmt: skip
+    assert not list(tmp_path.iterdir()), "refused before any read"
     with pytest.raises(instapd.UsageError, match="one or more usernames"):
         instapd.benchmark([], location=tmp_path)
 

@@ -39,7 +39,7 @@ class _Http:
         except ModuleNotFoundError as exc:
             raise missing_extra(exc, "webhooks", "The webhook receiver's HTTP server") from None
 
-        class _Server(wsgi.Server):
+        class _Server(wsgi.Server):  # type: ignore[misc, unused-ignore]  # Any without cheroot
             def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
                 # a client that hung up, a malformed request line: never a query string
                 logger.log(level, "http server: %s", msg, exc_info=traceback)

@@ -408,6 +408,7 @@ EXTRAS: dict[str, frozenset[str]] = {
     "widgets": frozenset({"ipywidgets", "anywidget"}),
     "plot": frozenset({"matplotlib"}),
     "proxy": frozenset({"spnego"}),
+    "webhooks": frozenset({"cheroot"}),
 }
 
 

@@ -152,13 +152,21 @@ class GraphClient:
         return self._sender.server_date
 
     def server_now(self) -> datetime:
-        """The API's time at its last answer (``Date``); this machine's if it never said."""
+        """The API's time at its last answer (``Date``, whole seconds, so never ahead of the
+        API: a lower bound for "posted since this round began"); this machine's if it never
+        said."""
         if self.server_date:
             try:
                 return parsedate_to_datetime(self.server_date).astimezone(UTC)
             except (TypeError, ValueError):
                 pass
         return datetime.now(UTC)
+
+    def now(self) -> datetime:
+        """The API's time now: this machine's clock moved by how far the last answer's ``Date``
+        was from it (this machine's before any answer). A sandbox whose clock was advanced is
+        ahead of the wall clock, and windows such as "the last 30 days" follow it."""
+        return datetime.now(UTC) + self._sender.clock_offset
 
     @property
     def timeout(self) -> float:

@@ -32,7 +32,7 @@ from werkzeug.wrappers import Request, Response
 from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe, split_version
 from .cdn import PATH_ROOT, SAMPLES_ROOT, Cdn, sample_answer
-from .changes import grow_likes
+from .changes import grow_followers, grow_likes
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .instagram_login import InstagramLogin, InstagramLoginRouter
@@ -144,10 +144,11 @@ class SandboxApp:
         self._answers.clear()
 
     def advance(self, seconds: float) -> None:
-        """After the clock moved ``seconds``: like counts grow, media insights follow, recent days
-        settle."""
+        """After the clock moved ``seconds``: like counts and followers grow, media insights
+        follow, recent days settle."""
         model = self.router.insights
         grow_likes(self.data, model.now(), seconds / 3600)
+        grow_followers(self.data, seconds / 3600)
         model.forget()
         self.forget_renders()
 

@@ -291,7 +291,7 @@ class Sandbox:
         self, delta: timedelta | float | None = None, *, hours: float = 0, days: float = 0
     ) -> None:
         """Move the clock forward (``delta`` as a timedelta or in seconds): stories older than
-        24 hours expire, like counts and media insights grow, recent days' insights settle.
+        24 hours expire, like counts, followers and media insights grow, recent days settle.
 
         >>> sandbox = Sandbox(accounts=1, media_per_account=(2,))
         >>> before = sandbox.now
@@ -307,7 +307,7 @@ class Sandbox:
         cutoff = self.clock.now() - STORY_LIFETIME
         for account_id in self.dataset.account_ids:
             edges = self.dataset[account_id].edges
-            for story in edges.get("stories", []):  # story_insights: sent as a story expires
+            for story in edges.get("stories", []):  # story_insights: an hour after it expires
                 if self.dataset[story].values["timestamp"] <= cutoff:
                     self.webhooks.story_expired(
                         account_id, self.dataset[story], self.app.router.insights
@@ -317,6 +317,7 @@ class Sandbox:
                 for story in edges.get("stories", [])
                 if self.dataset[story].values["timestamp"] > cutoff
             ]
+        self.webhooks.release_stories()
         self.app.forget_renders()
 
     def comment(self, media_id: str, text: str = "Love this! 😍", *, by: str | None = None) -> str:

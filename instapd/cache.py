@@ -38,7 +38,15 @@ import pyarrow.parquet as pq
 from .__about__ import __version__
 from .catalog import Table
 from .errors import AccountError, UnknownTableError, UsageError, warn
-from .private import check_tree, folder_path, make_private_dir, private_file, tighten, write_private
+from .private import (
+    check_tree,
+    folder_path,
+    make_private_dir,
+    private_file,
+    read_json_object,
+    tighten,
+    write_private,
+)
 from .validation import graph_id, inside, is_graph_id
 
 logger = logging.getLogger("instapd.cache")
@@ -395,12 +403,7 @@ class ReadLog:
             return self._read()
 
     def _read(self) -> dict[str, dict[str, str]]:
-        try:
-            found = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(found, dict):
-            return {}
+        found = read_json_object(self.path)
         return {
             str(k): {str(n): str(v) for n, v in notes.items()}
             for k, notes in found.items()

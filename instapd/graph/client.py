@@ -13,6 +13,7 @@ drops it and re-issues the link against its own base URL.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import json
 import logging
 import re
@@ -20,6 +21,8 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -138,9 +141,32 @@ class GraphClient:
         return self._sender.last_usage
 
     @property
+    def token_digest(self) -> str:
+        """A digest telling this client's token from others (the token cannot be read from it):
+        a server issues its own tokens, so it also tells one server instance from another."""
+        return hashlib.sha256(self._token.encode()).hexdigest()[:32]
+
+    @property
     def server_date(self) -> str | None:
         """The API's clock, from the last answer's ``Date``."""
         return self._sender.server_date
+
+    def server_now(self) -> datetime:
+        """The API's time at its last answer (``Date``, whole seconds, so never ahead of the
+        API: a lower bound for "posted since this round began"); this machine's if it never
+        said."""
+        if self.server_date:
+            try:
+                return parsedate_to_datetime(self.server_date).astimezone(UTC)
+            except (TypeError, ValueError):
+                pass
+        return datetime.now(UTC)
+
+    def now(self) -> datetime:
+        """The API's time now: this machine's clock moved by how far the last answer's ``Date``
+        was from it (this machine's before any answer). A sandbox whose clock was advanced is
+        ahead of the wall clock, and windows such as "the last 30 days" follow it."""
+        return datetime.now(UTC) + self._sender.clock_offset
 
     @property
     def timeout(self) -> float:

@@ -26,12 +26,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
 from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe, split_version
-from .cdn import PATH_ROOT, Cdn
-from .changes import grow_likes
+from .cdn import PATH_ROOT, SAMPLES_ROOT, Cdn, sample_answer
+from .changes import grow_followers, grow_likes
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .instagram_login import InstagramLogin, InstagramLoginRouter
@@ -110,6 +111,7 @@ class SandboxApp:
         self.router.writes.changed = self.forget_renders
         self.router.publishing.changed = self.forget_renders
         self.router.collaboration.changed = self.forget_renders
+        self.router.publishing.local = self.picture  # media URLs on the sandbox itself
 
     @property
     def cdn(self) -> Cdn:
@@ -142,10 +144,11 @@ class SandboxApp:
         self._answers.clear()
 
     def advance(self, seconds: float) -> None:
-        """After the clock moved ``seconds``: like counts grow, media insights follow, recent days
-        settle."""
+        """After the clock moved ``seconds``: like counts and followers grow, media insights
+        follow, recent days settle."""
         model = self.router.insights
         grow_likes(self.data, model.now(), seconds / 3600)
+        grow_followers(self.data, seconds / 3600)
         model.forget()
         self.forget_renders()
 
@@ -178,6 +181,8 @@ class SandboxApp:
             environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
             start_response("500 Dropped", [])
             return []
+        # Meta's Date and its posts' timestamps share one clock; so do the sandbox's
+        response.headers["Date"] = http_date(self.data.clock.time())
         if fault == "truncate":
             body = response.get_data()
             response.set_data(body[: len(body) // 2])
@@ -187,10 +192,11 @@ class SandboxApp:
 
     def _respond(self, request: Request, fault: str | None) -> Response:
         body: Any
-        if request.path.startswith(f"/{PATH_ROOT}/") and request.method == "GET":
-            status, kind, picture = self.cdn.answer(
-                request.path[len(PATH_ROOT) + 2 :], dict(request.args)
-            )
+        pictured = None
+        if request.method == "GET":
+            pictured = self.picture(request.path, dict(request.args))
+        if pictured is not None:
+            status, kind, picture = pictured
             answer = Response(picture, status=status, mimetype=kind)
             answer.headers["Cache-Control"] = "max-age=3600" if status == 200 else "no-store"
             return answer
@@ -253,6 +259,15 @@ class SandboxApp:
             self.usage.headers(account, throttled, self.faults.regain_minutes, **asker)
         )
         return response
+
+    def picture(self, path: str, args: dict[str, str]) -> tuple[int, str, bytes] | None:
+        """Status, type and body of a picture the sandbox serves (its CDN's, or a sample to
+        publish), or ``None`` when ``path`` is not a picture's."""
+        if path.startswith(f"/{PATH_ROOT}/"):
+            return self.cdn.answer(path[len(PATH_ROOT) + 2 :], args)
+        if path.startswith(f"/{SAMPLES_ROOT}/"):
+            return sample_answer(self.cdn.seed, path[len(SAMPLES_ROOT) + 2 :])
+        return None
 
     def _batch(self, request: Request, call: Call) -> list[dict[str, Any] | None]:
         """``POST /`` with ``batch=[...]``: each operation answered as if sent on its own."""

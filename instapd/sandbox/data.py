@@ -109,9 +109,10 @@ def build_dataset(
         if comments_per_account and index < len(comments_per_account):
             total = comments_per_account[index]
             spread = [total // count + (i < total % count) for i in range(count)]
+        posts = account.edges.setdefault("media", [])  # empty for an account yet to post
         for media in _media(rng, ids, account, count, now, comment_counts=spread):
             add(media)
-            account.edges.setdefault("media", []).append(media.id)
+            posts.append(media.id)
             for child in media.values.pop("_children", []):
                 add(child)
                 media.edges.setdefault("children", []).append(child.id)
@@ -121,8 +122,8 @@ def build_dataset(
                 for reply in comment.values.pop("_replies", []):
                     add(reply)
                     comment.edges.setdefault("replies", []).append(reply.id)
-        account.values["media_count"] = len(account.edges.get("media", []))
-        for oldest in account.edges["media"][-3:]:  # posted before the account went professional
+        account.values["media_count"] = len(posts)
+        for oldest in posts[-3:]:  # posted before the account went professional
             nodes[oldest].values["_pre_professional"] = True
         for story in _stories(rng, ids, account, now):
             add(story)

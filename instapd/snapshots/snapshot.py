@@ -13,6 +13,7 @@ and their accounts, and an account a file of the run holds is never read or writ
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ from ..io import read
 from ..readers.query import TimeLike, parse_time
 from ..validation import graph_id
 from . import runs
+from .competitors import check_scheme, snapshot_competitors, usernames
 from .dataset import SnapshotDataset, check_run_id, file_meta
 
 logger = logging.getLogger("instapd.history")
@@ -49,6 +51,7 @@ SUMMARY_COLUMNS = {
     "status": "string",
     "error": "string",
     "run": "string",
+    "competitor": "string",  # the username, on competitors' rows
 }
 
 
@@ -91,17 +94,22 @@ def snapshot(
     resume: bool = True,
     at: TimeLike | None = None,
     workers: int = 4,
+    competitors: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Snapshot ``tables`` of ``accounts`` into the dataset at ``location``; one summary row per
     (table, account): ``rows``, ``path``, ``status`` (``written``, ``kept``: written earlier by
     this run, or ``error``), ``error`` and ``run``. Every row gets ``snapshot_at``: ``at``, by
-    default the time the run started (a resumed run keeps its own)."""
+    default the time the run started (a resumed run keeps its own). ``competitors``: usernames
+    whose ``BusinessDiscovery`` and ``BusinessDiscoveryMedia`` are kept too, read through the
+    first account (a row per table and username, ``competitor`` naming it)."""
     if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 64:
         raise UsageError(f"workers= takes a whole number from 1 to 64, not {workers!r}.")
     names = table_names(tables)
+    rivals = usernames(competitors)
+    check_scheme(connection, rivals)
     ids = tuple(graph_id(a, "account") for a in connection.resolve_accounts(accounts))
     dataset = SnapshotDataset(location_for(connection, location))
-    plan = _plan(dataset, names, ids, run, resume, at)
+    plan = _plan(dataset, names, ids, run, resume, at, rivals)
     logger.info("snapshot run %s: %d tables, %d accounts", plan.id, len(names), len(ids))
     runs.save(dataset, plan)
     connection.client.widen(workers)  # each level's batch requests side by side, not 4 at once
@@ -123,8 +131,10 @@ def snapshot(
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
-    runs.save(dataset, runs.Run(plan.id, plan.at, plan.tables, plan.accounts, done=True))
     rows = [found[(table, account)] for account in plan.accounts for table in plan.tables]
+    if plan.competitors:
+        rows.extend(snapshot_competitors(connection, dataset, plan, _write))
+    runs.save(dataset, dataclasses.replace(plan, done=True))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
 
 
@@ -135,16 +145,20 @@ def _plan(
     run: str | None,
     resume: bool,
     at: TimeLike | None,
+    competitors: tuple[str, ...] = (),
 ) -> runs.Run:
     """The run to carry out: the one named, an unfinished one with the same plan, or a new one."""
     when = parse_time(at, "at") if at is not None else None
     fresh = runs.new_run(
-        when.to_pydatetime() if when is not None else datetime.now(UTC), tables, accounts
+        when.to_pydatetime() if when is not None else datetime.now(UTC),
+        tables,
+        accounts,
+        competitors,
     )
     if run is not None:
         found = runs.load(dataset, check_run_id(run))
         started = datetime.strptime(run[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        return found or runs.Run(run, started.isoformat(), tables, accounts)
+        return found or runs.Run(run, started.isoformat(), tables, accounts, False, competitors)
     if resume:
         for earlier in runs.unfinished(dataset):
             if earlier.plan == fresh.plan:
@@ -200,13 +214,15 @@ def _write(
     table: str,
     accounts: tuple[str, ...],
     frame: pd.DataFrame,
+    extra: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """One file for the group: its rows, and in its metadata how many each account has."""
+    """One file for the group: its rows, and in its metadata how many each account has (and
+    ``extra``)."""
     path = dataset.group_path(table, run.date, run.id, accounts)
     arrow = to_arrow(frame, run.when)
     owners = arrow.column("business_account_id").value_counts().to_pylist()
     counts = dict.fromkeys(accounts, 0) | {str(o["values"]): int(o["counts"]) for o in owners}
-    dataset.write(path, arrow, _meta(run, table, counts))
+    dataset.write(path, arrow, {**_meta(run, table, counts), **(extra or {})})
     return [
         {**_row(run, table, account, path), "rows": counts[account], "status": "written"}
         for account in accounts

@@ -408,6 +408,7 @@ EXTRAS: dict[str, frozenset[str]] = {
     "widgets": frozenset({"ipywidgets", "anywidget"}),
     "plot": frozenset({"matplotlib"}),
     "proxy": frozenset({"spnego"}),
+    "webhooks": frozenset({"cheroot"}),
 }
 
 
@@ -560,7 +561,7 @@ class PublishError(GraphError):
 
 class MediaNotFetchableError(PublishError):
     hint = (
-        "Meta downloads the media itself: give a public https URL that answers without a login "
+        "Meta downloads the media itself: give a public web URL that answers without a login "
         "(a local video can go as video_path=)."
     )
 

@@ -129,7 +129,7 @@ def plan_post(
         raise refuse(
             "image_path",
             "Meta fetches images from a public URL and cannot take an image file: put the JPEG "
-            "somewhere public over https and pass image_url=. (Videos can go as video_path=.)",
+            "somewhere public on the web and pass image_url=. (Videos can go as video_path=.)",
         )
     given = [
         name
@@ -255,13 +255,14 @@ def _item(child: Any, number: int, refuse: Any) -> Post:
 
 
 def check_url(url: Any, name: str, refuse: Any, *, image: bool = False) -> str | None:
-    """A public https URL (Meta downloads it); an image one must be a JPEG."""
+    """A public web URL (Meta downloads it: graph-api.md 8.1 asks no scheme of it beyond that);
+    an image one must be a JPEG."""
     if url is None:
         return None
     parts = urlsplit(str(url))
-    if parts.scheme != "https" or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.netloc:
         raise refuse(
-            "https", f"{name} must be a public https:// URL that Meta can download; got {url!r}."
+            "url", f"{name} must be a public http(s):// URL that Meta can download; got {url!r}."
         )
     suffix = PurePosixPath(parts.path).suffix.lower()
     if image and suffix and suffix not in JPEG_SUFFIXES:

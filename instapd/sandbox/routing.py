@@ -14,7 +14,7 @@ from .multi import multi_id_read
 from .nodes import Dataset, Node
 from .publishing import PublishRoutes
 from .rendering import Renderer
-from .schema import NODE_TYPES
+from .schema import NODE_TYPES, PERMITTED_TASKS
 from .writes import WriteRoutes, is_write
 
 INSIGHT_RESULT_FIELDS = frozenset(
@@ -137,7 +137,11 @@ class Router:
             for k in ("limit", "after", "before", "since", "until")
             if k in call.params
         }
-        return self.renderer.edge_page(node, edge, edge_type, modifiers, fields, call)
+        added = None
+        if node.type == "Business" and edge == "client_instagram_accounts":  # what the client
+            tasks = node.values.get(PERMITTED_TASKS, {})  # lets the agency do with the account
+            added = {"permitted_tasks": lambda item: list(tasks.get(item.id, ()))}
+        return self.renderer.edge_page(node, edge, edge_type, modifiers, fields, call, added=added)
 
     def _insights(self, node: Node, call: Call) -> dict[str, Any]:
         version = int(call.version[1:].split(".")[0])

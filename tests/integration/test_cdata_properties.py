@@ -447,6 +447,18 @@ def test_a_wrong_thumbprint_is_refused_by_name(box: Sandbox, front: tuple[str, P
         _connect(box, graph_url=url, SSLServerCert=wrong).read("Media", limit=1)
 
 
+def test_a_thumbprint_pins_through_a_tunnel(box: Sandbox, front: tuple[str, Path]) -> None:
+    url, cert = front
+    with Relay(scheme="Digest") as proxy:
+        pinned = _connect(box, graph_url=url, SSLServerCert=thumbprint(cert, hashes.SHA256),
+                          **_through(proxy, "DIGEST"))  # fmt: skip
+        assert len(pinned.read("Media", limit=1)) == 1
+        with pytest.raises(ServerCertificateError, match="SSLServerCert"):
+            _connect(box, graph_url=url, SSLServerCert="ab" * 20,
+                     **_through(proxy, "DIGEST")).read("Media", limit=1)  # fmt: skip
+    assert {method for method, _, _ in proxy.seen} == {"CONNECT"}
+
+
 def test_star_accepts_any_certificate_with_a_warning(box: Sandbox, front: tuple[str, Path]) -> None:
     url, _ = front
     with pytest.warns(UserWarning, match=r"SSLServerCert=\* accepts any certificate"):

@@ -10,12 +10,13 @@ Only folders instapd makes are tightened; a folder the user made keeps its mode.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .errors import PrivateFolderError
 
@@ -133,6 +134,16 @@ def write_private(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) atomically to a 0600 file in a 0700 folder."""
     with private_file(path) as stream:
         stream.write(text.encode("utf-8"))
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """The JSON object a private file holds; empty when it is missing, unreadable or no object
+    (the caller checks the entries it takes)."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 @contextlib.contextmanager

@@ -31,7 +31,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as server:
+    """Frozen: a test reading one thing twice (an API call, then instapd's read) sees the same
+    values, where the newest days' insights would still come in between the two."""
+    with Sandbox(frozen=True) as server:
         yield server
 
 

@@ -36,14 +36,16 @@ def snapshot(
     folder in the user's data directory).
 
     The dataset is Hive-partitioned Parquet,
-    ``table=<Table>/account=<id>/date=<YYYY-MM-DD>/<run id>.parquet``; every row has
+    ``table=<Table>/date=<YYYY-MM-DD>/<run id>-<accounts>.parquet``, one file per table for
+    each group of up to 50 accounts read together; every row has ``business_account_id`` and
     ``snapshot_at`` (UTC). Returns one row per table and account: ``table``, ``account``,
-    ``rows``, ``path``, ``status``, ``error``, ``run``. A run that was killed goes on where it
-    stopped the next time the same snapshot is asked for (``resume=False`` starts afresh;
-    ``run=`` names a run). ``workers``: accounts read at a time (default 4); ``at``: the time
-    to stamp. ``accounts=`` is the former name of ``account=``. ``competitors=["username",
-    ...]`` keeps those accounts' ``BusinessDiscovery`` and ``BusinessDiscoveryMedia`` (the last
-    90 days of posts) too, read through the first account; :func:`benchmark` compares them.
+    ``rows``, ``path`` (the group's file), ``status``, ``error``, ``run``. A run that was
+    killed goes on where it stopped the next time the same snapshot is asked for
+    (``resume=False`` starts afresh; ``run=`` names a run). ``workers``: accounts read at a
+    time (default 4); ``at``: the time to stamp. ``accounts=`` is the former name of ``account=``.
+    ``competitors=["username", ...]`` keeps those accounts' ``BusinessDiscovery`` and
+    ``BusinessDiscoveryMedia`` (the last 90 days of posts) too, read through the first account;
+    :func:`benchmark` compares them.
     """
     from ..snapshots import snapshot as take
 

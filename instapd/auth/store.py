@@ -11,7 +11,7 @@ from pathlib import Path
 import platformdirs
 
 from ..errors import UsageError, warn
-from ..private import private_lock, write_private
+from ..private import private_lock, read_json_object, write_private
 from ..validation import graph_id, is_graph_id
 from .credentials import Credentials
 
@@ -108,12 +108,7 @@ class IdentityMemo:
         return hashlib.sha256(token.encode()).hexdigest()
 
     def _read(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict):
-            return {}
+        data = read_json_object(self.path)
         return {k: v for k, v in data.items() if isinstance(k, str) and is_graph_id(v)}
 
     def get(self, token: str) -> str | None:

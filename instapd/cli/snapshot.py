@@ -100,7 +100,7 @@ def _snapshot(args: argparse.Namespace) -> int:
         workers=args.workers,
         competitors=_words(args.competitors),
     )
-    counts = summary["status"].value_counts()
+    counts = summary.drop_duplicates(["status", "path"])["status"].value_counts()  # per file
     failed = summary[summary["status"] == "error"]
     for row in failed.itertuples():
         rival = row.competitor

@@ -307,9 +307,10 @@ def read_capped(response: requests.Response, limit: int, where: str) -> bytes:
 
 
 def pooled_session(size: int) -> requests.Session:
-    """A session whose connection pool fits the concurrency, so threads reuse connections."""
+    """A session whose connection pool fits the concurrency, so threads reuse connections
+    (room for a widened client and a snapshot's workers: connections open only when needed)."""
     session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_connections=size, pool_maxsize=size * 2)
+    adapter = requests.adapters.HTTPAdapter(pool_connections=size, pool_maxsize=max(size * 2, 64))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

@@ -32,7 +32,6 @@ from ..errors import (
     TransientError,
 )
 from ..progress import SHOW_AFTER
-from ..writes.send import server_now
 from .rules import Post
 
 if TYPE_CHECKING:
@@ -49,9 +48,16 @@ DONE = ("FINISHED", "PUBLISHED")
 READ_BACK = "id,permalink,media_type,media_product_type,timestamp"
 #: What a published media's product type says the post is.
 KINDS = {"REELS": "REELS", "STORY": "STORIES"}
-#: Media ids this process published, per API root: never taken for a lost publish's.
-_PUBLISHED: dict[str, set[str]] = {}
+#: Media ids this process published, never taken for a lost publish's: per API root, account and
+#: token, so a new server on a reused loopback port (which issues its own tokens, and may give
+#: out the same deterministic ids again) starts with no claims.
+_PUBLISHED: dict[tuple[str, str, str], set[str]] = {}
 _PUBLISHED_LOCK = threading.Lock()
+
+
+def claims_key(client: GraphClient, account: str) -> tuple[str, str, str]:
+    """Whose claims a publish on ``account`` over ``client`` shares: same server, same token."""
+    return client.base_url, account, client.token_digest
 
 
 def typed(error: GraphError, container_id: str | None = None) -> GraphError:
@@ -87,7 +93,7 @@ class Lifecycle:
         #: Told each container status read (container id, ``status_code``): progress displays.
         self.on_status: Callable[[str, str], None] | None = None
         with _PUBLISHED_LOCK:
-            self._published = _PUBLISHED.setdefault(client.base_url, set())
+            self._published = _PUBLISHED.setdefault(claims_key(client, account), set())
 
     # -- the quota ---------------------------------------------------------------------------
 
@@ -135,7 +141,7 @@ class Lifecycle:
 
     def server_now(self) -> datetime:
         """The API's time when it last answered (our clock if it never said)."""
-        return server_now(self.client)
+        return self.client.server_now()
 
     # -- containers --------------------------------------------------------------------------
 

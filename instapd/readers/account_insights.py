@@ -248,19 +248,17 @@ def read_online_followers(ctx: ReadContext, now: datetime) -> Iterator[Row]:
         for account in ctx.accounts
         for start, end in windows(since, until)
     ]
-    seen: set[tuple[str, str, int]] = set()
+    seen: set[tuple[str, str, int]] = set()  # windows overlap by a day
     for op, body in run(ctx, ops):
+        owner = op.owner
         for entry in body.get("data") or []:
             for point in entry.get("values") or []:
+                end = point["end_time"]
                 for hour, value in sorted(
-                    (point.get("value") or {}).items(), key=lambda kv: int(kv[0])
+                    (int(h), v) for h, v in (point.get("value") or {}).items()
                 ):
-                    key = (op.owner, point["end_time"], int(hour))
+                    key = (owner, end, hour)
                     if key not in seen:
                         seen.add(key)
-                        yield {
-                            "business_account_id": op.owner,
-                            "end_time": point["end_time"],
-                            "hour": int(hour),
-                            "value": value,
-                        }
+                        yield {"business_account_id": owner, "end_time": end, "hour": hour,
+                               "value": value}  # fmt: skip

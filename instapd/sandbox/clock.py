@@ -1,12 +1,15 @@
-"""The sandbox's one clock: real time plus an offset that :meth:`Sandbox.advance` moves forward.
+"""The sandbox's one clock: real time plus an offset that :meth:`Sandbox.advance` moves forward;
+a frozen clock (``Sandbox(frozen=True)``) stands at the seeding time and moves only by the offset.
 
 Every part of the sandbox that keeps time reads this clock (the dataset holds it): insights,
 publishing containers and quota, story expiry, and the rate-limit windows.
 
 Advancing the clock ages the data as Instagram would: stories older than 24 hours leave the
 ``stories`` edge, and media insights grow with the hours since posting (a lifetime metric
-approaches its final value along ``1 - exp(-hours / 36)``). Until the clock moves, every value is
-exactly what the seeded dataset gives, so reads stay deterministic.
+approaches its final value along ``1 - exp(-hours / 36)``). Media values are exactly what the
+seeded dataset gives until the clock is advanced. The newest two days of account insights still
+come in as real time passes (as Meta revises them), so two reads of a running clock seconds apart
+may differ; on a frozen clock every value stays put until :meth:`Sandbox.advance`.
 """
 
 from __future__ import annotations
@@ -26,20 +29,27 @@ def _reached(hours: float) -> float:
 
 
 class Clock:
-    """``now()`` is real time plus ``offset``; ``started`` anchors the seeded data's ages."""
+    """``now()`` is real time plus ``offset``; ``started`` anchors the seeded data's ages.
 
-    def __init__(self, started: datetime) -> None:
+    ``frozen``: ``now()`` is ``started`` plus ``offset``, whatever the real time.
+    """
+
+    def __init__(self, started: datetime, *, frozen: bool = False) -> None:
         self.started = started
+        self.frozen = frozen
         self.offset = timedelta(0)
         self._born: dict[str, timedelta] = {}  # media published here: the offset at the time
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
+        if self.frozen:
+            return self.started.replace(microsecond=0) + self.offset
         return datetime.now(UTC).replace(microsecond=0) + self.offset
 
     def time(self) -> float:
         """:meth:`now` in seconds since the epoch, to the microsecond."""
-        return time.time() + self.offset.total_seconds()
+        real = self.started.timestamp() if self.frozen else time.time()
+        return real + self.offset.total_seconds()
 
     def advance(self, delta: timedelta) -> None:
         if delta < timedelta(0):

@@ -16,6 +16,7 @@ from typing import Any
 from .collaboration import add_collaborators
 from .details import add_details
 from .nodes import Dataset, Node, Ref
+from .schema import CLIENT_TASKS, PERMITTED_TASKS
 
 #: The object model lives in :mod:`.nodes`; it is re-exported here for older imports.
 __all__ = ["Dataset", "Node", "Ref", "build_dataset", "hashtag_id"]
@@ -108,9 +109,10 @@ def build_dataset(
         if comments_per_account and index < len(comments_per_account):
             total = comments_per_account[index]
             spread = [total // count + (i < total % count) for i in range(count)]
+        posts = account.edges.setdefault("media", [])  # empty for an account yet to post
         for media in _media(rng, ids, account, count, now, comment_counts=spread):
             add(media)
-            account.edges.setdefault("media", []).append(media.id)
+            posts.append(media.id)
             for child in media.values.pop("_children", []):
                 add(child)
                 media.edges.setdefault("children", []).append(child.id)
@@ -120,8 +122,8 @@ def build_dataset(
                 for reply in comment.values.pop("_replies", []):
                     add(reply)
                     comment.edges.setdefault("replies", []).append(reply.id)
-        account.values["media_count"] = len(account.edges.get("media", []))
-        for oldest in account.edges["media"][-3:]:  # posted before the account went professional
+        account.values["media_count"] = len(posts)
+        for oldest in posts[-3:]:  # posted before the account went professional
             nodes[oldest].values["_pre_professional"] = True
         for story in _stories(rng, ids, account, now):
             add(story)
@@ -175,6 +177,10 @@ def _business(ids: _Ids, account_ids: list[str]) -> Node:
                              "verification_status": "verified"})  # fmt: skip
     node.edges["owned_instagram_accounts"] = list(account_ids[:owned])
     node.edges["client_instagram_accounts"] = list(account_ids[owned:])
+    node.values[PERMITTED_TASKS] = {  # every client grants analysis; some more, one everything
+        account: CLIENT_TASKS[: 1 + (i * 2) % len(CLIENT_TASKS)][::-1]
+        for i, account in enumerate(account_ids[owned:])
+    }
     return node
 
 

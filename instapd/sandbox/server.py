@@ -14,7 +14,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import DEFAULT_VERSION, SandboxApp
-from .cdn import Cdn
+from .cdn import SAMPLES_ROOT, Cdn
 from .clock import STORY_LIFETIME
 from .data import build_dataset
 from .faults import Faults
@@ -48,13 +48,12 @@ class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def date_time_string(self, timestamp: float | None = None) -> str:
-        """The ``Date`` header on the sandbox's one clock (moved by ``advance``), as Meta's
-        Date and its posts' timestamps share one clock."""
-        app = getattr(self.server, "app", None)
-        if timestamp is None and isinstance(app, SandboxApp):
-            timestamp = app.data.clock.time()
-        return super().date_time_string(timestamp)
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """The status line and ``Server``, without a ``Date`` of the machine's clock: the app
+        sends its own (the sandbox clock's), so loopback and the mounted transport agree."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
 
 
 class Sandbox:
@@ -75,6 +74,10 @@ class Sandbox:
     so a client that assumes 100 instead of reading it is caught).
     ``accounts=N`` seeds N linked business accounts (with ``media_per_account`` posts each,
     6 by default), as an agency has. :meth:`advance` moves the sandbox's clock forward.
+    ``frozen=True`` stops the clock at ``now`` (the seeding time): only :meth:`advance` moves it,
+    so the data (the newest days' insights included) and the ``Date`` header stay the same
+    however long the reads take, as tests that compare two reads want (the rate-limit windows
+    keep ``clock``'s time).
     ``max_objects`` caps the objects one answer holds (nested included) as Meta caps answer
     size: past it, code 1 "Please reduce the amount of data..."; ``None`` lifts the cap.
     ``clock`` (seconds) is the sandbox's own time for rate limits (``app.usage``: calls per app,
@@ -105,6 +108,7 @@ class Sandbox:
         flat_exchange: bool = False,
         max_objects: int | None = DEFAULT_MAX_OBJECTS,
         clock: Callable[[], float] = time.monotonic,
+        frozen: bool = False,
     ) -> None:
         if scheme not in ("facebook", "instagram"):
             raise ValueError(f"scheme must be 'facebook' or 'instagram', not {scheme!r}")
@@ -117,6 +121,7 @@ class Sandbox:
             comments_per_account=comments_per_account,
         )
         self.clock = self.dataset.clock  # the one clock; advance() moves it
+        self.clock.frozen = frozen
         self.tokens = TokenRegistry()
         self.oauth_app = OAuthApp(app_id=app_id, app_secret=app_secret or secrets.token_hex(16))
         user = self.dataset[self.dataset.user_id]
@@ -179,6 +184,23 @@ class Sandbox:
         if self._server is None:
             raise RuntimeError("The sandbox is not running; call start() first")
         return f"http://{self._server.host}:{self._server.port}"
+
+    def sample_picture_url(
+        self, number: int = 1, *, size: tuple[int, int] | None = None, format: str = "jpeg"
+    ) -> str:
+        """A public URL of a picture you may publish (``image_url=``): a 1080 px square JPEG
+        unless ``size`` (width, height) or ``format="png"`` ask otherwise. Meta downloads
+        ``image_url`` from the web; the sandbox has no internet, so it serves these itself.
+
+        >>> with Sandbox() as sandbox:
+        ...     sandbox.sample_picture_url(2).endswith("/samples/picture-2.jpg")
+        True
+        """
+        if format not in ("jpeg", "png"):
+            raise ValueError(f"format is 'jpeg' or 'png', not {format!r}")
+        shape = f"-{size[0]}x{size[1]}" if size else ""
+        suffix = "jpg" if format == "jpeg" else "png"
+        return f"{self.url}/{SAMPLES_ROOT}/picture-{number}{shape}.{suffix}"
 
     @property
     def publishing(self) -> PublishRoutes:
@@ -262,7 +284,7 @@ class Sandbox:
 
     @property
     def now(self) -> datetime:
-        """The sandbox's time: real time plus every :meth:`advance`."""
+        """The sandbox's time: real time (the seeding time if frozen) plus every :meth:`advance`."""
         return self.clock.now()
 
     def advance(

@@ -66,11 +66,11 @@ def snapshot_competitors(
     write: Any,
 ) -> list[dict[str, Any]]:
     """Read and keep each competitor of ``run`` through its first account; a summary row per
-    (table, username). ``write(dataset, run, table, account, frame)`` writes one file."""
+    (table, username). ``write(dataset, run, table, (account,), frame, extra)`` writes one file."""
     account = run.accounts[0]
     rows: list[dict[str, Any]] = []
     for table in TABLES:
-        path = dataset.path(table, account, run.date, run.id)
+        path = dataset.group_path(table, run.date, run.id, (account,))
         base = {"table": table, "account": account, "path": str(path), "run": run.id}
         if path.exists():  # this run kept them before it was stopped
             meta = file_meta(path)
@@ -108,7 +108,7 @@ def snapshot_competitors(
             else empty_frame(get_table(table).columns)
         )
         together.attrs = frames[0].attrs if frames else {}
-        write(dataset, run, table, account, together, {"competitors": counts, "unseen": unseen})
+        write(dataset, run, table, (account,), together, {"competitors": counts, "unseen": unseen})
         rows.extend({**base, "competitor": n, "rows": c, "status": "written"}
                     for n, c in counts.items())  # fmt: skip
         rows.extend(failed)

@@ -18,7 +18,6 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
@@ -73,7 +72,7 @@ class Sender:
             pending = [i for i in items if i.pending]
             if not pending:
                 return
-            began = server_now(self.client)
+            began = self.client.server_now()
             chunks = [pending[i : i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]
             lost: list[Item] = []
             waits: list[float] = []
@@ -233,13 +232,3 @@ def _stamp(comment: dict[str, Any]) -> datetime:
         return datetime.strptime(str(comment.get("timestamp")), "%Y-%m-%dT%H:%M:%S%z")
     except ValueError:
         return datetime.min.replace(tzinfo=UTC)
-
-
-def server_now(client: GraphClient) -> datetime:
-    """The API's time when ``client`` last had an answer (our clock if it never said)."""
-    if client.server_date:
-        try:
-            return parsedate_to_datetime(client.server_date).astimezone(UTC)
-        except (TypeError, ValueError):
-            pass
-    return datetime.now(UTC)

@@ -6,20 +6,17 @@ import json
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from instapd.auth.store import IdentityMemo
 
 WRITER = """
 import sys
-import time
 from pathlib import Path
 from instapd.auth.store import IdentityMemo
 memo = IdentityMemo(Path(sys.argv[1]))
-Path(sys.argv[3]).touch()  # ready
-while not Path(sys.argv[4]).exists():  # all start together
-    time.sleep(0.005)
+print("ready", flush=True)
+sys.stdin.read(1)  # all start together, when the test says go
 for n in range(25):
     memo.put(f"token-{sys.argv[2]}-{n}", str(10**15 + int(sys.argv[2]) * 100 + n))
 """
@@ -27,25 +24,32 @@ for n in range(25):
 
 def test_processes_writing_at_once_lose_no_entries(tmp_path: Path) -> None:
     path = tmp_path / "config" / "identities.json"
-    go = tmp_path / "go"
-    writers = []
-    for w in range(6):
-        ready = tmp_path / f"ready-{w}"
-        args = [sys.executable, "-c", WRITER, str(path), str(w), str(ready), str(go)]
-        writers.append((subprocess.Popen(args), ready))
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(w)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(6)
+    ]
     try:
-        while not all(ready.exists() for _, ready in writers):
-            for process, _ in writers:
-                assert process.poll() is None, "a writer ended before the start"
-            time.sleep(0.005)  # polling for the files, not a wait for an outcome
-        go.touch()
-        for process, _ in writers:
+        for process in writers:  # each has its memo open: a line, or end of file if it died
+            assert process.stdout is not None
+            assert process.stdout.readline() == "ready\n"
+        for process in writers:
+            assert process.stdin is not None
+            process.stdin.write("g")
+            process.stdin.close()
+        for process in writers:
             assert process.wait(timeout=120) == 0
     finally:
-        for process, _ in writers:
+        for process in writers:
             if process.poll() is None:
                 process.kill()
-                process.wait()
+            process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
     memo = IdentityMemo(path)
     for w in range(6):
         for n in range(25):

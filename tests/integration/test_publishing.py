@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from instapd.errors import (
 from instapd.graph import RetryPolicy
 from instapd.publishing.lifecycle import Lifecycle
 from instapd.sandbox import Faults, Sandbox
-from tests.support import fast_throttle
+from tests.support import FAST_RETRY, fast_throttle
 
 JPEG = "https://example.com/photos/cup.jpg"
 MP4 = "https://example.com/videos/pour.mp4"
@@ -54,18 +55,23 @@ def waits() -> Waits:
     return Waits()
 
 
-@pytest.fixture
-def conn(box: Sandbox, waits: Waits) -> Iterator[instapd.Connection]:
-    box.faults = Faults()
-    box.publishing.quota_total = 100
-    retry = RetryPolicy(attempts=5, backoff_initial=0.001, backoff_max=0.01, sleep=waits)
-    with instapd.connect(
+def _publisher(box: Sandbox, retry: RetryPolicy = FAST_RETRY) -> instapd.Connection:
+    """A connection publishing to the sandbox's first account, retrying without real waits."""
+    return instapd.connect(
         graph_url=box.url,
         access_token=box.token,
         business_account_id=box.account_ids[0],
         retry=retry,
         throttle=fast_throttle(),
-    ) as connection:
+    )
+
+
+@pytest.fixture
+def conn(box: Sandbox, waits: Waits) -> Iterator[instapd.Connection]:
+    box.faults = Faults()
+    box.publishing.quota_total = 100
+    retry = RetryPolicy(attempts=5, backoff_initial=0.001, backoff_max=0.01, sleep=waits)
+    with _publisher(box, retry) as connection:
         yield connection
     box.faults = Faults()
 
@@ -144,7 +150,8 @@ def test_an_image_file_is_refused_with_the_reason(box: Sandbox, conn: instapd.Co
 @pytest.mark.parametrize(
     ("fields", "rule"),
     [
-        ({"image_url": "http://example.com/a.jpg"}, "https"),
+        ({"image_url": "ftp://example.com/a.jpg"}, "url"),
+        ({"image_url": "photos/a.jpg"}, "url"),
         ({"image_url": "https://example.com/a.png"}, "jpeg"),
         ({"image_url": JPEG, "caption": "x" * 2201}, "caption_length"),
         ({"image_url": JPEG, "caption": " ".join(f"#t{i}" for i in range(31))}, "hashtags"),
@@ -350,8 +357,8 @@ def test_cli_publishes(capsys: pytest.CaptureFixture[str]) -> None:
     assert media_id.isdigit()
     assert container.isdigit()
     assert permalink.startswith("https://")
-    assert main(["publish", "--image-url", "http://example.com/a.jpg", "--sandbox"]) == 2
-    assert "https" in capsys.readouterr().err
+    assert main(["publish", "--image-url", "ftp://example.com/a.jpg", "--sandbox"]) == 2
+    assert "http(s)://" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("other", ["another caption", "older", "claimed"])
@@ -374,7 +381,8 @@ def test_a_lost_publish_is_found_by_caption_time_and_claim_not_by_position(
             # a day before the round on the sandbox's clock, which earlier tests moved ahead
             box.dataset[media_id].values["timestamp"] -= timedelta(days=1)
         if other == "claimed":  # as if an earlier publish here had returned it
-            lifecycle._PUBLISHED.setdefault(conn.client.base_url, set()).add(media_id)
+            key = lifecycle.claims_key(conn.client, account)
+            lifecycle._PUBLISHED.setdefault(key, set()).add(media_id)
         planted.append(media_id)
         return answer
 
@@ -388,6 +396,21 @@ def test_a_lost_publish_is_found_by_caption_time_and_claim_not_by_position(
     assert row.loc[0, "id"] != planted[0]
     assert media_ids(box)[:2] == [planted[0], row.loc[0, "id"]]
     assert box.dataset[row.loc[0, "id"]].values["caption"] == caption
+
+
+def test_a_new_sandbox_on_a_reused_port_starts_with_no_claims() -> None:
+    """Two sandboxes of one seed in turn on one port give out the same ids. The first's post,
+    claimed by this process, is not the second's: a lost publish there finds its own post."""
+    with socket.create_server(("127.0.0.1", 0)) as listening:  # one port, served twice in turn
+        ids = []
+        for drop in (None, "apply-then-drop"):
+            box = Sandbox(seed=12, accounts=1, media_per_account=(2,), listen_fd=listening.fileno())
+            with box, _publisher(box) as conn:
+                box.faults = Faults(write_schedule={2: drop} if drop else {})  # 2: the publish
+                row = instapd.publish(image_url=JPEG, caption="same", connection=conn)
+                assert row.loc[0, "status"] == "PUBLISHED", row.loc[0, "error"]
+                ids.append((box.url, row.loc[0, "id"], media_ids(box)[0]))
+    assert ids[0] == ids[1]  # same port, same id: only the server instance tells them apart
 
 
 def test_a_frame_checks_the_quota_before_making_any_container(

@@ -23,6 +23,7 @@ _REWRITES: tuple[tuple[str, str], ...] = (
     (r"instapd\.logout\(\)", "instapd logout"),
     (r"\bon_error='raise'", "--filter on_error=raise"),
     (r"\bolder_than\b", "--older-than"),
+    (r"(?<![\w-])competitors= takes Instagram usernames", "--competitor takes Instagram usernames"),
     (r", or a timedelta,", ","),
     (r" \(or pass OAuthAccessToken=\.\.\.\)", ""),
     (r"or set INSTAPD_SANDBOX=1 to use", "or pass --sandbox to use"),

@@ -534,6 +534,9 @@ CLI_ROWS = [
             "snapshot", "--sandbox", "--tables", "Medai"),
     command("cli snapshot --workers", E.UsageError, "workers= takes a whole number",
             "snapshot", "--sandbox", "--workers", "0"),
+    command("cli snapshot --competitor not a username", E.UsageError,
+            "takes Instagram usernames", "snapshot", "--sandbox", "--competitor",
+            "blue bottle"),
 ]  # fmt: skip
 
 ROWS = PROPERTY_ROWS + READ_ROWS + LOGIN_ROWS + CLI_ROWS

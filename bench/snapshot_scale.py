@@ -12,7 +12,10 @@ A snapshot batches each table across accounts (50 a batch request), so its time 
 its *levels*: the requests that must follow one another (a page, then the next page, then the
 insights of its media). The levels of each table are the requests a snapshot of one account
 makes for it; the bound is levels x latency, with the tables one after another (sum) or all side
-by side (longest). The last columns compare each run with them.
+by side (longest). The last columns compare each run with them. The bound assumes every batch
+request of a level in flight at once and no time for the rows themselves (rendering, sending,
+decoding, typing); with ``--workers`` requests at a time, a run of more requests than
+workers x levels also waits requests / workers round trips, which the bench prints.
 
     python bench/snapshot_scale.py [--sizes 10,100,1000] [--latency 0.05] [--workers 16]
 """
@@ -118,6 +121,10 @@ def main() -> None:
               f"{result['seconds'] / (longest * args.latency):.1f} |", flush=True)  # fmt: skip
         if result["errors"]:
             print(f"  ({result['errors']} tables failed)")
+        if result["requests"] > args.workers * total:  # more requests than the bound can hold
+            least = result["requests"] / args.workers * args.latency
+            print(f"  ({result['requests']:,} requests, {args.workers} at a time: at least "
+                  f"{least:.2f} s of round trips, beyond the levels' bound)")  # fmt: skip
     for size, seconds, floor in floors:
         trips = seconds - floor
         print(f"{size:,} accounts: {seconds} s at {args.latency * 1000:.0f} ms, {floor} s at "

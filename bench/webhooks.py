@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import re
 import signal
@@ -31,11 +30,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
 import instapd
 from instapd.sandbox import Sandbox
-from instapd.webhooks import WebhookReceiver, sign
+from instapd.webhooks import WebhookReceiver, signed_delivery, start_server
 from instapd.webhooks.subscriptions import subscribe
 
 SECRET = "bench-secret"
@@ -43,19 +40,15 @@ TOKEN = "bench-token"
 BASE = 18_000_000
 
 
-def body(number: int) -> bytes:
+def delivery(number: int) -> tuple[bytes, dict[str, str]]:
+    """One comment's delivery, signed, as Meta POSTs it."""
     value = {
         "id": str(BASE + number),
         "text": f"comment {number}",
         "from": {"id": "2105", "username": "a_fan"},
         "media": {"id": "17900000000000053", "media_product_type": "FEED"},
     }
-    entry = {
-        "id": "17841400000000001",
-        "time": 1_755_779_280 + number,
-        "changes": [{"field": "comments", "value": value}],
-    }
-    return json.dumps({"object": "instagram", "entry": [entry]}).encode()
+    return signed_delivery([("comments", value)], SECRET, time=1_755_779_280 + number)
 
 
 def start(folder: Path) -> tuple[subprocess.Popen[str], str]:
@@ -93,16 +86,12 @@ def post_all(url: str, numbers: list[int], clients: int, acknowledged: set[int])
                     number = next(work, None)
                 if number is None:
                     return
-                data = body(number)
-                headers = {
-                    "X-Hub-Signature-256": sign(data, SECRET),
-                    "Content-Type": "application/json",
-                }
+                data, headers = delivery(number)
                 try:
                     connection.request("POST", "/", data, headers)
                     answer = connection.getresponse()
                     answer.read()
-                except OSError:
+                except (OSError, http.client.HTTPException):
                     return  # the receiver is gone: the rest is redelivered later
                 if answer.status == 200:
                     with lock:
@@ -171,11 +160,6 @@ def throughput(total: int, clients: int) -> None:
     )
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
 def latency(samples: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="instapd-bench-latency-"))
     with Sandbox(accounts=1, media_per_account=(4,), app_secret=SECRET) as box:
@@ -185,12 +169,11 @@ def latency(samples: int) -> None:
             client_id=box.oauth_app.app_id,
             client_secret=SECRET,
         )
-        receiver = WebhookReceiver(app_secret=SECRET, verify_token=TOKEN, location=folder).start()
-        server = make_server("127.0.0.1", 0, receiver, threaded=True, request_handler=_Quiet)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        receiver = WebhookReceiver(app_secret=SECRET, verify_token=TOKEN, location=folder)
+        server = start_server(receiver)
         subscribe(
             fields=["comments"],
-            callback_url=f"http://127.0.0.1:{server.port}/",
+            callback_url=server.url,
             verify_token=TOKEN,
             connection=connection,
         )
@@ -205,8 +188,7 @@ def latency(samples: int) -> None:
             frame = instapd.history("WebhookEvents", location=folder)
             assert f"sample {number}" in set(frame["value_text"])
             to_history.append(time.perf_counter() - began)
-        server.shutdown()
-        receiver.close()
+        server.stop()
 
     def show(name: str, values: list[float]) -> None:
         ordered = sorted(values)

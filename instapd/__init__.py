@@ -15,6 +15,7 @@ from .__about__ import __version__
 from .api import (
     Connection,
     LoginResult,
+    benchmark,
     business_accounts,
     connect,
     delete,
@@ -174,6 +175,7 @@ __all__ = [
     "WriteScopeError",
     "WriteTargetError",
     "__version__",
+    "benchmark",
     "business_accounts",
     "connect",
     "delete",

@@ -100,7 +100,8 @@ class IgAccessor:
     ) -> Gallery:
         """The media as a grid of pictures with ``metric`` over each (a widget; see
         :mod:`instapd.widgets.gallery`). Raises :class:`~instapd.errors.NotMediaError` on a
-        frame that holds no media. ``start=False`` fetches no pictures (tests, previews)."""
+        frame that holds no media. The pictures are fetched once the gallery is shown (or on
+        ``start()``/``wait()``), never while it is made; ``start=False`` fetches none (tests)."""
         from .widgets.gallery import Gallery
         from .widgets.gallery_data import check_media_frame
         from .widgets.pictures import fetcher_for

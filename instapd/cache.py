@@ -335,6 +335,8 @@ __all__ = [
 #: Characters of an error message kept in the read log.
 _ERROR_CHARS = 300
 _READ_LOG_LOCK = threading.Lock()
+#: Read logs being held (:meth:`ReadLog.hold`): path -> [holders, the notes not yet written].
+_HELD: dict[Path, list[Any]] = {}
 
 
 class ReadLog:
@@ -359,16 +361,48 @@ class ReadLog:
             message = f"{table}: {type(error).__name__}: {error}"[:_ERROR_CHARS]
             note = {"last_error_at": now, "last_error": message}
         with _READ_LOG_LOCK:
-            known = self.entries()
+            held = _HELD.get(self.path)
+            known = self._read() if held is None or held[1] is None else held[1]
             for account in accounts:
                 known.setdefault(account, {}).update(note)
-            try:
-                write_private(self.path, json.dumps(known, sort_keys=True))
-            except OSError:
-                logger.info("could not note the read in %s", self.path)
+            if held is not None:
+                held[1] = known  # written once, when the last holder lets go
+            else:
+                self._write(known)
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep the notes of the block's reads in memory and write them once at its end (a
+        snapshot makes hundreds of reads; each would rewrite and sync the whole file)."""
+        with _READ_LOG_LOCK:
+            held = _HELD.setdefault(self.path, [0, None])
+            held[0] += 1
+        try:
+            yield
+        finally:
+            with _READ_LOG_LOCK:
+                held[0] -= 1
+                if held[0] == 0:
+                    del _HELD[self.path]
+                    if held[1] is not None:
+                        self._write(held[1])
+
+    def _write(self, known: dict[str, dict[str, str]]) -> None:
+        try:
+            write_private(self.path, json.dumps(known, sort_keys=True))
+        except OSError:
+            logger.info("could not note the read in %s", self.path)
 
     def entries(self) -> dict[str, dict[str, str]]:
-        """Account id -> its notes; nothing when the file is missing or unreadable."""
+        """Account id -> its notes (those a held log has not written yet too); nothing when the
+        file is missing or unreadable."""
+        with _READ_LOG_LOCK:
+            held = _HELD.get(self.path)
+            if held is not None and held[1] is not None:
+                return {k: dict(v) for k, v in held[1].items()}
+            return self._read()
+
+    def _read(self) -> dict[str, dict[str, str]]:
         found = read_json_object(self.path)
         return {
             str(k): {str(n): str(v) for n, v in notes.items()}

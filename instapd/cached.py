@@ -131,7 +131,7 @@ def _incremental(
         kept = cached[cached["end_time"] < resume]
         merged = pd.concat([kept, new], ignore_index=True)
         if query.since is None:  # a rolling default range: drop what fell out of it
-            start = (query.until or pd.Timestamp.now(tz="UTC")) - DEFAULT_RANGE
+            start = (query.until or pd.Timestamp(connection.client.now())) - DEFAULT_RANGE
             merged = merged[merged["end_time"] >= start]
         keys = [c for c in ("business_account_id", "end_time") if c in merged.columns]
         merged = merged.sort_values(keys, kind="stable").reset_index(drop=True)

@@ -33,10 +33,15 @@ DEFAULT_VERSION = _DEFAULT_VERSION
 INITIATE_OAUTH_MODES = ("OFF", "GETANDREFRESH", "REFRESH")
 
 
-def _version(value: str) -> str:
-    match = re.fullmatch(r"v?(\d+)(?:\.(\d+))?", str(value).strip())
+def _version(value: Any) -> str:
+    text = "" if isinstance(value, bool) else str(value).strip()
+    match = re.fullmatch(r"v?(\d+)(?:\.(\d+))?", text)
     if not match:
-        raise UsageError(f"Version {value!r} is not a Graph API version; write it like 'v25.0'")
+        raise UsageError(
+            f"Version {value!r} is not a Graph API version; write it like 'v25.0' (one of "
+            + ", ".join(_VERSIONS)
+            + ")"
+        )
     version = f"v{match[1]}.{match[2] or 0}"
     if version not in _VERSIONS:
         raise UsageError(
@@ -57,10 +62,14 @@ def _bool(value: Any) -> bool:
 
 def _positive_int(name: str, low: int = 1, high: int | None = None) -> Callable[[Any], int]:
     def convert(value: Any) -> int:
+        wrong = f"{name} must be a whole number such as {max(low, 1)}, not {value!r}"
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not (whole or isinstance(value, str)):
+            raise UsageError(wrong)  # True would be 1, and 1.5 would be 1
         try:
-            number = int(value)
+            number = int(value.strip() if isinstance(value, str) else value)
         except (TypeError, ValueError, OverflowError):  # OverflowError: inf
-            raise UsageError(f"{name} must be a whole number, not {value!r}") from None
+            raise UsageError(wrong) from None
         if number < low or (high is not None and number > high):
             bound = f"between {low} and {high}" if high is not None else f"at least {low}"
             raise UsageError(f"{name} must be {bound}, not {number}")
@@ -204,7 +213,7 @@ class Property:
 
 
 _LOG, _PROXY, _SSL = "Logging", "Proxy", "SSL"
-PROXY_AUTH_SCHEMES = ("BASIC", "NONE")
+PROXY_AUTH_SCHEMES = ("BASIC", "DIGEST", "NTLM", "NEGOTIATE", "NONE")
 
 PROPERTIES: tuple[Property, ...] = (
     Property("OAuthAccessToken", "access_token", "INSTAPD_ACCESS_TOKEN", secret=True),
@@ -344,10 +353,13 @@ PROPERTIES: tuple[Property, ...] = (
         _choice(
             "ProxyAuthScheme",
             PROXY_AUTH_SCHEMES,
-            " (DIGEST, NTLM and NEGOTIATE are not supported)",
+            " (PROPRIETARY, a vendor's own scheme, is not supported: use the one of these your "
+            "proxy asks for in its Proxy-Authenticate header)",
         ),
         category=_PROXY,
-        description="BASIC (send ProxyUser and ProxyPassword) or NONE",
+        description="BASIC (ProxyUser and ProxyPassword with every request), DIGEST, NTLM or "
+        "NEGOTIATE (the proxy's challenge answered, on the CONNECT of HTTPS; NTLM and NEGOTIATE "
+        "need pip install 'instapd[proxy]'), or NONE",
     ),
     Property(
         "ProxyUser",
@@ -377,7 +389,9 @@ PROPERTIES: tuple[Property, ...] = (
         "ssl_server_cert",
         "INSTAPD_SSL_SERVER_CERT",
         category=_SSL,
-        description="A PEM certificate file (or bundle) to trust for TLS, instead of the system's",
+        description="The certificate to trust for TLS instead of the system's: a PEM file's path, "
+        "the PEM text, the certificate's SHA-1 or SHA-256 thumbprint (pinned), or * (any: "
+        "warns)",
     ),
 )
 #: What the first properties are for (category, description): docs/cdata.md and

@@ -51,6 +51,9 @@
     │       └── TransientError             1, 2, HTTP 5xx, dropped connections, cut-off bodies
     │           ├── NetworkError           no answer: refused, dropped, timed out or cut short
     │           └── TooMuchDataError       1: "reduce the amount of data"; paged reads shrink
+    ├── TransportError                     the proxy or the server's certificate refused us
+    │   ├── ProxyAuthError                 the proxy refused ProxyUser under ProxyAuthScheme
+    │   └── ServerCertificateError         the server's certificate is not SSLServerCert's
     ├── MissingExtraError (ImportError)    an optional part whose extra is not installed
     ├── IncompleteReadError                retries ran out part-way; says how far the read got
     ├── ResponseTooLargeError              an answer larger than the cap (tens of MB)
@@ -376,6 +379,20 @@ class TooMuchDataError(TransientError):
     hint = "Ask for fewer rows per page (a smaller Pagesize) or fewer nested columns."
 
 
+class TransportError(InstapdError):
+    """The connection's proxy or TLS settings do not fit what answered: fix the property named;
+    retrying does not help."""
+
+
+class ProxyAuthError(TransportError):
+    """The proxy refused the credentials (``ProxyUser``, ``ProxyPassword``) under
+    ``ProxyAuthScheme``, or asked for a scheme the connection does not use."""
+
+
+class ServerCertificateError(TransportError):
+    """The server's TLS certificate is not the one ``SSLServerCert`` names (its thumbprint)."""
+
+
 class MissingExtraError(InstapdError, ImportError):
     """An optional part of instapd whose dependencies are not installed; ``extra`` names the
     extra that installs them (``pip install "instapd[sql]"``)."""
@@ -390,6 +407,8 @@ EXTRAS: dict[str, frozenset[str]] = {
     "sql": frozenset({"sqlglot", "duckdb", "sqlalchemy"}),
     "widgets": frozenset({"ipywidgets", "anywidget"}),
     "plot": frozenset({"matplotlib"}),
+    "proxy": frozenset({"spnego"}),
+    "webhooks": frozenset({"cheroot"}),
 }
 
 
@@ -542,7 +561,7 @@ class PublishError(GraphError):
 
 class MediaNotFetchableError(PublishError):
     hint = (
-        "Meta downloads the media itself: give a public https URL that answers without a login "
+        "Meta downloads the media itself: give a public web URL that answers without a login "
         "(a local video can go as video_path=)."
     )
 
@@ -643,6 +662,7 @@ __all__ = [
     "OfflineError",
     "OnError",
     "PermissionDeniedError",
+    "ProxyAuthError",
     "PublishError",
     "PublishRuleError",
     "PublishTimeoutError",
@@ -651,6 +671,7 @@ __all__ = [
     "RefreshTooEarlyError",
     "ResponseTooLargeError",
     "RetryableError",
+    "ServerCertificateError",
     "SqlError",
     "SqlNotSupportedError",
     "SqlSyntaxError",
@@ -660,6 +681,7 @@ __all__ = [
     "TokenExpiredError",
     "TooMuchDataError",
     "TransientError",
+    "TransportError",
     "UnknownColumnError",
     "UnknownPropertyError",
     "UnknownTableError",

@@ -26,15 +26,23 @@ BUSINESS_COLUMNS = {
     "username": "string",
     "name": "string",
     "relation": "string",
+    "permitted_tasks": "string",
 }
 _FIELDS = "id,username,name"
+#: Fields each edge's accounts are asked for: a client's also say what it lets the agency do.
+_EDGE_FIELDS = {
+    "owned_instagram_accounts": _FIELDS,
+    "client_instagram_accounts": f"{_FIELDS},permitted_tasks",
+}
 _SCOPE = ("business_management",)
 
 
 def business_accounts(connection: BaseConnection, business: str | None = None) -> pd.DataFrame:
     """One row per Instagram account of ``business`` (default: each of the user's businesses):
-    ``relation`` is ``owned`` or ``client``. Pass ``list(frame.business_account_id)`` as
-    ``account=`` to read or snapshot them."""
+    ``relation`` is ``owned`` or ``client``; ``permitted_tasks``, for a client's account, the
+    tasks the client lets the business do with it, comma-separated (``ANALYZE,MANAGE``), and
+    ``<NA>`` for an owned one (its owner may do everything). Pass
+    ``list(frame.business_account_id)`` as ``account=`` to read or snapshot them."""
     client = connection.client
     try:
         if business is None:
@@ -48,7 +56,7 @@ def business_accounts(connection: BaseConnection, business: str | None = None) -
             node = client.get(chosen, {"fields": "id,name"})
             businesses = [(chosen, str(node.get("name") or ""))]
         requests = [
-            (f"{bid}/{edge}", {"fields": _FIELDS, "limit": 100})
+            (f"{bid}/{edge}", {"fields": _EDGE_FIELDS[edge], "limit": 100})
             for bid, _ in businesses
             for edge in EDGES
         ]
@@ -67,6 +75,7 @@ def business_accounts(connection: BaseConnection, business: str | None = None) -
                             "username": item.get("username"),
                             "name": item.get("name"),
                             "relation": EDGES[edge],
+                            "permitted_tasks": _tasks(item.get("permitted_tasks")),
                         }
                     )
     except PermissionDeniedError as exc:
@@ -77,3 +86,10 @@ def business_accounts(connection: BaseConnection, business: str | None = None) -
             **exc.details,
         ) from None
     return pd.DataFrame(rows, columns=list(BUSINESS_COLUMNS)).astype(BUSINESS_COLUMNS)
+
+
+def _tasks(value: object) -> str | None:
+    """Meta's ``permitted_tasks`` list as one comma-separated text (``None`` when absent)."""
+    if not isinstance(value, list):
+        return None
+    return ",".join(str(task) for task in value)

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..cache import ReadLog
-from ..catalog import get_table
+from ..catalog import SNAPSHOT_TABLES, get_table
 from ..catalog.schemes import scopes_for
 from ..connection import BaseConnection
 from ..errors import GraphError, UsageError
@@ -25,14 +25,7 @@ from ..graph.usage import Usage
 from ..validation import graph_id
 
 #: Tables whose scopes are checked when none are named: what a snapshot reads.
-DEFAULT_TABLES = (
-    "Stories",
-    "StoryInsights",
-    "Media",
-    "MediaInsights",
-    "AccountInsights",
-    "InstagramBusinessProfile",
-)
+DEFAULT_TABLES = SNAPSHOT_TABLES
 HEALTH_COLUMNS = {
     "business_account_id": "string",
     "username": "string",

@@ -11,12 +11,13 @@ from .login import LoginResult, in_notebook, login, logout
 from .publishing import publish, publish_container
 from .reads import business_accounts, health, read_instagram
 from .sandbox import shared_sandbox
-from .snapshots import history, snapshot
+from .snapshots import benchmark, history, snapshot
 from .writes import delete, insert, update
 
 __all__ = [
     "Connection",
     "LoginResult",
+    "benchmark",
     "business_accounts",
     "connect",
     "default_connection",

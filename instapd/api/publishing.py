@@ -35,9 +35,12 @@ def publish(
     ``video_path``, a local file sent through Meta's resumable upload) a REELS, ``children`` (2
     to 10 URLs, or dicts with ``image_url``/``video_url`` and their own ``alt_text`` or
     ``user_tags``) a CAROUSEL; ``media_type="STORIES"`` makes a story. ``image_path`` is refused:
-    Meta fetches images from a public https URL. ``options`` are Meta's fields: ``alt_text``
+    Meta fetches images from a public web URL. ``options`` are Meta's fields: ``alt_text``
     (images), ``location_id``, ``user_tags``, ``collaborators``, ``cover_url``,
-    ``thumb_offset``, ``share_to_feed``, ``audio_name``...; ``progress=False`` hides the bar.
+    ``thumb_offset``, ``share_to_feed``, ``audio_name``, and the SDK's add-ons ``title``,
+    ``cross_post_to_threads`` and ``is_ai_generated`` (True/False), ``audio_configuration`` and
+    ``poll_attachment`` (dicts, sent as JSON; their contents are Meta's to check);
+    ``progress=False`` hides the bar.
 
     The post is checked first (https, JPEG, caption of at most 2,200 characters, 30 hashtags
     and 20 @mentions, carousels of 2 to 10, alt_text on images only: a

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..connection import BaseConnection
     from ..readers.query import TimeLike
 
-__all__ = ["history", "snapshot"]
+__all__ = ["benchmark", "history", "snapshot"]
 
 
 def snapshot(
@@ -36,12 +36,16 @@ def snapshot(
     folder in the user's data directory).
 
     The dataset is Hive-partitioned Parquet,
-    ``table=<Table>/account=<id>/date=<YYYY-MM-DD>/<run id>.parquet``; every row has
+    ``table=<Table>/date=<YYYY-MM-DD>/<run id>-<accounts>.parquet``, one file per table for
+    each group of up to 50 accounts read together; every row has ``business_account_id`` and
     ``snapshot_at`` (UTC). Returns one row per table and account: ``table``, ``account``,
-    ``rows``, ``path``, ``status``, ``error``, ``run``. A run that was killed goes on where it
-    stopped the next time the same snapshot is asked for (``resume=False`` starts afresh;
-    ``run=`` names a run). ``workers``: accounts read at a time (default 4); ``at``: the time
-    to stamp. ``accounts=`` is the former name of ``account=``.
+    ``rows``, ``path`` (the group's file), ``status``, ``error``, ``run``. A run that was
+    killed goes on where it stopped the next time the same snapshot is asked for
+    (``resume=False`` starts afresh; ``run=`` names a run). ``workers``: accounts read at a
+    time (default 4); ``at``: the time to stamp. ``accounts=`` is the former name of ``account=``.
+    ``competitors=["username", ...]`` keeps those accounts' ``BusinessDiscovery`` and
+    ``BusinessDiscoveryMedia`` (the last 90 days of posts) too, read through the first account;
+    :func:`benchmark` compares them.
     """
     from ..snapshots import snapshot as take
 
@@ -69,6 +73,21 @@ def history(
 
     chosen = _renamed(account, accounts, None)
     return read_back(table, location=location, accounts=chosen, since=since, until=until)
+
+
+def benchmark(
+    competitors: str | Sequence[str], *, location: str | Path | None = None
+) -> pd.DataFrame:
+    """One typed row per username of ``competitors``, from their snapshots
+    (``snapshot(competitors=[...])``) at ``location``: follower growth over the snapshots' span
+    (absolute, per day, per week), engagement per follower, posts per week and the share of
+    IMAGE, VIDEO, REELS and CAROUSEL_ALBUM. ``status`` is ``ok``, ``one snapshot``, ``not
+    visible`` (Business Discovery could not see the username; ``error`` says why) or ``no
+    history``. Raises :class:`~instapd.errors.NoSnapshotsError` when no competitor was ever
+    snapshotted there."""
+    from ..snapshots import benchmark as compare
+
+    return compare(competitors, location=location)
 
 
 def _renamed(account: Any, accounts: Any, default: Any) -> Any:

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from .base import Column, Filter, Hop, Table
-from .tables import TABLES, get_table
+from .tables import SNAPSHOT_TABLES, TABLES, get_table
 
-__all__ = ["TABLES", "Column", "Filter", "Hop", "Table", "get_table"]
+__all__ = ["SNAPSHOT_TABLES", "TABLES", "Column", "Filter", "Hop", "Table", "get_table"]

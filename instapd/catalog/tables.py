@@ -16,6 +16,20 @@ TABLE_ALIASES: dict[str, str] = {
     "MediaInsightReels": "MediaInsightsReels",
 }
 
+#: What a snapshot reads when no tables are named: what Meta forgets or keeps only as of now. The
+#: one list: ``health()`` checks these tables' scopes and the dlt source loads them by default.
+SNAPSHOT_TABLES = (
+    "Stories",
+    "StoryInsights",
+    "Media",
+    "MediaInsights",
+    "AccountInsights",  # daily reach and follower_count, the last 2 days of each run
+    "InstagramBusinessProfile",
+    "OnlineFollowers",  # Meta keeps 30 days; history keeps every run's
+    "AudienceInsights",  # demographics as of now only: history makes them a time series
+    "Tags",  # media others tagged the account in, which their owners may delete
+)
+
 TABLES: dict[str, Table] = {}
 for _module in (accounts, media, comments, insights, discovery):
     for _table in _module.TABLES:

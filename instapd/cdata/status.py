@@ -1,7 +1,9 @@
 """Every CData connection property and stored procedure, with what instapd does with it.
 
 ``supported``: the property of the same name works as CData's does (from
-:data:`instapd.config.PROPERTIES`, so the page cannot drift from the code); ``mapped``: what it
+:data:`instapd.config.PROPERTIES`, so the page cannot drift from the code); ``partly
+supported``: it does, except for the values :data:`PARTLY` names (refused at connect, with the
+supported ones named); ``mapped``: what it
 does is done another way, named in the note; ``not applicable``: why it has no use here.
 :func:`markdown` is ``docs/cdata.md``.
 """
@@ -102,6 +104,17 @@ NOT_PROPERTIES: dict[str, tuple[str, str]] = {
 }
 
 
+#: Properties instapd supports but for some of CData's values: what is missing.
+PARTLY: dict[str, str] = {
+    "ProxyAuthScheme": "PROPRIETARY (a vendor's own scheme) is refused at connect; NTLM and "
+    "NEGOTIATE authenticate HTTPS tunnels only (a plain http:// GraphURL through such a proxy "
+    "is refused: list its host in ProxyExceptions); NEGOTIATE is SPNEGO with NTLM inside, or "
+    "Kerberos when pyspnego finds a ticket",
+    "SSLServerCert": "a bare public key (-----BEGIN PUBLIC KEY-----) is refused at connect: "
+    "give the certificate or its thumbprint",
+}
+
+
 @dataclass(frozen=True)
 class Status:
     """One CData property: its group, what instapd does with it, and the note."""
@@ -126,7 +139,10 @@ def property_statuses() -> list[Status]:
     for group, names in CDATA_GROUPS.items():
         for name in names:
             prop = _known(name)
-            if prop is not None:
+            if prop is not None and name in PARTLY:
+                note = f"{prop.description}. Not supported: {PARTLY[name]}"
+                rows.append(Status(name, group, "partly supported", note, prop.python))
+            elif prop is not None:
                 rows.append(Status(name, group, "supported", prop.description, prop.python))
             else:
                 status, note = NOT_PROPERTIES[name]
@@ -198,6 +214,26 @@ def markdown() -> str:
         "|---|---|",
     ]
     lines += [f"| `{s.name}` | {s.description} |" for s in SYSTEM_TABLES.values()]
+    lines += [
+        "",
+        "Writes, each with `dry_run=True` (or `explain`) and a result row per row (`id`, "
+        "`status`, `error`); `SELECT * FROM sys_identity` then lists them as CData does:",
+        "",
+        "| statement | what it does |",
+        "|---|---|",
+        "| `INSERT INTO Comments (media_id, text) VALUES ...` | comments on media (or `... "
+        "SELECT`) |",
+        "| `INSERT INTO Replies (comment_id, text) VALUES ...` | replies to comments |",
+        "| `UPDATE Comments SET hidden = true WHERE ...` (and `Replies`) | hides or shows "
+        "comments |",
+        "| `UPDATE IGMedia SET comment_enabled = false WHERE ...` | turns comments off or on |",
+        "| `UPDATE CollaborationInvites SET accept = true WHERE media_id = ...` | accepts "
+        "(`false` declines; or `SET invite_status = 'Accepted'`/`'Declined'`) |",
+        "| `DELETE FROM Comments WHERE ...` (and `Replies`, `IGMedia`) | deletes |",
+        "| `INSERT INTO IGMedia (image_url, caption, title, ...) VALUES ...` (or `Media`) | "
+        "publishes a post per row (instapd's, not CData's: `publish()` with Meta's container "
+        "fields as columns, add-ons such as `cross_post_to_threads` included) |",
+    ]
     lines += ["", "`sys_sqlinfo` says what the engine supports:", ""]
     lines += ["| name | value |", "|---|---|"]
     lines += [f"| `{name}` | {value} |" for name, value in SQL_INFO]

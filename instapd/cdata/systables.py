@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,6 +20,9 @@ from ..catalog import TABLES
 from ..catalog.names import column_names
 from ..config import PROPERTIES, Config
 from ..connection.views import user_views
+
+if TYPE_CHECKING:
+    from ..connection import BaseConnection
 
 CATALOG, SCHEMA = "CData", "Instagram"
 _TYPE_NAMES = {
@@ -90,10 +93,16 @@ class SystemTable:
     columns: tuple[tuple[str, str], ...]  # (name, DuckDB type)
     build: Callable[[Config], list[dict[str, object]]]
     live: bool = False  # read over the connection (the SQL engine calls it), not from config
+    #: Rows kept by the connection itself (sys_identity: its last write), instead of ``build``.
+    kept: Callable[[BaseConnection], list[dict[str, object]]] | None = None
 
-    def frame(self, config: Config) -> pd.DataFrame:
+    def frame(self, config: Config, connection: BaseConnection | None = None) -> pd.DataFrame:
         names = [c for c, _ in self.columns]
-        frame = pd.DataFrame(self.build(config), columns=names)
+        if self.kept is not None:
+            rows = self.kept(connection) if connection is not None else []
+        else:
+            rows = self.build(config)
+        frame = pd.DataFrame(rows, columns=names)
         for name, kind in self.columns:
             dtype: Any = {"BIGINT": "Int64", "BOOLEAN": "boolean"}.get(kind, "string")
             frame[name] = frame[name].astype(dtype)
@@ -277,12 +286,8 @@ def _key_columns(config: Config) -> list[dict[str, object]]:
             "ColumnName": row["ColumnName"],
             "IsKey": True,
             "IsForeignKey": False,
+            **dict.fromkeys(name for name, _ in _REFERENCE),
             "PrimaryKeyName": row["KeyName"],
-            "ForeignKeyName": None,
-            "ReferencedCatalogName": None,
-            "ReferencedSchemaName": None,
-            "ReferencedTableName": None,
-            "ReferencedColumnName": None,
         }
         for row in _primary_keys(config)
     ]
@@ -342,10 +347,11 @@ def _sql_info(config: Config) -> list[dict[str, object]]:
     return [{"NAME": name, "VALUE": value} for name, value in SQL_INFO]
 
 
-def _identity(config: Config) -> list[dict[str, object]]:
-    """CData lists the ids of rows its last INSERTs made; instapd returns them with each write's
-    result rows instead (``id``), so this table is empty."""
-    return []
+def _identity(connection: BaseConnection) -> list[dict[str, object]]:
+    """As CData's: a row per row of the connection's last INSERT, UPDATE or DELETE (SQL or
+    insert()/update()/delete()): the id made or written, its place in the batch, the
+    operation, and SUCCESS or the error. Empty before the first write; a dry run leaves it."""
+    return [dict(row) for row in connection.last_writes]
 
 
 def _information(config: Config) -> list[dict[str, object]]:
@@ -421,6 +427,16 @@ def _connection_props(config: Config) -> list[dict[str, object]]:
 
 _S, _I, _B, _T = "VARCHAR", "BIGINT", "BOOLEAN", "TIMESTAMP WITH TIME ZONE"
 _WHERE = (("CatalogName", _S), ("SchemaName", _S))
+#: A table's column, and the key a column refers to: shared by the key tables.
+_COLUMN = (*_WHERE, ("TableName", _S), ("ColumnName", _S))
+_REFERENCE = (
+    ("PrimaryKeyName", _S),
+    ("ForeignKeyName", _S),
+    ("ReferencedCatalogName", _S),
+    ("ReferencedSchemaName", _S),
+    ("ReferencedTableName", _S),
+    ("ReferencedColumnName", _S),
+)
 SYSTEM_TABLES: dict[str, SystemTable] = {
     s.name.lower(): s
     for s in (
@@ -517,42 +533,19 @@ SYSTEM_TABLES: dict[str, SystemTable] = {
         SystemTable(
             "sys_primarykeys",
             "The primary key of every table and view",
-            (*_WHERE, ("TableName", _S), ("ColumnName", _S), ("KeySeq", _I), ("KeyName", _S)),
+            (*_COLUMN, ("KeySeq", _I), ("KeyName", _S)),
             _primary_keys,
         ),
         SystemTable(
             "sys_foreignkeys",
             "The columns that refer to another table's key",
-            (
-                *_WHERE,
-                ("TableName", _S),
-                ("ColumnName", _S),
-                ("PrimaryKeyName", _S),
-                ("ForeignKeyName", _S),
-                ("ReferencedCatalogName", _S),
-                ("ReferencedSchemaName", _S),
-                ("ReferencedTableName", _S),
-                ("ReferencedColumnName", _S),
-                ("ForeignKeyType", _S),
-            ),
+            (*_COLUMN, *_REFERENCE, ("ForeignKeyType", _S)),
             _foreign_keys,
         ),
         SystemTable(
             "sys_keycolumns",
             "Primary and foreign key columns together",
-            (
-                *_WHERE,
-                ("TableName", _S),
-                ("ColumnName", _S),
-                ("IsKey", _B),
-                ("IsForeignKey", _B),
-                ("PrimaryKeyName", _S),
-                ("ForeignKeyName", _S),
-                ("ReferencedCatalogName", _S),
-                ("ReferencedSchemaName", _S),
-                ("ReferencedTableName", _S),
-                ("ReferencedColumnName", _S),
-            ),
+            (*_COLUMN, ("IsKey", _B), ("IsForeignKey", _B), *_REFERENCE),
             _key_columns,
         ),
         SystemTable(
@@ -576,9 +569,11 @@ SYSTEM_TABLES: dict[str, SystemTable] = {
         ),
         SystemTable(
             "sys_identity",
-            "Ids made by the last INSERTs (empty: each write returns its ids)",
+            "Each row of the connection's last INSERT, UPDATE or DELETE: the id made or "
+            "written, its place in the batch, the operation, SUCCESS or the error",
             (("Id", _S), ("Batch", _S), ("Operation", _S), ("Message", _S)),
-            _identity,
+            lambda config: [],
+            kept=_identity,
         ),
         SystemTable(
             "sys_information",

@@ -36,6 +36,13 @@ def add_commands(commands: Any) -> None:
         metavar="ACCOUNT",
         help="account ids or usernames (default: all)",
     )
+    sub.add_argument(
+        "--competitor",
+        dest="competitors",
+        action="append",
+        metavar="USERNAME",
+        help="also keep this account's public profile and posts (Business Discovery); repeatable",
+    )
     sub.add_argument("--out", help="the dataset folder (default: SnapshotLocation)")
     sub.add_argument("--workers", type=int, default=4, help="accounts read at a time")
     sub.add_argument("--new-run", action="store_true", help="do not resume an unfinished run")
@@ -91,11 +98,14 @@ def _snapshot(args: argparse.Namespace) -> int:
         location=out,
         resume=not args.new_run,
         workers=args.workers,
+        competitors=_words(args.competitors),
     )
-    counts = summary["status"].value_counts()
+    counts = summary.drop_duplicates(["status", "path"])["status"].value_counts()  # per file
     failed = summary[summary["status"] == "error"]
     for row in failed.itertuples():
-        print(f"error: {row.table} of {row.account}: {row.error}", file=sys.stderr)
+        rival = row.competitor
+        who = f"@{rival}" if isinstance(rival, str) else str(row.account)
+        print(f"error: {row.table} of {who}: {row.error}", file=sys.stderr)
     run = summary["run"].iloc[0] if len(summary) else "-"
     print(
         f"run {run}: {int(summary['rows'].sum())} rows, {counts.get('written', 0)} files "

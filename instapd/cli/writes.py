@@ -33,8 +33,8 @@ def add_commands(commands: Any) -> None:
 
     sub = commands.add_parser("publish", help="publish an image, reel, carousel or story")
     media = sub.add_mutually_exclusive_group(required=True)
-    media.add_argument("--image-url", help="a public https URL of a JPEG")
-    media.add_argument("--video-url", help="a public https URL of an MP4 or MOV (a reel)")
+    media.add_argument("--image-url", help="a public web URL of a JPEG")
+    media.add_argument("--video-url", help="a public web URL of an MP4 or MOV (a reel)")
     media.add_argument("--video-path", help="a local video, sent through the resumable upload")
     media.add_argument(
         "--child",

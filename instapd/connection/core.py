@@ -35,7 +35,7 @@ from .accounts import (
     only_account,
     remembered,
 )
-from .transport import needed, prepare
+from .transport import check, needed, prepare
 
 if TYPE_CHECKING:
     import requests
@@ -86,7 +86,10 @@ class BaseConnection:
         self._client: GraphClient | None = None
         self._accounts: list[LinkedAccount] | None = None
         self._identity: tuple[str, str] | None = None  # (token, its user's id)
+        #: What the last INSERT, UPDATE or DELETE did, row by row (CData's sys_identity).
+        self.last_writes: tuple[dict[str, object], ...] = ()
         self._lock = threading.RLock()
+        check(config)  # proxy and TLS properties: refused here, before any request
 
     # -- what the layers above provide -----------------------------------------------------
 

@@ -4,10 +4,13 @@
 client's, and each login exchange's), so every request of the connection, logins included:
 
 - goes through ``ProxyServer:ProxyPort`` (with ``ProxyUser``/``ProxyPassword`` under
-  ``ProxyAuthScheme=BASIC``), except to the ``ProxyExceptions`` hosts, which are reached directly;
-  without ``ProxyServer`` the environment's proxies (``HTTPS_PROXY``, ``NO_PROXY``) apply as
-  requests applies them, unless ``ProxyAutoDetect=false``;
-- trusts ``SSLServerCert`` (a PEM file) instead of the system's certificates;
+  ``ProxyAuthScheme`` BASIC, DIGEST, NTLM or NEGOTIATE: :mod:`.proxy_auth` answers the proxy's
+  challenge, on the ``CONNECT`` of HTTPS), except to the ``ProxyExceptions`` hosts, which are
+  reached directly; without ``ProxyServer`` the environment's proxies (``HTTPS_PROXY``,
+  ``NO_PROXY``) apply as requests applies them, unless ``ProxyAutoDetect=false``;
+- trusts ``SSLServerCert`` instead of the system's certificates: a PEM file, PEM text, a SHA-1
+  or SHA-256 thumbprint of the server's certificate (pinned: urllib3's ``assert_fingerprint``),
+  or ``*`` (any certificate, with a warning);
 - is logged to ``LogFile`` (a rotating file: ``MaxLogFileSize``, ``MaxLogFileCount``) with its
   method, path, status and time, at ``Verbosity`` 1-5. Secrets never reach the log: the token
   travels in a header that is never logged, and secret URL parameters are masked.
@@ -17,14 +20,17 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import re
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from ..config import Config
-from ..errors import UsageError
+from ..errors import ServerCertificateError, UsageError, warn
+from . import proxy_auth
 
 if TYPE_CHECKING:
     import requests
@@ -44,6 +50,15 @@ def needed(config: Config) -> bool:
         or config.proxy_exceptions
         or not config.proxy_auto_detect
     )
+
+
+def check(config: Config) -> None:
+    """Refuse at connect time what the proxy, TLS and log properties cannot do; warn of ``*``."""
+    proxy_auth.check(config)
+    proxy_url(config)
+    request_logger(config)  # a LogFile that cannot be written: now, not at the first request
+    if config.ssl_server_cert:
+        _trust(config.ssl_server_cert, warn_any=True)
 
 
 def proxy_url(config: Config) -> str | None:
@@ -137,25 +152,64 @@ def prepare(session: requests.Session, config: Config) -> None:
 
         def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
             host = urlsplit(request.url).hostname or ""
+            via_ours = False
             if _excepted(host, config.proxy_exceptions):
                 kwargs["proxies"] = {}
-            elif proxy is not None:
-                kwargs["proxies"] = {"http": proxy, "https": proxy}
+            elif ours is not None:
+                kwargs["proxies"] = {"http": ours, "https": ours}
+                via_ours = True
             elif not config.proxy_auto_detect:
                 kwargs["proxies"] = {}
-            if config.ssl_server_cert:
-                kwargs["verify"] = cert
+            if trust is not None:
+                kwargs["verify"] = trust.verify
             started = time.perf_counter()
             try:
-                response = super().send(request, **kwargs)
+                if via_ours and request.url.lower().startswith("http://"):
+                    response = proxy_auth.answer_forwarded(
+                        handshake(), config.proxy_auth_scheme, _send(kwargs), request
+                    )
+                else:
+                    response = super().send(request, **kwargs)
             except Exception as exc:
                 _log_failure(logger, request, started, exc)
+                if trust is not None and trust.fingerprint and _mismatch(exc):
+                    raise ServerCertificateError(
+                        f"The server at {host} showed a certificate whose thumbprint is not "
+                        "SSLServerCert's: check the thumbprint (SHA-1 or SHA-256 of the "
+                        "server's certificate), or give its PEM instead"
+                    ) from None
                 raise
             _log(logger, config.verbosity, request, response, started)
             return response
 
-    proxy = proxy_url(config)
-    cert = _certificate(config.ssl_server_cert) if config.ssl_server_cert else None
+        def build_connection_pool_key_attributes(
+            self, request: Any, verify: Any, cert: Any = None
+        ) -> Any:
+            host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+                request, verify, cert
+            )
+            if trust is not None and host_params.get("scheme") == "https":
+                return host_params, {**dict(pool_kwargs), **trust.pool_kwargs()}
+            return host_params, pool_kwargs
+
+        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+            super().cert_verify(conn, url, verify, cert)  # type: ignore[no-untyped-call]
+            if trust is not None and trust.pem and url.lower().startswith("https"):
+                conn.ca_certs = conn.ca_cert_dir = None  # only the PEM text, not the system's
+
+        def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+            if proxy == ours and tunnel is not None:
+                manager.pool_classes_by_scheme = {**manager.pool_classes_by_scheme, "https": tunnel}
+            return manager
+
+    def _send(kwargs: dict[str, Any]) -> Any:
+        return lambda request: HTTPAdapter.send(adapter, request, **kwargs)
+
+    ours = proxy_url(config)
+    handshake = proxy_auth.handshake_factory(config, urlsplit(ours or "").hostname or "")
+    tunnel = proxy_auth.tunnel_pool(handshake, config.proxy_auth_scheme) if ours else None
+    trust = _trust(config.ssl_server_cert) if config.ssl_server_cert else None
     logger = request_logger(config)
     _http_debug(config)
     old = session.get_adapter("https://")
@@ -167,16 +221,75 @@ def prepare(session: requests.Session, config: Config) -> None:
         session.trust_env = False
 
 
-def _certificate(value: str) -> str:
-    path = Path(value).expanduser()
+_PEM = "-----BEGIN CERTIFICATE-----"
+_HEX = re.compile(r"^(?:sha-?(?:1|256)\s*[:=]?\s*)?((?:[0-9a-f]{2}[:\s]?)+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What ``SSLServerCert`` trusts: a PEM file, PEM text, a thumbprint, or any certificate."""
+
+    path: str | None = None
+    pem: str | None = None
+    fingerprint: str | None = None
+    any: bool = False
+
+    @property
+    def verify(self) -> bool | str:
+        """requests' ``verify``: the PEM file; True for PEM text (only it, see
+        :meth:`pool_kwargs`); False for a thumbprint (pinned instead) and for ``*``."""
+        if self.path:
+            return self.path
+        return self.pem is not None
+
+    def pool_kwargs(self) -> dict[str, Any]:
+        """urllib3's connection-pool settings for PEM text and thumbprints."""
+        if self.pem:
+            return {"ssl_context": None, "ca_certs": None, "ca_cert_dir": None,
+                    "ca_cert_data": self.pem, "cert_reqs": "CERT_REQUIRED"}  # fmt: skip
+        if self.fingerprint:
+            return {"assert_hostname": False, "assert_fingerprint": self.fingerprint}
+        return {}
+
+
+def _trust(value: str, warn_any: bool = False) -> Trust:
+    """``SSLServerCert`` in each of CData's forms; anything else refused with the forms named."""
+    text = value.strip()
+    if text == "*":
+        if warn_any:
+            warn(
+                "SSLServerCert=* accepts any certificate: anyone between you and the server "
+                "can read and change the traffic, your token included. Give the server's "
+                "certificate (a PEM file or text) or its SHA-256 thumbprint instead."
+            )
+        return Trust(any=True)
+    if _PEM in text:
+        return Trust(pem=text)
+    if "-----BEGIN" in text:
+        raise UsageError(
+            "SSLServerCert takes a certificate (-----BEGIN CERTIFICATE-----), not a public key "
+            "or other PEM block: give the server's certificate, a PEM file's path, its SHA-1 or "
+            "SHA-256 thumbprint, or *"
+        )
+    match = _HEX.match(text)
+    if match:
+        digits = re.sub(r"[:\s]", "", match[1]).lower()
+        if len(digits) in (40, 64):
+            return Trust(fingerprint=digits)
+    path = Path(text).expanduser()
     if not path.is_file():
         raise UsageError(
-            f"SSLServerCert must be the path of a PEM certificate file, not {value!r} (no such "
-            "file)"
+            f"SSLServerCert must be a PEM certificate file's path, the PEM text itself, the "
+            f"certificate's SHA-1 (40 hex digits) or SHA-256 (64) thumbprint, or *; not {value!r}"
         )
-    if b"-----BEGIN CERTIFICATE-----" not in path.read_bytes():
+    if _PEM.encode() not in path.read_bytes():
         raise UsageError(f"SSLServerCert {value!r} holds no PEM certificate")
-    return str(path)
+    return Trust(path=str(path))
+
+
+def _mismatch(exc: BaseException) -> bool:
+    """Whether ``exc`` (requests' SSLError) is urllib3's thumbprint mismatch."""
+    return "Fingerprints did not match" in str(exc)
 
 
 def _path(request: Any, verbosity: int) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from ..api import read_instagram
-from ..catalog import Table, get_table
+from ..catalog import SNAPSHOT_TABLES, Table, get_table
 from ..connection import BaseConnection
 from ..errors import UsageError
 
@@ -30,14 +30,10 @@ DLT_TYPES = {
 #: Insights are revised for a few days: their incremental reads go back this far each run.
 INSIGHTS_LAG = timedelta(days=2)
 #: The snapshot's tables, loaded when none are named.
-DEFAULT_TABLES = (
-    "Media",
-    "MediaInsights",
-    "Stories",
-    "AccountInsights",
-    "InstagramBusinessProfile",
-)
+DEFAULT_TABLES = SNAPSHOT_TABLES
 _NUMERIC = ("int", "float")
+#: Whole-number columns that say which row, not how much (OnlineFollowers' 24 hours of a day).
+_DIMENSIONS = ("hour",)
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ def _primary_key(table: Table) -> tuple[str, ...]:
         return (*owner, "id")
     if "media_id" in names:
         return (*owner, "media_id")
-    return tuple(c.name for c in table.columns if c.type not in _NUMERIC)
+    return tuple(c.name for c in table.columns if c.type not in _NUMERIC or c.name in _DIMENSIONS)
 
 
 def instagram_source(
@@ -98,8 +94,8 @@ def instagram_source(
     columns: Mapping[str, Sequence[str]] | None = None,
     initial_value: datetime | str | None = None,
 ) -> DltSource:
-    """A dlt source with a resource per table of ``tables`` (default: a snapshot's, less the
-    stories' insights) for ``account`` (default ``"all"``).
+    """A dlt source with a resource per table of ``tables`` (default: a snapshot's,
+    ``catalog.SNAPSHOT_TABLES``) for ``account`` (default ``"all"``).
 
     ``columns`` maps a table to the columns to load (default: all). ``initial_value``: where
     the first run of a table with a time column starts (default: the table's own default,

@@ -118,6 +118,7 @@ class GraphClient:
             throttle=self.throttle,
         )
         self._pool: ThreadPoolExecutor | None = None
+        self._retired: list[ThreadPoolExecutor] = []  # narrower pools finishing what they hold
         self._lock = threading.Lock()
         #: Each is told the usage headers of every batch operation (each account's own).
         self.usage_listeners: list[Callable[[Usage], None]] = []
@@ -151,13 +152,21 @@ class GraphClient:
         return self._sender.server_date
 
     def server_now(self) -> datetime:
-        """The API's time at its last answer (``Date``); this machine's if it never said."""
+        """The API's time at its last answer (``Date``, whole seconds, so never ahead of the
+        API: a lower bound for "posted since this round began"); this machine's if it never
+        said."""
         if self.server_date:
             try:
                 return parsedate_to_datetime(self.server_date).astimezone(UTC)
             except (TypeError, ValueError):
                 pass
         return datetime.now(UTC)
+
+    def now(self) -> datetime:
+        """The API's time now: this machine's clock moved by how far the last answer's ``Date``
+        was from it (this machine's before any answer). A sandbox whose clock was advanced is
+        ahead of the wall clock, and windows such as "the last 30 days" follow it."""
+        return datetime.now(UTC) + self._sender.clock_offset
 
     @property
     def timeout(self) -> float:
@@ -168,9 +177,9 @@ class GraphClient:
         return self._sender.max_body
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        for pool in [*self._retired, *([self._pool] if self._pool is not None else [])]:
+            pool.shutdown(wait=False, cancel_futures=True)
+        self._pool, self._retired = None, []
         if self._owns_session:
             self._sender.session.close()
 
@@ -178,6 +187,17 @@ class GraphClient:
     def session(self) -> requests.Session:
         """The one session every request goes through (a connection's transport mounts here)."""
         return self._sender.session
+
+    def widen(self, workers: int) -> None:
+        """Let ``workers`` independent requests be in flight at once from now on (a snapshot
+        of many accounts sends each level's batch requests side by side). Never narrows."""
+        with self._lock:
+            if workers <= self.concurrency:
+                return
+            self.concurrency = workers
+            if self._pool is not None:  # what it runs finishes there; new work goes wider
+                self._retired.append(self._pool)
+                self._pool = None
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -321,21 +341,28 @@ class GraphClient:
 
     # -- batch -----------------------------------------------------------------------------
 
-    def batch(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Outcome]:
+    def batch(
+        self, requests: Sequence[tuple[str, Mapping[str, Any]]], *, paged: bool = False
+    ) -> list[Outcome]:
         """GET many paths in batch requests of up to 50 operations each.
 
         Each outcome is the decoded body, or the :class:`GraphError` that operation ended with.
         An operation the batch left unanswered (``null``) or that failed transiently is retried
         on its own, so one bad operation never fails its neighbours. Operations may be for many
         accounts: each operation's own usage headers pace its account, and an operation for an
-        account the throttle is slowing is sent on its own, paced as that account's.
+        account the throttle is slowing is sent on its own, paced as that account's. ``paged``:
+        the operations are pages, so a :class:`TooMuchDataError` (the same request alone is as
+        big) is the outcome, for the caller to ask again in smaller pages.
         """
         chunks = [requests[i : i + MAX_BATCH] for i in range(0, len(requests), MAX_BATCH)]
         if len(chunks) == 1:
-            return self._one_batch(chunks[0])
-        return [o for answers in self.pool.map(self._one_batch, chunks) for o in answers]
+            return self._one_batch(chunks[0], paged)
+        answered = self.pool.map(lambda chunk: self._one_batch(chunk, paged), chunks)
+        return [o for answers in answered for o in answers]
 
-    def _one_batch(self, chunk: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Outcome]:
+    def _one_batch(
+        self, chunk: Sequence[tuple[str, Mapping[str, Any]]], paged: bool = False
+    ) -> list[Outcome]:
         held = {i for i, (path, _) in enumerate(chunk) if self.throttle.holds(_leading(path))}
         sent = [request for i, request in enumerate(chunk) if i not in held]
         operations = [("GET", path, params) for path, params in sent]
@@ -343,7 +370,9 @@ class GraphClient:
         outcomes = []
         for i, (path, params) in enumerate(chunk):
             outcome = None if i in held else self._decoded(next(answers))
-            if outcome is None or isinstance(outcome, RetryableError):
+            if paged and isinstance(outcome, TooMuchDataError):
+                pass  # smaller pages, not the same page again
+            elif outcome is None or isinstance(outcome, RetryableError):
                 outcome = self._alone(path, params)  # slowed, unanswered or transient: alone
             outcomes.append(outcome)
         return outcomes

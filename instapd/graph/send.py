@@ -25,6 +25,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import IO, Any, TypeVar
 
 import requests
@@ -157,6 +159,8 @@ class Sender:
         self.listeners: list[Callable[[], None]] = []
         self.last_usage = Usage()
         self.server_date: str | None = None
+        #: How far the API's clock (its last ``Date``) is ahead of this machine's.
+        self.clock_offset = timedelta(0)
 
     def __repr__(self) -> str:
         return f"<Sender {self.where}>"
@@ -245,7 +249,10 @@ class Sender:
             raise NetworkError(f"{failure} talking to {where}")
         answer = Answer(response.status_code, body, response.headers, parse_usage(response.headers))
         self.last_usage = answer.usage
-        self.server_date = response.headers.get("Date") or self.server_date
+        date = response.headers.get("Date")
+        if date:
+            self.server_date = date
+            self.clock_offset = _offset(date, self.clock_offset)
         if self.throttle is not None:
             self.throttle.after_response(answer.usage)
         for listener in list(self.listeners):
@@ -300,9 +307,20 @@ def read_capped(response: requests.Response, limit: int, where: str) -> bytes:
 
 
 def pooled_session(size: int) -> requests.Session:
-    """A session whose connection pool fits the concurrency, so threads reuse connections."""
+    """A session whose connection pool fits the concurrency, so threads reuse connections
+    (room for a widened client and a snapshot's workers: connections open only when needed)."""
     session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_connections=size, pool_maxsize=size * 2)
+    adapter = requests.adapters.HTTPAdapter(pool_connections=size, pool_maxsize=max(size * 2, 64))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def _offset(date: str, before: timedelta) -> timedelta:
+    """The API's clock minus this machine's, from a ``Date`` header (``before`` if unreadable).
+    ``Date`` has whole seconds: an offset under 2 s is this machine's rounding, taken as none."""
+    try:
+        offset = parsedate_to_datetime(date).astimezone(UTC) - datetime.now(UTC)
+    except (TypeError, ValueError):
+        return before
+    return offset if abs(offset) >= timedelta(seconds=2) else timedelta(0)

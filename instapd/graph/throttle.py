@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .usage import Usage
 
 WaitListener = Callable[[float, str], None]
 
 _ACCOUNT: ContextVar[str | None] = ContextVar("instapd_paced_account", default=None)
+_T = TypeVar("_T")
 
 
 @contextmanager
@@ -32,6 +34,16 @@ def paced_for(account: str | None) -> Iterator[None]:
     token = _ACCOUNT.set(account)
     try:
         yield
+    finally:
+        _ACCOUNT.reset(token)
+
+
+def step_paced(rows: Iterator[_T], account: str | None) -> _T | None:
+    """The next of ``rows`` (``None`` at the end), its requests paced as ``account``'s: what
+    ``with paced_for(account): next(rows, None)`` does, without a context manager per row."""
+    token = _ACCOUNT.set(account)
+    try:
+        return next(rows, None)
     finally:
         _ACCOUNT.reset(token)
 

@@ -222,4 +222,35 @@ def quota(connection: BaseConnection, account: str | None = None) -> dict[str, i
     return _lifecycle(connection, account, False).read_quota()
 
 
-__all__ = ["PUBLISH_TABLES", "publish", "publish_container", "quota"]
+def preview(
+    connection: BaseConnection, frame: pd.DataFrame, account: str | None = None
+) -> pd.DataFrame:
+    """What :func:`publish` of ``frame`` would send first, sending nothing: each row's rules
+    checked (``status`` ``error`` and why, else ``ok``) and the container it would create
+    (``method``, ``path``, ``body``); the quota is read, and a full one raises."""
+    from urllib.parse import urlencode
+
+    import pandas as pd
+
+    lifecycle = _lifecycle(connection, account, False)
+    lifecycle.check_quota()
+    rows: list[dict[str, Any]] = []
+    for index, row in frame.iterrows():
+        try:
+            post = plan_post(row=index, **_row_fields(row))
+        except InstapdError as exc:
+            rows.append({"status": "error", "error": str(exc)})
+            continue
+        body = (
+            urlencode(post.params())
+            if not post.children
+            else urlencode({**post.params(), "children": f"<{len(post.children)} item containers>"})
+        )
+        rows.append({"media_type": post.media_type, "status": "ok", "method": "POST",
+                     "path": f"{lifecycle.account}/media", "body": body})  # fmt: skip
+    columns = {**COLUMNS, "error": "string", "method": "string", "path": "string"}
+    columns["body"] = "string"
+    return pd.DataFrame(rows, columns=list(columns), index=frame.index).astype(columns)
+
+
+__all__ = ["PUBLISH_TABLES", "preview", "publish", "publish_container", "quota"]

@@ -5,6 +5,7 @@ Each refusal is a :class:`~instapd.errors.PublishRuleError` whose ``rule`` names
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -40,8 +41,22 @@ OPTIONS = frozenset(
         "is_ai_generated",
         "branded_content_sponsor_ids",
         "is_paid_partnership",
+        # the SDK's add-ons (graph-api.md 8.1 names them, not their shapes: types checked only)
+        "audio_configuration",
+        "cross_post_to_threads",
+        "poll_attachment",
+        "title",
     }
 )
+#: The add-ons' types: graph-api.md names them only, so instapd checks what it can (a bool, a
+#: JSON object, text) and leaves the contents to Meta.
+ADDON_TYPES: dict[str, tuple[type, ...]] = {
+    "is_ai_generated": (bool,),
+    "cross_post_to_threads": (bool,),
+    "audio_configuration": (dict,),
+    "poll_attachment": (dict,),
+    "title": (str,),
+}
 _HASHTAG = re.compile(r"(?<!\w)#\w+")
 _MENTION = re.compile(r"(?<!\w)@[\w.]+")
 
@@ -114,7 +129,7 @@ def plan_post(
         raise refuse(
             "image_path",
             "Meta fetches images from a public URL and cannot take an image file: put the JPEG "
-            "somewhere public over https and pass image_url=. (Videos can go as video_path=.)",
+            "somewhere public on the web and pass image_url=. (Videos can go as video_path=.)",
         )
     given = [
         name
@@ -140,6 +155,7 @@ def plan_post(
         )
     kind = _media_type(media_type, given[0], refuse)
     check_caption(caption, refuse)
+    check_addons(options, refuse)
     path = None
     if video_path is not None:
         path = Path(video_path)
@@ -166,6 +182,23 @@ def plan_post(
                 f"A carousel has {low} to {high} items; this one has {len(post.children)}.",
             )
     return post
+
+
+def check_addons(options: dict[str, Any], refuse: Any) -> None:
+    """The add-ons' types (:data:`ADDON_TYPES`); a JSON object may come as its JSON text."""
+    for name, kinds in ADDON_TYPES.items():
+        if name not in options:
+            continue
+        value = options[name]
+        if dict in kinds and isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = options[name] = json.loads(value)
+        if not isinstance(value, kinds) or (isinstance(value, str) and not value.strip()):
+            wanted = {bool: "True or False", dict: "a dict (a JSON object)", str: "text"}
+            raise refuse(
+                name,
+                f"{name}= takes {wanted[kinds[0]]}, not {type(value).__name__}: {value!r}.",
+            )
 
 
 def _media_type(media_type: str | None, given: str, refuse: Any) -> str:
@@ -208,6 +241,7 @@ def _item(child: Any, number: int, refuse: Any) -> Post:
     unknown = sorted(set(fields) - OPTIONS)
     if unknown:
         raise refuse("option", f"Unknown option(s) {unknown} on carousel item {number}.")
+    check_addons(fields, refuse)
     item = Post(
         "VIDEO" if video_url else "IMAGE",
         image_url=check_url(image_url, "image_url", refuse, image=True),
@@ -221,13 +255,14 @@ def _item(child: Any, number: int, refuse: Any) -> Post:
 
 
 def check_url(url: Any, name: str, refuse: Any, *, image: bool = False) -> str | None:
-    """A public https URL (Meta downloads it); an image one must be a JPEG."""
+    """A public web URL (Meta downloads it: graph-api.md 8.1 asks no scheme of it beyond that);
+    an image one must be a JPEG."""
     if url is None:
         return None
     parts = urlsplit(str(url))
-    if parts.scheme != "https" or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.netloc:
         raise refuse(
-            "https", f"{name} must be a public https:// URL that Meta can download; got {url!r}."
+            "url", f"{name} must be a public http(s):// URL that Meta can download; got {url!r}."
         )
     suffix = PurePosixPath(parts.path).suffix.lower()
     if image and suffix and suffix not in JPEG_SUFFIXES:

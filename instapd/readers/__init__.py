@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from ..errors import NotFoundError, NotYoursError, warn
-from ..graph.throttle import paced_for
+from ..graph.throttle import step_paced
 from . import account_insights, discovery, media_insights, walk
 from .context import ReadContext, Reader, Row, Skip
 from .ops import RetentionWarning, warn_retention
@@ -61,8 +61,7 @@ def _paced(context: ReadContext) -> Iterator[Row]:
     rows = READERS[context.query.table.reader](context)
     account = context.accounts[0] if len(context.accounts) == 1 else None
     while True:
-        with paced_for(account):
-            row = next(rows, None)
+        row = step_paced(rows, account)
         if row is None:
             return
         yield row

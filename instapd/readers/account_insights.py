@@ -8,19 +8,22 @@ ranges are split into adjacent windows and stitched back, each day kept once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..catalog.metrics import TIME_SERIES_METRICS, USER_METRICS_BY_NAME
 from ..errors import InvalidFilterError
-from .context import ReadContext, Row
+from .context import ReadContext, Reader, Row
 from .ops import Op, run
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_WINDOW = timedelta(days=30) - timedelta(seconds=1)  # the API allows 30 days, inclusive
 DEFAULT_RANGE = timedelta(days=30)
+#: How far the API's clock may move during one read before its default window is read again.
+CLOCK_JUMP = timedelta(hours=1)
 _STAMP = "%Y-%m-%dT%H:%M:%S+0000"
 
 
@@ -30,9 +33,9 @@ def day_end(day: date) -> datetime:
     return midnight.astimezone(UTC)
 
 
-def _range(ctx: ReadContext) -> tuple[datetime, datetime]:
-    """The query's range, by default the last 30 days."""
-    until = ctx.query.until.to_pydatetime() if ctx.query.until is not None else datetime.now(UTC)
+def _range(ctx: ReadContext, now: datetime) -> tuple[datetime, datetime]:
+    """The query's range, by default the 30 days before ``now`` (the API's clock)."""
+    until = ctx.query.until.to_pydatetime() if ctx.query.until is not None else now
     since = ctx.query.since.to_pydatetime() if ctx.query.since is not None else None
     return since or until - DEFAULT_RANGE, until
 
@@ -58,6 +61,27 @@ def windows(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]
     return edges
 
 
+def on_api_clock(read: Callable[[ReadContext, datetime], Iterator[Row]]) -> Reader:
+    """``read`` with its default window ending at the API's time, not this machine's: the
+    client's clock follows each answer's ``Date``. When the answers show that clock elsewhere
+    than the window assumed (a sandbox's clock moved on since the last answer; this machine's
+    clock off), the window is read again from the API's time, once."""
+
+    @functools.wraps(read)
+    def reader(ctx: ReadContext) -> Iterator[Row]:
+        before = ctx.client.now()
+        if ctx.query.until is not None:
+            yield from read(ctx, before)
+            return
+        rows = list(read(ctx, before))
+        after = ctx.client.now()
+        if abs(after - before) > CLOCK_JUMP:
+            rows = list(read(ctx, after))
+        yield from rows
+
+    return reader
+
+
 def _unix(ts: datetime) -> int:
     return int(ts.timestamp())
 
@@ -69,11 +93,12 @@ def _metrics(ctx: ReadContext, default: tuple[str, ...]) -> tuple[str, ...]:
 # -- AccountInsights: one row per (account, period, end_time), one column per metric -------
 
 
-def read_wide(ctx: ReadContext) -> Iterator[Row]:
+@on_api_clock
+def read_wide(ctx: ReadContext, now: datetime) -> Iterator[Row]:
     period = ctx.query.filters["period"]
     metric_type = ctx.query.filters["metric_type"]
     metrics = _wide_metrics(ctx, period, metric_type)
-    since, until = _range(ctx)
+    since, until = _range(ctx, now)
     base = {"period": period, "metric_type": metric_type}
     ops = []
     for account in ctx.accounts:
@@ -130,11 +155,12 @@ def _wide_metrics(ctx: ReadContext, period: str, metric_type: str) -> tuple[str,
 # -- totals with a breakdown: one row per (account, range, metric, breakdown value) ----------
 
 
-def read_totals(ctx: ReadContext) -> Iterator[Row]:
+@on_api_clock
+def read_totals(ctx: ReadContext, now: datetime) -> Iterator[Row]:
     breakdown: str | None = ctx.query.table.options.get("breakdown")
     per_day: bool = ctx.query.table.options.get("per_day", False)
     metrics = _metrics(ctx, ctx.query.table.filter("metrics").choices)
-    since, until = _range(ctx)
+    since, until = _range(ctx, now)
     base: dict[str, Any] = {"period": "day", "metric_type": "total_value"}
     if breakdown:
         base["breakdown"] = breakdown
@@ -210,8 +236,9 @@ def read_audience(ctx: ReadContext) -> Iterator[Row]:
 # -- OnlineFollowers: one row per (account, day, hour) ----------------------------------------
 
 
-def read_online_followers(ctx: ReadContext) -> Iterator[Row]:
-    since, until = _range(ctx)
+@on_api_clock
+def read_online_followers(ctx: ReadContext, now: datetime) -> Iterator[Row]:
+    since, until = _range(ctx, now)
     ops = [
         Op(
             account,
@@ -221,19 +248,17 @@ def read_online_followers(ctx: ReadContext) -> Iterator[Row]:
         for account in ctx.accounts
         for start, end in windows(since, until)
     ]
-    seen: set[tuple[str, str, int]] = set()
+    seen: set[tuple[str, str, int]] = set()  # windows overlap by a day
     for op, body in run(ctx, ops):
+        owner = op.owner
         for entry in body.get("data") or []:
             for point in entry.get("values") or []:
+                end = point["end_time"]
                 for hour, value in sorted(
-                    (point.get("value") or {}).items(), key=lambda kv: int(kv[0])
+                    (int(h), v) for h, v in (point.get("value") or {}).items()
                 ):
-                    key = (op.owner, point["end_time"], int(hour))
+                    key = (owner, end, hour)
                     if key not in seen:
                         seen.add(key)
-                        yield {
-                            "business_account_id": op.owner,
-                            "end_time": point["end_time"],
-                            "hour": int(hour),
-                            "value": value,
-                        }
+                        yield {"business_account_id": owner, "end_time": end, "hour": hour,
+                               "value": value}  # fmt: skip

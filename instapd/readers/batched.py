@@ -31,7 +31,8 @@ def pages_of_many(
     """For each ``(path, params)``, an iterator over every page of that edge, in order.
 
     All levels are fetched before this returns (batched); an edge that failed resumes lazily,
-    unbatched, when its iterator reaches the failure.
+    unbatched, when its iterator reaches the failure (a page too big is asked again smaller
+    there, as :meth:`GraphClient.pages` does).
     """
     read: list[list[Page]] = [[] for _ in requests]
     rest: list[Iterator[Page]] = [iter(()) for _ in requests]
@@ -39,7 +40,7 @@ def pages_of_many(
     for _ in range(MAX_PAGES):
         if not level:
             break
-        outcomes = client.batch([(path, params) for _, path, params in level])
+        outcomes = client.batch([(path, params) for _, path, params in level], paged=True)
         following = []
         for (i, path, params), outcome in zip(level, outcomes, strict=True):
             if isinstance(outcome, GraphError):  # on its own, as an unbatched read would

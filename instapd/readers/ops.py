@@ -58,7 +58,7 @@ def run(ctx: ReadContext, ops: Iterable[Op]) -> Iterator[tuple[Op, dict[str, Any
         failed: dict[str, list[tuple[Op, GraphError]]] = {}
         clipped_ops: list[Op] = []
         for op, outcome in zip(pending, outcomes, strict=True):
-            if isinstance(outcome, GraphError) and _too_old(op, outcome):
+            if isinstance(outcome, GraphError) and _too_old(op, outcome, ctx.client.now()):
                 clipped = clip_to_retention(ctx, op)  # Meta refused the old part: read the rest
                 if clipped is not None:
                     clipped_ops.append(clipped)
@@ -85,27 +85,28 @@ def run(ctx: ReadContext, ops: Iterable[Op]) -> Iterator[tuple[Op, dict[str, Any
             outcomes = ctx.client.batch([op.request() for op in pending])
 
 
-def _too_old(op: Op, error: GraphError) -> bool:
+def _too_old(op: Op, error: GraphError, now: datetime) -> bool:
     """A plain code 100 for a range reaching further back than user insights are kept."""
     since = op.params.get("since")
     return (
         error.code == 100
         and error.subcode is None
         and isinstance(since, int)
-        and since < retention_start().timestamp()
+        and since < retention_start(now).timestamp()
     )
 
 
-def retention_start() -> datetime:
-    """The first Pacific midnight within Meta's 90 days (a day's margin for clock skew)."""
-    oldest = (datetime.now(UTC) - timedelta(days=RETENTION_DAYS - 1)).astimezone(PACIFIC)
+def retention_start(now: datetime | None = None) -> datetime:
+    """The first Pacific midnight within Meta's 90 days before ``now`` (the API's clock;
+    this machine's by default), a day's margin for clock skew."""
+    oldest = ((now or datetime.now(UTC)) - timedelta(days=RETENTION_DAYS - 1)).astimezone(PACIFIC)
     midnight = datetime.combine(oldest.date() + timedelta(days=1), time.min, tzinfo=PACIFIC)
     return midnight.astimezone(UTC)
 
 
 def clip_to_retention(ctx: ReadContext, op: Op) -> Op | None:
     """``op`` from the first day Meta keeps (None when nothing of it is kept); warns once."""
-    start = retention_start()
+    start = retention_start(ctx.client.now())
     until = op.params.get("until")
     if not isinstance(until, int) or until <= start.timestamp():
         clipped = None

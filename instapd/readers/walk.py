@@ -1,8 +1,8 @@
 """The ``walk`` reader: follow a catalog entry's hops and yield raw rows. No pandas here.
 
 Nested hops are asked for inline through field expansion, so ``Comments`` for a whole account
-costs one request per page of media (plus one per media with more than 50 comments), not one per
-media.
+costs one request per page of media, plus one batch request per level of overflow (the next
+pages of every thread of more than 50 comments, 50 a batch), not one per media.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from ..catalog import Hop, Table
 from ..errors import GraphError
 from ..graph import GraphClient
 from ..graph.client import Page
-from .batched import pages_of_many
+from .batched import as_request, pages_of_many
 from .context import ReadContext, Row
 from .query import Query
 
@@ -79,15 +80,63 @@ def walk(client: GraphClient, plan: Plan) -> Iterator[Row]:
     if first.time_filter:
         params.update(plan.time_params)
     roots = list(plan.roots)
-    if not plan.concurrent_roots or len(roots) < 2:
+    if not plan.concurrent_roots:  # a row limit: lazily, so that no page past it is fetched
         for root in roots:
             pages = client.pages(f"{root.node}/{first.edge}", params, cursor_only=first.cursor_only)
             yield from _rows_of_pages(client, root, hops, pages)
         return
-    requests = [(f"{root.node}/{first.edge}", params) for root in roots]
-    every = pages_of_many(client, requests, cursor_only=first.cursor_only)
-    for root, pages in zip(roots, every, strict=True):
-        yield from _rows_of_pages(client, root, hops, pages)
+    if len(roots) == 1:
+        path = f"{roots[0].node}/{first.edge}"
+        every = [client.pages(path, params, cursor_only=first.cursor_only)]
+    else:
+        requests = [(f"{root.node}/{first.edge}", params) for root in roots]
+        every = pages_of_many(client, requests, cursor_only=first.cursor_only)
+    if len(hops) == 1:
+        for root, pages in zip(roots, every, strict=True):
+            yield from _rows_of_pages(client, root, hops, pages)
+        return
+    tops = [
+        (root.keys, item)
+        for root, pages in zip(roots, every, strict=True)
+        for page in pages
+        for item in page.data
+    ]
+    yield from _descend_many(client, tops, hops)
+
+
+def _descend_many(
+    client: GraphClient, items: list[tuple[dict[str, str], Row]], hops: Sequence[Hop]
+) -> Iterator[Row]:
+    """The rows below ``items`` (with the keys each inherits), level by level: the overflow
+    pages of every item's nested edge (a thread of more than 50 comments) go out together in
+    batch requests, each level for all of them. Rows come in the order :func:`_descend` gives."""
+    for level in range(len(hops) - 1):
+        key, edge = hops[level].key, hops[level + 1].edge
+        blocks = [
+            ({**keys, key: str(item["id"])} if key else keys, item.get(edge) or {})
+            for keys, item in items
+        ]
+        links = [
+            (i, as_request(str(link)))
+            for i, (_, block) in enumerate(blocks)
+            if (link := (block.get("paging") or {}).get("next"))
+        ]
+        overflow = dict(
+            zip(
+                (i for i, _ in links),
+                pages_of_many(client, [request for _, request in links]) if links else [],
+                strict=True,
+            )
+        )
+        items = [
+            (keys, child)
+            for i, (keys, block) in enumerate(blocks)
+            for child in chain(
+                block.get("data") or [], (c for page in overflow.get(i, ()) for c in page.data)
+            )
+        ]
+    for keys, item in items:
+        yield {**keys, **item}
 
 
 def _rows_of_pages(

@@ -31,8 +31,8 @@ from werkzeug.wrappers import Request, Response
 
 from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe, split_version
-from .cdn import PATH_ROOT, Cdn
-from .changes import grow_likes
+from .cdn import PATH_ROOT, SAMPLES_ROOT, Cdn, sample_answer
+from .changes import grow_followers, grow_likes
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .instagram_login import InstagramLogin, InstagramLoginRouter
@@ -54,6 +54,14 @@ MAX_BATCH = 50
 _DYNAMIC = re.compile(
     r"/(insights|top_media|recent_media|recently_searched_hashtags|ig_hashtag_search)$"
 )
+_COMPACT = (",", ":")
+
+
+def _json(value: Any) -> str:
+    """JSON as Meta sends it: compact, no spaces (smaller and faster to write and read)."""
+    return json.dumps(value, separators=_COMPACT)
+
+
 LOGIN_ROUTES = ("dialog/oauth", "dialog/decide", "oauth/access_token", "debug_token")
 
 
@@ -103,6 +111,7 @@ class SandboxApp:
         self.router.writes.changed = self.forget_renders
         self.router.publishing.changed = self.forget_renders
         self.router.collaboration.changed = self.forget_renders
+        self.router.publishing.local = self.picture  # media URLs on the sandbox itself
 
     @property
     def cdn(self) -> Cdn:
@@ -130,14 +139,16 @@ class SandboxApp:
     def forget_renders(self) -> None:
         """After the dataset changed (a new post): nothing rendered before may be reused."""
         self.router.renderer.forget()
+        self.router.writes.forget_owned()
         self.router.index_owners()
         self._answers.clear()
 
     def advance(self, seconds: float) -> None:
-        """After the clock moved ``seconds``: like counts grow, media insights follow, recent days
-        settle."""
+        """After the clock moved ``seconds``: like counts and followers grow, media insights
+        follow, recent days settle."""
         model = self.router.insights
         grow_likes(self.data, model.now(), seconds / 3600)
+        grow_followers(self.data, seconds / 3600)
         model.forget()
         self.forget_renders()
 
@@ -181,10 +192,11 @@ class SandboxApp:
 
     def _respond(self, request: Request, fault: str | None) -> Response:
         body: Any
-        if request.path.startswith(f"/{PATH_ROOT}/") and request.method == "GET":
-            status, kind, picture = self.cdn.answer(
-                request.path[len(PATH_ROOT) + 2 :], dict(request.args)
-            )
+        pictured = None
+        if request.method == "GET":
+            pictured = self.picture(request.path, dict(request.args))
+        if pictured is not None:
+            status, kind, picture = pictured
             answer = Response(picture, status=status, mimetype=kind)
             answer.headers["Cache-Control"] = "max-age=3600" if status == 200 else "no-store"
             return answer
@@ -192,7 +204,7 @@ class SandboxApp:
             try:
                 login = self.instagram.respond(request)
             except GraphFailure as failure:
-                login = Response(json.dumps(failure.body()), status=failure.status,
+                login = Response(_json(failure.body()), status=failure.status,
                                  mimetype="application/json")  # fmt: skip
             if login is not None:
                 return login
@@ -209,14 +221,14 @@ class SandboxApp:
         try:
             if route == "oauth/access_token":
                 body = self.oauth.access_token(request)
-                return Response(json.dumps(body), status=200, mimetype="application/json")
+                return Response(_json(body), status=200, mimetype="application/json")
             if route == "debug_token":
                 body = self.oauth.debug_token(request.values)
-                return Response(json.dumps(body), status=200, mimetype="application/json")
+                return Response(_json(body), status=200, mimetype="application/json")
             hooks, (_, segments) = self.webhooks, split_version(request.path)
             if hooks is not None and hooks.handles(segments):  # app tokens, Page tokens
                 body = hooks.respond(request, segments, dict(request.values.items()))
-                return Response(json.dumps(body), status=200, mimetype="application/json")
+                return Response(_json(body), status=200, mimetype="application/json")
             if fault == EXPIRE_TOKEN:
                 expire_presented_token(request, self.tokens)
             call = authenticate(request, self.tokens, self._proof_secret)
@@ -226,18 +238,18 @@ class SandboxApp:
                 status, code, message = GRAPH_FAULTS[fault]
                 raise GraphFailure(code, message, status=status, transient=True)
             if request.path.startswith(f"/{UPLOAD_ROOT}/") and request.method == "POST":
-                text = json.dumps(
+                text = _json(
                     self.router.publishing.upload(request, request.path.split("/")[1:], call)
                 )
             elif request.method == "POST" and "batch" in call.params:
-                text = json.dumps(self._batch(request, call))
+                text = _json(self._batch(request, call))
             else:
                 self.usage.record(account, **asker)
                 text = self._answer(request.method, request.path, call)
             response = Response(text, status=200, mimetype="application/json")
         except GraphFailure as failure:
             response = Response(
-                json.dumps(failure.body()), status=failure.status, mimetype="application/json"
+                _json(failure.body()), status=failure.status, mimetype="application/json"
             )
             if failure.code in (102, 104, 190):
                 response.headers["WWW-Authenticate"] = (
@@ -247,6 +259,15 @@ class SandboxApp:
             self.usage.headers(account, throttled, self.faults.regain_minutes, **asker)
         )
         return response
+
+    def picture(self, path: str, args: dict[str, str]) -> tuple[int, str, bytes] | None:
+        """Status, type and body of a picture the sandbox serves (its CDN's, or a sample to
+        publish), or ``None`` when ``path`` is not a picture's."""
+        if path.startswith(f"/{PATH_ROOT}/"):
+            return self.cdn.answer(path[len(PATH_ROOT) + 2 :], args)
+        if path.startswith(f"/{SAMPLES_ROOT}/"):
+            return sample_answer(self.cdn.seed, path[len(SAMPLES_ROOT) + 2 :])
+        return None
 
     def _batch(self, request: Request, call: Call) -> list[dict[str, Any] | None]:
         """``POST /`` with ``batch=[...]``: each operation answered as if sent on its own."""
@@ -268,7 +289,7 @@ class SandboxApp:
         method = str(op.get("method", "GET")).upper() if isinstance(op, dict) else ""
         if method not in ("GET", "POST", "DELETE"):
             failure = GraphFailure(100, "(#100) Unsupported method in a batch operation")
-            return {"code": 400, "headers": [], "body": json.dumps(failure.body())}
+            return {"code": 400, "headers": [], "body": _json(failure.body())}
         path, _, query = str(op.get("relative_url", "")).lstrip("/").partition("?")
         if not VERSION.match(path.split("/", 1)[0]):
             path = f"{call.version}/{path}"
@@ -288,15 +309,16 @@ class SandboxApp:
             self.usage.record(account, **_asker(call))
             op_call = Call(call.token, call.token_value, call.version, params, call.root)
             if self._login_route(path) == "debug_token":  # the token asked about, in a body
-                status, body = 200, self.oauth.debug_token(params, asker=call.token)
-            else:
-                status, body = 200, self.router.dispatch(method, "/" + path, op_call)
-            self._check_size(count_objects(body))
+                body = self.oauth.debug_token(params, asker=call.token)
+                self._check_size(count_objects(body))
+                status, text = 200, _json(body)
+            else:  # as a request of its own: a read of the static dataset is rendered once
+                status, text = 200, self._answer(method, "/" + path, op_call)
         except GraphFailure as failure:
-            status, body = failure.status, failure.body()
+            status, text = failure.status, _json(failure.body())
         if fault == APPLY_THEN_NULL:  # applied, but the answer timed out
             return None
-        answer: dict[str, Any] = {"code": status, "body": json.dumps(body)}
+        answer: dict[str, Any] = {"code": status, "body": text}
         if include_headers:
             headers = self.usage.headers(
                 account, bool(fault), self.faults.regain_minutes, **_asker(call)
@@ -310,7 +332,7 @@ class SandboxApp:
         if method != "GET" or _DYNAMIC.search(path) or PublishRoutes.is_dynamic(path):
             body = self.router.dispatch(method, path, call)
             self._check_size(count_objects(body))
-            return json.dumps(body)
+            return _json(body)
         # who asks matters: scopes decide what may be read
         token = call.token
         key = (path, tuple(sorted(call.params.items())), token.user_id, token.kind, token.scopes,
@@ -318,7 +340,7 @@ class SandboxApp:
         kept = self._answers.get(key)
         if kept is None:
             body = self.router.dispatch(method, path, call)
-            kept = (json.dumps(body), count_objects(body))
+            kept = (_json(body), count_objects(body))
             self._answers[key] = kept
         self._check_size(kept[1])
         return kept[0]

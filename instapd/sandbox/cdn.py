@@ -10,6 +10,11 @@ client's refresh path (read ``media_url`` again) is exercised for real.
 Pictures are drawn from the seed and the name (a colour, a shape and the media id's last digits),
 small (``SIZE`` square), and kept once drawn. Drawing needs Pillow, imported on the first
 picture asked for: the ``widgets`` extra installs it. Without it the CDN answers 503 and says so.
+
+Beside the CDN, ``/samples/`` serves pictures a user may publish (Meta fetches ``image_url``
+from any public URL; the sandbox has no internet, so these stand for one):
+``/samples/picture-<n>.jpg`` is a 1080 px square JPEG, ``picture-<n>-<w>x<h>.jpg`` (or
+``.png``) one of that size and format, unsigned and never expiring, as a web server's are.
 """
 
 from __future__ import annotations
@@ -18,12 +23,17 @@ import functools
 import hashlib
 import hmac
 import io
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 STORED_ROOT = "https://cdn.sandbox.invalid/"
 PATH_ROOT = "cdn"
+SAMPLES_ROOT = "samples"
+SAMPLE_SIZE = 1080
+#: ``picture-<n>[-<w>x<h>].<jpg|png>``: a sample picture's name.
+SAMPLE_NAME = re.compile(r"picture-(\d{1,6})(?:-(\d{2,4})x(\d{2,4}))?\.(jpg|png)")
 #: What Meta's links live: reports range from 4 days to a week (widgets-ux.md §5).
 LIFETIME = timedelta(days=4)
 #: Links asked for within one window are the same link.
@@ -92,6 +102,31 @@ class Cdn:
     def _refuse(self, reason: str) -> tuple[int, str, bytes]:
         self.refused += 1
         return 403, "text/plain", reason.encode()
+
+
+def sample_answer(seed: int, name: str) -> tuple[int, str, bytes]:
+    """Status, content type and body for ``GET /samples/<name>`` (see the module's docstring)."""
+    match = SAMPLE_NAME.fullmatch(name)
+    if match is None:
+        return 404, "text/plain", b"No such sample: picture-<n>.jpg or picture-<n>-<w>x<h>.png"
+    number, width, height, suffix = match.groups()
+    size = (int(width), int(height)) if width else (SAMPLE_SIZE, SAMPLE_SIZE)
+    try:
+        body = sample(seed, int(number), size, "PNG" if suffix == "png" else "JPEG")
+    except ImportError:
+        return 503, "text/plain", NEEDS
+    return 200, f"image/{'png' if suffix == 'png' else 'jpeg'}", body
+
+
+@functools.lru_cache(maxsize=64)
+def sample(seed: int, number: int, size: tuple[int, int], kind: str = "JPEG") -> bytes:
+    """Sample picture ``number``: the CDN's drawing for it, scaled to ``size``, as ``kind``."""
+    from PIL import Image
+
+    drawn = Image.open(io.BytesIO(picture(seed, f"sample{number:06d}.jpg")))
+    out = io.BytesIO()
+    drawn.resize(size).save(out, kind, quality=85)
+    return out.getvalue()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -83,7 +83,9 @@ class CollaborationRoutes:
         """(media, collaborator node) of every invite the account has not answered, newest
         media first."""
         found = []
-        for owner in self.data.public_ids:
+        for owner in dict.fromkeys((*self.data.public_ids, *self.data.account_ids)):
+            if owner == account_id:
+                continue
             for media_id in self.data.nodes[owner].edges.get("media", []):
                 key = collaborator_key(media_id, account_id)
                 node = self.data.nodes.get(key)

@@ -16,6 +16,7 @@ from typing import Any
 from .collaboration import add_collaborators
 from .details import add_details
 from .nodes import Dataset, Node, Ref
+from .schema import CLIENT_TASKS, PERMITTED_TASKS
 
 #: The object model lives in :mod:`.nodes`; it is re-exported here for older imports.
 __all__ = ["Dataset", "Node", "Ref", "build_dataset", "hashtag_id"]
@@ -176,6 +177,10 @@ def _business(ids: _Ids, account_ids: list[str]) -> Node:
                              "verification_status": "verified"})  # fmt: skip
     node.edges["owned_instagram_accounts"] = list(account_ids[:owned])
     node.edges["client_instagram_accounts"] = list(account_ids[owned:])
+    node.values[PERMITTED_TASKS] = {  # every client grants analysis; some more, one everything
+        account: CLIENT_TASKS[: 1 + (i * 2) % len(CLIENT_TASKS)][::-1]
+        for i, account in enumerate(account_ids[owned:])
+    }
     return node
 
 

@@ -46,6 +46,8 @@ class Dataset:
     public_ids: list[str] = field(default_factory=list)  # business accounts not linked to the user
     business_id: str = ""  # the Business Manager portfolio that owns or manages the accounts
     system_user_id: str = ""  # that business's system user
+    #: Fractions of a follower each account has gained so far (``changes.grow_followers``).
+    follower_carry: dict[str, float] = field(default_factory=dict, repr=False)
     #: The sandbox's one clock: ``Sandbox.advance`` moves it; insights, publishing, stories and
     #: rate limits all read it. It starts at ``now``, when the data was seeded.
     clock: Clock = field(init=False, repr=False)

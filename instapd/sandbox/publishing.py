@@ -7,9 +7,12 @@ file through the resumable upload: ``upload_type=resumable`` answers a ``uri`` o
 (``/ig-api-upload/{version}/{container-id}``, Meta's ``rupload.facebook.com``), which takes the
 bytes in a ``POST`` with ``Authorization: OAuth <token>``, ``offset`` and ``file_size`` headers.
 
-The sandbox has no internet, so fetching a media URL is simulated from the URL itself:
+A media URL is downloaded when the container is made (:mod:`.fetching`): the sandbox's own
+``/samples/`` pictures and any reachable URL for real, their bytes checked as Meta checks them.
+A URL on a name reserved for examples (``example.com``, ``*.example``...) exists nowhere, so
+for those the sandbox pretends from the URL itself:
 
-- any ``https`` URL is fetched, except one whose path contains ``404`` (or whose host is
+- any such URL is fetched, except one whose path contains ``404`` (or whose host is
   ``unreachable.example``): 9004/2207052, not fetchable;
 - images must be JPEG: a path ending ``.png``, ``.gif``, ``.webp`` or ``.heic`` is 36001/2207005;
   ``toolarge`` in the path is 36000/2207004 (over 8 MB), ``panorama`` is 36003/2207009 (aspect);
@@ -42,6 +45,7 @@ from ..catalog.limits import limit
 from .call import Call, require
 from .collaboration import add_collaborator
 from .failures import GraphFailure
+from .fetching import Local, check_image, check_video, fetch, is_reserved, not_fetchable
 from .fields import FieldRequest
 from .media import publish
 from .nodes import Dataset, Node
@@ -102,7 +106,7 @@ class Container:
 class PublishRoutes:
     """Containers and publishing over ``dataset``; ``own(call)`` names the token's accounts."""
 
-    def __init__(self, dataset: Dataset, own: Callable[[Call], set[str]]) -> None:
+    def __init__(self, dataset: Dataset, own: Callable[[Call], frozenset[str]]) -> None:
         self.data = dataset
         self.own = own
         self.changed: Callable[[], None] = lambda: None
@@ -117,6 +121,8 @@ class PublishRoutes:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._flaky_seen: set[str] = set()
+        #: The sandbox's own picture routes, for media URLs on the sandbox (set by the app).
+        self.local: Local = lambda _path, _args: None
 
     # -- the clock ---------------------------------------------------------------------------
 
@@ -265,6 +271,7 @@ class PublishRoutes:
             )
         if carousel_item and params.get("caption"):
             raise _fail(100, 2207028, "(#100) Carousel items cannot have a caption.")
+        _check_addons(params)
         video = media_type in ("VIDEO", "REELS") or (
             media_type == "STORIES" and "video_url" in params
         )
@@ -277,7 +284,7 @@ class PublishRoutes:
             url = params.get(key)
             if not url:
                 raise GraphFailure(100, f"(#100) The parameter {key} is required")
-            corrupt = self._fetch(url, video)
+            corrupt = self._fetch(url, video, call.root)
         elif resumable and not video:
             raise _fail(100, 2207023, "(#100) upload_type=resumable is for videos only.")
         container_id = f"{CONTAINER_PREFIX}{next(self._ids):012d}"
@@ -316,12 +323,20 @@ class PublishRoutes:
                 raise _fail(9007, 2207027, "Media ID is not available: an item is not ready.")
         return ids
 
-    def _fetch(self, url: str, video: bool) -> bool:
-        """Simulate Meta fetching ``url`` (see the module's docstring); True if it will fail."""
+    def _fetch(self, url: str, video: bool, root: str) -> bool:
+        """Download ``url`` as Meta does (see the module's docstring); True if it will fail."""
+        if not is_reserved(url):
+            fetched = fetch(url, root, self.local)
+            (check_video if video else check_image)(url, fetched)
+            return False
+        return self._pretend(url, video)
+
+    def _pretend(self, url: str, video: bool) -> bool:
+        """Meta fetching a URL on a reserved name, pretended from the URL; True if it will fail."""
         parts = urlsplit(url)
         path = parts.path.lower()
-        if parts.scheme != "https" or not parts.netloc:
-            raise _fail(9004, 2207052, "The media could not be fetched from this URI.")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise not_fetchable()
         if "404" in path or parts.hostname == "unreachable.example":
             raise _fail(9004, 2207052, "The media could not be fetched from this URI.")
         if "flaky" in path and url not in self._flaky_seen:
@@ -410,6 +425,28 @@ class PublishRoutes:
             person = self.data.find_user(str(username))
             if person is not None:
                 add_collaborator(self.data, media, person, "Pending")
+
+
+#: The SDK's add-ons (graph-api.md 8.1 names them only): booleans and JSON objects are checked
+#: as any Graph parameter of that type is; their contents are kept on the container.
+_BOOLEAN_ADDONS = ("is_ai_generated", "cross_post_to_threads")
+_OBJECT_ADDONS = ("audio_configuration", "poll_attachment")
+
+
+def _check_addons(params: dict[str, str]) -> None:
+    for name in _BOOLEAN_ADDONS:
+        if name in params and str(params[name]).lower() not in ("true", "false", "1", "0"):
+            raise GraphFailure(100, f"(#100) Param {name} must be a boolean")
+    for name in _OBJECT_ADDONS:
+        if name in params:
+            try:
+                value = json.loads(params[name])
+            except ValueError:
+                value = None
+            if not isinstance(value, dict):
+                raise GraphFailure(100, f"(#100) Param {name} must be a JSON object")
+    if "title" in params and not str(params["title"]).strip():
+        raise GraphFailure(100, "(#100) Param title must be a non-empty string")
 
 
 def _check_caption(caption: str | None) -> None:

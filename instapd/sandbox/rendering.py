@@ -7,7 +7,7 @@ Renders of plain fields are kept per node and fields (the dataset only changes t
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -132,13 +132,24 @@ class Renderer:
         *,
         nested: bool = False,
         items: list[Node] | None = None,
+        added: Mapping[str, Callable[[Node], Any]] | None = None,
     ) -> dict[str, Any]:
-        """One page of an edge (``items`` when given), with the real API's cursors and links."""
+        """One page of an edge (``items`` when given), with the real API's cursors and links.
+        ``added``: fields the edge adds to each node it lists (``permitted_tasks`` of a
+        business's client accounts), by name, each from the listed node."""
         if items is None:
             items = self.data.edge(node.id, edge)
         shown = window(items, modifiers, edge_type)
         subfields = list(subfields) if subfields is not None else None
-        data = [self.render_node(item, subfields, call, listed=True) for item in shown.page]
+        extra = [f for f in subfields or [] if f.name in (added or {})]
+        own = [f for f in subfields if f not in extra] if subfields is not None else None
+        data = [
+            {
+                **self.render_node(item, own, call, listed=True),
+                **{f.name: (added or {})[f.name](item) for f in extra},
+            }
+            for item in shown.page
+        ]
         body: dict[str, Any] = {"data": data}
         if shown.page:
             body["paging"] = paging_block(

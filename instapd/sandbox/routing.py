@@ -14,7 +14,7 @@ from .multi import multi_id_read
 from .nodes import Dataset, Node
 from .publishing import PublishRoutes
 from .rendering import Renderer
-from .schema import NODE_TYPES
+from .schema import NODE_TYPES, PERMITTED_TASKS
 from .writes import WriteRoutes, is_write
 
 INSIGHT_RESULT_FIELDS = frozenset(
@@ -75,7 +75,7 @@ class Router:
         if segments == ["ig_hashtag_search"]:
             require(call.token, ("instagram_basic",))
             return self.discovery.hashtag_search(call)
-        node_id = call.token.user_id if segments[0] == "me" else segments[0]
+        node_id = me(call) if segments[0] == "me" else segments[0]
         node = self.data.get(node_id)
         if node is None and segments == ["me"]:  # a token issued to a user with no data
             return {"id": node_id, "name": f"User {node_id}"}
@@ -92,7 +92,7 @@ class Router:
 
     def _invites(self, method: str, node_id: str, call: Call) -> dict[str, Any]:
         """``/{ig-user-id}/collaboration_invites``: GET lists, POST accepts or declines."""
-        node = self.data.get(call.token.user_id if node_id == "me" else node_id)
+        node = self.data.get(me(call) if node_id == "me" else node_id)
         if node is None or node.type != "IGUser":
             raise unsupported_get(node_id)
         self.check_owner(node.id, call)
@@ -137,7 +137,11 @@ class Router:
             for k in ("limit", "after", "before", "since", "until")
             if k in call.params
         }
-        return self.renderer.edge_page(node, edge, edge_type, modifiers, fields, call)
+        added = None
+        if node.type == "Business" and edge == "client_instagram_accounts":  # what the client
+            tasks = node.values.get(PERMITTED_TASKS, {})  # lets the agency do with the account
+            added = {"permitted_tasks": lambda item: list(tasks.get(item.id, ()))}
+        return self.renderer.edge_page(node, edge, edge_type, modifiers, fields, call, added=added)
 
     def _insights(self, node: Node, call: Call) -> dict[str, Any]:
         version = int(call.version[1:].split(".")[0])
@@ -166,3 +170,10 @@ def parse_field_param(text: str | None) -> list[FieldRequest] | None:
         return parse_fields(text)
     except FieldSyntaxError as exc:
         raise GraphFailure(2500, f"Syntax error: {exc}") from exc
+
+
+def me(call: Call) -> str:
+    """Whom ``/me`` is: a Page token's Page (as Meta answers), else the token's user."""
+    if call.token.kind == "PAGE" and call.token.profile_id:
+        return call.token.profile_id
+    return call.token.user_id

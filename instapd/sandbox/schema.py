@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: The tasks a client lets a Business Manager agency do with its Instagram account, which
+#: ``/{business-id}/client_instagram_accounts`` adds to each account as ``permitted_tasks``
+#: (Meta documents the field, list<string>, not its values; these are the Page tasks'.)
+CLIENT_TASKS = ("ANALYZE", "ADVERTISE", "MESSAGING", "MODERATE", "CREATE_CONTENT", "MANAGE")
+#: Where a Business node keeps each client account's tasks (not a field anyone may ask for).
+PERMITTED_TASKS = "_permitted_tasks"
+
 
 @dataclass(frozen=True)
 class EdgeType:

@@ -14,7 +14,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import DEFAULT_VERSION, SandboxApp
-from .cdn import Cdn
+from .cdn import SAMPLES_ROOT, Cdn
 from .clock import STORY_LIFETIME
 from .data import build_dataset
 from .faults import Faults
@@ -185,6 +185,23 @@ class Sandbox:
             raise RuntimeError("The sandbox is not running; call start() first")
         return f"http://{self._server.host}:{self._server.port}"
 
+    def sample_picture_url(
+        self, number: int = 1, *, size: tuple[int, int] | None = None, format: str = "jpeg"
+    ) -> str:
+        """A public URL of a picture you may publish (``image_url=``): a 1080 px square JPEG
+        unless ``size`` (width, height) or ``format="png"`` ask otherwise. Meta downloads
+        ``image_url`` from the web; the sandbox has no internet, so it serves these itself.
+
+        >>> with Sandbox() as sandbox:
+        ...     sandbox.sample_picture_url(2).endswith("/samples/picture-2.jpg")
+        True
+        """
+        if format not in ("jpeg", "png"):
+            raise ValueError(f"format is 'jpeg' or 'png', not {format!r}")
+        shape = f"-{size[0]}x{size[1]}" if size else ""
+        suffix = "jpg" if format == "jpeg" else "png"
+        return f"{self.url}/{SAMPLES_ROOT}/picture-{number}{shape}.{suffix}"
+
     @property
     def publishing(self) -> PublishRoutes:
         """Containers, the publishing quota and clock (:mod:`.publishing`)."""
@@ -274,7 +291,7 @@ class Sandbox:
         self, delta: timedelta | float | None = None, *, hours: float = 0, days: float = 0
     ) -> None:
         """Move the clock forward (``delta`` as a timedelta or in seconds): stories older than
-        24 hours expire, like counts and media insights grow, recent days' insights settle.
+        24 hours expire, like counts, followers and media insights grow, recent days settle.
 
         >>> sandbox = Sandbox(accounts=1, media_per_account=(2,))
         >>> before = sandbox.now
@@ -290,7 +307,7 @@ class Sandbox:
         cutoff = self.clock.now() - STORY_LIFETIME
         for account_id in self.dataset.account_ids:
             edges = self.dataset[account_id].edges
-            for story in edges.get("stories", []):  # story_insights: sent as a story expires
+            for story in edges.get("stories", []):  # story_insights: an hour after it expires
                 if self.dataset[story].values["timestamp"] <= cutoff:
                     self.webhooks.story_expired(
                         account_id, self.dataset[story], self.app.router.insights
@@ -300,6 +317,7 @@ class Sandbox:
                 for story in edges.get("stories", [])
                 if self.dataset[story].values["timestamp"] > cutoff
             ]
+        self.webhooks.release_stories()
         self.app.forget_renders()
 
     def comment(self, media_id: str, text: str = "Love this! 😍", *, by: str | None = None) -> str:

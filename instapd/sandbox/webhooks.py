@@ -24,7 +24,6 @@ import heapq
 import hmac
 import ipaddress
 import itertools
-import json
 import logging
 import secrets
 import threading
@@ -33,12 +32,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request
 
+from ..catalog.webhooks import SUBSCRIBABLE, delivery_body
+from .clock import STORY_LIFETIME
 from .data import Dataset, Node, Ref
 from .failures import GraphFailure
 from .tokens import TokenRegistry
@@ -46,17 +47,10 @@ from .tokens import TokenRegistry
 logger = logging.getLogger("instapd.sandbox")
 
 OBJECTS = ("instagram", "page", "user", "permissions")
-INSTAGRAM_FIELDS = (
-    "comments",
-    "live_comments",
-    "mentions",
-    "story_insights",
-    "messages",
-    "message_reactions",
-    "messaging_seen",
-    "messaging_postbacks",
-)
 PAGE_SCOPE = "pages_manage_metadata"
+#: Meta sends a story's insights an hour after the story expires (webhooks reference, Facebook
+#: Login's story_insights field); the metrics cover its first 24 hours.
+STORY_INSIGHTS_DELAY = timedelta(hours=1)
 #: Seconds between tries after the first retry (Meta's: growing gaps over 36 hours).
 RETRY_DELAYS = (0.0, 0.2, 1.0, 3.0, 10.0)
 
@@ -104,6 +98,7 @@ class SandboxWebhooks:
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._stories: list[tuple[datetime, str, dict[str, Any]]] = []  # insights not yet due
 
     # -- the Graph routes ------------------------------------------------------------------
 
@@ -183,7 +178,7 @@ class SandboxWebhooks:
         if not fields:
             raise GraphFailure(100, "(#100) The parameter fields is required")
         if obj == "instagram":
-            unknown = [f for f in fields if f not in INSTAGRAM_FIELDS]
+            unknown = [f for f in fields if f not in SUBSCRIBABLE]
             if unknown:
                 raise GraphFailure(100, f"(#100) Invalid field {unknown[0]} for object instagram")
             if not self.live:
@@ -268,12 +263,7 @@ class SandboxWebhooks:
             return False
         if self._page_of(account_id) not in self.page_apps:
             return False
-        entry = {
-            "id": account_id,
-            "time": int(self.clock().timestamp()),
-            "changes": [{"field": field_name, "value": value}],
-        }
-        body = json.dumps({"object": "instagram", "entry": [entry]}).encode()  # ASCII-escaped
+        body = delivery_body(account_id, int(self.clock().timestamp()), [(field_name, value)])
         with self._cv:
             heapq.heappush(
                 self._pending,
@@ -303,11 +293,21 @@ class SandboxWebhooks:
         self.notify(owner.id, "live_comments" if live else "comments", value)
 
     def story_expired(self, account_id: str, story: Node, insights: Any) -> None:
-        """A story leaves the ``stories`` edge: its ``story_insights``, once."""
+        """A story leaves the ``stories`` edge: its ``story_insights`` (its first 24 hours) are
+        sent once, an hour after it expired on the sandbox clock, as Meta sends them."""
         if story.values.get("_insights_sent"):
             return
         story.values["_insights_sent"] = True
-        self.notify(account_id, "story_insights", story_value(story, insights))
+        due = story.values["timestamp"] + STORY_LIFETIME + STORY_INSIGHTS_DELAY
+        self._stories.append((due, account_id, story_value(story, insights)))
+
+    def release_stories(self) -> None:
+        """Send the story insights whose hour after expiry has passed (``Sandbox.advance``)."""
+        now = self.clock()
+        due = [item for item in self._stories if item[0] <= now]
+        self._stories = [item for item in self._stories if item[0] > now]
+        for _, account_id, value in sorted(due, key=lambda item: item[0]):
+            self.notify(account_id, "story_insights", value)
 
     def _page_of(self, account_id: str) -> str | None:
         for page_id in self.data.page_ids:

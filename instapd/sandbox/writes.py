@@ -91,6 +91,7 @@ class WriteRoutes:
         #: Called with each new comment, after it is in the dataset (webhook deliveries).
         self.commented: Callable[[Node], None] = lambda comment: None
         self._lock = threading.Lock()
+        self._owned: dict[tuple[str, str | None, int, int], frozenset[str]] = {}
         self._next_comment = max((int(i) for i in dataset.nodes if i.startswith("180")), default=0)
 
     def apply(self, method: str, segments: list[str], call: Call) -> dict[str, Any]:
@@ -158,16 +159,24 @@ class WriteRoutes:
             return {"success": True}
         raise unsupported(method, node.id)
 
-    def own(self, call: Call) -> set[str]:
-        """The Instagram accounts linked to the token user's Pages."""
+    def own(self, call: Call) -> frozenset[str]:
+        """The Instagram accounts linked to the token user's Pages (a Page token's: its Page's),
+        remembered per token until the dataset changes: every operation of a batch asks, and an
+        agency has 1,000 Pages."""
         user = self.data.get(call.token.user_id)
         pages = user.edges.get("accounts", []) if user is not None else []
-        found = set()
-        for page_id in pages:
-            ref = self.data[page_id].values.get("instagram_business_account")
-            if isinstance(ref, Ref):
-                found.add(ref.id)
+        page_only = call.token.profile_id if call.token.kind == "PAGE" else None
+        key = (call.token.user_id, page_only, id(pages), len(pages))
+        found = self._owned.get(key)
+        if found is None:
+            chosen = [p for p in pages if page_only is None or p == page_only]
+            refs = (self.data[page].values.get("instagram_business_account") for page in chosen)
+            found = frozenset(ref.id for ref in refs if isinstance(ref, Ref))
+            self._owned[key] = found
         return found
+
+    def forget_owned(self) -> None:
+        self._owned.clear()
 
     def _create(self, node: Node, media: Node, edge: str, call: Call) -> dict[str, Any]:
         if (edge, node.type) not in (("comments", "IGMedia"), ("replies", "IGComment")):

@@ -5,6 +5,7 @@ back, :func:`compact` merges its small files. ``instapd.snapshot`` and ``instapd
 public spellings.
 """
 
+from .benchmark import benchmark
 from .compact import compact
 from .dataset import SnapshotDataset, default_location
 from .growth import growth
@@ -14,6 +15,7 @@ from .snapshot import DEFAULT_TABLES, snapshot
 __all__ = [
     "DEFAULT_TABLES",
     "SnapshotDataset",
+    "benchmark",
     "compact",
     "default_location",
     "growth",

@@ -1,4 +1,6 @@
-"""Merge a day's small snapshot files (one per run) into one file per table, account and date.
+"""Merge a day's snapshot files (one per run and group of accounts) into one file per table and
+date (and per account, for the files of one account each that earlier versions and the webhook
+receiver write).
 
 Only finished runs are merged. The merged file lists the files it holds (metadata key
 ``instapd``: ``compacted``); it is renamed into place before they are removed, and a merge that
@@ -32,11 +34,12 @@ def compact(
     """Merge small files; one row per merged folder: table, account, date, files, rows, path."""
     dataset = SnapshotDataset(location)
     names = table_names(tables) if tables is not None else tuple(dataset.tables())
-    running = {f"{run.id}.parquet" for run in runs.unfinished(dataset)}
+    running = tuple(run.id for run in runs.unfinished(dataset))
     rows = []
     for table in names:
         root = dataset.folder(table)
-        for folder in sorted(root.glob("account=*/date=*")) if root.is_dir() else []:
+        folders = [*root.glob("date=*"), *root.glob("account=*/date=*")] if root.is_dir() else []
+        for folder in sorted(folders):
             merged = _compact_folder(dataset, folder, running)
             if merged is not None:
                 rows.append({"table": table, **merged})
@@ -46,20 +49,28 @@ def compact(
 
 
 def _compact_folder(
-    dataset: SnapshotDataset, folder: Path, running: set[str]
+    dataset: SnapshotDataset, folder: Path, running: tuple[str, ...]
 ) -> dict[str, Any] | None:
     _finish_earlier(folder)
     _drop_stale_temporaries(folder)
     files = [p for p in sorted(folder.glob("*.parquet")) if is_data_file(p)]
-    files = [p for p in files if p.name not in running]
+    files = [p for p in files if not p.name.startswith(running)]  # runs still going are left
     if len(files) < 2:
         return None
     names, parts, by_run = [], [], {}
+    accounts: dict[str, dict[str, int]] = {}  # run -> account -> rows, for a resumed run
     for path in files:
         meta = file_meta(path)
         table = pq.read_table(path).replace_schema_metadata(None)
         names += meta.get("compacted", [path.name])
-        by_run.update(meta.get("rows_by_run", {str(meta.get("run")): table.num_rows}))
+        if "compacted" in meta:  # merged before: its runs as it counted them
+            by_run.update(meta.get("rows_by_run", {}))
+            for earlier, counts in meta.get("accounts_by_run", {}).items():
+                accounts.setdefault(earlier, {}).update(counts)
+        else:  # a run's file: of one group (several per run and day) or of one account
+            run = str(meta.get("run"))
+            by_run[run] = by_run.get(run, 0) + table.num_rows
+            accounts.setdefault(run, {}).update(meta.get("accounts", {}))
         parts.append(table)
     merged = pa.concat_tables(parts, promote_options="permissive")
     merged = merged.sort_by([("snapshot_at", "ascending")])
@@ -70,6 +81,7 @@ def _compact_folder(
         "replaced": [p.name for p in files],
         "rows": merged.num_rows,
         "rows_by_run": by_run,
+        "accounts_by_run": {run: counts for run, counts in accounts.items() if counts},
         "instapd_version": __version__,
     }
     dataset.write(target, merged, meta)
@@ -77,8 +89,9 @@ def _compact_folder(
         if path != target:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+    above = folder.parent.name
     return {
-        "account": folder.parent.name.removeprefix("account="),
+        "account": above.removeprefix("account=") if above.startswith("account=") else None,
         "date": folder.name.removeprefix("date="),
         "files": len(files),
         "rows": merged.num_rows,

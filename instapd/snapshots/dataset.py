@@ -2,9 +2,13 @@
 
 ::
 
-    {location}/table=<Table>/account=<id>/date=<YYYY-MM-DD>/<snapshot id>.parquet
+    {location}/table=<Table>/date=<YYYY-MM-DD>/<snapshot id>-<accounts>.parquet
 
-Every row carries ``snapshot_at`` (UTC). Files are written to a temporary name and renamed into
+A snapshot writes one file per table for each group of accounts it reads together (up to 50),
+named after the run and a digest of the group's account ids; each row names its account
+(``business_account_id``). Earlier versions wrote one file per table and account, under
+``account=<id>/`` before the date (the webhook receiver still does); history reads both. Every
+row carries ``snapshot_at`` (UTC). Files are written to a temporary name and renamed into
 place (a reader never sees a torn file), 0600 in 0700 folders, as the cache's are. A file's
 metadata (key ``instapd``) holds its table, account, run and ``snapshot_at``. Files hold only
 types Spark 3 reads too: microsecond timestamps (never ``TIMESTAMP(NANOS)``), signed integers,
@@ -13,10 +17,11 @@ plain strings and lists (see :func:`portable`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +38,9 @@ RUNS_FOLDER = "_runs"
 _RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_FILE = re.compile(r"(?:[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}|compact-[0-9a-f]{16})\.parquet")
+_FILE = re.compile(
+    r"(?:[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}(?:-[0-9a-f]{8})?|compact-[0-9a-f]{16})\.parquet"
+)
 
 
 def portable(table: pa.Table) -> pa.Table:
@@ -100,14 +107,31 @@ class SnapshotDataset:
         if account is not None:
             path = path / f"account={account}"
         if date is not None:
-            if not _DATE.fullmatch(date):
-                raise UsageError(f"Partition date {date!r} is not YYYY-MM-DD.")
-            path = path / f"date={date}"
+            path = path / f"date={_date(date)}"
         return self.inside(path)
 
     def path(self, table: str, account: str, date: str, run_id: str) -> Path:
-        """Where one run's rows of one table and account go; the same run, the same name."""
+        """Where one run's rows of one table and account went before groups (``account=``
+        folders); the webhook receiver still writes there."""
         return self.folder(table, account, date) / f"{check_run_id(run_id)}.parquet"
+
+    def group_path(self, table: str, date: str, run_id: str, accounts: Sequence[str]) -> Path:
+        """Where one run's rows of one table for ``accounts`` go: the same run and accounts,
+        the same name (so a resumed run finds what it wrote)."""
+        digest = hashlib.sha256("\n".join(sorted(accounts)).encode()).hexdigest()[:8]
+        folder = self.inside(self.folder(table) / f"date={_date(date)}")
+        return folder / f"{check_run_id(run_id)}-{digest}.parquet"
+
+    def run_files(self, table: str, date: str, run_id: str) -> list[Path]:
+        """The group files ``run_id`` wrote for ``table`` on ``date``, and compacted files."""
+        folder = self.folder(table) / f"date={_date(date)}"
+        if not folder.is_dir():
+            return []
+        return [
+            self.inside(p)
+            for p in sorted(folder.glob("*.parquet"))
+            if is_data_file(p) and p.name.startswith((f"{run_id}-", "compact-"))
+        ]
 
     def inside(self, path: Path) -> Path:
         """``path``, once it resolves to a place under the dataset root, and the root and every
@@ -144,14 +168,12 @@ class SnapshotDataset:
         )
 
     def files(self, table: str) -> Iterator[Path]:
-        """The data files of ``table``, in path order (account, date, run)."""
+        """The data files of ``table``, in path order: the groups' (date, run), then those of
+        one account each (account, date, run)."""
         root = self.folder(table)
         if root.is_dir():
-            yield from (
-                self.inside(p)
-                for p in sorted(root.glob("account=*/date=*/*.parquet"))
-                if is_data_file(p)
-            )
+            for pattern in ("date=*/*.parquet", "account=*/date=*/*.parquet"):
+                yield from (self.inside(p) for p in sorted(root.glob(pattern)) if is_data_file(p))
 
     def tables(self) -> list[str]:
         if not self.location.is_dir():
@@ -161,6 +183,12 @@ class SnapshotDataset:
             for p in self.location.glob("table=*")
             if p.is_dir() and _NAME.fullmatch(p.name.removeprefix("table="))
         )
+
+
+def _date(date: str) -> str:
+    if not _DATE.fullmatch(date):
+        raise UsageError(f"Partition date {date!r} is not YYYY-MM-DD.")
+    return date
 
 
 def file_meta(path: Path) -> dict[str, Any]:

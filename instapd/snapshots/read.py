@@ -23,7 +23,6 @@ from ..readers.query import TimeLike, parse_time
 from ..validation import graph_id
 from .dataset import SnapshotDataset
 
-PARTITIONS = pa.schema([("account", pa.string()), ("date", pa.string())])
 SNAPSHOT_DTYPE = pd.DatetimeTZDtype("us", "UTC")
 
 
@@ -57,7 +56,7 @@ def history(
             f"python -m instapd snapshot --tables {spec.name} in a shell (SnapshotLocation, "
             "or location=, says where they go)."
         )
-    arrow = _read(dataset, spec.name, files, wanted, start, end)
+    arrow = _read(files, wanted, start, end)
     frame = _typed(arrow, spec.name)
     frame.attrs["instapd"] = {
         "table": spec.name,
@@ -82,26 +81,17 @@ def _accounts(accounts: str | list[str] | None) -> list[str] | None:
 
 
 def _read(
-    dataset: SnapshotDataset,
-    table: str,
     files: list[Path],
     accounts: list[str] | None,
     since: pd.Timestamp | None,
     until: pd.Timestamp | None,
 ) -> pa.Table:
-    root = dataset.folder(table)
     schemas = [pq.read_schema(f).remove_metadata() for f in files]
-    schema = pa.unify_schemas([*schemas, PARTITIONS], promote_options="permissive")
-    source = ds.dataset(
-        [str(f) for f in files],
-        schema=schema,
-        format="parquet",
-        partitioning=ds.partitioning(PARTITIONS, flavor="hive"),
-        partition_base_dir=str(root),
-    )
+    schema = pa.unify_schemas(schemas, promote_options="permissive")
+    source = ds.dataset([str(f) for f in files], schema=schema, format="parquet")
     condition: Any = None
-    if accounts is not None:
-        condition = ds.field("account").isin(accounts)
+    if accounts is not None:  # every row names its account, whichever layout its file is in
+        condition = ds.field("business_account_id").isin(accounts)
     stamp = ds.field("snapshot_at")
     tests = []
     if since is not None:
@@ -110,8 +100,7 @@ def _read(
         tests.append(stamp < pa.scalar(until.to_pydatetime(), pa.timestamp("us", tz="UTC")))
     for test in tests:
         condition = test if condition is None else condition & test
-    columns = [n for n in schema.names if n not in PARTITIONS.names]
-    result = source.to_table(columns=columns, filter=condition)
+    result = source.to_table(filter=condition)
     return result.sort_by([("snapshot_at", "ascending")])
 
 

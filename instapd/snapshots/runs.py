@@ -29,6 +29,7 @@ class Run:
     tables: tuple[str, ...]
     accounts: tuple[str, ...]
     done: bool = False
+    competitors: tuple[str, ...] = ()  # usernames read through Business Discovery
 
     @property
     def when(self) -> datetime:
@@ -40,14 +41,22 @@ class Run:
 
     @property
     def plan(self) -> str:
-        text = json.dumps([sorted(self.tables), sorted(self.accounts)])
+        parts: list[Any] = [sorted(self.tables), sorted(self.accounts)]
+        if self.competitors:  # runs without competitors keep the plans they had
+            parts.append(sorted(self.competitors))
+        text = json.dumps(parts)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def new_run(at: datetime, tables: tuple[str, ...], accounts: tuple[str, ...]) -> Run:
+def new_run(
+    at: datetime,
+    tables: tuple[str, ...],
+    accounts: tuple[str, ...],
+    competitors: tuple[str, ...] = (),
+) -> Run:
     at = at.astimezone(UTC).replace(microsecond=0)
     run_id = f"{at.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(4)}"
-    return Run(run_id, at.isoformat(), tables, accounts)
+    return Run(run_id, at.isoformat(), tables, accounts, competitors=competitors)
 
 
 def _path(dataset: SnapshotDataset, run_id: str) -> Path:
@@ -58,6 +67,7 @@ def save(dataset: SnapshotDataset, run: Run) -> None:
     dataset.private_folders(dataset.location / RUNS_FOLDER)
     data = asdict(run)
     data["tables"], data["accounts"] = list(run.tables), list(run.accounts)
+    data["competitors"] = list(run.competitors)
     write_private(_path(dataset, run.id), json.dumps(data))
 
 
@@ -70,6 +80,7 @@ def load(dataset: SnapshotDataset, run_id: str) -> Run | None:
             tuple(map(str, data["tables"])),
             tuple(map(str, data["accounts"])),
             bool(data["done"]),
+            tuple(map(str, data.get("competitors", []))),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

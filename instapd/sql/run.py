@@ -185,7 +185,7 @@ def _frame(read: Read, connection: Connection, cache: bool | None) -> pd.DataFra
             from ..agency import health
 
             return health(connection)[read.columns]
-        frame = system.frame(connection.config)
+        frame = system.frame(connection.config, connection)
         return frame[read.columns]
     options = read.options()
     if "account" not in options and not connection.config.business_account_id:

@@ -7,7 +7,7 @@ Received changes land in the snapshot dataset: ``instapd.history("WebhookEvents"
 
 from .receiver import MAX_BODY, WebhookReceiver
 from .serve import Server, serve, start_server
-from .signature import sign
+from .signature import sign, signed_delivery
 from .subscriptions import status, subscribe
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "WebhookReceiver",
     "serve",
     "sign",
+    "signed_delivery",
     "start_server",
     "status",
     "subscribe",

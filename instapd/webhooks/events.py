@@ -1,8 +1,8 @@
 """A delivery's changes, their stable keys, and the rows each one makes.
 
-Meta's envelope (webhooks reference A3): ``{"object": "instagram", "entry": [{"id", "time",
-"changes": [{"field", "value"}]}]}``; messaging fields carry ``entry[].messaging[]`` instead.
-Meta redelivers, and ``entry.time`` is when it *sent*, so the key of a change is its content:
+Meta's envelope is described (and built, for the sandbox and tests) in
+:mod:`instapd.catalog.webhooks`; messaging fields carry ``entry[].messaging[]``. Meta
+redelivers, and ``entry.time`` is when it *sent*, so the key of a change is its content:
 account, field and value, never the body's bytes.
 """
 
@@ -16,27 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..catalog.webhooks import FIELDS
 from ..validation import is_graph_id
 
 logger = logging.getLogger("instapd.webhooks")
 
 #: Fields whose value shape instapd knows (Facebook Login and Instagram Login).
-KNOWN_FIELDS = frozenset(
-    {
-        "comments",
-        "live_comments",
-        "mentions",
-        "story_insights",
-        "messages",
-        "message_reactions",
-        "messaging_seen",
-        "messaging_postbacks",
-        "messaging_referral",
-        "messaging_optins",
-        "message_edit",
-        "messaging_handover",
-    }
-)
+KNOWN_FIELDS = FIELDS
 _MESSAGING_KEYS = ("sender", "recipient", "timestamp")
 
 

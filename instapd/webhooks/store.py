@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -122,15 +122,16 @@ class EventStore:
         return [(table, {**r, "event_id": change.key}) for r in records]
 
     def _write(self, table: str, rows: list[dict[str, Any]]) -> None:
-        by_place: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        by_date: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
-            by_place[(row["business_account_id"], f"{row['snapshot_at']:%Y-%m-%d}")].append(row)
+            by_date[f"{row['snapshot_at']:%Y-%m-%d}"].append(row)
         run = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
-        for (account, date), group in by_place.items():
-            path = self.dataset.path(table, account, date, run)
+        for date, group in by_date.items():  # one file per date, as a snapshot's groups
+            counts = Counter(str(row["business_account_id"]) for row in group)
+            path = self.dataset.group_path(table, date, run, sorted(counts))
             meta = {
                 "table": table,
-                "account": account,
+                "accounts": dict(counts),
                 "run": run,
                 "source": "webhooks",
                 "rows": len(group),

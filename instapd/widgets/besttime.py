@@ -64,9 +64,20 @@ class BestTime(StaticView, widgets.VBox):  # type: ignore[misc]
         self.zone_box.observe(lambda change: self.set_zone(change["new"]), names="value")
         super().__init__([self.zone_box, self.chart, self.words])
         self._done = threading.Event()
+
+    def begin(self) -> None:
         threading.Thread(target=self._load, name="instapd-besttime", daemon=True).start()
 
+    def refresh(self) -> None:
+        """Read when followers are online and the media (again), in the background."""
+        if self.started:
+            self._done.clear()
+            self.begin()
+        else:
+            self.start()
+
     def _load(self) -> None:
+        self.error = None
         try:
             self.account_id = self.connection.resolve_accounts(self.account)[0]
             self.online = read(self.connection, "OnlineFollowers", account=self.account_id,
@@ -83,6 +94,8 @@ class BestTime(StaticView, widgets.VBox):  # type: ignore[misc]
             self._done.set()
 
     def wait(self, timeout: float | None = 120) -> BestTime:
+        """Wait for the reads (starting them if the widget was never shown)."""
+        self.start()
         if not self._done.wait(timeout):
             raise TimeoutError(f"BestTime was not read after {timeout} s.")
         if self.error is not None:

@@ -15,17 +15,16 @@ from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
-import requests
 
 from ..connection import BaseConnection
-from ..errors import PublishRuleError
+from ..errors import PublishRuleError, UsageError
 from ..publishing import publish
 from .composer_data import KINDS, count_caption, post_fields, quota_left
 from .connecting import connection_and_account
-from .pictures import thumbnail
+from .pictures import Picture, fetcher_for
 from .static import StaticView, box
 
-PREVIEW_TIMEOUT = 10.0
+PREVIEW_SIZE = 160
 PLACEHOLDER = (
     "display:inline-block;width:120px;height:120px;border:1px dashed #999;vertical-align:top"
 )
@@ -46,18 +45,17 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
         caption: str = "",
     ) -> None:
         connection, account = connection_and_account("Composer", _positional, account, connection)
-        ids = connection.resolve_accounts(account)
-        if len(ids) != 1:
-            raise ValueError("The composer publishes to one account; pass account=...")
-        self.connection, self.account_id = connection, ids[0]
+        self.connection, self.account = connection, account
+        self.account_id: str | None = None  # resolved by the first read, not here (no I/O)
+        self.fetcher = fetcher_for(connection)  # previews: fetched by instapd, without the token
         self.result: pd.DataFrame | None = None
         self.states: list[str] = []
-        self.previews: dict[str, str] = {}  # url -> data URI, or a reason in brackets
+        self.previews: dict[str, Picture] = {}  # url -> its thumbnail, or why there is none
         self.error: Exception | None = None
         self.kind_box = widgets.ToggleButtons(options=list(KINDS), value=kind, description="Post")
         self.urls_box = widgets.Textarea(
             value="\n".join(urls or []), description="URLs",
-            placeholder="Public https:// URL of each JPEG or video, one per line",
+            placeholder="Public URL (http or https) of each JPEG or video, one per line",
             layout=widgets.Layout(width="46em", height="5em"),
         )  # fmt: skip
         self.caption_box = widgets.Textarea(
@@ -87,8 +85,31 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
         self._done.set()
         self._published = False
         self._quota_read = threading.Event()
-        self._changed(preview=True)
-        threading.Thread(target=self._read_quota, daemon=True).start()
+        self._previewed = threading.Event()
+        self._changed()
+
+    def begin(self) -> None:
+        threading.Thread(target=self._first_reads, name="instapd-composer", daemon=True).start()
+
+    def refresh(self) -> None:
+        """Read the quota and fetch the previews again (in the background)."""
+        if not self.started:
+            self.start()
+            return
+        self.previews.clear()
+        self.begin()
+
+    def _first_reads(self) -> None:
+        self._fetch_previews()
+        self._read_quota()
+
+    def _account_id(self) -> str:
+        if self.account_id is None:
+            ids = self.connection.resolve_accounts(self.account)
+            if len(ids) != 1:
+                raise UsageError("The composer publishes to one account; pass account=... (one).")
+            self.account_id = ids[0]
+        return self.account_id
 
     # -- live checks ------------------------------------------------------------------------
 
@@ -105,7 +126,7 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
             self.check.value = _red(str(exc))
             ready = False
         self.publish_button.disabled = self._published or not ready or not self._done.is_set()
-        if preview:
+        if preview and self.started:
             threading.Thread(target=self._fetch_previews, daemon=True).start()
 
     def fields(self) -> dict[str, Any]:
@@ -117,7 +138,7 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
         self._quota_read.clear()
         try:
             self.quota.value = (
-                f"<small>{quota_left(self.connection, self.account_id).words()}</small>"
+                f"<small>{quota_left(self.connection, self._account_id()).words()}</small>"
             )
         except Exception as exc:
             self.quota.value = f"<small>Could not read the quota: {html.escape(str(exc))}</small>"
@@ -125,32 +146,31 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
             self._quota_read.set()
 
     def _fetch_previews(self) -> None:
-        for url in [u.strip() for u in self.urls_box.value.splitlines() if u.strip()]:
-            if url in self.previews:
-                continue
-            try:
-                answer = requests.get(url, timeout=PREVIEW_TIMEOUT)
-                if answer.status_code != 200:
-                    raise ValueError(f"it answered {answer.status_code}")
-                picture = thumbnail(answer.content, 160)
-                import base64
+        """Each URL's picture, through instapd's picture fetcher (bounded, no token sent)."""
+        self._previewed.clear()
+        try:
+            for url in self._urls():
+                if url not in self.previews:
+                    self.previews[url] = self.fetcher.preview(url, PREVIEW_SIZE)
+            self.preview.value = self._preview_html()
+        finally:
+            self.republish()
+            self._previewed.set()
 
-                self.previews[url] = "data:image/jpeg;base64," + base64.b64encode(picture).decode()
-            except (requests.RequestException, ValueError) as exc:
-                reason = str(exc) if isinstance(exc, ValueError) else type(exc).__name__
-                self.previews[url] = f"[no preview: {reason}]"
-        self.preview.value = self._preview_html()
+    def _urls(self) -> list[str]:
+        return [u.strip() for u in self.urls_box.value.splitlines() if u.strip()]
 
     def _preview_html(self) -> str:
         cells = []
-        for url in [u.strip() for u in self.urls_box.value.splitlines() if u.strip()]:
-            shown = self.previews.get(url, "[loading…]")
-            if shown.startswith("data:"):
-                alt = html.escape(url)
-                cells.append(f'<img src="{shown}" width="120" height="120" alt="{alt}">')
+        for url in self._urls():
+            picture = self.previews.get(url)
+            if picture is not None and picture.data_uri is not None:
+                alt = html.escape(f"Preview of {url}")
+                cells.append(f'<img src="{picture.data_uri}" height="120" alt="{alt}">')
             else:
+                reason = "loading…" if picture is None else f"no preview: {picture.reason}"
                 cells.append(
-                    f'<div style="{PLACEHOLDER}"><small>{html.escape(shown)}</small></div>'
+                    f'<div style="{PLACEHOLDER}"><small>[{html.escape(reason)}]</small></div>'
                 )
         return " ".join(cells)
 
@@ -158,6 +178,7 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
 
     def publish(self) -> None:
         """Publish in the background (once); :meth:`wait` waits for the permalink."""
+        self.start()
         with self._lock:
             if self._published or not self._done.is_set():
                 return
@@ -178,7 +199,7 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
 
     def _publish(self, fields: dict[str, Any]) -> None:
         try:
-            self.result = publish(self.connection, account=self.account_id,
+            self.result = publish(self.connection, account=self._account_id(),
                                   on_status=self._on_status, progress=False, **fields)  # fmt: skip
             permalink = str(self.result.loc[0, "permalink"])
             self._published = True
@@ -203,8 +224,11 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
         self.progress.value = f"<ol>{steps}</ol>{end}"
 
     def wait(self, timeout: float | None = 300) -> Composer:
-        """Wait for a publish under way (if any) and the quota read after it."""
-        if not self._done.wait(timeout) or not self._quota_read.wait(timeout):
+        """Wait for a publish under way (if any), the previews and the quota read after it
+        (reading them first if the composer was never shown)."""
+        self.start()
+        waited = (self._done, self._quota_read, self._previewed)
+        if not all(event.wait(timeout) for event in waited):
             raise TimeoutError(f"Publishing had not finished after {timeout} s.")
         return self
 

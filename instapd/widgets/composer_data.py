@@ -51,9 +51,11 @@ def count_caption(caption: str) -> CaptionCount:
     return CaptionCount(*caption_counts(caption))
 
 
-def post_fields(kind: str, urls: list[str], caption: str) -> dict[str, Any]:
-    """``publish`` keyword fields for what the composer holds; refused as Meta's rules would be
-    (:class:`~instapd.errors.PublishRuleError`, naming the rule) before anything is sent."""
+def post_fields(kind: str, urls: list[str], caption: str, **options: Any) -> dict[str, Any]:
+    """``publish`` keyword fields for what the composer holds, with Meta's other container
+    fields in ``options`` (``title``, ``cross_post_to_threads``, ``is_ai_generated``, ...);
+    refused as Meta's rules would be (:class:`~instapd.errors.PublishRuleError`, naming the
+    rule) before anything is sent."""
     if kind not in KINDS:
         raise PublishRuleError(f"kind is one of {', '.join(KINDS)}, not {kind!r}", rule="kind")
     urls = [u.strip() for u in urls if u.strip()]
@@ -72,6 +74,7 @@ def post_fields(kind: str, urls: list[str], caption: str) -> dict[str, Any]:
     fields["media_type"] = KINDS[kind]
     if kind == "image":
         fields.pop("media_type")
+    fields.update(options)
     plan_post(**fields)  # every rule, now
     return fields
 

@@ -40,11 +40,13 @@ class Dashboard(StaticView, widgets.VBox):  # type: ignore[misc]
     ) -> None:
         connection, account = connection_and_account("Dashboard", _positional, account, connection)
         self.connection = connection
-        self.accounts = connection.resolve_accounts(account)
+        self.account = account
         until = until or date.today() - timedelta(days=2)  # Meta's data lags up to 48 h
         since = since or until - timedelta(days=27)
         check_range(since, until)
-        self.names = {a.id: a.username for a in connection.accounts()}
+        #: Resolved by the first read, not here (constructors do no I/O).
+        self.accounts: list[str] = []
+        self.names: dict[str, str] = {}
         self.fetcher = fetcher_for(connection)
         self.since_box = widgets.DatePicker(value=since, description="From")
         self.until_box = widgets.DatePicker(value=until, description="To")
@@ -55,7 +57,7 @@ class Dashboard(StaticView, widgets.VBox):  # type: ignore[misc]
             options=list(MEDIA_METRICS), value=best_by, description="Best by"
         )
         self.status = widgets.HTML()
-        self.panels = {a: widgets.HTML() for a in self.accounts}
+        self.panels: dict[str, widgets.HTML] = {}
         self.daily: dict[str, pd.DataFrame] = {}
         self.best: dict[str, pd.DataFrame] = {}
         self.pngs: dict[str, bytes] = {}
@@ -65,15 +67,25 @@ class Dashboard(StaticView, widgets.VBox):  # type: ignore[misc]
         controls = widgets.HBox(
             [widgets.VBox([self.since_box, self.until_box, self.best_box]), self.metrics_box]
         )
-        row = widgets.HBox(list(self.panels.values()), layout=widgets.Layout(flex_flow="row wrap"))
-        super().__init__([controls, self.status, row])
+        self.row = widgets.HBox([], layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([controls, self.status, self.row])
         self._generation = 0
         self._lock = threading.Lock()
         self._done = threading.Event()
-        self.redraw()
+
+    def begin(self) -> None:
+        self._redraw()
 
     def redraw(self) -> None:
         """Read and draw again for the controls' values (in the background)."""
+        if self.started:
+            self._redraw()
+        else:
+            self.start()
+
+    refresh = redraw
+
+    def _redraw(self) -> None:
         with self._lock:
             self._generation += 1
             generation = self._generation
@@ -88,6 +100,7 @@ class Dashboard(StaticView, widgets.VBox):  # type: ignore[misc]
             if since is None or until is None:
                 raise ValueError("Choose both dates.")
             check_range(since, until)
+            self._resolve()
             results = {}
             for account in self.accounts:
                 days = daily(self.connection, account, since, until, metrics)
@@ -116,7 +129,19 @@ class Dashboard(StaticView, widgets.VBox):  # type: ignore[misc]
                 self.republish()  # before done: whoever waits finds the saved view complete
                 self._done.set()
 
+    def _resolve(self) -> None:
+        """The accounts and their panels, on the first read."""
+        if self.accounts:
+            return
+        accounts = self.connection.resolve_accounts(self.account)
+        self.names = {a.id: a.username for a in self.connection.accounts()}
+        self.panels = {a: widgets.HTML() for a in accounts}
+        self.row.children = list(self.panels.values())
+        self.accounts = accounts
+
     def wait(self, timeout: float | None = 120) -> Dashboard:
+        """Wait for the drawing (starting it if the dashboard was never shown)."""
+        self.start()
         if not self._done.wait(timeout):
             raise TimeoutError(f"The dashboard was not drawn after {timeout} s.")
         return self

@@ -3,8 +3,9 @@ a click that opens the item with buttons returning its comments or insights as a
 
 A view over :mod:`.gallery_data` (tiles, metrics, order) and :mod:`.pictures` (fetching). The
 grid is one anywidget (:class:`GalleryGrid`) whatever the number of media; pictures reach it by
-message in batches from a background thread, so the cell finishes at once and the first row
-shows as soon as its pictures are in. See :mod:`instapd.widgets` for why anywidget.
+message in batches from a background thread, started when the gallery is first shown (or on
+``wait()``), so the cell finishes at once and the first row shows as soon as its pictures are
+in. See :mod:`instapd.widgets` for why anywidget.
 """
 
 from __future__ import annotations
@@ -137,8 +138,12 @@ class Gallery(StaticView, widgets.VBox):  # type: ignore[misc]
         )
         self._arrange()
         self._thread = threading.Thread(target=self._fetch, name="instapd-gallery", daemon=True)
-        if start:
-            self._thread.start()
+        if not start:  # never fetch (tests, previews)
+            self.__dict__["_begun"] = True
+
+    def begin(self) -> None:
+        self.started_at = time.monotonic()
+        self._thread.start()
 
     # -- what is shown ----------------------------------------------------------------------
 
@@ -207,7 +212,9 @@ class Gallery(StaticView, widgets.VBox):  # type: ignore[misc]
         self.status.value = f"<small>{text}</small>"
 
     def wait(self, timeout: float | None = 120) -> Gallery:
-        """Wait until every picture is fetched (or failed with a reason); returns the gallery."""
+        """Wait until every picture is fetched (or failed with a reason); returns the gallery.
+        Fetching begins when the gallery is first shown, or here."""
+        self.start()
         if not self._done.wait(timeout):
             raise TimeoutError(f"The gallery's pictures were not all in after {timeout} s.")
         return self

@@ -32,6 +32,7 @@ class InboxRow(widgets.VBox):  # type: ignore[misc]
         self.comment_id = str(comment["id"])
         self.hidden = bool(comment.get("hidden"))
         self.done = False  # replied to or deleted: nothing more is sent from this row
+        self.deleted = False
         self._showing_rule = False  # the result line shows a comment rule's reason
         self.results: list[pd.DataFrame] = []
         self.header = widgets.HTML(_header(comment))
@@ -95,7 +96,9 @@ class InboxRow(widgets.VBox):  # type: ignore[misc]
                     self.hidden = action == "hide"
                     self.hide_button.description = "Unhide" if self.hidden else "Hide"
                 self.comment["answered"] = self.comment.get("answered") or action == "reply"
-                self.header.value = _header(self.comment, deleted=action == "delete")
+                self.deleted = self.deleted or action == "delete"
+                self.header.value = _header(self.comment, deleted=self.deleted)
+                self.inbox.show_counts()
             return result
         finally:
             for button in buttons[1:]:
@@ -120,7 +123,8 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
     ) -> None:
         connection, account = connection_and_account("Inbox", _positional, account, connection)
         self.connection = connection
-        self.account_id = connection.resolve_accounts(account)[0]  # a bad account: raise now
+        self.account = account
+        self.account_id: str | None = None  # resolved by the first read, not here (no I/O)
         self.media, self.limit = media, limit
         self.frame: pd.DataFrame | None = None
         self.rows: list[InboxRow] = []
@@ -137,24 +141,29 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
             [widgets.HBox([self.dry_run, self.refresh_button]), self.status, self.list]
         )
         self._done = threading.Event()
-        self.refresh()
 
-    def refresh(self) -> None:
-        """Read the comments again (in the background)."""
+    def begin(self) -> None:
         self._done.clear()
         threading.Thread(target=self._load, name="instapd-inbox", daemon=True).start()
 
+    def refresh(self) -> None:
+        """Read the comments (again), in the background."""
+        if self.started:
+            self.begin()
+        else:
+            self.start()
+
     def _load(self) -> None:
+        self.error = None
         try:
+            if self.account_id is None:
+                self.account_id = self.connection.resolve_accounts(self.account)[0]
             self.frame = inbox_frame(
                 self.connection, self.account_id, media=self.media, limit=self.limit
             )
             self.rows = [InboxRow(self, c) for c in self.frame.to_dict("records")]
             self.list.children = self.rows
-            waiting = int((~self.frame["answered"]).sum())
-            self.status.value = (
-                f"<b>{len(self.frame)} newest comments</b> · {waiting} without your reply"
-            )
+            self.show_counts()
         except Exception as exc:
             self.error = exc
             self.status.value = _colour(False, f"Could not read the comments: {exc}")
@@ -162,7 +171,15 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
             self.republish()  # before done: whoever waits finds the saved view complete
             self._done.set()
 
+    def show_counts(self) -> None:
+        """The status line: comments shown, and how many still wait for a reply."""
+        shown = [r for r in self.rows if not r.deleted]
+        waiting = sum(1 for r in shown if not r.comment.get("answered"))
+        self.status.value = f"<b>{len(shown)} newest comments</b> · {waiting} without your reply"
+
     def wait(self, timeout: float | None = 120) -> Inbox:
+        """Wait for the comments (reading them first if the inbox was never shown)."""
+        self.start()
         if not self._done.wait(timeout):
             raise TimeoutError(f"The inbox was not read after {timeout} s.")
         if self.error is not None:

@@ -15,7 +15,6 @@ folder (:mod:`instapd.private`); Pillow makes them (the ``widgets`` extra).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import threading
@@ -31,11 +30,13 @@ from ..cache import QueryCache, default_location
 from ..connection import BaseConnection
 from ..errors import InstapdError
 from ..private import private_file
+from .static import data_uri
 
 #: At most this many pictures are fetched at once (browsers open about 6 per host).
 WORKERS = 6
 THUMBNAIL = 240
 TIMEOUT = 15.0
+VIDEO_SUFFIXES = (".mp4", ".mov")
 #: Answers meaning "this link no longer works": read the media's link again.
 STALE = (403, 404, 410)
 
@@ -61,9 +62,8 @@ class Picture:
 
     @property
     def data_uri(self) -> str | None:
-        if self.jpeg is None:
-            return None
-        return "data:image/jpeg;base64," + base64.b64encode(self.jpeg).decode("ascii")
+        """The thumbnail inline, for ``<img src>`` (see :func:`.static.data_uri`)."""
+        return None if self.jpeg is None else data_uri("image/jpeg", self.jpeg)
 
 
 def fetcher_for(connection: BaseConnection, scope: str = "") -> PictureFetcher:
@@ -161,6 +161,21 @@ class PictureFetcher:
         with private_file(path) as stream:
             stream.write(jpeg)
         return Picture(item.media_id, jpeg, refreshed=refreshed)
+
+    def preview(self, url: str, size: int = THUMBNAIL) -> Picture:
+        """The picture at a public ``url`` you are about to publish (not cached: it is yours and
+        may change), or why there is none. A video's URL is not downloaded."""
+        if url.lower().split("?")[0].endswith(VIDEO_SUFFIXES):
+            return Picture(url, reason="a video")
+        try:
+            status, body = self._get(url)
+            if status != 200:
+                return Picture(url, reason=f"the server answered {status}")
+            return Picture(url, thumbnail(body, size))
+        except requests.RequestException as exc:
+            return Picture(url, reason=f"could not reach it ({type(exc).__name__})")
+        except ValueError:
+            return Picture(url, reason="it answered something that is not a picture")
 
     def _get(self, url: str) -> tuple[int, bytes]:
         answer = self.session.get(url, timeout=TIMEOUT)

@@ -24,7 +24,7 @@ from .plan import (
     plan_insert,
     plan_update,
 )
-from .results import result_frame
+from .results import identity_rows, result_frame
 from .send import Sender
 from .targets import check_scopes, check_targets, granted_scopes, instagram_granted
 
@@ -75,9 +75,11 @@ def write(
         answers = all(i.kind == ANSWER_INVITE for i in sendable)
         tables = INVITE_TABLES if answers else None
         invalidate(connection.config.cache_location, touched, media=media, tables=tables)
+    result = result_frame(items)
+    connection.last_writes = identity_rows(action, result)  # CData's sys_identity
     if on_error == "raise":
         _raise_first(items)
-    return result_frame(items)
+    return result
 
 
 def _own_accounts(connection: BaseConnection, account: str | list[str] | None) -> dict[str, str]:

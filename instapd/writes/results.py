@@ -39,3 +39,17 @@ def result_frame(items: list[Item], *, preview: bool = False) -> pd.DataFrame:
     dtypes = {**COLUMNS, **(PREVIEW if preview else {})}
     frame = pd.DataFrame(records, columns=list(dtypes), index=[i.row for i in items])
     return frame.astype(dtypes)
+
+
+def identity_rows(action: str, result: pd.DataFrame) -> tuple[dict[str, object], ...]:
+    """CData's ``sys_identity`` rows of one write: each row's id, its place in the batch
+    (``"1"``, ``"2"``, ...), the operation, and ``SUCCESS`` or the error."""
+    return tuple(
+        {
+            "Id": row.id if isinstance(row.id, str) else None,  # <NA>: nothing made
+            "Batch": str(number),
+            "Operation": action.upper(),
+            "Message": str(row.error) if row.status == "error" else "SUCCESS",
+        }
+        for number, row in enumerate(result.itertuples(index=False), start=1)
+    )

@@ -1,6 +1,6 @@
 """Inbox, BestTime, Dashboard and Composer as a person sees them in JupyterLab: pictures loaded
-(naturalWidth > 0), a reply that lands exactly once, a redraw on a control change, a post
-published to its permalink."""
+(naturalWidth > 0), a reply that lands exactly once, a redraw on a control change, a picture
+previewed and a post published to its permalink."""
 
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ NOTEBOOKS = {
     ],
     "composer": [
         CONNECT,
+        "from instapd.api import shared_sandbox\n"
         "from instapd.widgets import Composer\n"
-        "composer = Composer(\n"
-        '    account=account, connection=connection, urls=["https://example.com/cup.jpg"]\n'
-        ")\n"
+        "picture = shared_sandbox().sample_picture_url(1)\n"
+        "composer = Composer(account=account, connection=connection, urls=[picture])\n"
         "composer",
     ],
 }
@@ -106,6 +106,9 @@ def test_the_composer_counts_and_publishes_to_a_permalink(lab: Server) -> None:
         page = steps.page
         caption = page.locator(".jp-OutputArea-output textarea").nth(1)  # URLs, then caption
         steps.see(caption, "composer")
+        output = page.locator(".jp-OutputArea-output").filter(has_text="Caption").first
+        pictures_loaded(steps, output, 1, "the preview")  # the picture itself, fetched by instapd
+        assert output.get_by_text("no preview").count() == 0
         caption.press_sequentially("Morning pour #coffee @friend")
         steps.see(page.get_by_text("28/2,200 characters"), "counted")
         steps.see(page.get_by_text("posts left"), "quota")

@@ -95,6 +95,23 @@ def test_the_read_log_is_private_and_holds_no_secret(agency: Sandbox, tmp_path: 
     assert json.loads(text)[agency.account_ids[0]]["last_good_table"] == "Media"
 
 
+def test_a_snapshot_notes_every_accounts_reads_once_at_its_end(
+    agency: Sandbox, tmp_path: Path
+) -> None:
+    log = ReadLog(os.environ["INSTAPD_CACHE_DIR"])
+    with sandbox_connection(agency, cache=False) as conn:
+        with log.hold():  # as a snapshot holds it: notes kept in memory, seen, not yet written
+            conn.read("Media", account="all")
+            assert not log.path.exists()
+            assert set(log.entries()) == set(agency.account_ids)
+        assert json.loads(log.path.read_text()).keys() == set(agency.account_ids)
+        log.path.unlink()
+        instapd.snapshot(["Media", "Stories"], connection=conn, location=tmp_path)
+        frame = instapd.health(connection=conn)
+    assert frame["last_good_read"].notna().all(), "the snapshot's reads were written at its end"
+    assert set(json.loads(log.path.read_text())) == set(agency.account_ids)
+
+
 def test_a_system_user_token_never_expires_and_reads_the_business_accounts(
     agency: Sandbox,
 ) -> None:
@@ -106,6 +123,10 @@ def test_a_system_user_token_never_expires_and_reads_the_business_accounts(
     ids = list(agency.account_ids)
     assert listed["business_account_id"].tolist() == ids
     assert listed["relation"].tolist() == ["owned", "owned", "client"]
+    # Meta adds permitted_tasks to a client's accounts only: what the client lets the agency do
+    assert listed["permitted_tasks"].isna().tolist() == [True, True, False]
+    client_tasks = agency.dataset[agency.business_id].values["_permitted_tasks"][ids[2]]
+    assert listed["permitted_tasks"].iloc[2] == ",".join(client_tasks) == "ANALYZE"
     assert set(listed["business_id"]) == {agency.business_id}
     assert set(listed["business_name"]) == {"Sandbox Agency"}
     assert listed["username"].tolist() == [agency.dataset[a].values["username"] for a in ids]

@@ -5,29 +5,30 @@ SSLServerCert (a loopback TLS server with a self-signed certificate)."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import http.client
-import ipaddress
 import json
-import ssl
-import threading
+import subprocess
+import sys
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+import requests
+from cryptography.hazmat.primitives import hashes
 
 import instapd
-from instapd.errors import AccountError, GraphError, UsageError
+from instapd.errors import (
+    AccountError,
+    GraphError,
+    ProxyAuthError,
+    ServerCertificateError,
+    UsageError,
+)
 from instapd.graph.send import appsecret_proof
 from instapd.sandbox import Sandbox
 from tests.browser_double import click_through
+from tests.proxy_double import Relay, certificate, thumbprint, tls_front
 from tests.support import FAST_RETRY, fast_throttle
 
 
@@ -46,116 +47,6 @@ def _connect(box: Sandbox, **props: Any) -> instapd.Connection:
     }
     settings.update(props)
     return instapd.connect(retry=FAST_RETRY, throttle=fast_throttle(), **settings)
-
-
-# -- a loopback forward proxy, and a TLS front for the sandbox ---------------------------------
-
-
-class _Relay(BaseHTTPRequestHandler):
-    """Forwards each request: to the absolute URL it names (a forward proxy), or to
-    ``upstream`` (a TLS front). Records what it saw; with ``credentials``, asks for them."""
-
-    upstream: str | None = None
-    credentials: str | None = None
-    seen: list[tuple[str, str, str | None]]
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _relay(self) -> None:
-        auth = self.headers.get("Proxy-Authorization")
-        self.seen.append((self.command, self.path, auth))
-        if self.credentials is not None and auth != f"Basic {self.credentials}":
-            self.send_response(407)
-            self.send_header("Proxy-Authenticate", 'Basic realm="test"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        target = urlsplit(self.path if self.upstream is None else self.upstream + self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        headers = {
-            k: v
-            for k, v in self.headers.items()
-            if k.lower() not in ("proxy-authorization", "proxy-connection", "connection", "host")
-        }
-        upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-        path = target.path + (f"?{target.query}" if target.query else "")
-        upstream.request(self.command, path, body=body, headers=headers)
-        answer = upstream.getresponse()
-        data = answer.read()
-        self.send_response(answer.status)
-        for key, value in answer.getheaders():
-            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        upstream.close()
-
-    do_GET = do_POST = do_DELETE = _relay
-
-
-class Relay:
-    """A threaded relay on 127.0.0.1 (port 0), closed on exit."""
-
-    def __init__(
-        self,
-        upstream: str | None = None,
-        credentials: str | None = None,
-        tls: ssl.SSLContext | None = None,
-    ) -> None:
-        self.seen: list[tuple[str, str, str | None]] = []
-        handler = type(
-            "Handler",
-            (_Relay,),
-            {"upstream": upstream, "credentials": credentials, "seen": self.seen},
-        )
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        if tls is not None:
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Relay:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, and its key."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "server.pem", folder / "server.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 # -- UserDefinedViews, PseudoColumns, Other -----------------------------------------------------
@@ -234,7 +125,12 @@ def test_other_carries_known_properties_only(box: Sandbox) -> None:
     ("props", "names"),
     [
         ({"Verbosity": 6}, "between 1 and 5"),
-        ({"ProxyAuthScheme": "NTLM"}, "BASIC, NONE"),
+        ({"ProxyAuthScheme": "PROPRIETARY"}, "BASIC, DIGEST, NTLM, NEGOTIATE, NONE"),
+        ({"Timeout": True}, "Timeout must be a whole number"),
+        ({"Logfile": "/proc/no-such-process/instapd.log"}, "cannot be written"),
+        ({"Timeout": 1.5}, "Timeout must be a whole number"),
+        ({"Version": 5}, "v25.0"),
+        ({"Version": True}, "write it like 'v25.0' \\(one of v"),
         ({"MaxLogFileSize": "tiny"}, "100MB"),
         ({"ProxyPort": 0}, "between 1 and 65535"),
         ({"PseudoColumns": "Nope=x"}, "use \\* or one of"),
@@ -262,6 +158,23 @@ def test_authenticate_as_page_uses_the_pages_token(box: Sandbox) -> None:
     assert (again["business_account_id"] == linked[0].id).all()
     with pytest.raises(GraphError):
         _connect(box, access_token=user_token).read("Media", limit=1)
+
+
+def test_me_with_a_page_token_is_the_page_and_reaches_its_account_only(box: Sandbox) -> None:
+    def get(path: str, token: str) -> Any:
+        headers = {"Authorization": f"Bearer {token}"}
+        return requests.get(f"{box.url}/v25.0/{path}", headers=headers, timeout=10)
+
+    pages = get("me/accounts", box.token).json()["data"]
+    first, second = pages[0], pages[1]
+    me = get("me?fields=id,name", first["access_token"]).json()
+    assert (me["id"], me["name"]) == (first["id"], first["name"])  # the Page, as Meta answers
+    assert get("me?fields=id", box.token).json()["id"] not in {p["id"] for p in pages}
+    ours = box.dataset[first["id"]].values["instagram_business_account"].id
+    theirs = box.dataset[second["id"]].values["instagram_business_account"].id
+    assert get(f"{ours}/media", first["access_token"]).status_code == 200
+    refused = get(f"{theirs}/media", first["access_token"])  # another Page's account
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, 100)
 
 
 def test_authenticate_as_an_unknown_page_names_the_pages(box: Sandbox) -> None:
@@ -320,44 +233,159 @@ def test_the_log_rolls_over_at_its_size(box: Sandbox, tmp_path: Path) -> None:
     assert all((tmp_path / f).stat().st_size <= 100 * 1024 for f in files)
 
 
-# -- proxy and TLS ----------------------------------------------------------------------------
+# -- proxy and TLS: tests/proxy_double.py --------------------------------------------------
+
+PASSWORD = "s3cr@t/x"  # the proxy double's; no colon: NTLM_USER_FILE splits on it
+
+
+def _through(proxy: Relay, scheme: str, password: str = PASSWORD) -> dict[str, Any]:
+    return {
+        "ProxyServer": "127.0.0.1",
+        "ProxyPort": proxy.port,
+        "ProxyAuthScheme": scheme,
+        "ProxyUser": "alice",
+        "ProxyPassword": password,
+    }
+
+
+def _login(box: Sandbox, conn: instapd.Connection) -> None:
+    url = conn.call("GetOAuthAuthorizationURL", CallbackURL="https://app.example/cb")["URL"]
+    landed = click_through(url[0], land=False)  # the browser, not instapd
+    conn.call("GetOAuthAccessToken", Verifier=landed, CallbackURL="https://app.example/cb")
+
+
+def _login_props(box: Sandbox, tmp_path: Path) -> dict[str, Any]:
+    return {
+        "OAuthClientId": box.oauth_app.app_id,
+        "OAuthClientSecret": box.oauth_app.app_secret,
+        "OAuthAuthorizationURL": box.dialog_url,
+        "OAuthSettingsLocation": str(tmp_path / "token.json"),
+    }
+
+
+@pytest.fixture
+def front(box: Sandbox, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The sandbox behind TLS with a self-signed certificate: its https URL, and the PEM."""
+    cert, key = certificate(tmp_path)
+    with Relay(upstream=box.url, tls=tls_front(cert, key)) as server:
+        yield f"https://127.0.0.1:{server.port}", cert
+
+
+@pytest.fixture
+def ntlm_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proxy's NTLM user store (pyspnego's acceptor reads NTLM_USER_FILE)."""
+    users = tmp_path / "ntlm-users"
+    users.write_text(f":alice:{PASSWORD}\n")
+    monkeypatch.setenv("NTLM_USER_FILE", str(users))
 
 
 def test_all_traffic_goes_through_the_proxy_logins_included(box: Sandbox, tmp_path: Path) -> None:
-    credentials = base64.b64encode(b"alice:s3cr:t").decode()
-    with Relay(credentials=credentials) as proxy:
-        conn = _connect(
-            box,
-            ProxyServer="127.0.0.1",
-            ProxyPort=proxy.port,
-            ProxyUser="alice",
-            ProxyPassword="s3cr:t",
-            OAuthClientId=box.oauth_app.app_id,
-            OAuthClientSecret=box.oauth_app.app_secret,
-            OAuthAuthorizationURL=box.dialog_url,
-            OAuthSettingsLocation=str(tmp_path / "token.json"),
-        )
+    credentials = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
+    with Relay(scheme="Basic") as proxy:
+        conn = _connect(box, **_through(proxy, "BASIC"), **_login_props(box, tmp_path))
         assert len(conn.read("Media", limit=3)) == 3
-        url = conn.call("GetOAuthAuthorizationURL", CallbackURL="https://app.example/cb")["URL"]
-        landed = click_through(url[0], land=False)  # the browser, not instapd
-        conn.call("GetOAuthAccessToken", Verifier=landed, CallbackURL="https://app.example/cb")
+        _login(box, conn)
     paths = [path for _, path, _ in proxy.seen]
     assert any("/media" in p for p in paths)
     assert any("oauth/access_token" in p for p in paths)  # the code exchange
     assert any("/me/permissions" in p for p in paths)  # the new token's inspection
-    assert all(auth == f"Basic {credentials}" for _, _, auth in proxy.seen)
+    assert all(auth == f"Basic {credentials}" for auth in proxy.authorizations())
     assert all(p.startswith(box.url) for p in paths)  # absolute URLs: a forward proxy's
 
 
+@pytest.mark.parametrize(
+    ("scheme", "settings"),
+    [
+        ("DIGEST", {"scheme": "Digest"}),
+        ("DIGEST", {"scheme": "Digest", "algorithm": "SHA-256", "close_on_challenge": True}),
+        ("NTLM", {"scheme": "NTLM"}),
+        ("NEGOTIATE", {"scheme": "Negotiate"}),
+        ("BASIC", {"scheme": "Basic"}),
+    ],
+    ids=["digest", "digest-sha256-closing", "ntlm", "negotiate", "basic"],
+)
+def test_https_tunnels_answer_the_proxys_challenge_on_connect(
+    box: Sandbox,
+    tmp_path: Path,
+    front: tuple[str, Path],
+    ntlm_users: None,
+    scheme: str,
+    settings: dict[str, Any],
+) -> None:
+    url, cert = front
+    with Relay(**settings) as proxy:
+        conn = _connect(box, graph_url=url, SSLServerCert=str(cert),
+                        **_through(proxy, scheme), **_login_props(box, tmp_path))  # fmt: skip
+        assert len(conn.read("Media", limit=3)) == 3
+        _login(box, conn)  # the code exchange goes through the tunnel too
+        with pytest.raises(ProxyAuthError, match=f"ProxyAuthScheme={scheme}") as caught:
+            _connect(box, graph_url=url, SSLServerCert=str(cert),
+                     **_through(proxy, scheme, "Wr0ng-Pa55")).read("Media", limit=1)  # fmt: skip
+    connects = [(path, auth) for method, path, auth in proxy.seen if method == "CONNECT"]
+    assert connects
+    assert all(path == url.removeprefix("https://") for path, _ in connects)
+    assert not [m for m, _, _ in proxy.seen if m != "CONNECT"]  # nothing forwarded in clear
+    label = settings["scheme"]
+    assert any(auth and auth.startswith(f"{label} ") for _, auth in connects)
+    assert "Wr0ng-Pa55" not in f"{caught.value!s} {caught.value!r}"
+
+
+def test_digest_answers_forwarded_requests_too(box: Sandbox, tmp_path: Path) -> None:
+    with Relay(scheme="Digest") as proxy:
+        conn = _connect(box, **_through(proxy, "DIGEST"), **_login_props(box, tmp_path))
+        assert len(conn.read("Media", limit=2)) == 2
+        _login(box, conn)
+    answered = [path for _, path, auth in proxy.seen if auth and auth.startswith("Digest ")]
+    assert any("oauth/access_token" in p for p in answered)
+    assert any("/media" in p for p in answered)
+
+
+def test_ntlm_refuses_plain_http_by_name(box: Sandbox, ntlm_users: None) -> None:
+    with Relay(scheme="NTLM") as proxy, pytest.raises(ProxyAuthError, match="ProxyExceptions"):
+        _connect(box, **_through(proxy, "NTLM")).read("Media", limit=1)
+
+
 def test_a_wrong_proxy_password_is_refused(box: Sandbox) -> None:
-    credentials = base64.b64encode(b"alice:right").decode()
-    with Relay(credentials=credentials) as proxy:
-        conn = _connect(box, ProxyServer="127.0.0.1", ProxyPort=proxy.port,
-                        ProxyUser="alice", ProxyPassword="Wr0ng-Pa55")  # fmt: skip
-        with pytest.raises(GraphError) as caught:
+    with Relay(scheme="Basic") as proxy:
+        conn = _connect(box, **_through(proxy, "BASIC", "Wr0ng-Pa55"))
+        with pytest.raises(ProxyAuthError, match="ProxyUser and ProxyPassword") as caught:
             conn.read("Media", limit=1)
     assert proxy.seen
     assert "Wr0ng-Pa55" not in f"{caught.value!s} {caught.value!r} {conn!r} {conn.config!r}"
+
+
+@pytest.mark.parametrize(
+    ("props", "names"),
+    [
+        ({"ProxyAuthScheme": "PROPRIETARY"}, "BASIC, DIGEST, NTLM, NEGOTIATE, NONE"),
+        ({"ProxyAuthScheme": "DIGEST"}, "needs ProxyUser"),
+        (
+            {"ProxyAuthScheme": "NTLM", "ProxyServer": "https://p.example", "ProxyUser": "a"},
+            "without https://",
+        ),
+    ],
+)
+def test_proxy_schemes_that_cannot_work_are_refused_at_connect(
+    props: dict[str, Any], names: str
+) -> None:
+    props = {"ProxyServer": "127.0.0.1", "ProxyPort": 3128, **props}
+    with pytest.raises(UsageError, match=names):
+        instapd.connect(access_token="x", **props)
+
+
+def test_ntlm_without_pyspnego_names_the_install() -> None:
+    # None in sys.modules is Python's own "this module is not installed" (ModuleNotFoundError)
+    code = (
+        "import sys\nsys.modules['spnego'] = None\nimport instapd\n"
+        "try:\n    instapd.connect(access_token='x', ProxyServer='proxy.example', "
+        "ProxyAuthScheme='NTLM', ProxyUser='alice')\n"
+        "except instapd.MissingExtraError as exc:\n    print(exc.extra, exc)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("proxy ProxyAuthScheme=NTLM needs spnego")
+    assert 'pip install "instapd[proxy]"' in result.stdout
 
 
 def test_proxy_exceptions_and_environment_proxies(
@@ -378,15 +406,61 @@ def test_proxy_exceptions_and_environment_proxies(
         assert len(proxy.seen) == before  # told not to use the environment's
 
 
-def test_ssl_server_cert_is_trusted(box: Sandbox, tmp_path: Path) -> None:
-    cert, key = _certificate(tmp_path)
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(cert, key)
-    with Relay(upstream=box.url, tls=tls) as front:
-        url = f"https://127.0.0.1:{front.port}"
-        trusted = _connect(box, graph_url=url, SSLServerCert=str(cert))
-        assert len(trusted.read("Media", limit=2)) == 2
-        with pytest.raises(GraphError):  # the system does not trust a self-signed certificate
-            _connect(box, graph_url=url).read("Media", limit=1)
+def test_ssl_server_cert_is_trusted(box: Sandbox, front: tuple[str, Path]) -> None:
+    url, cert = front
+    trusted = _connect(box, graph_url=url, SSLServerCert=str(cert))
+    assert len(trusted.read("Media", limit=2)) == 2
+    with pytest.raises(GraphError):  # the system does not trust a self-signed certificate
+        _connect(box, graph_url=url).read("Media", limit=1)
     with pytest.raises(UsageError, match="PEM"):
-        _connect(box, SSLServerCert=str(key)).read("Media", limit=1)
+        _connect(box, SSLServerCert=str(cert.with_suffix(".key"))).read("Media", limit=1)
+
+
+@pytest.mark.parametrize("form", ["pem-text", "sha256", "sha1", "sha256-bare"])
+def test_ssl_server_cert_takes_pem_text_and_thumbprints(
+    box: Sandbox, front: tuple[str, Path], form: str
+) -> None:
+    url, cert = front
+    value = {
+        "pem-text": cert.read_text(),
+        "sha256": thumbprint(cert, hashes.SHA256),
+        "sha1": thumbprint(cert, hashes.SHA1),
+        "sha256-bare": thumbprint(cert, hashes.SHA256).replace(":", "").lower(),
+    }[form]
+    assert len(_connect(box, graph_url=url, SSLServerCert=value).read("Media", limit=2)) == 2
+
+
+def test_pem_text_trusts_only_that_certificate(
+    box: Sandbox, front: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, _ = front
+    (tmp_path / "other").mkdir()
+    other, _ = certificate(tmp_path / "other")  # a certificate, but not the server's
+    with pytest.raises(GraphError):
+        _connect(box, graph_url=url, SSLServerCert=other.read_text()).read("Media", limit=1)
+
+
+def test_a_wrong_thumbprint_is_refused_by_name(box: Sandbox, front: tuple[str, Path]) -> None:
+    url, _ = front
+    wrong = "00" * 31 + "01"
+    with pytest.raises(ServerCertificateError, match="SSLServerCert"):
+        _connect(box, graph_url=url, SSLServerCert=wrong).read("Media", limit=1)
+
+
+def test_star_accepts_any_certificate_with_a_warning(box: Sandbox, front: tuple[str, Path]) -> None:
+    url, _ = front
+    with pytest.warns(UserWarning, match=r"SSLServerCert=\* accepts any certificate"):
+        conn = _connect(box, graph_url=url, SSLServerCert="*")
+    assert len(conn.read("Media", limit=2)) == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----", "not a public key"),
+        ("abc123", "SHA-1 \\(40 hex digits\\) or SHA-256 \\(64\\) thumbprint, or \\*"),
+    ],
+)
+def test_ssl_server_cert_forms_it_does_not_take(box: Sandbox, value: str, names: str) -> None:
+    with pytest.raises(UsageError, match=names):
+        _connect(box, SSLServerCert=value)

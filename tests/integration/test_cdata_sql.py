@@ -168,7 +168,7 @@ def test_exec_through_dbapi_and_sqlalchemy(
 def test_every_cdata_system_table_answers(conn: instapd.Connection, table: str) -> None:
     frame = instapd.sql(f"SELECT * FROM [{table}]", connection=conn)
     assert len(frame.columns) > 0
-    if table != "sys_identity":  # empty: each write returns its ids itself
+    if table != "sys_identity":  # empty until the connection writes
         assert len(frame) > 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 import instapd
+from instapd.catalog import SNAPSHOT_TABLES
 from instapd.dlt import instagram_source, load_of
 from instapd.sandbox import Sandbox
 
@@ -79,6 +81,31 @@ def _same(loaded: pd.DataFrame, read: pd.DataFrame, key: tuple[str, ...]) -> Non
         return sorted(records, key=lambda r: tuple(str(r[i]) for i in order))
 
     assert plain(loaded) == plain(read)
+
+
+def test_by_default_the_snapshots_tables_load_every_row_once(
+    conn: instapd.Connection, tmp_path: Path
+) -> None:
+    pipeline = _pipeline(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        source = instagram_source(connection=conn)
+        assert set(source.resources) == set(SNAPSHOT_TABLES), "the one list"
+        pipeline.run(source)
+        pipeline.run(instagram_source(connection=conn))  # again: merged, none doubled
+    for table in SNAPSHOT_TABLES:
+        with (
+            pipeline.sql_client() as client,
+            client.execute_query(f"SELECT count(*) FROM {_snake(table)}") as cursor,
+        ):
+            (count,) = cursor.fetchone()
+        options = {"since": pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=30)}
+        expected = _read(conn, table, **(options if table == "OnlineFollowers" else {}))
+        assert count == len(expected), table  # OnlineFollowers: 24 rows a day, keyed by hour
+
+
+def _snake(table: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", table).lower()
 
 
 def test_the_loaded_rows_equal_read_instagrams_and_a_second_run_adds_none(

@@ -3,6 +3,7 @@ invites (read, accept, decline, exactly once), is_ai_generated, and limits read 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 
@@ -136,6 +137,69 @@ def test_invites_are_listed_accepted_and_declined_once(
     assert again.loc[0, "status"] == "error"  # answered already: refused before sending
 
 
+def _invite(box: Sandbox) -> str:
+    """A new pending invite to the first account: the second publishes a post naming it."""
+    me = box.dataset[box.account_ids[0]].values["username"]
+    with sandbox_connection(box, business_account_id=box.account_ids[1], cache=False) as other:
+        row = instapd.publish(image_url=JPEG, collaborators=[me], connection=other)
+    return str(row.loc[0, "id"])
+
+
+def _status(box: Sandbox, media_id: str) -> str:
+    return str(box.dataset[f"collab:{media_id}:{box.account_ids[0]}"].values["invite_status"])
+
+
+def test_sql_update_answers_invites_with_dry_run_and_a_row_each(
+    box: Sandbox, conn: instapd.Connection
+) -> None:
+    first, second, third = _invite(box), _invite(box), _invite(box)
+    preview = instapd.sql(
+        "UPDATE [CollaborationInvites] SET [Accept] = true WHERE [media_id] IN (?, ?)",
+        connection=conn,
+        params=[first, second],
+        dry_run=True,
+    )
+    assert preview["status"].tolist() == ["ok", "ok"]
+    assert preview.loc[0, "body"] == f"media_id={first}&accept=true"
+    assert _status(box, first) == _status(box, second) == "Pending"  # the preview sent nothing
+    done = instapd.sql(
+        "UPDATE CollaborationInvites SET accept = true WHERE media_id IN (?, ?)",
+        connection=conn,
+        params=[first, "17999999999999999"],
+    )
+    assert done["status"].tolist() == ["ok", "error"]  # one row each; the stranger's refused
+    assert "pending collaboration invite" in done.loc[1, "error"]
+    assert _status(box, first) == "Accepted"
+    declined = instapd.sql(  # any WHERE: the invites it selects are read first
+        "UPDATE CollaborationInvites SET invite_status = 'Declined' WHERE media_id = ? "
+        "OR media_id = ?",
+        connection=conn,
+        params=[second, third],
+    )
+    assert declined["status"].tolist() == ["ok", "ok"]
+    assert (_status(box, second), _status(box, third)) == ("Declined", "Declined")
+    assert declined.attrs["instapd"]["write"]["table"] == "CollaborationInvites"
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("UPDATE CollaborationInvites SET accept = 'maybe' WHERE media_id = '1'", "true or false"),
+        (
+            "UPDATE CollaborationInvites SET invite_status = 'Pending' WHERE media_id = '1'",
+            "'Accepted' or 'Declined'",
+        ),
+        ("UPDATE CollaborationInvites SET caption = 'x' WHERE media_id = '1'", "takes accept"),
+        ("UPDATE CollaborationInvites SET accept = true", "without WHERE"),
+    ],
+)
+def test_sql_update_of_invites_refuses_bad_values_naming_the_valid_ones(
+    conn: instapd.Connection, query: str, says: str
+) -> None:
+    with pytest.raises(instapd.SqlError, match=says):
+        instapd.sql(query, connection=conn)
+
+
 @pytest.mark.parametrize("fault", ["apply-then-drop", "drop"])
 def test_an_answer_whose_reply_is_lost_is_sent_once(
     box: Sandbox, conn: instapd.Connection, fault: str
@@ -167,6 +231,117 @@ def test_collaborators_named_at_publishing_are_invited_and_ai_labels_kept(
     assert collaborators[["username", "invite_status"]].values.tolist() == [[other, "Pending"]]
     media = conn.read("IGMedia", id=media_id)
     assert bool(media.loc[0, "is_ai_generated"]) is True
+
+
+ADDONS = {
+    "title": "Spring launch",
+    "cross_post_to_threads": True,
+    "audio_configuration": {"audio_type": "original", "volume": 0.8},
+    "poll_attachment": {"question": "Which one?", "options": ["Red", "Blue"]},
+    "is_ai_generated": False,
+}
+
+
+def test_publishing_add_ons_reach_meta_as_its_fields(
+    box: Sandbox, conn: instapd.Connection
+) -> None:
+    from instapd.widgets.composer_data import post_fields
+
+    fields = post_fields("image", [JPEG], "Launch day", **ADDONS)  # the composer's fields
+    row = instapd.publish(**fields, connection=conn)
+    assert row.loc[0, "status"] == "PUBLISHED"
+    sent = box.publishing.containers[row.loc[0, "container_id"]].params
+    assert sent["title"] == "Spring launch"
+    assert sent["cross_post_to_threads"] == "true"
+    assert sent["is_ai_generated"] == "false"
+    assert json.loads(sent["audio_configuration"]) == ADDONS["audio_configuration"]
+    assert json.loads(sent["poll_attachment"]) == ADDONS["poll_attachment"]
+    again = instapd.publish(  # a JSON object may come as its text, and goes as the same JSON
+        image_url=JPEG, poll_attachment=json.dumps(ADDONS["poll_attachment"]), connection=conn
+    )
+    sent = box.publishing.containers[again.loc[0, "container_id"]].params
+    assert json.loads(sent["poll_attachment"]) == ADDONS["poll_attachment"]
+
+
+def test_sql_insert_into_igmedia_publishes_with_the_add_ons(
+    box: Sandbox, conn: instapd.Connection
+) -> None:
+    query = (
+        "INSERT INTO [IGMedia] ([image_url], [caption], [title], [cross_post_to_threads], "
+        "[poll_attachment]) VALUES (?, ?, ?, true, ?)"
+    )
+    poll = json.dumps(ADDONS["poll_attachment"])
+    params = [JPEG, "Through SQL", "From SQL", poll]
+    before = len(box.publishing.containers)
+    plan = instapd.sql(query, connection=conn, params=params, dry_run=True)
+    assert plan.loc[0, "status"] == "ok"
+    assert plan.loc[0, "path"] == f"{box.account_ids[0]}/media"
+    assert "title=From+SQL" in plan.loc[0, "body"]
+    assert "cross_post_to_threads=true" in plan.loc[0, "body"]
+    assert len(box.publishing.containers) == before  # the dry run sent nothing
+    done = instapd.sql(query, connection=conn, params=params)
+    assert done.loc[0, "status"] == "PUBLISHED"
+    sent = box.publishing.containers[done.loc[0, "container_id"]].params
+    assert (sent["title"], sent["cross_post_to_threads"]) == ("From SQL", "true")
+    assert json.loads(sent["poll_attachment"]) == ADDONS["poll_attachment"]
+    identity = instapd.sql("SELECT Id, Operation, Message FROM sys_identity", connection=conn)
+    assert identity.values.tolist() == [[done.loc[0, "id"], "INSERT", "SUCCESS"]]
+    with pytest.raises(instapd.SqlError, match="A post takes the columns"):
+        instapd.sql("INSERT INTO IGMedia (image_url, likes) VALUES (?, 3)", connection=conn,
+                    params=[JPEG])  # fmt: skip
+    refused = instapd.sql(
+        "INSERT INTO IGMedia (image_url, title) VALUES (?, '')", connection=conn, params=[JPEG],
+        dry_run=True,
+    )  # fmt: skip
+    assert refused.loc[0, "status"] == "error"
+    assert "title= takes text" in refused.loc[0, "error"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("cross_post_to_threads", "yes", "True or False"),
+        ("is_ai_generated", 1, "True or False"),
+        ("audio_configuration", [1, 2], "a dict"),
+        ("poll_attachment", "not json", "a dict"),
+        ("title", "  ", "text"),
+        ("title", 7, "text"),
+    ],
+)
+def test_bad_add_ons_are_refused_before_sending(
+    box: Sandbox, conn: instapd.Connection, name: str, value: object, says: str
+) -> None:
+    from instapd.widgets.composer_data import post_fields
+
+    before = len(box.publishing.containers)
+    with pytest.raises(PublishRuleError, match=f"{name}= takes {says}") as caught:
+        instapd.publish(image_url=JPEG, connection=conn, **{name: value})
+    assert caught.value.rule == name
+    with pytest.raises(PublishRuleError, match=f"{name}= takes"):
+        post_fields("image", [JPEG], "", **{name: value})
+    assert len(box.publishing.containers) == before  # nothing was sent
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("cross_post_to_threads", "maybe", "must be a boolean"),
+        ("poll_attachment", "[1]", "must be a JSON object"),
+        ("audio_configuration", "{", "must be a JSON object"),
+    ],
+)
+def test_the_sandbox_checks_the_add_ons_as_meta_does(
+    box: Sandbox, name: str, value: str, says: str
+) -> None:
+    answer = requests.post(
+        f"{box.url}/v25.0/{box.account_ids[0]}/media",
+        data={"image_url": JPEG, name: value},
+        headers={"Authorization": f"Bearer {box.token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == 100
+    assert says in answer.json()["error"]["message"]
 
 
 # -- limits read from Meta, or kept as data ---------------------------------------------------

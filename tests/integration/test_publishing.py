@@ -150,7 +150,8 @@ def test_an_image_file_is_refused_with_the_reason(box: Sandbox, conn: instapd.Co
 @pytest.mark.parametrize(
     ("fields", "rule"),
     [
-        ({"image_url": "http://example.com/a.jpg"}, "https"),
+        ({"image_url": "ftp://example.com/a.jpg"}, "url"),
+        ({"image_url": "photos/a.jpg"}, "url"),
         ({"image_url": "https://example.com/a.png"}, "jpeg"),
         ({"image_url": JPEG, "caption": "x" * 2201}, "caption_length"),
         ({"image_url": JPEG, "caption": " ".join(f"#t{i}" for i in range(31))}, "hashtags"),
@@ -356,8 +357,8 @@ def test_cli_publishes(capsys: pytest.CaptureFixture[str]) -> None:
     assert media_id.isdigit()
     assert container.isdigit()
     assert permalink.startswith("https://")
-    assert main(["publish", "--image-url", "http://example.com/a.jpg", "--sandbox"]) == 2
-    assert "https" in capsys.readouterr().err
+    assert main(["publish", "--image-url", "ftp://example.com/a.jpg", "--sandbox"]) == 2
+    assert "http(s)://" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("other", ["another caption", "older", "claimed"])

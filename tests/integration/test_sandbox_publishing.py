@@ -76,7 +76,7 @@ def test_the_quota_is_enforced_and_reported(box: Sandbox) -> None:
     ("params", "code"),
     [
         ({"image_url": "https://example.com/404.jpg"}, 9004),
-        ({"image_url": "http://example.com/a.jpg"}, 9004),
+        ({"image_url": "ftp://example.com/a.jpg"}, 9004),
         ({"image_url": "https://example.com/a.png"}, 36001),
         ({"image_url": JPEG, "caption": "x" * 2201}, 36004),
         ({"media_type": "REELS", "video_url": "https://example.com/a.avi"}, 352),

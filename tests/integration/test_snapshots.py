@@ -20,11 +20,12 @@ import instapd
 from instapd.cli import main
 from instapd.sandbox import Faults, Sandbox
 from instapd.snapshots import DEFAULT_TABLES, SnapshotDataset, compact
+from instapd.snapshots.dataset import file_meta
 from instapd.snapshots.snapshot import to_arrow
 from tests.support import sandbox_connection
 
 LAYOUT = re.compile(
-    r"table=(\w+)/account=(\d+)/date=(\d{4}-\d{2}-\d{2})/(\d{8}T\d{6}Z-[0-9a-f]{8})\.parquet"
+    r"table=(\w+)/date=(\d{4}-\d{2}-\d{2})/(\d{8}T\d{6}Z-[0-9a-f]{8})-[0-9a-f]{8}\.parquet"
 )
 
 
@@ -65,13 +66,16 @@ def test_snapshot_layout_private_modes_and_typed_history(
         relative = Path(path).relative_to(out).as_posix()
         match = LAYOUT.fullmatch(relative)
         assert match is not None, relative
-        assert match[4] == run
+        assert match[3] == run
         assert stat.S_IMODE(Path(path).stat().st_mode) == 0o600
         for folder in Path(path).relative_to(out).parents:
             if str(folder) != ".":
                 assert stat.S_IMODE((out / folder).stat().st_mode) == 0o700, folder
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     assert not list(out.rglob("*.tmp"))
+    per_table = summary.groupby("table")["path"].nunique()
+    assert (per_table == 1).all(), "one file per table for the four accounts read together"
+    assert len(_data_files(out)) == len(DEFAULT_TABLES)
 
     for table in DEFAULT_TABLES:
         back = instapd.history(table, location=out)
@@ -123,7 +127,8 @@ def test_a_new_metric_column_is_unioned_by_name(conn: instapd.Connection, tmp_pa
     newer = old.drop(columns=["snapshot_at"]).assign(brand_new_metric=pd.array([7] * len(old)))
     when = pd.Timestamp("2030-01-02T03:04:05Z").to_pydatetime()
     dataset = SnapshotDataset(out)
-    path = dataset.path("MediaInsights", account, "2030-01-02", "20300102T030405Z-0000beef")
+    run = "20300102T030405Z-0000beef"
+    path = dataset.group_path("MediaInsights", "2030-01-02", run, [account])
     dataset.write(path, to_arrow(newer, when), {"rows": len(newer)})
 
     back = instapd.history("MediaInsights", location=out)
@@ -134,8 +139,8 @@ def test_a_new_metric_column_is_unioned_by_name(conn: instapd.Connection, tmp_pa
 
     glob = f"{out}/table=MediaInsights/**/*.parquet"
     rows = duckdb.sql(
-        f"SELECT account, count(*) AS n, count(brand_new_metric) AS new FROM read_parquet("
-        f"'{glob}', hive_partitioning=true, union_by_name=true) GROUP BY account ORDER BY account"
+        f"SELECT business_account_id, count(*) AS n, count(brand_new_metric) AS new FROM "
+        f"read_parquet('{glob}', hive_partitioning=true, union_by_name=true) GROUP BY ALL"
     ).df()
     assert rows["n"].sum() == len(back)
     assert rows["new"].sum() == len(newer)
@@ -156,7 +161,7 @@ def test_polars_reads_the_dataset_in_place_unioned_by_name(
     old = instapd.history("MediaInsights", location=tmp_path, account=account)
     newer = old.drop(columns=["snapshot_at"]).assign(brand_new_metric=pd.array([7] * len(old)))
     dataset = SnapshotDataset(tmp_path)
-    path = dataset.path("MediaInsights", account, "2030-01-02", "20300102T030405Z-0000beef")
+    path = dataset.group_path("MediaInsights", "2030-01-02", "20300102T030405Z-0000beef", [account])
     dataset.write(path, to_arrow(newer, pd.Timestamp("2030-01-02T03:04:05Z")), {"rows": len(newer)})
 
     # as the README says: Polars takes the first file's columns unless given the union of all
@@ -167,7 +172,7 @@ def test_polars_reads_the_dataset_in_place_unioned_by_name(
     scanned = pl.scan_parquet(
         f"{tmp_path}/table=MediaInsights/**/*.parquet",
         hive_partitioning=True,
-        hive_schema={"table": pl.String, "account": pl.String, "date": pl.Date},
+        hive_schema={"table": pl.String, "date": pl.Date},
         schema=union,
         missing_columns="insert",  # older files lack brand_new_metric: nulls
     )
@@ -175,7 +180,7 @@ def test_polars_reads_the_dataset_in_place_unioned_by_name(
     history = instapd.history("MediaInsights", location=tmp_path)
     assert len(read) == len(history) == summary["rows"].sum() + len(newer)
     assert read["brand_new_metric"].notna().sum() == len(newer)
-    assert set(read["account"]) == set(summary["account"])
+    assert set(read["business_account_id"]) == set(summary["account"])
     assert _records(read, list(history.columns)) == _records(history, list(history.columns))
 
 
@@ -183,9 +188,8 @@ def test_duckdb_reads_the_dataset_in_place(conn: instapd.Connection, tmp_path: P
     duckdb = pytest.importorskip("duckdb")
     summary = instapd.snapshot(connection=conn, location=tmp_path)
     counted = duckdb.sql(
-        f'SELECT "table", account, date, count(*) AS n FROM read_parquet('
-        f"'{tmp_path}/**/*.parquet', hive_partitioning=true, union_by_name=true, "
-        "hive_types={'account': 'VARCHAR'}) GROUP BY ALL"
+        f'SELECT "table", business_account_id AS account, date, count(*) AS n FROM read_parquet('
+        f"'{tmp_path}/**/*.parquet', hive_partitioning=true, union_by_name=true) GROUP BY ALL"
     ).df()
     expected = summary.groupby(["table", "account"])["rows"].sum()
     assert counted["account"].map(type).eq(str).all(), "ids stay text"
@@ -201,13 +205,14 @@ def test_compaction_merges_without_losing_or_doubling_rows(
         instapd.snapshot(["Media", "Stories"], connection=conn, location=tmp_path, resume=False)
     before = instapd.history("Media", location=tmp_path)
     files = _data_files(tmp_path)
-    assert len(files) == 3 * 2 * 4
+    assert len(files) == 3 * 2, "a file per run and table for the four accounts"
     saved = {path: path.read_bytes() for path in files}
 
     merged = compact(tmp_path)
-    assert len(merged) == 2 * 4
+    assert len(merged) == 2
     assert (merged["files"] == 3).all()
-    assert len(_data_files(tmp_path)) == 2 * 4
+    assert merged["account"].isna().all(), "each file holds every account"
+    assert len(_data_files(tmp_path)) == 2
     after = instapd.history("Media", location=tmp_path)
     key = ["snapshot_at", "id"]
     pd.testing.assert_frame_equal(
@@ -227,7 +232,8 @@ def test_compaction_merges_without_losing_or_doubling_rows(
 
 def test_a_killed_run_goes_on_where_it_stopped_with_no_duplicates(tmp_path: Path) -> None:
     out = tmp_path / "ds"
-    accounts, tables = 30, len(DEFAULT_TABLES)
+    accounts, tables = 120, len(DEFAULT_TABLES)  # three groups read together: 50, 50 and 20
+    groups = 3
     with Sandbox(accounts=accounts, media_per_account=(2,), faults=Faults(latency=0.01)) as server:
         env = {**os.environ, "INSTAPD_GRAPH_URL": server.url, "INSTAPD_ACCESS_TOKEN": server.token}
         child = subprocess.Popen(
@@ -238,7 +244,7 @@ def test_a_killed_run_goes_on_where_it_stopped_with_no_duplicates(tmp_path: Path
         )
         try:
             deadline = time.monotonic() + 120
-            while len(_data_files(out)) < 20:  # a fifth of the way
+            while len(_data_files(out)) < 4:  # some of the way
                 assert child.poll() is None, child.stderr.read() if child.stderr else ""
                 assert time.monotonic() < deadline, "the snapshot never got going"
                 time.sleep(0.02)
@@ -246,23 +252,22 @@ def test_a_killed_run_goes_on_where_it_stopped_with_no_duplicates(tmp_path: Path
         finally:
             child.wait()
         written_before = _data_files(out)
-        assert 20 <= len(written_before) < accounts * tables, "killed mid-run"
+        assert 4 <= len(written_before) < groups * tables, "killed mid-run"
+        pairs_before = sum(len(file_meta(f)["accounts"]) for f in written_before)
         (pending,) = (out / "_runs").glob("*.json")
         assert json.loads(pending.read_text())["done"] is False
 
         with instapd.connect(graph_url=server.url, access_token=server.token) as conn:
             summary = instapd.snapshot(connection=conn, location=out)
             assert summary["run"].unique().tolist() == [pending.stem], "the same run goes on"
-            assert (summary["status"] == "kept").sum() == len(_data_files(out)) - (
-                summary["status"] == "written"
-            ).sum()
-            assert (summary["status"] == "kept").sum() >= 20
+            assert (summary["status"] == "kept").sum() == pairs_before
+            assert (summary["status"] == "written").sum() == accounts * tables - pairs_before
             assert (summary["status"] != "error").all()
             assert json.loads(pending.read_text())["done"] is True
 
             files = _data_files(out)
-            assert len(files) == accounts * tables, "one file per table and account"
-            assert {f.stem for f in files} == {pending.stem}
+            assert len(files) == groups * tables, "one file per table and group"
+            assert {f.stem.rsplit("-", 1)[0] for f in files} == {pending.stem}
             for table in ("Media", "InstagramBusinessProfile"):
                 back = instapd.history(table, location=out)
                 assert not back.duplicated(subset=["id", "snapshot_at"]).any()
@@ -335,3 +340,24 @@ def test_the_sandbox_clock_only_moves_forward(agency: Sandbox) -> None:
     assert agency.now - before >= pd.Timedelta(days=1)
     with pytest.raises(ValueError, match="forward"):
         agency.advance(hours=-1)
+
+
+def test_history_reads_files_of_one_account_beside_group_files_and_never_a_torn_one(
+    conn: instapd.Connection, tmp_path: Path
+) -> None:
+    summary = instapd.snapshot(["Media"], connection=conn, location=tmp_path)
+    group = Path(summary["path"].iloc[0])
+    account = summary["account"].iloc[0]
+    mine = instapd.history("Media", location=tmp_path, account=account)
+    assert len(mine) == summary.set_index("account").loc[account, "rows"]
+    # an earlier version's file (account= folder) is read beside the group's
+    dataset = SnapshotDataset(tmp_path)
+    old = dataset.path("Media", account, "2026-01-01", "20260101T000000Z-0000beef")
+    when = pd.Timestamp("2026-01-01T00:00:00Z")
+    dataset.write(old, to_arrow(mine.drop(columns=["snapshot_at"]), when), {"rows": len(mine)})
+    both = instapd.history("Media", location=tmp_path, account=account)
+    assert len(both) == 2 * len(mine)
+    assert both["snapshot_at"].min() == when
+    # a write killed before its rename leaves a temporary file, which no reader takes
+    (group.parent / f".{group.name}-x1y2.tmp").write_bytes(group.read_bytes()[:100])
+    assert len(instapd.history("Media", location=tmp_path)) == summary["rows"].sum() + len(mine)

@@ -163,10 +163,16 @@ def test_system_tables_describe_the_catalog(conn: instapd.Connection) -> None:
         ("SELECT id FROM Media WHERE", instapd.SqlSyntaxError, "syntax", (1, 22)),
         ("DELETE FROM Comments", instapd.SqlNotSupportedError, "without WHERE", (1, 1)),
         (
-            "INSERT INTO Media (id) VALUES ('1')",
+            "INSERT INTO Tags (id) VALUES ('1')",
             instapd.SqlNotSupportedError,
-            "writes only Comments and Replies",
+            "writes only Comments, Replies and IGMedia",
             (1, 13),
+        ),
+        (  # INSERT INTO Media publishes: a post's columns only
+            "INSERT INTO Media (id) VALUES ('1')",
+            instapd.SqlUnknownColumnError,
+            "A post takes the columns",
+            (1, 20),
         ),
         (
             "INSERT INTO Comments (media_id, txt) VALUES ('1', 'hi')",

@@ -282,6 +282,41 @@ def test_dbapi_rowcount_and_result_rows(box: Sandbox) -> None:
         assert isinstance(caught.value.__cause__, instapd.SqlNotSupportedError)
 
 
+def test_sys_identity_holds_each_row_of_the_last_write(box: Sandbox) -> None:
+    media_id = open_media(box, 8)
+    text = f"GraphURL={box.url};BusinessAccountId={box.account_ids[0]};Cache=false"
+    with dbapi.connect(text, OAuthAccessToken=box.token) as db:
+        cursor = db.cursor()
+        cursor.execute("SELECT * FROM sys_identity")
+        assert cursor.fetchall() == []  # nothing written yet
+        cursor.execute(
+            "INSERT INTO [Comments] ([MediaId], [Text]) VALUES (?, ?), (?, ?)",
+            [media_id, "Counted", media_id, "SHOUTING TEXT"],
+        )
+        made = cursor.fetchall()[0][0]
+        cursor.execute("SELECT Id, Batch, Operation, Message FROM sys_identity ORDER BY Batch")
+        first, second = cursor.fetchall()
+        assert first == (made, "1", "INSERT", "SUCCESS")
+        assert second[1:3] == ("2", "INSERT")
+        assert "capital" in second[3].lower() or "shout" in second[3].lower()
+        fan = fan_comments(box, media_id)[0]
+        cursor.execute("UPDATE Comments SET hidden = true WHERE id IN (?, ?)", [fan, made])
+        conn = db.instapd  # the instapd connection under the DB-API one
+        plan = instapd.sql(
+            "DELETE FROM Comments WHERE id = ?", connection=conn, params=[made], dry_run=True
+        )
+        assert plan.loc[0, "status"] == "ok"
+        cursor.execute("SELECT * FROM sys_identity ORDER BY Batch")
+        hid, refused = cursor.fetchall()  # the UPDATE's: a dry run leaves it as it was
+        assert hid == (fan, "1", "UPDATE", "SUCCESS")
+        assert refused[:3] == (made, "2", "UPDATE")
+        assert "cannot be hidden" in refused[3]
+    plain = instapd.connect(graph_url=box.url, access_token=box.token, cache=False)
+    plain.update("Comments", [{"id": fan, "hidden": False}])
+    rows = instapd.sql("SELECT * FROM sys_identity", connection=plain)
+    assert rows.values.tolist() == [[fan, "1", "UPDATE", "SUCCESS"]]  # update() fills it too
+
+
 def test_sqlalchemy_text_statements_write(box: Sandbox) -> None:
     registry.register("instagram", "instapd.sql.dialect", "InstagramDialect")
     media_id = open_media(box, 7)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ import requests
 from werkzeug.serving import BaseWSGIServer, make_server
 
 import instapd
+from instapd.catalog.webhooks import delivery_body
 from instapd.errors import (
     AppNotLiveError,
     CallbackVerificationError,
@@ -40,8 +44,7 @@ def delivery(
     account: str = "17841400000000001",
     time: int = 1_755_779_280,
 ) -> bytes:
-    entry = {"id": account, "time": time, "changes": [{"field": f, "value": v} for f, v in changes]}
-    return json.dumps({"object": "instagram", "entry": [entry]}).encode()
+    return delivery_body(account, time, changes)
 
 
 def comment(number: int) -> tuple[str, dict[str, Any]]:
@@ -256,6 +259,20 @@ def test_no_app_secret_no_receiver(tmp_path: Path, capsys: pytest.CaptureFixture
     assert not (tmp_path / "snapshots" / "_webhooks").exists()
 
 
+def test_serve_without_the_webhooks_extra_names_the_install(tmp_path: Path) -> None:
+    # None in sys.modules is Python's own "this module is not installed" (ModuleNotFoundError)
+    code = (
+        "import sys\nsys.modules['cheroot'] = None\nfrom instapd.cli import main\n"
+        "sys.exit(main(['webhooks', 'serve', '--verify-token', 't', '--port', '0']))\n"
+    )
+    environ = {**os.environ, "INSTAPD_APP_SECRET": SECRET, "INSTAPD_SNAPSHOT_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=environ, timeout=120)  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert 'pip install "instapd[webhooks]"' in result.stderr
+    assert "serving" not in result.stdout
+
+
 def test_a_torn_last_spool_line_is_cut_and_the_rest_kept(tmp_path: Path) -> None:
     first = WebhookReceiver(app_secret=SECRET, verify_token=TOKEN, location=tmp_path)
     first.spool.append(datetime.now(UTC), delivery(comment(1)))  # spooled, never kept
@@ -332,7 +349,7 @@ def test_the_sandbox_delivers_comments_mentions_and_story_insights(
         )
         mention = box.mention(account)
         stories = list(box.dataset[account].edges["stories"])
-        box.advance(hours=25)  # every story expires: its insights are sent first
+        box.advance(hours=25)  # every story expired at least an hour ago: insights sent
         assert box.webhooks.wait_idle(30)
         assert receiver.wait_kept(30)
         at = receiver.dataset.location
@@ -352,6 +369,51 @@ def test_the_sandbox_delivers_comments_mentions_and_story_insights(
     finally:
         server.stop()
         receiver.close()
+
+
+def test_story_insights_come_an_hour_after_the_story_expires(box: Sandbox, tmp_path: Path) -> None:
+    connection = app_connection(box)
+    receiver = WebhookReceiver(app_secret=SECRET, verify_token=TOKEN, location=tmp_path).start()
+    server = Served(receiver)
+    try:
+        subscribe(fields=["story_insights"], callback_url=server.url, verify_token=TOKEN,
+                  connection=connection)  # fmt: skip
+        account = box.account_ids[0]
+        stories = list(box.dataset[account].edges["stories"])
+        story = min(stories, key=lambda s: box.dataset[s].values["timestamp"])
+        expires = box.dataset[story].values["timestamp"] + timedelta(hours=24)
+        box.advance(expires - box.now + timedelta(minutes=30))  # gone half an hour ago
+        assert story not in box.dataset[account].edges["stories"]
+        assert box.webhooks.wait_idle(30)
+        assert receiver.wait_kept(30)
+        assert story not in _story_ids(receiver), "not yet: Meta waits an hour"
+        sent = box.webhooks.delivered
+        box.advance(timedelta(minutes=31))
+        assert box.webhooks.wait_idle(30)
+        assert receiver.wait_kept(30)
+        assert _story_ids(receiver).count(story) == 1
+        assert box.webhooks.delivered > sent
+        sent, before = box.webhooks.delivered, box.now
+        box.advance(timedelta(minutes=1))
+        due = [s for s in stories if before < _insights_due(box, s) <= box.now]
+        assert box.webhooks.wait_idle(30)
+        assert box.webhooks.delivered == sent + len(due), "each story's insights are sent once"
+    finally:
+        server.stop()
+        receiver.close()
+
+
+def _insights_due(box: Sandbox, story: str) -> datetime:
+    """An hour after the story expires (Meta's delay for story_insights)."""
+    return box.dataset[story].values["timestamp"] + timedelta(hours=25)
+
+
+def _story_ids(receiver: WebhookReceiver) -> list[str]:
+    try:
+        kept = instapd.history("WebhookEvents", location=receiver.dataset.location)
+    except NoSnapshotsError:
+        return []
+    return list(kept.loc[kept["field"] == "story_insights", "value_media_id"])
 
 
 class FailingFirst:

@@ -3,7 +3,6 @@ then started again: every delivery it acknowledged is in the history, each exact
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -15,26 +14,21 @@ from pathlib import Path
 import requests
 
 import instapd
-from instapd.webhooks import sign
+from instapd.webhooks import signed_delivery
 
 SECRET = "restart-secret"
 TOKEN = "restart-token"
 TOTAL = 400
 
 
-def body(number: int) -> bytes:
+def delivery(number: int) -> tuple[bytes, dict[str, str]]:
     value = {
         "id": str(18_000_000 + number),
         "text": f"comment {number}",
         "from": {"id": "2105", "username": "a_fan"},
         "media": {"id": "17900000000000053", "media_product_type": "FEED"},
     }
-    entry = {
-        "id": "17841400000000001",
-        "time": 1_755_779_280 + number,
-        "changes": [{"field": "comments", "value": value}],
-    }
-    return json.dumps({"object": "instagram", "entry": [entry]}).encode()
+    return signed_delivery([("comments", value)], SECRET, time=1_755_779_280 + number)
 
 
 def start(folder: Path) -> tuple[subprocess.Popen[str], str]:
@@ -69,8 +63,7 @@ def deliver(url: str, numbers: list[int], acknowledged: set[int], stop: threadin
         for number in numbers:
             if stop.is_set():
                 return
-            data = body(number)
-            headers = {"X-Hub-Signature-256": sign(data, SECRET)}
+            data, headers = delivery(number)
             try:
                 answer = session.post(url, data=data, headers=headers, timeout=10)
             except requests.ConnectionError:

@@ -128,6 +128,20 @@ def test_a_tz_that_names_no_zone_falls_back_quietly_to_the_systems() -> None:
     assert result.stdout.strip() == system.stdout.strip() != ""
 
 
+def test_without_tzlocal_the_zone_is_utc_whatever_tz_says() -> None:
+    # tzlocal falls back to the system's zone by itself for any TZ it cannot read (above), so
+    # its failure branch is met where it is missing: the widgets extra not fully installed, as
+    # a fresh CI venv once was. ``sys.modules[name] = None`` is Python's documented way to make
+    # an import fail (ModuleNotFoundError); tzlocal itself is not touched.
+    code = (
+        "import sys, warnings; sys.modules['tzlocal'] = None; warnings.simplefilter('error')\n"
+        "from instapd.widgets.besttime_data import zone, zone_name; print(zone_name(zone(None)))"
+    )
+    env = {**os.environ, "TZ": "Asia/Tokyo"}  # what tzlocal would have found
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip(), result.stderr) == (0, "UTC", "")
+
+
 def test_tz_wins_over_the_users_zone_and_the_default_connection_is_used(
     connection: instapd.Connection,
 ) -> None:

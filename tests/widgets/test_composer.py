@@ -3,9 +3,12 @@ Publish through the container states to the permalink, once."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
+import requests
+from PIL import Image, ImageStat
 
 import instapd
 from instapd.errors import PublishRuleError
@@ -45,12 +48,17 @@ def test_the_post_s_fields_follow_its_kind() -> None:
     assert carousel["children"] == [JPEG, "https://example.com/b.jpg"]
     with pytest.raises(PublishRuleError, match="2 to 10 items"):
         post_fields("carousel", [JPEG], "")
-    with pytest.raises(PublishRuleError, match="https"):
-        post_fields("image", ["http://example.com/a.jpg"], "")
+    with pytest.raises(PublishRuleError, match=r"http\(s\)://"):
+        post_fields("image", ["file:///home/me/a.jpg"], "")
+    assert post_fields("image", ["http://example.com/a.jpg"], "")["image_url"].startswith("http:")
 
 
-def test_typing_updates_counts_and_the_rule_blocks_publish(connection: instapd.Connection) -> None:
-    composer = Composer(connection=connection, urls=[JPEG], caption="Morning pour")
+def test_typing_updates_counts_and_the_rule_blocks_publish(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    composer = Composer(
+        connection=connection, urls=[box.sample_picture_url(1)], caption="Morning pour"
+    )
     assert "12/2,200 characters" in composer.counts.value
     assert not composer.publish_button.disabled
     composer.caption_box.value = "#x " * 31
@@ -62,7 +70,9 @@ def test_typing_updates_counts_and_the_rule_blocks_publish(connection: instapd.C
 def test_publish_shows_states_and_the_permalink_once(
     connection: instapd.Connection, box: Sandbox
 ) -> None:
-    composer = Composer(connection=connection, urls=[JPEG], caption="Morning pour")
+    composer = Composer(
+        connection=connection, urls=[box.sample_picture_url(1)], caption="Morning pour"
+    )
     composer.publish_button.click()
     composer.publish_button.click()  # while it runs, or after: nothing more is sent
     composer.wait()
@@ -83,16 +93,65 @@ def test_publish_shows_states_and_the_permalink_once(
 
 
 def test_the_quota_left_is_shown(connection: instapd.Connection, box: Sandbox) -> None:
-    assert "5 of 5 posts left" in Composer(connection=connection, urls=[JPEG]).wait().quota.value
-    connection.publish(image_url=JPEG, caption="first")
-    composer = Composer(connection=connection, urls=[JPEG], caption="second").wait()
+    picture = box.sample_picture_url(1)
+    assert "5 of 5 posts left" in Composer(connection=connection, urls=[picture]).wait().quota.value
+    connection.publish(image_url=picture, caption="first")
+    composer = Composer(connection=connection, urls=[picture], caption="second").wait()
     assert "4 of 5 posts left" in composer.quota.value
     composer.publish()
     assert "3 of 5 posts left" in composer.wait().quota.value
 
 
-def test_the_static_view_has_the_caption_and_counts(connection: instapd.Connection) -> None:
-    composer = Composer(connection=connection, urls=[JPEG], caption="Morning pour")
-    html = composer.static_html()
+def test_the_static_view_has_the_caption_counts_and_the_preview(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    composer = Composer(
+        connection=connection, urls=[box.sample_picture_url(1)], caption="Morning pour"
+    )
+    html = composer.wait().static_html()
     assert "Morning pour" in html
     assert "12/2,200 characters" in html
+    assert html.count('<img src="data:image/jpeg;base64,') == 1
+
+
+def test_the_preview_is_the_picture_itself_fetched_by_instapd(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    urls = [box.sample_picture_url(1), box.sample_picture_url(2, size=(1080, 1350))]
+    composer = Composer(connection=connection, urls=urls).wait()
+    served = requests.get(urls[1], timeout=10).content
+    preview = composer.previews[urls[1]]
+    assert preview.jpeg is not None
+    with Image.open(io.BytesIO(preview.jpeg)) as shown, Image.open(io.BytesIO(served)) as real:
+        assert shown.size == (128, 160)  # the 4:5 picture, at most 160 px
+        assert ImageStat.Stat(shown).mean == pytest.approx(
+            ImageStat.Stat(real.resize(shown.size)).mean, abs=6
+        )  # the same picture, scaled, not a stand-in
+    html = composer.preview.value
+    assert html.count("<img ") == 2
+    assert "no preview" not in html
+    fetched = [line for line in box.app.log if "/samples/" in line]
+    assert len(fetched) == 3  # two previews (one per picture) and the test's own download
+
+
+def test_a_preview_that_cannot_be_fetched_says_why_and_publish_is_refused_by_meta(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    gone = f"{box.url}/samples/gone.jpg"
+    composer = Composer(connection=connection, urls=[gone], caption="x").wait()
+    assert composer.previews[gone].reason == "the server answered 404"
+    assert "[no preview: the server answered 404]" in composer.preview.value
+    assert "<img " not in composer.preview.value
+    composer.publish()
+    composer.wait()
+    assert isinstance(composer.error, instapd.MediaNotFetchableError)
+    assert "Not published" in composer.progress.value
+
+
+def test_a_video_is_not_downloaded_for_a_preview(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    video = f"{box.url}/samples/pour-over.mp4"
+    composer = Composer(connection=connection, kind="reel", urls=[video]).wait()
+    assert "[no preview: a video]" in composer.preview.value
+    assert not any("pour-over" in line for line in box.app.log)

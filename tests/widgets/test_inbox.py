@@ -145,3 +145,17 @@ def test_the_old_positional_connection_warns_and_two_connections_are_refused(
     assert inbox.wait().connection is connection
     with pytest.raises(UsageError, match="two connections"):
         Inbox(connection, connection=connection)
+
+
+def test_the_status_line_counts_what_still_waits_after_each_action(
+    connection: instapd.Connection,
+) -> None:
+    inbox = Inbox(connection=connection, limit=6).wait()
+    waiting = sum(1 for r in inbox.rows if not r.comment["answered"])
+    assert f"6 newest comments</b> · {waiting} without your reply" in inbox.status.value
+    first, second = [r for r in inbox.rows if not r.comment["answered"]][:2]
+    first.reply_box.value = "Thank you!"
+    first.reply_button.click()
+    assert f"6 newest comments</b> · {waiting - 1} without your reply" in inbox.status.value
+    second.delete_button.click()
+    assert f"5 newest comments</b> · {waiting - 2} without your reply" in inbox.status.value

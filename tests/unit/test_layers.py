@@ -64,3 +64,15 @@ def test_at_most_14_modules_at_the_top_each_saying_what_it_offers() -> None:
         assert isinstance(offered, list), f"{name} has no __all__"
         missing = [n for n in offered if not hasattr(module, n)]
         assert not missing, f"{name}.__all__ names what it lacks: {missing}"
+
+
+def test_every_public_error_is_offered_at_the_top() -> None:
+    """``except instapd.SomeError`` works for every error the tree documents (the docs' errors
+    page lists them from ``instapd.__all__``)."""
+    import instapd
+    from instapd import errors
+
+    raised = {
+        n for n in errors.__all__ if n.endswith("Error") and isinstance(getattr(errors, n), type)
+    }
+    assert not raised - set(instapd.__all__), sorted(raised - set(instapd.__all__))

@@ -359,11 +359,13 @@ def _series_value(
     model: InsightsModel, account: Node, metric: str, day: date, spec: UserMetric
 ) -> Any:
     if metric == "online_followers":
+        # a weekly rhythm: the same weekday and hour every week, so a best-time view is the same
+        # whichever 30 days it reads (stored notebook outputs do not move with the calendar)
         followers = model.followers(account)
         return {
             str(h): int(
                 followers
-                * (0.05 + 0.25 * _number(account.id, day, h))
+                * (0.05 + 0.25 * _number(account.id, day.weekday(), h))
                 * (1.4 if 17 <= h <= 21 else 1)
             )
             for h in range(24)

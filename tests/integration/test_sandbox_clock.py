@@ -50,3 +50,25 @@ def test_the_client_hears_the_sandbox_clock_over_the_mounted_transport(frozen: S
     with sandbox_connection(frozen, cache=False) as conn:
         conn.client.get("me", {"fields": "id"})
         assert conn.client.server_now() == NOW
+
+
+def test_followers_online_repeat_weekly_so_a_best_time_view_keeps_still(frozen: Sandbox) -> None:
+    """The days read move with the calendar; what each weekday and hour shows does not."""
+    with sandbox_connection(frozen, cache=False) as conn:
+        weeks = [
+            conn.read(
+                "OnlineFollowers",
+                account=frozen.account_ids[0],
+                progress=False,
+                since=NOW - timedelta(days=7 * back + 7),
+                until=NOW - timedelta(days=7 * back),
+            )
+            for back in (0, 2)
+        ]
+    by_slot = [
+        week.assign(weekday=week["end_time"].dt.day_of_week).set_index(["weekday", "hour"])["value"]
+        for week in weeks
+    ]
+    assert len(by_slot[0]) == 7 * 24
+    assert by_slot[0].sort_index().equals(by_slot[1].sort_index())
+    assert by_slot[0].nunique() > 24  # not one number: hours and weekdays differ

@@ -23,6 +23,8 @@ from .besttime_data import (
     Slot,
     best_slots,
     engagement_by_hour,
+    newest_online,
+    of_account,
     online_grid,
     zone,
     zone_name,
@@ -33,7 +35,9 @@ from .static import StaticView, box, figure_png, png_img
 
 class BestTime(StaticView, widgets.VBox):  # type: ignore[misc]
     """Best time to post for one account; ``tz`` is the account's time zone (IANA name),
-    default the user's own."""
+    default the user's own. ``online``: followers online to draw instead of Meta's last 30
+    days, such as ``instapd.history("OnlineFollowers", account=...)`` kept by daily snapshots
+    (a day kept by several snapshots counts once, as the newest saw it)."""
 
     def __init__(
         self,
@@ -43,8 +47,10 @@ class BestTime(StaticView, widgets.VBox):  # type: ignore[misc]
         *,
         connection: BaseConnection | None = None,
         tz: str | None = None,
+        online: pd.DataFrame | None = None,
     ) -> None:
         connection, account = connection_and_account("BestTime", _positional, account, connection)
+        self.history = None if online is None else newest_online(online)
         self.connection = connection
         self.account = account
         self.account_id: str | None = None  # resolved by the first read, not here (no I/O)
@@ -80,8 +86,11 @@ class BestTime(StaticView, widgets.VBox):  # type: ignore[misc]
         self.error = None
         try:
             self.account_id = self.connection.resolve_accounts(self.account)[0]
-            self.online = read(self.connection, "OnlineFollowers", account=self.account_id,
-                               progress=False)  # fmt: skip
+            self.online = (
+                read(self.connection, "OnlineFollowers", account=self.account_id, progress=False)
+                if self.history is None
+                else of_account(self.history, self.account_id)
+            )
             columns = ["id", "timestamp", "like_count", "comments_count"]
             self.media = read(self.connection, "Media", account=self.account_id, progress=False,
                               columns=columns)  # fmt: skip

@@ -57,6 +57,29 @@ def zone_name(tz: tzinfo) -> str:
     return str(getattr(tz, "key", None) or datetime.now(tz).tzname() or tz)
 
 
+def newest_online(online: pd.DataFrame) -> pd.DataFrame:
+    """An OnlineFollowers frame with each (account, day, hour) once: the newest snapshot's
+    value where a history kept it several times (a frame without ``snapshot_at`` as it is)."""
+    missing = {"end_time", "hour", "value"} - set(online.columns)
+    if missing:
+        raise UsageError(
+            f"online= takes an OnlineFollowers frame (end_time, hour, value); this one lacks "
+            f"{', '.join(sorted(missing))}. Pass instapd.history('OnlineFollowers', account=...)."
+        )
+    if "snapshot_at" not in online.columns:
+        return online
+    keys = [c for c in ("business_account_id", "end_time", "hour") if c in online.columns]
+    newest = online.sort_values("snapshot_at", kind="stable").drop_duplicates(keys, keep="last")
+    return newest.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def of_account(online: pd.DataFrame, account_id: str) -> pd.DataFrame:
+    """The rows of one account (all of them when the frame names no account)."""
+    if "business_account_id" not in online.columns:
+        return online
+    return online[online["business_account_id"].astype(str) == account_id]
+
+
 def online_grid(online: pd.DataFrame, tz: tzinfo) -> pd.DataFrame:
     """Mean followers online: 7 rows (Monday first) x 24 columns (hours in ``tz``); NaN where
     no day gave a value. ``online`` is an OnlineFollowers frame (end_time, hour, value)."""

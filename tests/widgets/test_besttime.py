@@ -172,3 +172,30 @@ def test_the_constructor_reads_nothing_a_bad_account_is_told_by_the_first_read(
     with pytest.raises(AccountError, match=r"no\.such\.account"):
         widget.wait()
     assert "Could not read" in widget.chart.value
+
+
+def test_a_history_longer_than_30_days_is_drawn_each_day_once_as_the_newest_saw_it(
+    connection: instapd.Connection,
+) -> None:
+    live = connection.read("OnlineFollowers", progress=False)
+    first, second = pd.Timestamp("2026-01-01", tz="UTC"), pd.Timestamp("2026-01-02", tz="UTC")
+    older = live.assign(end_time=live["end_time"] - pd.Timedelta(days=35), snapshot_at=first)
+    stale = live.assign(value=live["value"] + 1000, snapshot_at=first)  # a day kept twice
+    history = pd.concat([older, stale, live.assign(snapshot_at=second)], ignore_index=True)
+
+    widget = BestTime(connection=connection, tz="UTC", online=history).wait()
+
+    assert widget.error is None
+    assert len(widget.online) == 2 * len(live), "each (day, hour) once"
+    assert widget.online["end_time"].dt.normalize().nunique() > 30
+    newest = widget.online[widget.online["end_time"] >= live["end_time"].min()]
+    assert newest["value"].tolist() == live.sort_values(["end_time", "hour"])["value"].tolist()
+    expected = online_grid(pd.concat([older, live]), ZoneInfo("UTC"))
+    pd.testing.assert_frame_equal(widget.grid, expected)
+
+
+def test_online_that_is_no_online_followers_frame_is_refused_at_once(
+    connection: instapd.Connection,
+) -> None:
+    with pytest.raises(UsageError, match=r"lacks end_time, hour.*history\('OnlineFollowers'"):
+        BestTime(connection=connection, online=pd.DataFrame({"value": [1]}))

@@ -138,12 +138,11 @@ def _posts(
     for item in target.expressions:
         name = item.name.lower()
         if name not in _POST_COLUMNS:
-            raise SqlUnknownColumnError(
+            raise _unknown_column(
                 f"A post takes the columns {', '.join(sorted(_POST_COLUMNS))}, not "
                 f"{item.name!r}: {example}.",
-                query=query,
-                start=_start(item),
-                end=_end(item),
+                query,
+                item,
             )
         columns.append(name)
     records = _rows(tree, columns, query, select, f"{example}.")
@@ -245,12 +244,11 @@ def _answer_invites(
     target, value_node = assignments[0].this, assignments[0].expression
     squashed = target.name.lower().replace("_", "")
     if squashed not in _ACCEPTED["accept"] | _ACCEPTED["invite_status"]:
-        raise SqlUnknownColumnError(
+        raise _unknown_column(
             f"{table.name} takes accept (true or false) or invite_status ('Accepted' or "
             f"'Declined') here, not {target.name!r}: {fix}.",
-            query=query,
-            start=_start(target),
-            end=_end(target),
+            query,
+            target,
         )
     if value_node.find(exp.Column, exp.Query) is not None:
         raise _not_supported(f"The new value must be a constant: {fix}.", query, value_node)
@@ -372,11 +370,10 @@ def _column(node: exp.Expression, table: SqlTable, wanted: tuple[str, ...], quer
             return column
     if graph == "is_comment_enabled" and "comment_enabled" in wanted:
         return "comment_enabled"
-    raise SqlUnknownColumnError(
+    raise _unknown_column(
         f"{table.name} takes {' and '.join(_shown(table, c) for c in wanted)} here, not {name!r}.",
-        query=query,
-        start=_start(node),
-        end=_end(node),
+        query,
+        node,
     )
 
 
@@ -405,6 +402,10 @@ def _refuse_extras(tree: exp.Expression, query: str, names: tuple[str, ...]) -> 
             raise _not_supported(
                 f"{type(tree).__name__.upper()} ... {clause} is not supported here.", query, node
             )
+
+
+def _unknown_column(message: str, query: str, node: exp.Expression) -> SqlUnknownColumnError:
+    return SqlUnknownColumnError(message, query=query, start=_start(node), end=_end(node))
 
 
 def _not_supported(message: str, query: str, node: exp.Expression | None) -> SqlNotSupportedError:

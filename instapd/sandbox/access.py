@@ -24,12 +24,7 @@ def authenticate(request: Request, tokens: TokenRegistry, proof_secret: str | No
         payload = request.get_json(silent=True)
         for key, item in (payload if isinstance(payload, dict) else {}).items():
             params[key] = item if isinstance(item, str) else json.dumps(item)
-    value = params.get("access_token")
-    header = request.headers.get("Authorization", "")
-    if not value and header.lower().startswith(("bearer ", "oauth ")):
-        value = header.split(None, 1)[1].strip()
-    if not value:
-        raise GraphFailure(104, "An access token is required to request this resource.")
+    value = presented_token(request, params)
     token = tokens.lookup(value)
     if token is None:
         raise GraphFailure(190, "Invalid OAuth access token - Cannot parse access token")
@@ -46,6 +41,18 @@ def authenticate(request: Request, tokens: TokenRegistry, proof_secret: str | No
         check_proof(proof_secret, value, params.get("appsecret_proof"))
     version, _ = split_version(request.path)
     return Call(token, params.get("access_token"), version, params, request.host_url.rstrip("/"))
+
+
+def presented_token(request: Request, params: dict[str, str]) -> str:
+    """The token a request carries: ``access_token``, else an ``Authorization: Bearer`` (or
+    ``OAuth``) header; Meta's error 104 when there is none."""
+    value = params.get("access_token")
+    header = request.headers.get("Authorization", "")
+    if not value and header.lower().startswith(("bearer ", "oauth ")):
+        value = header.split(None, 1)[1].strip()
+    if not value:
+        raise GraphFailure(104, "An access token is required to request this resource.")
+    return value
 
 
 def check_proof(app_secret: str, token: str, proof: str | None) -> None:

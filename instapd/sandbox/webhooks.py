@@ -39,6 +39,7 @@ from urllib.parse import urlencode, urlsplit
 from werkzeug.wrappers import Request
 
 from ..catalog.webhooks import SUBSCRIBABLE, delivery_body
+from .access import presented_token
 from .clock import STORY_LIFETIME
 from .data import Dataset, Node, Ref
 from .failures import GraphFailure
@@ -135,17 +136,8 @@ class SandboxWebhooks:
                 return {"success": True}
         raise GraphFailure(100, f"(#100) Unsupported method {method}")
 
-    def _presented(self, request: Request, params: dict[str, str]) -> str:
-        value = params.get("access_token")
-        header = request.headers.get("Authorization", "")
-        if not value and header.lower().startswith(("bearer ", "oauth ")):
-            value = header.split(None, 1)[1].strip()
-        if not value:
-            raise GraphFailure(104, "An access token is required to request this resource.")
-        return value
-
     def _app_token(self, request: Request, params: dict[str, str]) -> None:
-        value = self._presented(request, params)
+        value = presented_token(request, params)
         if "|" not in value:
             if self.tokens.lookup(value) is None:
                 raise GraphFailure(190, "Invalid OAuth access token - Cannot parse access token")
@@ -155,7 +147,7 @@ class SandboxWebhooks:
             raise GraphFailure(190, "Invalid OAuth access token signature.")
 
     def _page_token(self, request: Request, params: dict[str, str], page_id: str) -> None:
-        token = self.tokens.lookup(self._presented(request, params))
+        token = self.tokens.lookup(presented_token(request, params))
         if token is None or token.expired():
             raise GraphFailure(190, "Invalid OAuth access token - Cannot parse access token")
         if token.kind != "PAGE" or token.profile_id != page_id:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,8 @@ def figure_png(figure: Figure, dpi: int = 100) -> bytes:
 
 #: Characters per line of an inline picture's base64 (MIME's 76).
 LINE = 76
+#: How a Meta access token begins; an inline picture's base64 breaks its line after it.
+_TOKEN_START = re.compile("EAA", re.IGNORECASE)
 
 
 def data_uri(mime: str, body: bytes) -> str:
@@ -99,9 +102,11 @@ def data_uri(mime: str, body: bytes) -> str:
     Browsers drop the line breaks (the URL parser strips them), so the picture shows on every
     page; but no run of letters and digits is longer than a line, so a secret scanner never
     takes a picture for a Meta access token (``EAA`` and a hundred or more letters and digits,
-    which an unbroken base64 JPEG holds now and then)."""
+    which an unbroken base64 JPEG holds now and then). A line also ends after each ``EAA``, as
+    scanners with shorter rules flag every JPEG's Huffman tables (``EAAgECBAQ...``) otherwise."""
     text = base64.b64encode(body).decode("ascii")
-    lines = [text[i : i + LINE] for i in range(0, len(text), LINE)]
+    parts = _TOKEN_START.sub(lambda found: found.group(0) + "\n", text).split("\n")
+    lines = [part[i : i + LINE] for part in parts for i in range(0, len(part), LINE)]
     return f"data:{mime};base64," + "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,16 @@ class Usage:
 
 def parse_usage(headers: Mapping[str, str]) -> Usage:
     """Read both headers; malformed values count as no information."""
-    app = _json(headers.get("X-App-Usage"))
+    return _parse(headers.get("X-App-Usage"), headers.get("X-Business-Use-Case-Usage"))
+
+
+@lru_cache(maxsize=1024)  # the same header values come back on most operations of a batch
+def _parse(app_header: str | None, buc_header: str | None) -> Usage:
+    app = _json(app_header)
     values = app.values() if isinstance(app, dict) else ()
     app_percent = max((int(v) for v in values if isinstance(v, int | float)), default=0)
     accounts: dict[str, AccountUsage] = {}
-    buc = _json(headers.get("X-Business-Use-Case-Usage"))
+    buc = _json(buc_header)
     if isinstance(buc, dict):
         for account, entries in buc.items():
             accounts[str(account)] = _account(entries)

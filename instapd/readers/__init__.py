@@ -59,7 +59,10 @@ def _paced(context: ReadContext) -> Iterator[Row]:
     """The reader's rows, its requests paced as its account's when it reads one account (the
     account is set around each step, never across a ``yield``)."""
     rows = READERS[context.query.table.reader](context)
-    account = context.accounts[0] if len(context.accounts) == 1 else None
+    if len(context.accounts) != 1:  # many accounts: each operation names its own
+        yield from rows
+        return
+    account = context.accounts[0]
     while True:
         row = step_paced(rows, account)
         if row is None:

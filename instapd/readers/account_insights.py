@@ -248,17 +248,17 @@ def read_online_followers(ctx: ReadContext, now: datetime) -> Iterator[Row]:
         for account in ctx.accounts
         for start, end in windows(since, until)
     ]
-    seen: set[tuple[str, str, int]] = set()  # windows overlap by a day
+    seen: set[tuple[str, str]] = set()  # windows overlap by a day: its point comes twice
     for op, body in run(ctx, ops):
         owner = op.owner
         for entry in body.get("data") or []:
             for point in entry.get("values") or []:
                 end = point["end_time"]
+                if (owner, end) in seen:
+                    continue
+                seen.add((owner, end))
                 for hour, value in sorted(
                     (int(h), v) for h, v in (point.get("value") or {}).items()
                 ):
-                    key = (owner, end, hour)
-                    if key not in seen:
-                        seen.add(key)
-                        yield {"business_account_id": owner, "end_time": end, "hour": hour,
-                               "value": value}  # fmt: skip
+                    yield {"business_account_id": owner, "end_time": end, "hour": hour,
+                           "value": value}  # fmt: skip

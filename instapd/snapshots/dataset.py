@@ -175,6 +175,12 @@ class SnapshotDataset:
             for pattern in ("date=*/*.parquet", "account=*/date=*/*.parquet"):
                 yield from (self.inside(p) for p in sorted(root.glob(pattern)) if is_data_file(p))
 
+    def has_account_folders(self, table: str) -> bool:
+        """Whether ``table`` holds files of one account each (written before groups, or by
+        the webhook receiver)."""
+        root = self.folder(table)
+        return root.is_dir() and any(root.glob("account=*"))
+
     def tables(self) -> list[str]:
         if not self.location.is_dir():
             return []

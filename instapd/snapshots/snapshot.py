@@ -109,13 +109,13 @@ def snapshot(
     check_scheme(connection, rivals)
     ids = tuple(graph_id(a, "account") for a in connection.resolve_accounts(accounts))
     dataset = SnapshotDataset(location_for(connection, location))
-    plan = _plan(dataset, names, ids, run, resume, at, rivals)
+    plan, resuming = _plan(dataset, names, ids, run, resume, at, rivals)
     logger.info("snapshot run %s: %d tables, %d accounts", plan.id, len(names), len(ids))
     runs.save(dataset, plan)
     connection.client.widen(workers)  # each level's batch requests side by side, not 4 at once
 
     def one_group(task: tuple[str, tuple[str, ...]]) -> list[dict[str, Any]]:
-        return _group(connection, dataset, plan, *task)
+        return _group(connection, dataset, plan, *task, resuming=resuming)
 
     groups = [
         plan.accounts[i : i + BATCH_ACCOUNTS] for i in range(0, len(plan.accounts), BATCH_ACCOUNTS)
@@ -146,8 +146,9 @@ def _plan(
     resume: bool,
     at: TimeLike | None,
     competitors: tuple[str, ...] = (),
-) -> runs.Run:
-    """The run to carry out: the one named, an unfinished one with the same plan, or a new one."""
+) -> tuple[runs.Run, bool]:
+    """The run to carry out: the one named, an unfinished one with the same plan, or a new one;
+    and whether it is one that may have written files already."""
     when = parse_time(at, "at") if at is not None else None
     fresh = runs.new_run(
         when.to_pydatetime() if when is not None else datetime.now(UTC),
@@ -158,13 +159,14 @@ def _plan(
     if run is not None:
         found = runs.load(dataset, check_run_id(run))
         started = datetime.strptime(run[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        return found or runs.Run(run, started.isoformat(), tables, accounts, False, competitors)
+        named = found or runs.Run(run, started.isoformat(), tables, accounts, False, competitors)
+        return named, True
     if resume:
         for earlier in runs.unfinished(dataset):
             if earlier.plan == fresh.plan:
                 logger.info("resuming the unfinished snapshot run %s", earlier.id)
-                return earlier
-    return fresh
+                return earlier, True
+    return fresh, False
 
 
 def _group(
@@ -173,17 +175,20 @@ def _group(
     run: runs.Run,
     table: str,
     accounts: tuple[str, ...],
+    *,
+    resuming: bool = True,
 ) -> list[dict[str, Any]]:
     """``table`` for ``accounts`` in one read (batched across them), written as one file; what
-    this run wrote before is kept. A failed read is done again one account at a time."""
-    written = _written(dataset, run, table, accounts)
+    this run wrote before is kept (a new run has written nothing: no files to look through).
+    A failed read is done again one account at a time."""
+    written = _written(dataset, run, table, accounts) if resuming else {}
     rows = [
         {**_row(run, table, account, path), "rows": count, "status": "kept"}
         for account, (path, count) in written.items()
     ]
     todo = tuple(a for a in accounts if a not in written)
     if len(todo) == 1:
-        return [*rows, _one(connection, dataset, run, table, todo[0])]
+        return [*rows, _one(connection, dataset, run, table, todo[0], resuming)]
     if not todo:
         return rows
     try:
@@ -194,7 +199,7 @@ def _group(
     except InstapdError as exc:
         logger.info("snapshot of %s for %d accounts failed (%s); reading them one by one",
                     table, len(todo), type(exc).__name__)  # fmt: skip
-        return [*rows, *(_one(connection, dataset, run, table, a) for a in todo)]
+        return [*rows, *(_one(connection, dataset, run, table, a, resuming) for a in todo)]
     return [*rows, *_write(dataset, run, table, todo, frame)]
 
 
@@ -230,9 +235,14 @@ def _write(
 
 
 def _one(
-    connection: BaseConnection, dataset: SnapshotDataset, run: runs.Run, table: str, account: str
+    connection: BaseConnection,
+    dataset: SnapshotDataset,
+    run: runs.Run,
+    table: str,
+    account: str,
+    resuming: bool = True,
 ) -> dict[str, Any]:
-    written = _written(dataset, run, table, (account,))
+    written = _written(dataset, run, table, (account,)) if resuming else {}
     if account in written:
         path, count = written[account]
         return {**_row(run, table, account, path), "rows": count, "status": "kept"}
@@ -263,7 +273,10 @@ def _written(
         else:
             counts = meta.get("accounts", {})
         found.update((a, (path, int(n))) for a, n in counts.items() if a in wanted)
-    for account in wanted - found.keys():  # a run an earlier version started
+    missing = wanted - found.keys()
+    if not missing or not dataset.has_account_folders(table):
+        return found
+    for account in missing:  # a run an earlier version started
         legacy = dataset.path(table, account, run.date, run.id)
         kept = _legacy_written(legacy, run.id)
         if kept is not None:

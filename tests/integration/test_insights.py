@@ -205,6 +205,16 @@ def test_online_followers_hours(connection: instapd.Connection, account: str) ->
     assert frame.groupby("end_time").size().eq(24).all()
 
 
+def test_online_followers_over_two_windows_gives_each_hour_once(
+    connection: instapd.Connection, account: str
+) -> None:
+    since = pd.Timestamp.now(tz="UTC") - timedelta(days=45)  # two 30-day windows, a day shared
+    frame = connection.read("OnlineFollowers", account=account, since=since)
+    assert frame["end_time"].nunique() >= 28, "both windows were read (Meta keeps 30 days)"
+    assert not frame.duplicated(["end_time", "hour"]).any()
+    assert frame.groupby("end_time").size().eq(24).all()
+
+
 # -- media insights -------------------------------------------------------------------------
 
 

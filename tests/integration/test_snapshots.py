@@ -377,3 +377,21 @@ def test_a_named_run_after_compaction_keeps_what_the_merged_file_holds(
     assert again["rows"].tolist() == first["rows"].tolist()
     assert set(again["path"]) == {str(merged)}
     assert _data_files(tmp_path) == [merged], "nothing written twice"
+
+
+def test_a_named_run_an_earlier_version_started_keeps_its_files_of_one_account(
+    conn: instapd.Connection, agency: Sandbox, tmp_path: Path
+) -> None:
+    run = "20260101T000000Z-0000beef"
+    done, todo = agency.account_ids[:2], agency.account_ids[2:]
+    dataset = SnapshotDataset(tmp_path)
+    when = pd.Timestamp("2026-01-01T00:00:00Z")
+    for account in done:  # what a version before groups wrote, one file per account
+        media = conn.read("Media", account=account)
+        old = dataset.path("Media", account, "2026-01-01", run)
+        dataset.write(old, to_arrow(media, when), {"rows": len(media)})
+    again = instapd.snapshot(["Media"], connection=conn, location=tmp_path, run=run)
+    status = again.set_index("account")["status"]
+    assert status[done].tolist() == ["kept", "kept"]
+    assert status[todo].tolist() == ["written", "written"]
+    assert again.set_index("account").loc[done, "rows"].tolist() == [3, 3]

@@ -24,20 +24,36 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
+from pathlib import Path
 
 from _server import sandbox_process  # type: ignore[import-not-found]
 
 import instapd
+from instapd.snapshots import DEFAULT_TABLES  # imported here: imports are not the rows' memory
 
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def sandbox_cpu() -> float:
+    """CPU seconds the sandbox processes (this process's children) have used so far."""
+    me, ticks = os.getpid(), 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:  # its parent
+            ticks += int(fields[11]) + int(fields[12])  # user and system time
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def one(accounts: int, latency: float, workers: int, media: int) -> dict[str, float]:
@@ -50,10 +66,13 @@ def one(accounts: int, latency: float, workers: int, media: int) -> dict[str, fl
         time.sleep(accounts / 150)  # every sandbox process has built its data
         before = peak_mib()
         start, sent = time.perf_counter(), conn.client.requests_made
+        client_cpu, server_cpu = time.process_time(), sandbox_cpu()
         with tempfile.TemporaryDirectory() as out:
             summary = instapd.snapshot(connection=conn, location=out, workers=workers)
         seconds = time.perf_counter() - start
         return {
+            "client_cpu": round(time.process_time() - client_cpu, 1),
+            "sandbox_cpu": round(sandbox_cpu() - server_cpu, 1),
             "accounts": accounts,
             "seconds": round(seconds, 1),
             "requests": conn.client.requests_made - sent,
@@ -68,7 +87,6 @@ def one(accounts: int, latency: float, workers: int, media: int) -> dict[str, fl
 def levels(media: int) -> dict[str, int]:
     """The requests one account's snapshot makes per table: each follows the one before."""
     from instapd.sandbox import Sandbox
-    from instapd.snapshots import DEFAULT_TABLES
 
     warnings.simplefilter("ignore")
     found = {}
@@ -106,9 +124,10 @@ def main() -> None:
     ms = f"{args.latency * 1000:.0f} ms"
     print(f"round-trip bound: {total} levels x {ms} = {total * args.latency:.2f} s (tables in "
           f"turn); {longest} x {ms} = {longest * args.latency:.2f} s (side by side)")  # fmt: skip
-    print("| accounts | seconds | requests | rows | peak RSS (MiB) | growth over start (MiB) "
-          "| paced waits (s) | x bound (in turn) | x bound (side by side) |")  # fmt: skip
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| accounts | seconds | requests | rows | client CPU (s) | sandbox CPU (s) "
+          "| peak RSS (MiB) | growth over start (MiB) | paced waits (s) | x bound (in turn) "
+          "| x bound (side by side) |")  # fmt: skip
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     floors = []
     for size in (int(s) for s in args.sizes.split(",")):
         result = _run(size, args.latency, args)
@@ -116,7 +135,8 @@ def main() -> None:
             floors.append((size, result["seconds"], _run(size, 0.0, args)["seconds"]))
         growth = result["peak_mib"] - result["baseline_mib"]
         print(f"| {size:,} | {result['seconds']} | {result['requests']:,} | {result['rows']:,} | "
-              f"{result['peak_mib']} | {growth:.1f} | {result['throttle_wait_s']} | "
+              f"{result['client_cpu']} | {result['sandbox_cpu']} | {result['peak_mib']} | "
+              f"{growth:.1f} | {result['throttle_wait_s']} | "
               f"{result['seconds'] / (total * args.latency):.1f} | "
               f"{result['seconds'] / (longest * args.latency):.1f} |", flush=True)  # fmt: skip
         if result["errors"]:

@@ -200,7 +200,12 @@ def _group(
         logger.info("snapshot of %s for %d accounts failed (%s); reading them one by one",
                     table, len(todo), type(exc).__name__)  # fmt: skip
         return [*rows, *(_one(connection, dataset, run, table, a, resuming) for a in todo)]
-    return [*rows, *_write(dataset, run, table, todo, frame)]
+    rows += _write(dataset, run, table, todo, frame)
+    del frame
+    # Arrow's allocator keeps freed blocks for reuse; a group's strings, Arrow table and
+    # Parquet buffers are done with: giving them back keeps memory flat across groups
+    pa.default_memory_pool().release_unused()
+    return rows
 
 
 def _options(run: runs.Run, table: str) -> dict[str, Any]:

@@ -83,13 +83,15 @@ def read_business_discovery(ctx: ReadContext) -> Iterator[Row]:
 
 
 def read_business_discovery_media(ctx: ReadContext) -> Iterator[Row]:
-    """Media pages are walked inside the expansion: ``media.after(CURSOR).limit(N){...}``."""
+    """Media pages are walked inside the expansion: ``media.after(CURSOR).limit(N){...}``;
+    a time range goes in it too (``.since()``/``.until()``), so old posts are never fetched."""
     keys = {"business_account_id": ctx.accounts[0], "owner_username": ctx.query.filters["username"]}
     after = ""
     shrink = Shrink({})
+    bounds = _time_modifiers(ctx)
     for _ in range(MAX_PAGES):
         cursor = f".after({after})" if after else ""
-        inner = f"media{cursor}.limit({ctx.page_size}){{{_fields(ctx)}}}"
+        inner = f"media{bounds}{cursor}.limit({ctx.page_size}){{{_fields(ctx)}}}"
         media = _discovery(ctx, inner, shrink).get("media") or {}
         data = media.get("data") or []
         for item in data:
@@ -97,6 +99,14 @@ def read_business_discovery_media(ctx: ReadContext) -> Iterator[Row]:
         after = ((media.get("paging") or {}).get("cursors") or {}).get("after", "")
         if not data or not after:
             return
+
+
+def _time_modifiers(ctx: ReadContext) -> str:
+    """``.since(T).until(T)`` for the query's range, a second wider than it at the start (the
+    reader keeps exactly ``[since, until)`` whatever the API's own edges are)."""
+    since, until = ctx.query.since, ctx.query.until
+    text = f".since({int(since.timestamp()) - 1})" if since is not None else ""
+    return text + (f".until({int(until.timestamp())})" if until is not None else "")
 
 
 READERS: dict[str, Reader] = {

@@ -168,3 +168,18 @@ def test_cli_snapshot_competitor_is_repeatable_and_a_resumed_run_keeps_them(
 
 def _run_id(out: str) -> str:
     return next((Path(out) / "_runs").glob("*.json")).stem
+
+
+def test_a_competitors_recent_posts_are_read_without_paging_through_the_old_ones(
+    box: Sandbox,
+) -> None:
+    connection = sandbox_connection(box, page_size=5, cache=False)
+    account, name = box.account_ids[0], RIVALS[0]
+    every = connection.read("BusinessDiscoveryMedia", account=account, username=name)
+    since = box.now - timedelta(days=MEDIA_DAYS)
+    before = box.requests_served
+    recent = connection.read("BusinessDiscoveryMedia", account=account, username=name, since=since)
+    pages = box.requests_served - before
+    assert sorted(recent["id"]) == sorted(every.loc[every["timestamp"] >= since, "id"])
+    assert 0 < len(recent) < len(every)
+    assert pages == len(recent) // 5 + 1, "only the range's pages, not all the posts'"

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .catalog import Column
 
@@ -57,22 +58,27 @@ def _column_values(rows: list[dict[str, Any]], column: Column) -> list[Any]:
 def to_frame(rows: Iterable[dict[str, Any]], columns: Sequence[Column]) -> pd.DataFrame:
     """A frame with exactly ``columns``, typed; the same columns and dtypes when empty."""
     rows = list(rows)
-    data = {c.name: _series(_column_values(rows, c), c) for c in columns}
-    return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+    data = {c.name: _array(_column_values(rows, c), c) for c in columns}
+    return pd.DataFrame(data, index=pd.RangeIndex(len(rows)), copy=False)
 
 
-def _series(values: list[Any], column: Column) -> pd.Series:
+def _array(values: list[Any], column: Column) -> Any:
+    """The column's typed array (arrays, not Series: the frame takes them without aligning)."""
     dtype = DTYPES[column.type]
     if column.type == "datetime":  # each distinct stamp parsed once (a day's 24 hours share one)
         codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
         parsed = pd.to_datetime(pd.Series(uniques, dtype=object), format=_TIME_FORMAT, utc=True)
-        taken = parsed.astype(dtype).array.take(codes, allow_fill=True)
-        return pd.Series(taken)
-    if column.type == "list":
+        return parsed.astype(dtype).array.take(codes, allow_fill=True)
+    if column.type == "list":  # a Series: numpy would read equal-length lists as a matrix
         return pd.Series(values, dtype=object)
     if column.type == "id":
         values = [None if v is None else str(v) for v in values]
-    return pd.Series(pd.array(values, dtype=dtype))
+    if dtype == DTYPES["string"]:
+        try:  # straight to Arrow: pandas would check and copy every string first
+            return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: pandas converts
+            pass
+    return pd.array(values, dtype=dtype)
 
 
 def empty_frame(columns: Sequence[Column]) -> pd.DataFrame:

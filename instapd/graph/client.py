@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
-import json
 import logging
 import re
 import threading
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote_plus, urlsplit
 
+import orjson
 import requests
 
 from ..errors import (
@@ -437,7 +437,7 @@ class GraphClient:
             for listener in list(self.usage_listeners):
                 listener(usage)
         try:
-            body = json.loads(answer.get("body") or "null")
+            body = orjson.loads(answer.get("body") or "null")
         except ValueError:
             return None
         status = int(answer.get("code") or 500)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import threading
 import time
@@ -29,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import IO, Any, TypeVar
 
+import orjson
 import requests
 from tenacity import (
     RetryCallState,
@@ -224,7 +224,7 @@ class Sender:
                 stream=True,
             )
             content = read_capped(response, self.max_body, where)
-            body = json.loads(content) if content else None
+            body = orjson.loads(content) if content else None  # 3x json's speed: rows are big
         except (
             requests.exceptions.InvalidURL,
             requests.exceptions.MissingSchema,

@@ -116,7 +116,10 @@ def test_any_fault_schedule_gives_the_fault_free_frame(
     finally:
         sandbox.faults = Faults()
     pd.testing.assert_frame_equal(frame, clean_frames[table])
-    assert faults.fired == len(schedule) + len(op_schedule)
+    # Every request fault fires (retries only add requests), and the first operation fault (the
+    # read is the clean one up to it); a later one may fall on an operation an earlier fault
+    # took out of the batches (a code 1 reads that media's comments alone, page by page).
+    assert faults.fired >= len(schedule) + bool(op_schedule)
 
 
 def test_failed_and_unanswered_batch_operations_are_retried_alone(

@@ -2,10 +2,10 @@
 
 Each table is read for up to 50 accounts at once (``BATCH_ACCOUNTS``), so every level of
 requests (first pages, next pages, insights) goes out as one batch request for all of them; the
-groups are read concurrently (``workers`` at a time) over one Graph client, whose throttle paces
-every operation from its own usage headers (the app's and each account's). A group's frame is
-written as one file at once (its metadata counts each account's rows), then dropped, so memory
-stays flat however many accounts there are. A group that fails is read again account by
+groups are read concurrently (``workers`` at a time, four batch requests each in flight) over
+one Graph client, whose throttle paces every operation from its own usage headers (the app's
+and each account's). A group's frame is written as one file at once (its metadata counts each
+account's rows), then dropped, so memory stays flat however many accounts there are. A group that fails is read again account by
 account, so an account's failure is its own summary row (and its own file). A killed run goes
 on where it stopped the next time the same snapshot is asked for: files are named after the run
 and their accounts, and an account a file of the run holds is never read or written again.
@@ -43,6 +43,8 @@ DEFAULT_TABLES = SNAPSHOT_TABLES  # the catalog's one list (health and dlt use i
 RECENT_DAYS = {"AccountInsights": 2}
 #: Accounts whose table is read in one go: one operation each in each batch request.
 BATCH_ACCOUNTS = 50
+#: Batch requests in flight for each group being read (a group holds its rows; a request little).
+REQUESTS_PER_WORKER = 4
 SUMMARY_COLUMNS = {
     "table": "string",
     "account": "string",
@@ -112,7 +114,9 @@ def snapshot(
     plan, resuming = _plan(dataset, names, ids, run, resume, at, rivals)
     logger.info("snapshot run %s: %d tables, %d accounts", plan.id, len(names), len(ids))
     runs.save(dataset, plan)
-    connection.client.widen(workers)  # each level's batch requests side by side, not 4 at once
+    # A group's level may take several batch requests (300 media's insights are six): room for
+    # them side by side, so waiting on the API overlaps the other groups' work on their rows.
+    connection.client.widen(workers * REQUESTS_PER_WORKER)
 
     def one_group(task: tuple[str, tuple[str, ...]]) -> list[dict[str, Any]]:
         return _group(connection, dataset, plan, *task, resuming=resuming)

@@ -395,3 +395,10 @@ def test_a_named_run_an_earlier_version_started_keeps_its_files_of_one_account(
     assert status[done].tolist() == ["kept", "kept"]
     assert status[todo].tolist() == ["written", "written"]
     assert again.set_index("account").loc[done, "rows"].tolist() == [3, 3]
+
+
+def test_a_snapshot_lets_four_batch_requests_per_worker_be_in_flight(
+    conn: instapd.Connection, tmp_path: Path
+) -> None:
+    instapd.snapshot(["Media"], connection=conn, location=tmp_path, workers=3)
+    assert conn.client.concurrency == 12, "a group's level of six requests waits for none"

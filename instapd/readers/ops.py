@@ -62,8 +62,8 @@ def run(ctx: ReadContext, ops: Iterable[Op]) -> Iterator[tuple[Op, dict[str, Any
                 clipped = clip_to_retention(ctx, op)  # Meta refused the old part: read the rest
                 if clipped is not None:
                     clipped_ops.append(clipped)
-            elif isinstance(outcome, GraphError) and outcome.subcode is not None:
-                ctx.skip(op.owner, outcome)  # a subcode names the object's own refusal
+            elif isinstance(outcome, GraphError) and _object_refusal(outcome):
+                ctx.skip(op.owner, outcome)  # the object's own refusal: no metric would do
             elif isinstance(outcome, GraphError):
                 failed.setdefault(op.owner, []).append((op, outcome))
             else:

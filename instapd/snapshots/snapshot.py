@@ -5,10 +5,11 @@ requests (first pages, next pages, insights) goes out as one batch request for a
 groups are read concurrently (``workers`` at a time, four batch requests each in flight) over
 one Graph client, whose throttle paces every operation from its own usage headers (the app's
 and each account's). A group's frame is written as one file at once (its metadata counts each
-account's rows), then dropped, so memory stays flat however many accounts there are. A group that fails is read again account by
-account, so an account's failure is its own summary row (and its own file). A killed run goes
-on where it stopped the next time the same snapshot is asked for: files are named after the run
-and their accounts, and an account a file of the run holds is never read or written again.
+account's rows), then dropped, so memory stays flat however many accounts there are. A group
+that fails is read again account by account, so an account's failure is its own summary row
+(and its own file). A killed run goes on where it stopped the next time the same snapshot is
+asked for: files are named after the run and their accounts, and an account a file of the run
+holds is never read or written again.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -55,11 +55,13 @@ _DYNAMIC = re.compile(
     r"/(insights|top_media|recent_media|recently_searched_hashtags|ig_hashtag_search)$"
 )
 _COMPACT = (",", ":")
+#: Answers are trees the sandbox builds, never circular: no need to check each container.
+_ENCODE = json.JSONEncoder(separators=_COMPACT, check_circular=False).encode
 
 
 def _json(value: Any) -> str:
     """JSON as Meta sends it: compact, no spaces (smaller and faster to write and read)."""
-    return json.dumps(value, separators=_COMPACT)
+    return _ENCODE(value)
 
 
 LOGIN_ROUTES = ("dialog/oauth", "dialog/decide", "oauth/access_token", "debug_token")
@@ -94,7 +96,9 @@ class SandboxApp:
         self.max_objects = max_objects
         self.size_refusals = 0  # answers refused with code 1 for holding too much
         self.served = 0
-        self.log: list[str] = []
+        self._logged: list[str] = []
+        #: Lines not written out yet: (prefix, method, path, params), formatted when read.
+        self._unwritten: list[tuple[str, str, str, Mapping[str, str]]] = []
         self._lock = threading.Lock()
         self._owner = self._index_owners()
         self.router = (
@@ -152,10 +156,24 @@ class SandboxApp:
         model.forget()
         self.forget_renders()
 
+    @property
+    def log(self) -> list[str]:
+        """Each request and batch operation: method, path, and the fields and paging asked
+        (never the token). Written out when read, not while answering."""
+        with self._lock:
+            if self._unwritten:
+                self._logged.extend(
+                    prefix + describe(method, path, params)
+                    for prefix, method, path, params in self._unwritten
+                )
+                self._unwritten.clear()
+            return self._logged
+
     def reset_counters(self) -> None:
         with self._lock:
             self.served = 0
-            self.log.clear()
+            self._logged.clear()
+            self._unwritten.clear()
 
     # -- WSGI ------------------------------------------------------------------------------
 
@@ -166,7 +184,7 @@ class SandboxApp:
         with self._lock:
             self.served += 1
             number = self.served
-            self.log.append(describe(request.method, request.path, request.args))
+            self._unwritten.append(("", request.method, request.path, request.args))
         if self.faults.latency:
             time.sleep(self.faults.latency)
         fault = self.faults.pick(number)
@@ -293,9 +311,11 @@ class SandboxApp:
         path, _, query = str(op.get("relative_url", "")).lstrip("/").partition("?")
         if not VERSION.match(path.split("/", 1)[0]):
             path = f"{call.version}/{path}"
-        params = dict(parse_qsl(query)) | dict(parse_qsl(str(op.get("body") or "")))
+        params = dict(parse_qsl(query))
+        if op.get("body"):  # a write's parameters (a read's body is absent)
+            params |= dict(parse_qsl(str(op["body"])))
         with self._lock:
-            self.log.append("BATCH " + describe(method, "/" + path, params))
+            self._unwritten.append(("BATCH ", method, "/" + path, params))
         fault = self.faults.pick_operation()
         if method != "GET":
             fault = fault or self.faults.pick_write_operation()

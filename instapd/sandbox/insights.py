@@ -106,6 +106,17 @@ def media_metrics() -> dict[str, frozenset[str]]:
     return kept[1]
 
 
+def _media_retired(source: tuple[catalog.MediaMetric, ...]) -> dict[str, int | None]:
+    """Each media metric's retirement, by name (the first of a name, as a scan finds it)."""
+    kept = _KEPT.get("media_retired")
+    if kept is None or kept[0][0] is not source:
+        found: dict[str, int | None] = {}
+        for m in source:
+            found.setdefault(m.name, m.retired_in)
+        kept = _KEPT["media_retired"] = ((source,), found)
+    return kept[1]
+
+
 def _media_metrics(source: tuple[catalog.MediaMetric, ...]) -> dict[str, frozenset[str]]:
     return {
         m.name: frozenset(surface.split(":")[0] for surface in m.surfaces)
@@ -119,8 +130,7 @@ def retired_in(metric: str, *, user: bool) -> int | None:
     if user:
         entry = catalog.USER_RETIRED.get(metric)
         return entry.retired_in if entry is not None else None
-    media = next((m for m in catalog.MEDIA_METRICS if m.name == metric), None)
-    return media.retired_in if media is not None else None
+    return _media_retired(catalog.MEDIA_METRICS).get(metric)
 
 
 BREAKDOWN_VALUES: dict[str, tuple[str, ...]] = {
@@ -152,11 +162,14 @@ MEDIA_BREAKDOWNS = {
 FB_ONLY = {"crossposted_views", "facebook_views"}  # error unless shared to Facebook
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _number(*parts: object) -> float:
     """A seeded number in [0, 1): the same for the same parts, in any process."""
-    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
+    digest = _sha256("|".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / _SPAN
+
+
+_sha256 = hashlib.sha256
+_SPAN = 2**64
 
 
 @functools.lru_cache(maxsize=4096)
@@ -405,19 +418,14 @@ def _series_value(
 
 @functools.lru_cache(maxsize=4096)
 def _hour_map(account: str, weekday: int, followers: int) -> dict[str, int]:
-    """Online followers by hour on a weekday (callers copy it): a share of ``followers``."""
+    """Online followers by hour on a weekday (callers copy it): a seeded share of
+    ``followers``, more in the evening. Thirty days read seven of these."""
     return {
-        str(h): int(followers * share * lift) for h, share, lift in _hour_shares(account, weekday)
-    }
-
-
-@functools.lru_cache(maxsize=4096)
-def _hour_shares(account: str, weekday: int) -> tuple[tuple[int, float, float], ...]:
-    """Each hour, its seeded share of followers online and its evening lift."""
-    return tuple(
-        (h, 0.05 + 0.25 * _number(account, weekday, h), 1.4 if 17 <= h <= 21 else 1)
+        str(h): int(
+            followers * (0.05 + 0.25 * _number(account, weekday, h)) * (1.4 if 17 <= h <= 21 else 1)
+        )
         for h in range(24)
-    )
+    }
 
 
 def _total(

@@ -41,7 +41,7 @@ from .oauth import OAuthRoutes
 from .page_tokens import PageTokens
 from .publishing import UPLOAD_ROOT, PublishRoutes
 from .routing import Router
-from .size import DEFAULT_MAX_OBJECTS, check_size, count_objects
+from .size import DEFAULT_MAX_OBJECTS, check_size, count_objects, size_bound
 from .tokens import TokenRegistry
 from .usage import Usage
 from .webhooks import SandboxWebhooks
@@ -109,7 +109,7 @@ class SandboxApp:
         #: Page tokens: ``fields=access_token`` on the user's Pages (``/me/accounts``).
         self.page_tokens = PageTokens(dataset, tokens, self.router.renderer.specials)
         self.router.renderer.specials = self.page_tokens
-        self._answers: dict[tuple[Any, ...], tuple[str, int]] = {}
+        self._answers: dict[tuple[Any, ...], tuple[str, int]] = {}  # JSON, its bound
         #: The app's webhook subscriptions and deliveries (:mod:`.webhooks`), set by the server.
         self.webhooks: SandboxWebhooks | None = None
         self.router.writes.changed = self.forget_renders
@@ -329,9 +329,9 @@ class SandboxApp:
             self.usage.record(account, **_asker(call))
             op_call = Call(call.token, call.token_value, call.version, params, call.root)
             if self._login_route(path) == "debug_token":  # the token asked about, in a body
-                body = self.oauth.debug_token(params, asker=call.token)
-                self._check_size(count_objects(body))
-                status, text = 200, _json(body)
+                text = _json(self.oauth.debug_token(params, asker=call.token))
+                self._check_size(text, size_bound(text))
+                status = 200
             else:  # as a request of its own: a read of the static dataset is rendered once
                 status, text = 200, self._answer(method, "/" + path, op_call)
         except GraphFailure as failure:
@@ -350,24 +350,27 @@ class SandboxApp:
     def _answer(self, method: str, path: str, call: Call) -> str:
         """The JSON text of a read; reads of the static dataset are kept and served again."""
         if method != "GET" or _DYNAMIC.search(path) or PublishRoutes.is_dynamic(path):
-            body = self.router.dispatch(method, path, call)
-            self._check_size(count_objects(body))
-            return _json(body)
+            text = _json(self.router.dispatch(method, path, call))
+            self._check_size(text, size_bound(text))
+            return text
         # who asks matters: scopes decide what may be read
         token = call.token
         key = (path, tuple(sorted(call.params.items())), token.user_id, token.kind, token.scopes,
                self.cdn.window())  # fmt: skip
         kept = self._answers.get(key)
         if kept is None:
-            body = self.router.dispatch(method, path, call)
-            kept = (_json(body), count_objects(body))
-            self._answers[key] = kept
-        self._check_size(kept[1])
+            text = _json(self.router.dispatch(method, path, call))
+            kept = self._answers[key] = (text, size_bound(text))
+        self._check_size(*kept)
         return kept[0]
 
-    def _check_size(self, count: int) -> None:
+    def _check_size(self, text: str, bound: int) -> None:
+        """Refuse an answer (its JSON) over ``max_objects``; its objects are counted only when
+        ``bound`` (at least as many as it holds) is over the limit."""
+        if self.max_objects is None or bound <= self.max_objects:
+            return
         try:
-            check_size(count, self.max_objects)
+            check_size(count_objects(json.loads(text)), self.max_objects)
         except GraphFailure:
             with self._lock:
                 self.size_refusals += 1

@@ -66,9 +66,11 @@ class Renderer:
             if plain and node_type.cacheable:
                 self._rendered[key] = cached  # plain fields only: nothing depends on the call
         out = dict(cached)
+        expires = None
         for name in CDN_FIELDS:  # signed per call (root, window), never kept
             if name in out:
-                out[name] = self.cdn.link(call.root, out[name])
+                expires = self.cdn.expiry() if expires is None else expires
+                out[name] = self.cdn.link(call.root, out[name], expires)
         return out
 
     def _render_fields(

@@ -17,6 +17,7 @@ and asker), so its own cost per request stays small next to injected latency.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import socket
@@ -311,7 +312,7 @@ class SandboxApp:
         path, _, query = str(op.get("relative_url", "")).lstrip("/").partition("?")
         if not VERSION.match(path.split("/", 1)[0]):
             path = f"{call.version}/{path}"
-        params = dict(parse_qsl(query))
+        params = dict(_query(query))
         if op.get("body"):  # a write's parameters (a read's body is absent)
             params |= dict(parse_qsl(str(op["body"])))
         with self._lock:
@@ -395,6 +396,13 @@ class SandboxApp:
             if segment in self._owner:
                 return self._owner[segment]
         return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _query(text: str) -> dict[str, str]:
+    """An operation's query string, parsed once (callers copy it): the operations of a batch
+    repeat it, only their paths' ids differ."""
+    return dict(parse_qsl(text))
 
 
 def _asker(call: Call) -> dict[str, str | None]:

@@ -30,6 +30,17 @@ READY = b"ready"
 class Server:
     url: str
     token: str
+    pids: tuple[int, ...] = ()  # the serving processes
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) the serving processes have used so far (Linux)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids:
+            with open(f"/proc/{pid}/stat") as stat:  # fields after the command's parenthesis
+                fields = stat.read().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
 
 
 @contextmanager
@@ -52,9 +63,11 @@ def sandbox_process(
     os.close(told)
     try:
         with os.fdopen(ready, "rb") as pipe:
-            if pipe.read(len(READY)) != READY:
-                raise RuntimeError("The benchmark's sandbox did not start (see its traceback).")
-        yield Server(f"http://127.0.0.1:{port}", token)
+            said = pipe.read().split()
+        if not said or said[0] != READY:
+            raise RuntimeError("The benchmark's sandbox did not start (see its traceback).")
+        pids = (first, *(int(pid) for pid in said[1:]))
+        yield Server(f"http://127.0.0.1:{port}", token, pids)
     finally:
         os.kill(first, signal.SIGTERM)
         os.waitpid(first, 0)
@@ -78,8 +91,8 @@ def _serve(told: int, fd: int, processes: int, *, media: int, latency: float, to
                 break
             others.append(pid)
         sandbox.start()
-        if others or processes == 1:
-            os.write(told, READY)
+        if others or processes == 1:  # the first: say so, with the others' ids
+            os.write(told, b" ".join([READY, *(str(pid).encode() for pid in others)]))
             os.close(told)
         signal.sigwait({signal.SIGTERM})
         for pid in others:

@@ -10,6 +10,9 @@ answer.
     python bench/sandbox_cpu.py replay CORPUS [--save ANSWERS] [--expect ANSWERS] [--repeat 3]
         replay them in order on a fresh frozen sandbox: CPU seconds per request (best of
         ``--repeat``), and the answers saved or compared with saved ones
+    python bench/sandbox_cpu.py live [--accounts 100] [--repeat 3]
+        snapshot that many accounts of the benchmarks' sandbox (``_server.py``: three processes,
+        0 ms latency) and read the CPU time its processes spent answering, from /proc (Linux)
 
 The sandbox is frozen at a fixed time, with a fixed token, app secret and rate-limit clock, so
 every answer (the batch bodies' usage headers included) is a function of the requests alone.
@@ -191,15 +194,42 @@ def compare(answers: list[dict[str, Any]], expected: list[dict[str, Any]], reque
     return differ
 
 
+def live(accounts: int, repeat: int) -> None:
+    """The sandbox processes' CPU seconds during a snapshot (sockets and HTTP included)."""
+    from _server import sandbox_process  # type: ignore[import-not-found]
+
+    warnings.simplefilter("ignore")
+    runs = []
+    for _ in range(repeat):
+        with (
+            sandbox_process(media=6, latency=0.0, accounts=accounts) as server,
+            instapd.connect(graph_url=server.url, access_token=server.token, cache=False) as conn,
+            tempfile.TemporaryDirectory() as out,
+        ):
+            conn.identity()
+            before, sent = server.cpu_seconds(), conn.client.requests_made
+            instapd.snapshot(connection=conn, location=out)
+            runs.append((server.cpu_seconds() - before, conn.client.requests_made - sent))
+    spent, requests = min(runs)
+    print(f"{accounts} accounts: the sandbox spent {spent:.2f} s CPU on {requests} requests (least "
+          f"of {repeat}: {', '.join(f'{s:.2f}' for s, _ in runs)}): "
+          f"{spent / requests * 1000:.1f} ms per request")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("action", choices=("record", "replay"))
-    parser.add_argument("corpus")
+    parser.add_argument("action", choices=("record", "replay", "live"))
+    parser.add_argument("corpus", nargs="?")
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--save")
     parser.add_argument("--expect")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    if args.action == "live":
+        live(args.accounts, args.repeat)
+        return
+    if args.corpus is None:
+        parser.error("record and replay need a CORPUS file")
     if args.action == "record":
         record(args.corpus, args.accounts)
         return

@@ -11,6 +11,7 @@ is built (a pipe says so), not after a guessed sleep, nor while three copies are
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import signal
@@ -83,6 +84,7 @@ def _serve(told: int, fd: int, processes: int, *, media: int, latency: float, to
     try:
         sandbox = Sandbox(media_per_account=(media,), faults=Faults(latency=latency), token=token,
                           listen_fd=fd, **options)  # fmt: skip
+        gc.freeze()  # the data lives as long as the servers: no collection walks it again
         for _ in range(processes - 1):
             pid = os.fork()
             if pid == 0:  # another server of the same data

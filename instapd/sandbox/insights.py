@@ -274,7 +274,13 @@ _SCALED = {
 
 
 def _csv(params: dict[str, str], name: str) -> list[str]:
-    return parse_list(params.get(name, ""))
+    return list(_listed(params.get(name, "")))
+
+
+@functools.lru_cache(maxsize=1024)
+def _listed(text: str) -> tuple[str, ...]:
+    """A list parameter, parsed once per text (every media of a batch asks the same metrics)."""
+    return tuple(parse_list(text))
 
 
 def _stamp(value: str, name: str) -> int:
@@ -352,7 +358,7 @@ def user_insights(
         if small and spec.needs_followers and metric != "online_followers":
             continue
         entry: dict[str, Any] = {"name": metric, "period": period, "title": _title(metric)}
-        entry["description"] = f"The sandbox's {metric.replace('_', ' ')}"
+        entry["description"] = _description(metric)
         entry["id"] = f"{account.id}/insights/{metric}/{period}"
         if metric_type == "time_series":
             if metric in ("follower_count", "online_followers"):
@@ -387,8 +393,14 @@ def user_insights(
     return body
 
 
+@functools.lru_cache(maxsize=512)
 def _title(metric: str) -> str:
     return metric.replace("_", " ").capitalize()
+
+
+@functools.lru_cache(maxsize=512)
+def _description(metric: str) -> str:
+    return f"The sandbox's {metric.replace('_', ' ')}"
 
 
 #: Days a ``period`` covers; accounts reached on several of them count once (Meta's reach).
@@ -536,7 +548,7 @@ def _demographics(
                 "name": metric,
                 "period": "lifetime",
                 "title": _title(metric),
-                "description": f"The sandbox's {metric.replace('_', ' ')}",
+                "description": _description(metric),
                 "total_value": total,
                 "id": f"{account.id}/insights/{metric}/lifetime",
             }
@@ -604,7 +616,7 @@ def media_insights(
             "period": "lifetime",
             "values": [{"value": value}],
             "title": _title(metric),
-            "description": f"The sandbox's {metric.replace('_', ' ')}",
+            "description": _description(metric),
             "id": f"{media.id}/insights/{metric}/lifetime",
         }
         if breakdowns:

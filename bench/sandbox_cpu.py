@@ -14,12 +14,16 @@ answer.
         snapshot that many accounts of the benchmarks' sandbox (``_server.py``: three processes,
         0 ms latency) and read the CPU time its processes spent answering, from /proc (Linux)
 
-The sandbox is frozen at a fixed time, with a fixed token, app secret and rate-limit clock, so
-every answer (the batch bodies' usage headers included) is a function of the requests alone.
-Headers compared: ``Content-Type``, the usage headers (``X-App-Usage``, ``X-Business-Use-Case-
-Usage``, ...), ``WWW-Authenticate``, ``Cache-Control`` and ``Date`` (the frozen clock's, so it is
-fixed too); ``Content-Length`` follows the body. Only errors' ``fbtrace_id`` is masked: it is
-random, as Meta's is.
+To check a change: ``record`` once, ``replay --save before.json`` with the code before it,
+``replay --expect before.json`` after it (exit status 1 and the first differences if any answer
+moved).
+
+The sandbox is frozen at the recording's time (kept in the corpus), with a fixed token, app
+secret and rate-limit clock, so every answer (the batch bodies' usage headers included) is a
+function of the requests alone. Every header is compared (``Content-Type``, the usage headers,
+``WWW-Authenticate``, ``Cache-Control``, and ``Date``: the frozen clock's, so fixed too) but
+``Content-Length``, which follows the body. Only errors' ``fbtrace_id`` is masked: it is random,
+as Meta's is.
 """
 
 from __future__ import annotations

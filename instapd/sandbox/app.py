@@ -23,7 +23,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from json.encoder import encode_basestring_ascii as _string  # the encoder's own (ensure_ascii)
 from typing import Any
 from urllib.parse import parse_qsl
@@ -106,8 +106,9 @@ class SandboxApp:
         self.size_refusals = 0  # answers refused with code 1 for holding too much
         self.served = 0
         self._logged: list[str] = []
-        #: Lines not written out yet: (prefix, method, path, params), formatted when read.
-        self._unwritten: list[tuple[str, str, str, Mapping[str, str]]] = []
+        #: Lines not written out yet: (prefix, method, path, params), formatted when read; the
+        #: params as pairs of strings, which the garbage collector need not walk.
+        self._unwritten: list[tuple[str, str, str, tuple[tuple[str, str], ...]]] = []
         self._lock = threading.Lock()
         self._owner = self._index_owners()
         self.router = (
@@ -172,7 +173,7 @@ class SandboxApp:
         with self._lock:
             if self._unwritten:
                 self._logged.extend(
-                    prefix + describe(method, path, params)
+                    prefix + describe(method, path, dict(params))
                     for prefix, method, path, params in self._unwritten
                 )
                 self._unwritten.clear()
@@ -193,7 +194,7 @@ class SandboxApp:
         with self._lock:
             self.served += 1
             number = self.served
-            self._unwritten.append(("", request.method, request.path, request.args))
+            self._unwritten.append(("", request.method, request.path, tuple(request.args.items())))
         if self.faults.latency:
             time.sleep(self.faults.latency)
         fault = self.faults.pick(number)
@@ -326,7 +327,7 @@ class SandboxApp:
         if op.get("body"):  # a write's parameters (a read's body is absent)
             params |= dict(parse_qsl(str(op["body"])))
         with self._lock:
-            self._unwritten.append(("BATCH ", method, "/" + path, params))
+            self._unwritten.append(("BATCH ", method, "/" + path, tuple(params.items())))
         fault = self.faults.pick_operation()
         if method != "GET":
             fault = fault or self.faults.pick_write_operation()

@@ -17,12 +17,14 @@ and asker), so its own cost per request stays small next to injected latency.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
+from json.encoder import encode_basestring_ascii as _string  # the encoder's own (ensure_ascii)
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -41,7 +43,7 @@ from .oauth import OAuthRoutes
 from .page_tokens import PageTokens
 from .publishing import UPLOAD_ROOT, PublishRoutes
 from .routing import Router
-from .size import DEFAULT_MAX_OBJECTS, check_size, count_objects
+from .size import DEFAULT_MAX_OBJECTS, check_size, count_objects, size_bound
 from .tokens import TokenRegistry
 from .usage import Usage
 from .webhooks import SandboxWebhooks
@@ -55,11 +57,20 @@ _DYNAMIC = re.compile(
     r"/(insights|top_media|recent_media|recently_searched_hashtags|ig_hashtag_search)$"
 )
 _COMPACT = (",", ":")
+#: Answers are trees the sandbox builds, never circular: no need to check each container.
+_ENCODE = json.JSONEncoder(separators=_COMPACT, check_circular=False).encode
 
 
 def _json(value: Any) -> str:
     """JSON as Meta sends it: compact, no spaces (smaller and faster to write and read)."""
-    return json.dumps(value, separators=_COMPACT)
+    return _ENCODE(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _headers_json(headers: tuple[tuple[str, str], ...]) -> str:
+    """A batch answer's ``headers`` list, as ``_json`` writes it; the usage figures change
+    slowly, so most operations' headers are the same text."""
+    return _json([{"name": k, "value": v} for k, v in headers])
 
 
 LOGIN_ROUTES = ("dialog/oauth", "dialog/decide", "oauth/access_token", "debug_token")
@@ -94,7 +105,10 @@ class SandboxApp:
         self.max_objects = max_objects
         self.size_refusals = 0  # answers refused with code 1 for holding too much
         self.served = 0
-        self.log: list[str] = []
+        self._logged: list[str] = []
+        #: Lines not written out yet: (prefix, method, path, params), formatted when read; the
+        #: params as pairs of strings, which the garbage collector need not walk.
+        self._unwritten: list[tuple[str, str, str, tuple[tuple[str, str], ...]]] = []
         self._lock = threading.Lock()
         self._owner = self._index_owners()
         self.router = (
@@ -105,7 +119,7 @@ class SandboxApp:
         #: Page tokens: ``fields=access_token`` on the user's Pages (``/me/accounts``).
         self.page_tokens = PageTokens(dataset, tokens, self.router.renderer.specials)
         self.router.renderer.specials = self.page_tokens
-        self._answers: dict[tuple[Any, ...], tuple[str, int]] = {}
+        self._answers: dict[tuple[Any, ...], tuple[str, int]] = {}  # JSON, its bound
         #: The app's webhook subscriptions and deliveries (:mod:`.webhooks`), set by the server.
         self.webhooks: SandboxWebhooks | None = None
         self.router.writes.changed = self.forget_renders
@@ -152,10 +166,24 @@ class SandboxApp:
         model.forget()
         self.forget_renders()
 
+    @property
+    def log(self) -> list[str]:
+        """Each request and batch operation: method, path, and the fields and paging asked
+        (never the token). Written out when read, not while answering."""
+        with self._lock:
+            if self._unwritten:
+                self._logged.extend(
+                    prefix + describe(method, path, dict(params))
+                    for prefix, method, path, params in self._unwritten
+                )
+                self._unwritten.clear()
+            return self._logged
+
     def reset_counters(self) -> None:
         with self._lock:
             self.served = 0
-            self.log.clear()
+            self._logged.clear()
+            self._unwritten.clear()
 
     # -- WSGI ------------------------------------------------------------------------------
 
@@ -166,7 +194,7 @@ class SandboxApp:
         with self._lock:
             self.served += 1
             number = self.served
-            self.log.append(describe(request.method, request.path, request.args))
+            self._unwritten.append(("", request.method, request.path, tuple(request.args.items())))
         if self.faults.latency:
             time.sleep(self.faults.latency)
         fault = self.faults.pick(number)
@@ -242,7 +270,7 @@ class SandboxApp:
                     self.router.publishing.upload(request, request.path.split("/")[1:], call)
                 )
             elif request.method == "POST" and "batch" in call.params:
-                text = _json(self._batch(request, call))
+                text = self._batch(request, call)
             else:
                 self.usage.record(account, **asker)
                 text = self._answer(request.method, request.path, call)
@@ -269,8 +297,9 @@ class SandboxApp:
             return sample_answer(self.cdn.seed, path[len(SAMPLES_ROOT) + 2 :])
         return None
 
-    def _batch(self, request: Request, call: Call) -> list[dict[str, Any] | None]:
-        """``POST /`` with ``batch=[...]``: each operation answered as if sent on its own."""
+    def _batch(self, request: Request, call: Call) -> str:
+        """``POST /`` with ``batch=[...]``: each operation answered as if sent on its own (the
+        JSON array of their answers)."""
         try:
             operations = json.loads(call.params["batch"])
         except ValueError:
@@ -282,25 +311,28 @@ class SandboxApp:
                 100, f"(#100) Too many requests in batch message. Maximum batch size is {MAX_BATCH}"
             )
         headers = call.params.get("include_headers", "true").lower() != "false"
-        return [self._operation(op, call, headers) for op in operations]
+        return "[" + ",".join(self._operation(op, call, headers) for op in operations) + "]"
 
-    def _operation(self, op: Any, call: Call, include_headers: bool) -> dict[str, Any] | None:
-        """One operation, answered as if sent alone (without the cost of a whole request)."""
+    def _operation(self, op: Any, call: Call, include_headers: bool) -> str:
+        """One operation, answered as if sent alone (without the cost of a whole request): the
+        JSON of its answer, as ``_json`` writes it, its body a JSON string inside."""
         method = str(op.get("method", "GET")).upper() if isinstance(op, dict) else ""
         if method not in ("GET", "POST", "DELETE"):
             failure = GraphFailure(100, "(#100) Unsupported method in a batch operation")
-            return {"code": 400, "headers": [], "body": _json(failure.body())}
+            return _json({"code": 400, "headers": [], "body": _json(failure.body())})
         path, _, query = str(op.get("relative_url", "")).lstrip("/").partition("?")
         if not VERSION.match(path.split("/", 1)[0]):
             path = f"{call.version}/{path}"
-        params = dict(parse_qsl(query)) | dict(parse_qsl(str(op.get("body") or "")))
+        params = dict(_query(query))
+        if op.get("body"):  # a write's parameters (a read's body is absent)
+            params |= dict(parse_qsl(str(op["body"])))
         with self._lock:
-            self.log.append("BATCH " + describe(method, "/" + path, params))
+            self._unwritten.append(("BATCH ", method, "/" + path, tuple(params.items())))
         fault = self.faults.pick_operation()
         if method != "GET":
             fault = fault or self.faults.pick_write_operation()
         if fault == "null":  # Meta answers null for operations that timed out
-            return None
+            return "null"
         account = self._account_of(path)
         try:
             if fault in GRAPH_FAULTS:
@@ -309,45 +341,48 @@ class SandboxApp:
             self.usage.record(account, **_asker(call))
             op_call = Call(call.token, call.token_value, call.version, params, call.root)
             if self._login_route(path) == "debug_token":  # the token asked about, in a body
-                body = self.oauth.debug_token(params, asker=call.token)
-                self._check_size(count_objects(body))
-                status, text = 200, _json(body)
+                text = _json(self.oauth.debug_token(params, asker=call.token))
+                self._check_size(text, size_bound(text))
+                status = 200
             else:  # as a request of its own: a read of the static dataset is rendered once
                 status, text = 200, self._answer(method, "/" + path, op_call)
         except GraphFailure as failure:
             status, text = failure.status, _json(failure.body())
         if fault == APPLY_THEN_NULL:  # applied, but the answer timed out
-            return None
-        answer: dict[str, Any] = {"code": status, "body": text}
+            return "null"
+        answer = f'{{"code":{int(status)},"body":{_string(text)}'
         if include_headers:
             headers = self.usage.headers(
                 account, bool(fault), self.faults.regain_minutes, **_asker(call)
             )
             headers["Content-Type"] = "application/json"
-            answer["headers"] = [{"name": k, "value": v} for k, v in headers.items()]
-        return answer
+            answer += ',"headers":' + _headers_json(tuple(headers.items()))
+        return answer + "}"
 
     def _answer(self, method: str, path: str, call: Call) -> str:
         """The JSON text of a read; reads of the static dataset are kept and served again."""
         if method != "GET" or _DYNAMIC.search(path) or PublishRoutes.is_dynamic(path):
-            body = self.router.dispatch(method, path, call)
-            self._check_size(count_objects(body))
-            return _json(body)
+            text = _json(self.router.dispatch(method, path, call))
+            self._check_size(text, size_bound(text))
+            return text
         # who asks matters: scopes decide what may be read
         token = call.token
         key = (path, tuple(sorted(call.params.items())), token.user_id, token.kind, token.scopes,
                self.cdn.window())  # fmt: skip
         kept = self._answers.get(key)
         if kept is None:
-            body = self.router.dispatch(method, path, call)
-            kept = (_json(body), count_objects(body))
-            self._answers[key] = kept
-        self._check_size(kept[1])
+            text = _json(self.router.dispatch(method, path, call))
+            kept = self._answers[key] = (text, size_bound(text))
+        self._check_size(*kept)
         return kept[0]
 
-    def _check_size(self, count: int) -> None:
+    def _check_size(self, text: str, bound: int) -> None:
+        """Refuse an answer (its JSON) over ``max_objects``; its objects are counted only when
+        ``bound`` (at least as many as it holds) is over the limit."""
+        if self.max_objects is None or bound <= self.max_objects:
+            return
         try:
-            check_size(count, self.max_objects)
+            check_size(count_objects(json.loads(text)), self.max_objects)
         except GraphFailure:
             with self._lock:
                 self.size_refusals += 1
@@ -372,6 +407,13 @@ class SandboxApp:
             if segment in self._owner:
                 return self._owner[segment]
         return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _query(text: str) -> dict[str, str]:
+    """An operation's query string, parsed once (callers copy it): the operations of a batch
+    repeat it, only their paths' ids differ."""
+    return dict(parse_qsl(text))
 
 
 def _asker(call: Call) -> dict[str, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,13 +37,19 @@ def split_version(path: str, today: date | None = None) -> tuple[str, list[str]]
     """
     segments = [s for s in path.split("/") if s]
     if segments and VERSION.match(segments[0]):
-        served = serving_version(segments[0], today or datetime.now(UTC).date())
+        served = _serving(segments[0], today or datetime.now(UTC).date())
         if served is None:
             raise GraphFailure(2500, f"Unknown path components: /{segments[0]}")
         return served, segments[1:]
     if segments and segments[0].startswith("v") and segments[0][1:2].isdigit():
         raise GraphFailure(2500, f"Unknown path components: /{segments[0]}")
     return DEFAULT_VERSION, segments
+
+
+@functools.lru_cache(maxsize=256)
+def _serving(name: str, today: date) -> str | None:
+    """:func:`serving_version`, worked out once a day per version asked."""
+    return serving_version(name, today)
 
 
 #: Scopes whose absence Meta answers with code 200 ("Requires X permission"); others get code 10.

@@ -38,6 +38,8 @@ SAMPLE_NAME = re.compile(r"picture-(\d{1,6})(?:-(\d{2,4})x(\d{2,4}))?\.(jpg|png)
 LIFETIME = timedelta(days=4)
 #: Links asked for within one window are the same link.
 WINDOW = timedelta(hours=1)
+_WINDOW_SECONDS = WINDOW.total_seconds()
+_LIFETIME_SECONDS = int(LIFETIME.total_seconds())
 SIZE = 320
 NEEDS = b'pip install "instapd[widgets]"'
 #: The fields whose values are CDN links.
@@ -53,28 +55,32 @@ class Cdn:
         self.seed = seed
         self.now = now
         self._key = hashlib.sha256(f"instapd-sandbox-cdn:{seed}".encode()).digest()
+        self._keyed = hmac.new(self._key, digestmod=hashlib.sha256)  # copied for each link
         self.served = 0  # pictures answered with 200
         self.refused = 0  # links answered 403 (expired or tampered)
 
     def window(self) -> int:
         """The number of the current signing window (answers kept for a window only)."""
-        return int(self.now().timestamp() // WINDOW.total_seconds())
+        return int(self.now().timestamp() // _WINDOW_SECONDS)
 
     def expiry(self) -> int:
         """The ``oe`` (Unix seconds) of links handed out now."""
-        return int((self.window() * WINDOW + LIFETIME).total_seconds())
+        return self.window() * int(_WINDOW_SECONDS) + _LIFETIME_SECONDS
 
-    def link(self, root: str, stored: Any) -> Any:
-        """The signed loopback URL for a stored CDN value; anything else is returned as is."""
+    def link(self, root: str, stored: Any, expires: int | None = None) -> Any:
+        """The signed loopback URL for a stored CDN value; anything else is returned as is.
+        ``expires``: :meth:`expiry`, when the caller signs several links at once."""
         if not isinstance(stored, str) or not stored.startswith(STORED_ROOT):
             return stored
         name = stored[len(STORED_ROOT) :]
-        expires = self.expiry()
+        if expires is None:
+            expires = self.expiry()
         return f"{root}/{PATH_ROOT}/{name}?oe={expires:08X}&oh={self._sign(name, expires)}"
 
     def _sign(self, name: str, expires: int) -> str:
-        message = f"{name}:{expires:08X}".encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
+        keyed = self._keyed.copy()  # the key's pads are worked out once
+        keyed.update(f"{name}:{expires:08X}".encode())
+        return keyed.hexdigest()[:32]
 
     def answer(self, name: str, params: dict[str, str]) -> tuple[int, str, bytes]:
         """Status, content type and body for ``GET /cdn/<name>?oe=..&oh=..``."""

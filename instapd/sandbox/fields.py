@@ -20,6 +20,13 @@ class FieldRequest:
     modifiers: dict[str, str] = field(default_factory=dict, hash=False)
     subfields: tuple[FieldRequest, ...] | None = None
 
+    def __post_init__(self) -> None:
+        # worked out once: rendered nodes are kept by their fields, looked up at every item
+        object.__setattr__(self, "_hash", hash((self.name, self.subfields)))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined, no-any-return]
+
 
 def parse_fields(text: str) -> list[FieldRequest]:
     """Parse a ``fields`` value; raises :class:`FieldSyntaxError` on unbalanced input."""

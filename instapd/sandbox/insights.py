@@ -2,10 +2,16 @@
 
 Values are derived from a hash of (object, metric, day), so they are stable across requests and
 processes without being stored. Days end at midnight US-Pacific, reported in UTC, as Meta does.
+
+What is a pure function of its arguments is kept once computed (the hash of a seed, a day's end,
+an hour map's shares, the catalog's metrics while the catalog is the same), so a request pays
+for what it reads, not for recomputing what every request shares. Nothing kept depends on the
+dataset's counts or the clock: those are read again at each request.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import re
@@ -64,9 +70,23 @@ _SIMULATED: dict[str, tuple[int, bool]] = {
 
 
 def user_metrics() -> dict[str, UserMetric]:
-    """The user metrics the sandbox answers: the catalog's, read at each call."""
+    """The user metrics the sandbox answers: the catalog's, read again whenever the catalog's
+    tuples are others (the caller must not change the dict)."""
+    sources = (catalog.USER_METRICS, catalog.AUDIENCE_METRICS)
+    kept = _KEPT.get("user")
+    if kept is None or any(a is not b for a, b in zip(kept[0], sources, strict=True)):
+        kept = _KEPT["user"] = (sources, _user_metrics(*sources))
+    return kept[1]
+
+
+#: What the catalog gave, by the tuples it came from (compared by identity: a test or a new
+#: catalog replaces a tuple, and then the metrics are read again).
+_KEPT: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+
+def _user_metrics(*sources: tuple[catalog.UserMetric, ...]) -> dict[str, UserMetric]:
     found = {}
-    for metric in (*catalog.USER_METRICS, *catalog.AUDIENCE_METRICS):
+    for metric in itertools.chain(*sources):
         if metric.retired_in is None:
             scale, needs_followers = _SIMULATED.get(metric.name, (100, False))
             found[metric.name] = UserMetric(
@@ -77,10 +97,30 @@ def user_metrics() -> dict[str, UserMetric]:
 
 def media_metrics() -> dict[str, frozenset[str]]:
     """The current media metrics and the products (FEED, REELS, STORY) each works for: the
-    catalog's surfaces (``PRODUCT:MEDIA_TYPE``), read at each call."""
+    catalog's surfaces (``PRODUCT:MEDIA_TYPE``), read again whenever the catalog's tuple is
+    another (the caller must not change the dict)."""
+    source = catalog.MEDIA_METRICS
+    kept = _KEPT.get("media")
+    if kept is None or kept[0][0] is not source:
+        kept = _KEPT["media"] = ((source,), _media_metrics(source))
+    return kept[1]
+
+
+def _media_retired(source: tuple[catalog.MediaMetric, ...]) -> dict[str, int | None]:
+    """Each media metric's retirement, by name (the first of a name, as a scan finds it)."""
+    kept = _KEPT.get("media_retired")
+    if kept is None or kept[0][0] is not source:
+        found: dict[str, int | None] = {}
+        for m in source:
+            found.setdefault(m.name, m.retired_in)
+        kept = _KEPT["media_retired"] = ((source,), found)
+    return kept[1]
+
+
+def _media_metrics(source: tuple[catalog.MediaMetric, ...]) -> dict[str, frozenset[str]]:
     return {
         m.name: frozenset(surface.split(":")[0] for surface in m.surfaces)
-        for m in catalog.MEDIA_METRICS
+        for m in source
         if m.retired_in is None
     }
 
@@ -90,8 +130,7 @@ def retired_in(metric: str, *, user: bool) -> int | None:
     if user:
         entry = catalog.USER_RETIRED.get(metric)
         return entry.retired_in if entry is not None else None
-    media = next((m for m in catalog.MEDIA_METRICS if m.name == metric), None)
-    return media.retired_in if media is not None else None
+    return _media_retired(catalog.MEDIA_METRICS).get(metric)
 
 
 BREAKDOWN_VALUES: dict[str, tuple[str, ...]] = {
@@ -124,10 +163,20 @@ FB_ONLY = {"crossposted_views", "facebook_views"}  # error unless shared to Face
 
 
 def _number(*parts: object) -> float:
-    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
+    """A seeded number in [0, 1): the same for the same parts, in any process."""
+    return _seeded("|".join(map(str, parts)))
 
 
+def _seeded(text: str) -> float:
+    """:func:`_number` of the parts ``text`` joins."""
+    return int.from_bytes(_sha256(text.encode()).digest()[:8], "big") / _SPAN
+
+
+_sha256 = hashlib.sha256
+_SPAN = 2**64
+
+
+@functools.lru_cache(maxsize=4096)
 def day_end(day: date) -> datetime:
     """The ``end_time`` Meta reports for a day: the next midnight in US-Pacific, in UTC."""
     midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=PACIFIC)
@@ -136,6 +185,12 @@ def day_end(day: date) -> datetime:
 
 def format_end(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+@functools.lru_cache(maxsize=4096)
+def end_time(day: date) -> str:
+    """A day's ``end_time`` as Meta writes it."""
+    return format_end(day_end(day))
 
 
 class InsightsModel:
@@ -219,7 +274,13 @@ _SCALED = {
 
 
 def _csv(params: dict[str, str], name: str) -> list[str]:
-    return parse_list(params.get(name, ""))
+    return list(_listed(params.get(name, "")))
+
+
+@functools.lru_cache(maxsize=1024)
+def _listed(text: str) -> tuple[str, ...]:
+    """A list parameter, parsed once per text (every media of a batch asks the same metrics)."""
+    return tuple(parse_list(text))
 
 
 def _stamp(value: str, name: str) -> int:
@@ -297,7 +358,7 @@ def user_insights(
         if small and spec.needs_followers and metric != "online_followers":
             continue
         entry: dict[str, Any] = {"name": metric, "period": period, "title": _title(metric)}
-        entry["description"] = f"The sandbox's {metric.replace('_', ' ')}"
+        entry["description"] = _description(metric)
         entry["id"] = f"{account.id}/insights/{metric}/{period}"
         if metric_type == "time_series":
             if metric in ("follower_count", "online_followers"):
@@ -307,7 +368,7 @@ def user_insights(
                     "value": {}  # too few followers: an empty hour map, as Meta answers
                     if small and spec.needs_followers
                     else _windowed(model, account, metric, d, spec, period),
-                    "end_time": format_end(day_end(d)),
+                    "end_time": end_time(d),
                 }
                 for d in days
             ]
@@ -332,8 +393,14 @@ def user_insights(
     return body
 
 
+@functools.lru_cache(maxsize=512)
 def _title(metric: str) -> str:
     return metric.replace("_", " ").capitalize()
+
+
+@functools.lru_cache(maxsize=512)
+def _description(metric: str) -> str:
+    return f"The sandbox's {metric.replace('_', ' ')}"
 
 
 #: Days a ``period`` covers; accounts reached on several of them count once (Meta's reach).
@@ -361,16 +428,20 @@ def _series_value(
     if metric == "online_followers":
         # a weekly rhythm: the same weekday and hour every week, so a best-time view is the same
         # whichever 30 days it reads (stored notebook outputs do not move with the calendar)
-        followers = model.followers(account)
-        return {
-            str(h): int(
-                followers
-                * (0.05 + 0.25 * _number(account.id, day.weekday(), h))
-                * (1.4 if 17 <= h <= 21 else 1)
-            )
-            for h in range(24)
-        }
+        return dict(_hour_map(account.id, day.weekday(), model.followers(account)))
     return model.daily(account.id, metric, day, spec.scale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _hour_map(account: str, weekday: int, followers: int) -> dict[str, int]:
+    """Online followers by hour on a weekday (callers copy it): a seeded share of
+    ``followers``, more in the evening. Thirty days read seven of these."""
+    seed = f"{account}|{weekday}|"  # the text _number(account, weekday, h) hashes, built once
+    shares = (_seeded(f"{seed}{h}") for h in range(24))
+    return {
+        str(h): int(followers * (0.05 + 0.25 * share) * (1.4 if 17 <= h <= 21 else 1))
+        for h, share in enumerate(shares)
+    }
 
 
 def _total(
@@ -477,7 +548,7 @@ def _demographics(
                 "name": metric,
                 "period": "lifetime",
                 "title": _title(metric),
-                "description": f"The sandbox's {metric.replace('_', ' ')}",
+                "description": _description(metric),
                 "total_value": total,
                 "id": f"{account.id}/insights/{metric}/lifetime",
             }
@@ -545,7 +616,7 @@ def media_insights(
             "period": "lifetime",
             "values": [{"value": value}],
             "title": _title(metric),
-            "description": f"The sandbox's {metric.replace('_', ' ')}",
+            "description": _description(metric),
             "id": f"{media.id}/insights/{metric}/lifetime",
         }
         if breakdowns:

@@ -25,6 +25,14 @@ def format_time(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
+@functools.lru_cache(maxsize=1024)
+def _plain(node_type: str, fields: tuple[FieldRequest, ...]) -> bool:
+    """Whether ``fields`` of a ``node_type`` are plain values only (no edge, no special field),
+    so their render depends on the node alone."""
+    edges, special = NODE_TYPES[node_type].edges, SPECIAL_FIELDS.get(node_type, ())
+    return not any(f.name in edges or f.name in special for f in fields)
+
+
 class SpecialFields(Protocol):
     """Renders the fields that take modifiers and are no edge (``business_discovery``...)."""
 
@@ -50,8 +58,16 @@ class Renderer:
         self._rendered.clear()
 
     def render_node(
-        self, node: Node, fields: Iterable[FieldRequest] | None, call: Call, *, listed: bool
+        self,
+        node: Node,
+        fields: Iterable[FieldRequest] | None,
+        call: Call,
+        *,
+        listed: bool,
+        expires: int | None = None,
     ) -> dict[str, Any]:
+        """``node`` with ``fields``; ``expires``: its picture links' expiry, when the caller
+        renders several nodes at once (:meth:`Cdn.expiry` otherwise)."""
         node_type = NODE_TYPES[node.type]
         if fields is None:
             names = (node_type.list_defaults if listed else None) or node_type.defaults
@@ -61,14 +77,13 @@ class Renderer:
         cached = self._rendered.get(key) if node_type.cacheable else None
         if cached is None:
             cached = self._render_fields(node, node_type, fields, call)
-            plain = not any(f.name in node_type.edges or f.name in SPECIAL_FIELDS.get(node.type, ())
-                            for f in fields)  # fmt: skip
-            if plain and node_type.cacheable:
+            if node_type.cacheable and _plain(node.type, fields):
                 self._rendered[key] = cached  # plain fields only: nothing depends on the call
         out = dict(cached)
         for name in CDN_FIELDS:  # signed per call (root, window), never kept
             if name in out:
-                out[name] = self.cdn.link(call.root, out[name])
+                expires = self.cdn.expiry() if expires is None else expires
+                out[name] = self.cdn.link(call.root, out[name], expires)
         return out
 
     def _render_fields(
@@ -142,10 +157,11 @@ class Renderer:
         shown = window(items, modifiers, edge_type)
         subfields = list(subfields) if subfields is not None else None
         extra = [f for f in subfields or [] if f.name in (added or {})]
-        own = [f for f in subfields if f not in extra] if subfields is not None else None
+        own = tuple(f for f in subfields if f not in extra) if subfields is not None else None
+        expires = self.cdn.expiry()  # one expiry for the page's picture links
         data = [
             {
-                **self.render_node(item, own, call, listed=True),
+                **self.render_node(item, own, call, listed=True, expires=expires),
                 **{f.name: (added or {})[f.name](item) for f in extra},
             }
             for item in shown.page

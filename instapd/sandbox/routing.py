@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from .call import Call, require, split_version
@@ -166,8 +167,15 @@ def parse_field_param(text: str | None) -> list[FieldRequest] | None:
     """The ``fields`` parameter, parsed; a syntax error is Meta's code 2500."""
     if not text:
         return None
+    return list(_parsed_fields(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_fields(text: str) -> tuple[FieldRequest, ...]:
+    """A ``fields`` value parsed once: the operations of a batch repeat it (each caller gets a
+    list of its own; the requests themselves are frozen)."""
     try:
-        return parse_fields(text)
+        return tuple(parse_fields(text))
     except FieldSyntaxError as exc:
         raise GraphFailure(2500, f"Syntax error: {exc}") from exc
 

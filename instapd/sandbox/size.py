@@ -13,14 +13,27 @@ TOO_MUCH_DATA = "Please reduce the amount of data you're asking for, then retry 
 
 def count_objects(body: Any) -> int:
     """The objects an answer holds: every item of every ``data`` list, nested ones included."""
-    if isinstance(body, dict):
-        return sum(
-            (len(v) if k == "data" and isinstance(v, list) else 0) + count_objects(v)
-            for k, v in body.items()
-        )
-    if isinstance(body, list):
-        return sum(count_objects(item) for item in body)
-    return 0
+    found = 0
+    waiting = [body]  # containers still to look into: a loop, not a call per container
+    while waiting:
+        node = waiting.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, list):
+                    if key == "data":
+                        found += len(value)
+                    waiting.append(value)
+                elif isinstance(value, dict):
+                    waiting.append(value)
+        elif isinstance(node, list):
+            waiting.extend(item for item in node if isinstance(item, (dict, list)))
+    return found
+
+
+def size_bound(text: str) -> int:
+    """At least as many objects as the JSON ``text`` holds, without parsing it: every item of
+    a list but the first follows a comma, so a list's items are at most its commas plus one."""
+    return text.count(",") + text.count("[")
 
 
 def check_size(count: int, limit: int | None) -> None:

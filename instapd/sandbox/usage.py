@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from .failures import GraphFailure
 from .faults import GRAPH_FAULTS
 
+#: The calls of a user, account or Page that has made none (never changed: only read).
+_EMPTY: deque[float] = deque()
 APP_LIMIT = GRAPH_FAULTS["throttle-4"]
 USER_LIMIT = GRAPH_FAULTS["throttle-17"]
 PAGE_LIMIT = GRAPH_FAULTS["throttle-32"]
@@ -96,17 +98,22 @@ class Usage:
             calls.popleft()
 
     def percent(self, calls: deque[float], limit: int) -> int:
-        self._expire(calls, self.clock())
-        return min(100, len(calls) * 100 // max(limit, 1))
+        return self._load(calls, limit, self.clock())[0]
 
     def regain_minutes(self, calls: deque[float], limit: int) -> int:
         """Minutes until a call would be accepted again (0 when under the limit)."""
-        now = self.clock()
+        return self._load(calls, limit, self.clock())[1]
+
+    def _load(self, calls: deque[float], limit: int, now: float) -> tuple[int, int]:
+        """A count's percent of ``limit`` at ``now``, and the minutes until a call would be
+        accepted again (0 when under the limit)."""
         self._expire(calls, now)
-        if len(calls) < limit:
-            return 0
-        frees = calls[len(calls) - limit] + self.window  # when the count drops below the limit
-        return max(1, math.ceil((frees - now) / 60))
+        count = len(calls)
+        percent = min(100, count * 100 // max(limit, 1))
+        if count < limit:
+            return percent, 0
+        frees = calls[count - limit] + self.window  # when the count drops below the limit
+        return percent, max(1, math.ceil((frees - now) / 60))
 
     def headers(
         self,
@@ -120,34 +127,40 @@ class Usage:
         """The usage headers of one call's answer; ``throttled`` (an injected throttle fault)
         reports 100% and ``regain`` minutes."""
         with self._lock:
-            app = 100 if throttled else self.percent(self._calls, self.call_limit)
-            wait = self.regain_minutes(self._calls, self.call_limit)
+            now = self.clock()
+            app, wait = self._load(self._calls, self.call_limit, now)
+            app = 100 if throttled else app
             wait = max(wait, regain if throttled else 0)
             if user_id:  # a user-token call: X-App-Usage reports the user's usage too
-                calls = self._by_user.get(user_id, deque())
-                app = max(app, self.percent(calls, self.user_limit))
-                wait = max(wait, self.regain_minutes(calls, self.user_limit))
-            headers = {
-                "X-App-Usage": json.dumps(
-                    {"call_count": app, "total_time": app // 2, "total_cputime": app // 3}
+                user, user_wait = self._load(
+                    self._by_user.get(user_id, _EMPTY), self.user_limit, now
                 )
+                app, wait = max(app, user), max(wait, user_wait)
+            # written as json.dumps writes these dicts (", " and ": "), without its cost per call
+            headers = {
+                "X-App-Usage": f'{{"call_count": {app}, "total_time": {app // 2}, '
+                f'"total_cputime": {app // 3}}}'
             }
-            entries: dict[str, list[dict[str, object]]] = {}
+            entries: dict[str, tuple[str, int]] = {}
             for key, counts, limit, kind in (
                 (account_id, self._by_account, self.account_limit, "instagram"),
                 (page_id, self._by_page, self.page_limit, "pages"),
             ):
                 if key:
-                    calls = counts.get(key, deque())
-                    wait = max(wait, self.regain_minutes(calls, limit))
-                    pct = 100 if throttled else self.percent(calls, limit)
-                    entries[key] = [self._entry(kind, pct)]
-            for entry in entries.values():
-                entry[0]["estimated_time_to_regain_access"] = wait
+                    pct, key_wait = self._load(counts.get(key, _EMPTY), limit, now)
+                    wait = max(wait, key_wait)
+                    entries[key] = (kind, 100 if throttled else pct)
             if entries:
-                headers["X-Business-Use-Case-Usage"] = json.dumps(entries)
+                headers["X-Business-Use-Case-Usage"] = (
+                    "{" + ", ".join(self._entry(k, *e, wait) for k, e in entries.items()) + "}"
+                )
             return headers
 
     @staticmethod
-    def _entry(kind: str, pct: int) -> dict[str, object]:
-        return {"type": kind, "call_count": pct, "total_cputime": pct // 3, "total_time": pct // 2}
+    def _entry(key: str, kind: str, pct: int, wait: int) -> str:
+        """One ``X-Business-Use-Case-Usage`` entry: its key (an id) and its one-item list."""
+        return (
+            f'{json.dumps(key)}: [{{"type": "{kind}", "call_count": {pct}, '
+            f'"total_cputime": {pct // 3}, "total_time": {pct // 2}, '
+            f'"estimated_time_to_regain_access": {wait}}}]'
+        )

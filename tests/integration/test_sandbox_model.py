@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -148,3 +148,35 @@ def test_a_metric_the_catalog_retires_is_refused_by_the_sandbox(
     status, body = call(box, "GET", f"{media}/insights", metric="saved")
     assert status == 400
     assert "Starting from version 25" in body["error"]["message"]
+
+
+def test_online_followers_follow_the_followers_count_as_the_clock_moves() -> None:
+    """The hour maps are kept per weekday and followers count: once followers grow, each hour
+    grows with them (nothing kept from before the change is served)."""
+
+    def read(box: Sandbox, account: str) -> tuple[int, dict[int, dict[str, int]]]:
+        until = int(box.now.timestamp())
+        status, body = call(box, "GET", f"{account}/insights", metric="online_followers",
+                            period="lifetime", since=until - 7 * 86400, until=until)  # fmt: skip
+        assert status == 200, body
+        by_weekday = {
+            datetime.fromisoformat(v["end_time"]).weekday(): v["value"]
+            for v in body["data"][0]["values"]
+        }
+        return call(box, "GET", account, fields="followers_count")[1]["followers_count"], by_weekday
+
+    with Sandbox(seed=4, accounts=1, media_per_account=(6,), frozen=True) as box:
+        account = box.account_ids[0]
+        before, hours_before = read(box, account)
+        box.advance(days=14)
+        after, hours_after = read(box, account)
+    assert after > before
+    common = hours_before.keys() & hours_after.keys()
+    assert len(common) >= 5
+    for weekday in common:
+        for hour, was in hours_before[weekday].items():
+            # was = int(before * share): the share lies in [was, was + 1) / before
+            now = hours_after[weekday][hour]
+            assert int(after * was / before) <= now <= int(after * (was + 1) / before), (
+                weekday, hour, was, now)  # fmt: skip
+    assert any(hours_after[w] != hours_before[w] for w in common)

@@ -81,7 +81,7 @@ PLUMBING = re.compile(
 def test_no_cell_is_test_plumbing(path: Path) -> None:
     for cell in jupytext.read(path).cells:
         found = PLUMBING.search(cell.source)
-        assert found is None, f"{path.stem}: {found[0]!r}: the runner sets it (notebook_env.py)"
+        assert found is None, f"{path.stem}: {found[0]!r} speaks to a test run (notebook_env.py)"
         hidden = cell.cell_type == "code" and "remove-cell" in cell.metadata.get("tags", [])
         assert not hidden, f"{path.stem}: only the docs hide a cell; GitHub and Binder show it"
 

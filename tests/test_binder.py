@@ -1,5 +1,6 @@
 """Binder: a fresh environment from binder/requirements.txt runs every notebook, with nothing
-but binder/start's environment (no credentials)."""
+but binder/start's environment (no credentials; ``--noconftest``: none of the suite's settings
+for its own notebook run, see conftest.py)."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def test_every_notebook_runs_in_a_fresh_binder_environment(tmp_path: Path) -> No
     report = tmp_path / "nbval.xml"
     result = subprocess.run(
         [str(ROOT / "binder" / "start"), str(python), "-m", "pytest", "-q", "-p",
-         "no:cacheprovider", "-o", "addopts=", "-o", "junit_family=xunit1",
+         "no:cacheprovider", "--noconftest", "-o", "addopts=", "-o", "junit_family=xunit1",
          f"--junitxml={report}", *_nbval_options(), "notebooks"],
         cwd=ROOT, env=clean, capture_output=True, text=True, timeout=900,
     )  # fmt: skip

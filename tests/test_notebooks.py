@@ -1,16 +1,21 @@
 """The notebooks are jupytext pairs (notebooks/NAME.md beside NAME.ipynb) that agree, stored with
-every output of one run top to bottom, test markers in cell tags, and no secret anywhere."""
+every output of one run top to bottom, test markers in cell tags, no test plumbing in what a
+reader sees, and no secret anywhere."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
 import pytest
 from jupytext.compare import compare_notebooks
 
-FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
+ROOT = Path(__file__).resolve().parents[1]
+FOLDER = ROOT / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
 #: What nbval and the docs read from cell tags; as comments they would show in the code.
 MARKER_COMMENT = re.compile(r"#\s*(NBVAL_\w+|DOCS_\w+|noqa)", re.IGNORECASE)
@@ -42,8 +47,6 @@ def test_outputs_are_complete_and_markers_are_tags(path: Path) -> None:
         assert not MARKER_COMMENT.search(cell.source), cell.source.splitlines()[0]
         results = [o for o in cell.outputs if o.output_type == "execute_result"]
         assert all(o.data.get("text/plain") != "'1'" for o in results), "an env var echoed"
-    setup = [c for c in code if 'os.environ["INSTAPD_SANDBOX"]' in c.source]
-    assert all("remove-cell" in c.metadata.get("tags", []) for c in setup), path.stem
 
 
 #: A picture inline; its base64 may be broken into lines (widgets' static views are).
@@ -64,3 +67,44 @@ def test_no_secret_is_stored(path: Path) -> None:
     assert "SBX" not in text, f"{path.name} holds a sandbox token"
     assert "access_token=" not in text
     assert "instapd-notebooks-" not in text, "a throwaway folder of the run that made them"
+
+
+#: What belongs to whoever starts the kernel (tests/notebook_env.py, binder/start), never to a
+#: notebook: the environment set from a cell, and words that speak to a test run, not the reader.
+PLUMBING = re.compile(
+    r"os\.environ|os\.putenv|^\s*%(?:env|set_env)\b|real user|unattended|nbval|test run",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_cell_is_test_plumbing(path: Path) -> None:
+    for cell in jupytext.read(path).cells:
+        found = PLUMBING.search(cell.source)
+        assert found is None, f"{path.stem}: {found[0]!r} speaks to a test run (notebook_env.py)"
+        hidden = cell.cell_type == "code" and "remove-cell" in cell.metadata.get("tags", [])
+        assert not hidden, f"{path.stem}: only the docs hide a cell; GitHub and Binder show it"
+
+
+def test_the_kernels_nbval_starts_get_the_runs_environment() -> None:
+    """The root conftest sets the run's environment and nbval's kernels inherit it, the
+    developer's instapd settings gone, even when one notebook is run on its own."""
+    folder = ROOT / "test-artifacts" / "notebook-env"  # under the root: its conftest applies
+    folder.mkdir(parents=True, exist_ok=True)
+    notebook = jupytext.reads(
+        "import os\n"
+        "assert 'INSTAPD_ACCESS_TOKEN' not in os.environ, 'the developer token'\n"
+        "assert os.environ['INSTAPD_CACHE_DIR'] != '/home/developer/cache'\n"
+        "assert os.environ['INSTAPD_PROGRESS'] == '0'\n",
+        fmt="py:percent",
+    )
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    jupytext.write(notebook, folder / "env.ipynb")
+    developer = {**os.environ, "INSTAPD_ACCESS_TOKEN": "developer-token",
+                 "INSTAPD_CACHE_DIR": "/home/developer/cache"}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+         "--nbval-lax", "--nbval-kernel-startup-timeout=240", str(folder / "env.ipynb")],
+        cwd=ROOT, env=developer, capture_output=True, text=True, timeout=280,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]

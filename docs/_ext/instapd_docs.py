@@ -395,7 +395,8 @@ def generate(app: Sphinx) -> None:
 
 def _text(path: Path) -> str:
     """The file's text without its pictures (base64 holds "SBX" by chance): a notebook's image
-    outputs, and inline ``data:image`` pictures anywhere (the widgets' static views)."""
+    outputs, and inline ``data:image`` pictures anywhere, broken into lines or not (the widgets'
+    static views)."""
     import json
     import re
 
@@ -411,7 +412,7 @@ def _text(path: Path) -> str:
                     for kind in [k for k in output.get("data", {}) if k.startswith("image/")]:
                         del output["data"][kind]
             text = json.dumps(notebook)
-    return re.sub(r"data:image/[a-z+]+;base64,(?:[A-Za-z0-9+/=]|\\n)+", "", text)
+    return re.sub(r"data:image/[a-z+]+;base64,(?:[A-Za-z0-9+/=\n]|\\n)+", "", text)
 
 
 def no_tokens(app: Sphinx, exception: BaseException | None) -> None:

@@ -104,11 +104,7 @@ class BestTime(StaticView, widgets.VBox):  # type: ignore[misc]
 
     def wait(self, timeout: float | None = 120) -> BestTime:
         """Wait for the reads (starting them if the widget was never shown)."""
-        self.start()
-        if not self._done.wait(timeout):
-            raise TimeoutError(f"BestTime was not read after {timeout} s.")
-        if self.error is not None:
-            raise self.error
+        self.wait_for("BestTime was not read", timeout, self._done, raises=True)
         return self
 
     def set_zone(self, name: str) -> None:

@@ -226,10 +226,8 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
     def wait(self, timeout: float | None = 300) -> Composer:
         """Wait for a publish under way (if any), the previews and the quota read after it
         (reading them first if the composer was never shown)."""
-        self.start()
         waited = (self._done, self._quota_read, self._previewed)
-        if not all(event.wait(timeout) for event in waited):
-            raise TimeoutError(f"Publishing had not finished after {timeout} s.")
+        self.wait_for("Publishing had not finished", timeout, *waited)
         return self
 
     def static_html(self) -> str:

@@ -141,9 +141,7 @@ class Dashboard(StaticView, widgets.VBox):  # type: ignore[misc]
 
     def wait(self, timeout: float | None = 120) -> Dashboard:
         """Wait for the drawing (starting it if the dashboard was never shown)."""
-        self.start()
-        if not self._done.wait(timeout):
-            raise TimeoutError(f"The dashboard was not drawn after {timeout} s.")
+        self.wait_for("The dashboard was not drawn", timeout, self._done)
         return self
 
     def _name(self, account: str) -> str:

@@ -214,9 +214,7 @@ class Gallery(StaticView, widgets.VBox):  # type: ignore[misc]
     def wait(self, timeout: float | None = 120) -> Gallery:
         """Wait until every picture is fetched (or failed with a reason); returns the gallery.
         Fetching begins when the gallery is first shown, or here."""
-        self.start()
-        if not self._done.wait(timeout):
-            raise TimeoutError(f"The gallery's pictures were not all in after {timeout} s.")
+        self.wait_for("The gallery's pictures were not all in", timeout, self._done)
         return self
 
     def picture(self, media_id: str) -> Picture | None:

@@ -179,11 +179,7 @@ class Inbox(StaticView, widgets.VBox):  # type: ignore[misc]
 
     def wait(self, timeout: float | None = 120) -> Inbox:
         """Wait for the comments (reading them first if the inbox was never shown)."""
-        self.start()
-        if not self._done.wait(timeout):
-            raise TimeoutError(f"The inbox was not read after {timeout} s.")
-        if self.error is not None:
-            raise self.error
+        self.wait_for("The inbox was not read", timeout, self._done, raises=True)
         return self
 
     def row(self, comment_id: str) -> InboxRow:

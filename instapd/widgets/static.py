@@ -50,6 +50,19 @@ class StaticView:
             self.__dict__["_begun"] = True
         self.begin()
 
+    def wait_for(
+        self, what: str, timeout: float | None, *events: threading.Event, raises: bool = False
+    ) -> None:
+        """Start the reads if nothing has yet and wait for every event; after ``timeout``
+        seconds, ``TimeoutError`` saying ``what`` (as in "BestTime was not read"). With
+        ``raises``, the error the reads failed with (``self.error``) is raised too."""
+        self.start()
+        if not all(event.wait(timeout) for event in events):
+            raise TimeoutError(f"{what} after {timeout} s.")
+        error = getattr(self, "error", None) if raises else None
+        if error is not None:
+            raise error
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         self.start()
         bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]

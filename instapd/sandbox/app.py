@@ -311,9 +311,12 @@ class SandboxApp:
                 100, f"(#100) Too many requests in batch message. Maximum batch size is {MAX_BATCH}"
             )
         headers = call.params.get("include_headers", "true").lower() != "false"
-        return "[" + ",".join(self._operation(op, call, headers) for op in operations) + "]"
+        asker = _asker(call)
+        return "[" + ",".join(self._operation(op, call, headers, asker) for op in operations) + "]"
 
-    def _operation(self, op: Any, call: Call, include_headers: bool) -> str:
+    def _operation(
+        self, op: Any, call: Call, include_headers: bool, asker: dict[str, str | None]
+    ) -> str:
         """One operation, answered as if sent alone (without the cost of a whole request): the
         JSON of its answer, as ``_json`` writes it, its body a JSON string inside."""
         method = str(op.get("method", "GET")).upper() if isinstance(op, dict) else ""
@@ -338,7 +341,7 @@ class SandboxApp:
             if fault in GRAPH_FAULTS:
                 status, code, message = GRAPH_FAULTS[fault]
                 raise GraphFailure(code, message, status=status, transient=True)
-            self.usage.record(account, **_asker(call))
+            self.usage.record(account, **asker)
             op_call = Call(call.token, call.token_value, call.version, params, call.root)
             if self._login_route(path) == "debug_token":  # the token asked about, in a body
                 text = _json(self.oauth.debug_token(params, asker=call.token))
@@ -352,9 +355,7 @@ class SandboxApp:
             return "null"
         answer = f'{{"code":{int(status)},"body":{_string(text)}'
         if include_headers:
-            headers = self.usage.headers(
-                account, bool(fault), self.faults.regain_minutes, **_asker(call)
-            )
+            headers = self.usage.headers(account, bool(fault), self.faults.regain_minutes, **asker)
             headers["Content-Type"] = "application/json"
             answer += ',"headers":' + _headers_json(tuple(headers.items()))
         return answer + "}"
@@ -396,6 +397,8 @@ class SandboxApp:
     @staticmethod
     def _login_route(path: str) -> str | None:
         """The Facebook Login routes, which need no access token."""
+        if "dialog/" not in path and "oauth/" not in path and "debug_token" not in path:
+            return None  # most paths: none of LOGIN_ROUTES is in them
         segments = [s for s in path.split("/") if s]
         if segments and VERSION.match(segments[0]):
             segments = segments[1:]

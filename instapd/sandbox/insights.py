@@ -15,6 +15,7 @@ import functools
 import hashlib
 import itertools
 import re
+import struct
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -168,11 +169,13 @@ def _number(*parts: object) -> float:
 
 
 def _seeded(text: str) -> float:
-    """:func:`_number` of the parts ``text`` joins."""
-    return int.from_bytes(_sha256(text.encode()).digest()[:8], "big") / _SPAN
+    """:func:`_number` of the parts ``text`` joins: the hash's first 8 bytes, big-endian, as
+    a fraction of 2**64."""
+    return _first_eight(_sha256(text.encode()).digest())[0] / _SPAN
 
 
 _sha256 = hashlib.sha256
+_first_eight = struct.Struct(">Q").unpack_from  # int.from_bytes(digest[:8], "big"), cheaper
 _SPAN = 2**64
 
 
@@ -224,8 +227,10 @@ class InsightsModel:
         )
 
     def split(self, total: int, key: str, values: tuple[str, ...], *seed: object) -> list[int]:
-        weights = [0.2 + _number(*seed, key, v) for v in values]
-        shares = [int(total * w / sum(weights)) for w in weights]
+        prefix = "|".join(map(str, (*seed, key))) + "|"  # _number(*seed, key, v)'s text
+        weights = [0.2 + _seeded(prefix + v) for v in values]
+        whole = sum(weights)
+        shares = [int(total * w / whole) for w in weights]
         shares[0] += total - sum(shares)
         return shares
 

@@ -15,13 +15,13 @@ every lockout the call meets (minutes). Time is the sandbox's own ``clock``, so 
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii as _string  # json.dumps of a str, quoted
 
 from .failures import GraphFailure
 from .faults import GRAPH_FAULTS
@@ -160,7 +160,7 @@ class Usage:
     def _entry(key: str, kind: str, pct: int, wait: int) -> str:
         """One ``X-Business-Use-Case-Usage`` entry: its key (an id) and its one-item list."""
         return (
-            f'{json.dumps(key)}: [{{"type": "{kind}", "call_count": {pct}, '
+            f'{_string(key)}: [{{"type": "{kind}", "call_count": {pct}, '
             f'"total_cputime": {pct // 3}, "total_time": {pct // 2}, '
             f'"estimated_time_to_regain_access": {wait}}}]'
         )

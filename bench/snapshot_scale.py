@@ -1,59 +1,44 @@
 """Snapshots of 10, 100 and 1,000 sandbox accounts at 50 ms injected latency: seconds, requests,
-peak memory, and the round-trip bound.
+CPU, peak memory, and the round-trip bound.
 
 Each size runs in a fresh process (so its peak RSS is its own) against a sandbox of that many
-accounts served by a few processes on one port (see ``_server.py``). The snapshot streams each
-table of each account to the dataset as it is read, so memory should stay flat as accounts grow;
-time should grow with accounts over ``--workers`` (requests per account x latency). The client
-paces each account from its own usage header and every request from the app's, so the last
-column (seconds spent in paced waits) stays 0 while the sandbox reports everything under 75%.
+accounts served by a few processes on one port (see ``_server.py``). The snapshot writes each
+table of each group of 50 accounts as it is read, so memory should stay flat as accounts grow.
+The client paces each account from its own usage header and every request from the app's, so
+the paced-waits column stays 0 while the sandbox reports everything under 75%. The CPU columns
+say where the time went: the client's process, and the sandbox's (Meta's servers, here).
 
-A snapshot batches each table across accounts (50 a batch request), so its time is bounded by
-its *levels*: the requests that must follow one another (a page, then the next page, then the
-insights of its media). The levels of each table are the requests a snapshot of one account
-makes for it; the bound is levels x latency, with the tables one after another (sum) or all side
-by side (longest). The last columns compare each run with them. The bound assumes every batch
-request of a level in flight at once and no time for the rows themselves (rendering, sending,
-decoding, typing); with ``--workers`` requests at a time, a run of more requests than
-workers x levels also waits requests / workers round trips, which the bench prints.
+A snapshot batches each table across accounts (50 a batch request), so its round trips are
+bounded by its *levels*: the requests that must follow one another (a page, then the next page,
+then the insights of its media). The levels of each table are the requests a snapshot of one
+account makes for it; the bound is levels x latency, with the tables one after another (sum) or
+all side by side (longest). The bound assumes every batch request of a level in flight at once
+and no time for the rows themselves (rendering, sending, decoding, typing): ``--floor`` runs each
+size again at 0 ms and prints the difference, the time the round trips cost, against the bound.
 
-    python bench/snapshot_scale.py [--sizes 10,100,1000] [--latency 0.05] [--workers 16]
+    python bench/snapshot_scale.py [--sizes 10,100,1000] [--latency 0.05] [--workers 16] [--floor]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
-from pathlib import Path
 
 from _server import sandbox_process  # type: ignore[import-not-found]
 
 import instapd
 from instapd.snapshots import DEFAULT_TABLES  # imported here: imports are not the rows' memory
+from instapd.snapshots.snapshot import REQUESTS_PER_WORKER
 
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def sandbox_cpu() -> float:
-    """CPU seconds the sandbox processes (this process's children) have used so far."""
-    me, ticks = os.getpid(), 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == me:  # its parent
-            ticks += int(fields[11]) + int(fields[12])  # user and system time
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def one(accounts: int, latency: float, workers: int, media: int) -> dict[str, float]:
@@ -63,16 +48,15 @@ def one(accounts: int, latency: float, workers: int, media: int) -> dict[str, fl
         instapd.connect(graph_url=server.url, access_token=server.token, cache=False) as conn,
     ):
         conn.identity()
-        time.sleep(accounts / 150)  # every sandbox process has built its data
         before = peak_mib()
         start, sent = time.perf_counter(), conn.client.requests_made
-        client_cpu, server_cpu = time.process_time(), sandbox_cpu()
+        client_cpu, server_cpu = time.process_time(), server.cpu_seconds()
         with tempfile.TemporaryDirectory() as out:
             summary = instapd.snapshot(connection=conn, location=out, workers=workers)
         seconds = time.perf_counter() - start
         return {
             "client_cpu": round(time.process_time() - client_cpu, 1),
-            "sandbox_cpu": round(sandbox_cpu() - server_cpu, 1),
+            "sandbox_cpu": round(server.cpu_seconds() - server_cpu, 1),
             "accounts": accounts,
             "seconds": round(seconds, 1),
             "requests": conn.client.requests_made - sent,
@@ -137,19 +121,25 @@ def main() -> None:
         print(f"| {size:,} | {result['seconds']} | {result['requests']:,} | {result['rows']:,} | "
               f"{result['client_cpu']} | {result['sandbox_cpu']} | {result['peak_mib']} | "
               f"{growth:.1f} | {result['throttle_wait_s']} | "
-              f"{result['seconds'] / (total * args.latency):.1f} | "
-              f"{result['seconds'] / (longest * args.latency):.1f} |", flush=True)  # fmt: skip
+              f"{_times(result['seconds'], total * args.latency)} | "
+              f"{_times(result['seconds'], longest * args.latency)} |", flush=True)  # fmt: skip
         if result["errors"]:
             print(f"  ({result['errors']} tables failed)")
-        if result["requests"] > args.workers * total:  # more requests than the bound can hold
-            least = result["requests"] / args.workers * args.latency
-            print(f"  ({result['requests']:,} requests, {args.workers} at a time: at least "
+        in_flight = args.workers * REQUESTS_PER_WORKER
+        if result["requests"] > in_flight * total:  # more requests than the bound can hold
+            least = result["requests"] / in_flight * args.latency
+            print(f"  ({result['requests']:,} requests, {in_flight} at a time: at least "
                   f"{least:.2f} s of round trips, beyond the levels' bound)")  # fmt: skip
     for size, seconds, floor in floors:
         trips = seconds - floor
         print(f"{size:,} accounts: {seconds} s at {args.latency * 1000:.0f} ms, {floor} s at "
               f"0 ms: {trips:.1f} s of round trips = {trips / (total * args.latency):.1f} x "
               "the bound (in turn)")  # fmt: skip
+
+
+def _times(seconds: float, bound: float) -> str:
+    """``seconds`` as a multiple of ``bound`` (none at 0 ms latency)."""
+    return f"{seconds / bound:.1f}" if bound else "-"
 
 
 def _run(size: int, latency: float, args: argparse.Namespace) -> dict[str, float]:

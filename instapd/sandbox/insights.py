@@ -171,7 +171,8 @@ def _number(*parts: object) -> float:
 def _seeded(text: str) -> float:
     """:func:`_number` of the parts ``text`` joins: the hash's first 8 bytes, big-endian, as
     a fraction of 2**64."""
-    return _first_eight(_sha256(text.encode()).digest())[0] / _SPAN
+    first: int = _first_eight(_sha256(text.encode()).digest())[0]
+    return first / _SPAN
 
 
 _sha256 = hashlib.sha256

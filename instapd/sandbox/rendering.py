@@ -23,10 +23,8 @@ from .schema import NODE_TYPES, SPECIAL_FIELDS, EdgeType, NodeType
 @functools.lru_cache(maxsize=65536)
 def format_time(ts: datetime) -> str:
     """The UTC time as ``strftime("%Y-%m-%dT%H:%M:%S+0000")`` writes it, at half its cost
-    (``%Y`` pads no year before 1000: strftime writes those)."""
+    (``%Y`` pads no year, as ``%d`` does not)."""
     utc = ts.astimezone(UTC)
-    if utc.year < 1000:
-        return utc.strftime("%Y-%m-%dT%H:%M:%S+0000")
     fields = (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
     return "%d-%02d-%02dT%02d:%02d:%02d+0000" % fields  # noqa: UP031 (the fastest way)
 

@@ -69,6 +69,18 @@ def test_no_secret_is_stored(path: Path) -> None:
     assert "instapd-notebooks-" not in text, "a throwaway folder of the run that made them"
 
 
+#: What secret scanners take for a Meta access token: ``EAA`` and a run of letters and digits.
+META_TOKEN = re.compile(r"EAA[A-Za-z0-9]{20,}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_picture_looks_like_a_token_to_a_secret_scanner(path: Path) -> None:
+    found = META_TOKEN.search(path.read_text(encoding="utf-8"))  # the file as scanners read it
+    assert found is None, (
+        f"{path.name}: {found and found.group(0)[:24]}...; run tools/execute-notebooks"
+    )
+
+
 #: What belongs to whoever starts the kernel (tests/notebook_env.py, binder/start), never to a
 #: notebook: the environment set from a cell, and words that speak to a test run, not the reader.
 PLUMBING = re.compile(

@@ -552,7 +552,7 @@ def _param(value: Any) -> str:
 
 
 #: Parameters whose values are secrets: never kept in :func:`_quoted`'s cache.
-_UNCACHED_PARAMS = frozenset({"access_token", "input_token", "appsecret_proof", "client_secret"})
+_UNCACHED_PARAMS = frozenset({*_SECRET_PARAMS, "input_token", "client_secret"})
 
 
 def _pair(key: str, value: Any) -> str:

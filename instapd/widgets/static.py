@@ -109,18 +109,22 @@ LINE = 76
 _TOKEN_START = re.compile("EAA", re.IGNORECASE)
 
 
-def data_uri(mime: str, body: bytes) -> str:
-    """``body`` as a ``data:`` URI whose base64 is broken into lines of ``LINE`` characters.
+def wrapped_base64(body: bytes) -> str:
+    """``body`` in base64 broken into lines of ``LINE`` characters, and after each ``EAA``.
 
-    Browsers drop the line breaks (the URL parser strips them), so the picture shows on every
-    page; but no run of letters and digits is longer than a line, so a secret scanner never
-    takes a picture for a Meta access token (``EAA`` and a hundred or more letters and digits,
-    which an unbroken base64 JPEG holds now and then). A line also ends after each ``EAA``, as
-    scanners with shorter rules flag every JPEG's Huffman tables (``EAAgECBAQ...``) otherwise."""
+    Base64 decoders and browsers (the URL parser strips them) drop the line breaks; but no run
+    of letters and digits is longer than a line, so a secret scanner never takes a picture for a
+    Meta access token (``EAA`` and a hundred or more letters and digits, which an unbroken
+    base64 picture holds now and then). A line also ends after each ``EAA``, as scanners with
+    shorter rules flag every JPEG's Huffman tables (``EAAgECBAQ...``) otherwise."""
     text = base64.b64encode(body).decode("ascii")
     parts = _TOKEN_START.sub(lambda found: found.group(0) + "\n", text).split("\n")
-    lines = [part[i : i + LINE] for part in parts for i in range(0, len(part), LINE)]
-    return f"data:{mime};base64," + "\n".join(lines)
+    return "\n".join(part[i : i + LINE] for part in parts for i in range(0, len(part), LINE))
+
+
+def data_uri(mime: str, body: bytes) -> str:
+    """``body`` as a ``data:`` URI, its base64 broken into lines (:func:`wrapped_base64`)."""
+    return f"data:{mime};base64," + wrapped_base64(body)
 
 
 def png_img(png: bytes, alt: str, width: int | None = None) -> str:

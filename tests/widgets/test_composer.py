@@ -172,3 +172,18 @@ def test_a_video_is_not_downloaded_for_a_preview(
     composer = Composer(connection=connection, kind="reel", urls=[video]).wait()
     assert "[no preview: a video]" in composer.preview.value
     assert not any("pour-over" in line for line in box.app.log)
+
+
+def test_an_account_that_is_not_linked_is_said_in_red_where_it_failed(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    composer = Composer(account="nobody.here", connection=connection,
+                        urls=[box.sample_picture_url(1)], caption="x").wait()  # fmt: skip
+    assert '<span style="color:#b00020">Could not read the quota: No linked account is called' in (
+        composer.quota.value
+    )
+    composer.publish()
+    with pytest.raises(instapd.AccountError, match=r"nobody\.here"):
+        composer.wait()
+    assert composer.states == ["checking the quota", "NOT PUBLISHED"]
+    assert writes_logged(box) == []

@@ -93,6 +93,8 @@ class BaseConnection:
         #: a new connection at once read them once; apart from ``_lock``, so the client stays
         #: free for other threads meanwhile. Taken before ``_lock``, never while holding it.
         self._accounts_lock = threading.Lock()
+        #: How many times the credentials changed: accounts read before a change are not kept.
+        self._credentials_changes = 0
         check(config)  # proxy and TLS properties: refused here, before any request
 
     # -- what the layers above provide -----------------------------------------------------
@@ -370,6 +372,7 @@ class BaseConnection:
                 self._client.close()
                 self._client = None
             self._accounts = None
+            self._credentials_changes += 1
 
     def use_account(self, account_id: str | None) -> None:
         """Make ``account_id`` the connection's ``BusinessAccountId``."""
@@ -434,7 +437,8 @@ class BaseConnection:
         if config.authenticate_as_page:
             self.client  # noqa: B018 - looking up the Page token finds its account too
             return self._accounts or []
-        known = self._accounts
+        with self._lock:
+            known, changes = self._accounts, self._credentials_changes
         if known is not None:
             return known
         memo = self.account_memo()
@@ -453,7 +457,9 @@ class BaseConnection:
             known = fetch_linked(self.client)
             if memo is not None and config.cache:
                 memo.remember_accounts(source, [vars(a) for a in known])
-        self._accounts = known
+        with self._lock:
+            if self._credentials_changes == changes:  # no login or logout meanwhile
+                self._accounts = known
         return known
 
     def _instagram_account(self) -> list[LinkedAccount]:

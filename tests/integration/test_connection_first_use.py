@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import instapd
+from instapd.config import Config
+from instapd.connection import AccountMemo
 from instapd.sandbox import Sandbox
-from tests.support import sandbox_connection
+from tests.support import FAST_RETRY, in_process, sandbox_connection
 
 THREADS = 8
 #: Fresh connections, each with an empty cache and token folder (the notebook's first run).
@@ -81,3 +83,42 @@ def test_threads_asking_who_the_token_is_for_at_once_ask_the_api_once(
             users = at_once(connection.identity)
             assert len(set(users)) == 1
             assert users_asked(box) - before == 1, f"round {round_}"
+
+
+class LogoutWhileReading(instapd.Connection):
+    """A connection whose credentials change (a logout from another cell or thread) while it
+    first looks for its linked accounts in the cache folder, before it reads ``me/accounts``."""
+
+    lookups = 0
+
+    def account_memo(self) -> AccountMemo:
+        cache, connection = super().account_memo(), self
+
+        class Memo:
+            def linked_accounts(
+                self, source: str, max_age: float | None = None
+            ) -> list[dict[str, str]] | None:
+                connection.lookups += 1
+                if connection.lookups == 1:
+                    connection.use_credentials(None)
+                return cache.linked_accounts(source, max_age)
+
+            def remember_accounts(self, source: str, accounts: list[dict[str, str]]) -> None:
+                cache.remember_accounts(source, accounts)
+
+        return Memo()
+
+
+def test_accounts_read_while_the_credentials_changed_are_not_kept(
+    clean_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    box = clean_sandbox
+    config = Config.from_properties(graph_url=box.url, access_token=box.token,
+                                    cache_location=tmp_path / "cache")  # fmt: skip
+    connection = LogoutWhileReading(config, session=in_process(box), retry=FAST_RETRY)
+    first = connection.accounts()  # the caller that asked before the logout gets its answer
+    assert linked_accounts_read(box) == 1
+    assert connection.accounts() == first
+    assert connection.lookups == 2  # looked up again after the logout, not kept from before
+    connection.accounts()
+    assert connection.lookups == 2  # and kept from then on

@@ -218,10 +218,16 @@ def test_small_account_has_no_follower_metrics_and_no_refusal(
     assert clean_sandbox.requests_served == 3  # one batch per read: nothing probed or re-asked
 
 
-def test_online_followers_hours(connection: instapd.Connection, account: str) -> None:
+def test_online_followers_hours(
+    connection: instapd.Connection, clean_sandbox: Sandbox, account: str
+) -> None:
+    start = len(clean_sandbox.app.log)
     frame = connection.read("OnlineFollowers", account=account)
     assert sorted(set(frame["hour"])) == list(range(24))
     assert frame.groupby("end_time").size().eq(24).all()
+    assert frame["end_time"].nunique() >= 29, "the default 30 days"
+    calls = [line for line in clean_sandbox.app.log[start:] if "/insights?" in line]
+    assert len(calls) == 1, calls  # 30 days fit one call: (since, until] spans 30 days exactly
 
 
 def test_online_followers_over_two_windows_gives_each_hour_once(

@@ -45,8 +45,12 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as base,
         sandbox_process(media=6, latency=0.0, accounts=args.accounts) as server,
-        instapd.connect(graph_url=server.url, access_token=server.token, cache=False,
-                        cache_location=os.path.join(base, "cache")) as conn,  # fmt: skip
+        instapd.connect(
+            graph_url=server.url,
+            access_token=server.token,
+            cache=False,
+            cache_location=os.path.join(base, "cache"),
+        ) as conn,
     ):
         conn.identity()
         instapd.snapshot(tables, connection=conn, location=os.path.join(base, "warm-up"))

@@ -309,11 +309,47 @@ def _legacy_written(path: Path, run_id: str) -> int | None:
 
 
 def to_arrow(frame: pd.DataFrame, at: datetime) -> pa.Table:
-    """The frame plus ``snapshot_at``, as Arrow (lists stay lists, ids stay strings)."""
+    """The frame plus ``snapshot_at``, as Arrow (lists stay lists, ids stay strings), with the
+    pandas metadata ``pa.Table.from_pandas`` gives it (a file read back keeps its dtypes)."""
     plain = frame.copy(deep=False)
     plain.attrs = {}  # pandas deep-copies attrs on every column access pyarrow makes
-    stamped = plain.assign(snapshot_at=pd.Timestamp(at).tz_convert("UTC").as_unit("us"))
-    return pa.Table.from_pandas(stamped, preserve_index=False)
+    stamp = pd.Timestamp(at).tz_convert("UTC").as_unit("us")
+    names = list(plain.columns)
+    if "snapshot_at" in names or len(set(names)) < len(names):
+        return pa.Table.from_pandas(plain.assign(snapshot_at=stamp), preserve_index=False)
+    # Each column as from_pandas converts it, and the pandas metadata from_pandas works out,
+    # which follows from the columns' names, dtypes and Arrow types alone: once per kind of
+    # frame (a snapshot writes the same kinds again and again), not for every file.
+    columns = [plain[name] for name in names]
+    arrays = [_arrow_column(column) for column in columns]
+    arrays.append(pa.repeat(pa.scalar(stamp.to_pydatetime(), _STAMP), len(plain)))
+    types = tuple(array.type for array in arrays)
+    key = (tuple(names), tuple(column.dtype for column in columns), types)
+    metadata = _PANDAS_METADATA.get(key)
+    if metadata is None:
+        table = pa.Table.from_pandas(plain.assign(snapshot_at=stamp), preserve_index=False)
+        if tuple(table.schema.types) == types and len(_PANDAS_METADATA) < 1024:
+            _PANDAS_METADATA[key] = table.schema.metadata
+        return table
+    named = zip([*names, "snapshot_at"], types, strict=True)
+    fields = [pa.field(str(name), kind) for name, kind in named]
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata))
+
+
+def _arrow_column(column: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """``pa.array(column, from_pandas=True)``, as ``from_pandas`` converts a column; an array
+    that converts itself (pandas' strings, nullable numbers) is asked directly, as pyarrow does
+    once it has looked the Series over (which costs more than the conversion)."""
+    values = column.array
+    if hasattr(values, "__arrow_array__") and not isinstance(column.dtype, pd.DatetimeTZDtype):
+        return pa.array(values, from_pandas=True)
+    return pa.array(column, from_pandas=True)
+
+
+#: ``snapshot_at``'s type: the column pandas makes of a UTC ``Timestamp`` in microseconds.
+_STAMP = pa.timestamp("us", tz="UTC")
+#: (names, dtypes, Arrow types) -> the pandas metadata ``from_pandas`` gave such a frame.
+_PANDAS_METADATA: dict[tuple[Any, ...], dict[bytes, bytes]] = {}
 
 
 def _meta(run: runs.Run, table: str, accounts: dict[str, int]) -> dict[str, Any]:

@@ -58,3 +58,51 @@ def test_the_writer_keeps_to_types_spark_reads(tmp_path: Path) -> None:
     assert back["big"].iloc[0] == 7
     assert back["kind"].astype(str).tolist() == ["IMAGE", "VIDEO"]
     assert back["tags"].map(list).tolist() == [["a"], []]
+
+
+def _from_pandas(frame: pd.DataFrame, at: pd.Timestamp) -> pa.Table:
+    """What ``to_arrow`` stands for: pyarrow's own conversion of the stamped frame."""
+    stamped = frame.assign(snapshot_at=at.tz_convert("UTC").as_unit("us"))
+    stamped.attrs = {}
+    return pa.Table.from_pandas(stamped, preserve_index=False)
+
+
+def test_to_arrow_is_from_pandas_table_and_metadata_every_time(tmp_path: Path) -> None:
+    # to_arrow works out the pandas metadata once per kind of frame: the second and later
+    # frames of a kind (other rows, other categories, no rows, all missing) must still get
+    # exactly the table and metadata from_pandas gives them, so pandas reads the file back
+    # with its dtypes.
+    at = pd.Timestamp("2026-01-03T04:05:06Z")
+
+    def frame(ids: list[str | None], kinds: list[str]) -> pd.DataFrame:
+        n = len(ids)
+        return pd.DataFrame(
+            {
+                "id": pd.array(ids, dtype="string"),
+                "count": pd.array(list(range(n)), dtype="Int64"),
+                "share": [0.5] * n,
+                "posted": pd.Series(pd.to_datetime(["2026-01-02T03:04:05Z"] * n, utc=True)),
+                "tags": [["a", "b"]] * n,
+                "kind": pd.Categorical(kinds),
+                "raw": [None] * n,
+            }
+        )
+
+    frames = [
+        frame(["1", "2"], ["IMAGE", "VIDEO"]),
+        frame(["3", None], ["IMAGE", "VIDEO"]),
+        frame(["4", "5", "6"], ["IMAGE", "IMAGE", "CAROUSEL_ALBUM"]),
+        frame([], []),
+        frame(["7"], ["REEL"]),
+    ]
+    frames[1].attrs = {"instapd": {"source": "api"}}  # attrs never reach the file
+    for each in [*frames, *frames]:
+        table = to_arrow(each, at.to_pydatetime())
+        expected = _from_pandas(each, at)
+        assert table.equals(expected, check_metadata=True)
+        assert table.schema.metadata == expected.schema.metadata
+    path = tmp_path / "back.parquet"
+    pq.write_table(to_arrow(frames[2], at.to_pydatetime()), path)
+    back = pd.read_parquet(path)
+    assert dict(back.dtypes.drop("snapshot_at")) == dict(frames[2].dtypes)
+    assert str(back["snapshot_at"].dtype) == "datetime64[us, UTC]"

@@ -17,6 +17,7 @@ plain strings and lists (see :func:`portable`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -47,9 +48,22 @@ def portable(table: pa.Table) -> pa.Table:
     """``table`` in types every Parquet reader knows (Spark 3 among them): unsigned integers
     widened to signed ones, dictionaries decoded, large strings, binaries and lists made plain.
     (Timestamps become microseconds as the file is written.)"""
-    fields = [field.with_type(_portable(field.type)) for field in table.schema]
-    schema = pa.schema(fields, metadata=table.schema.metadata)
-    return table if schema.equals(table.schema) else table.cast(schema)
+    fields = _portable_fields(tuple(table.schema.names), tuple(table.schema.types))
+    if fields is None:
+        return table
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
+@functools.lru_cache(maxsize=256)
+def _portable_fields(
+    names: tuple[str, ...], types: tuple[pa.DataType, ...]
+) -> tuple[pa.Field, ...] | None:
+    """The fields of a table of these columns in portable types; None when they are already
+    (worked out once per kind of table: a snapshot writes the same columns again and again)."""
+    kinds = [_portable(kind) for kind in types]
+    if all(new.equals(kind) for new, kind in zip(kinds, types, strict=True)):
+        return None
+    return tuple(pa.field(name, kind) for name, kind in zip(names, kinds, strict=True))
 
 
 def _portable(kind: pa.DataType) -> pa.DataType:

@@ -61,18 +61,41 @@ def check_tree(root: Path, path: Path, setting: str) -> Path:
     folder or file (no link below the root), owned by the current user and writable by no one
     else; else :class:`PrivateFolderError` naming the level and the fix. ``setting`` is the
     property that chose the root (``CacheLocation``, ``SnapshotLocation``)."""
-    levels = [root]
+    _checked_levels(root, path, setting)
+    return path
+
+
+def private_tree(root: Path, folder: Path, setting: str) -> None:
+    """Make ``folder`` ready to write in, with one look at each level: ``root`` and every level
+    down to ``folder`` checked as :func:`check_tree` does, the missing ones made 0700 (with
+    :func:`make_private_dir`), and the existing ones below the root (instapd's own) without
+    group and others' bits, as :func:`tighten` leaves them. The root keeps its mode."""
+    found = _checked_levels(root, folder, setting)
+    if len(found) < len(folder.relative_to(root).parts) + 1:
+        make_private_dir(folder)  # the levels from the first missing one down
+    for depth, level, status in found:
+        if depth and stat.S_ISDIR(status.st_mode) and status.st_mode & 0o077 and _mine(status):
+            with contextlib.suppress(OSError):
+                os.chmod(level, stat.S_IMODE(status.st_mode) & ~0o077)
+
+
+def _checked_levels(root: Path, path: Path, setting: str) -> list[tuple[int, str, os.stat_result]]:
+    """Each level from ``root`` (depth 0) down to ``path`` that exists, with its depth and
+    status (the root's followed, a level below it not), once it passes :func:`check_tree`'s
+    checks; the walk ends at the first level missing."""
     try:
         relative = path.relative_to(root)
     except ValueError:
         raise PrivateFolderError(
             f"Refusing {path}: it is outside the {setting} folder {root}.", path=path
         ) from None
-    for part in relative.parts:
-        levels.append(levels[-1] / part)
-    for depth, level in enumerate(levels):
+    last = len(relative.parts)
+    level = os.fspath(root)
+    found: list[tuple[int, str, os.stat_result]] = []
+    for depth, part in enumerate(("", *relative.parts)):
+        level = os.path.join(level, part) if depth else level
         try:
-            status = level.lstat() if depth else level.stat()
+            status = os.lstat(level) if depth else os.stat(level)
         except FileNotFoundError:
             break  # nothing there yet: instapd makes it, private
         except OSError:
@@ -82,28 +105,29 @@ def check_tree(root: Path, path: Path, setting: str) -> Path:
                 f"Refusing {level}: it is a link inside the {setting} folder {root}, and writes "
                 "would follow it elsewhere. Remove the link, or set "
                 f"{setting} to a folder of your own.",
-                path=level,
+                path=Path(level),
             )
-        if depth < len(levels) - 1 and not stat.S_ISDIR(status.st_mode):
+        if depth < last and not stat.S_ISDIR(status.st_mode):
             raise PrivateFolderError(
                 f"Refusing {level}: it is a file, and {setting} names a folder. Set {setting} "
                 "to a folder (instapd makes it if it is missing).",
-                path=level,
+                path=Path(level),
             )
         if not _mine(status):
             raise PrivateFolderError(
                 f"Refusing {level}: it belongs to another user (uid {status.st_uid}), who could "
                 f"replace what it holds. Set {setting} to a folder of your own.",
-                path=level,
+                path=Path(level),
             )
         if status.st_mode & 0o022:
             raise PrivateFolderError(
                 f"Refusing {level}: others may write to it ({stat.filemode(status.st_mode)}), "
                 f"so what it holds may not be yours. Run `chmod go-w {level}` if it is yours "
                 f"alone, or set {setting} to a folder of your own.",
-                path=level,
+                path=Path(level),
             )
-    return path
+        found.append((depth, level, status))
+    return found
 
 
 def _mine(status: os.stat_result) -> bool:
@@ -180,6 +204,7 @@ __all__ = [
     "make_private_dir",
     "private_file",
     "private_lock",
+    "private_tree",
     "tighten",
     "write_private",
 ]

@@ -17,6 +17,7 @@ plain strings and lists (see :func:`portable`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -30,8 +31,8 @@ import platformdirs
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import UsageError
-from ..private import check_tree, folder_path, make_private_dir, private_file, tighten
+from ..errors import PrivateFolderError, UsageError
+from ..private import check_tree, folder_path, private_file, private_tree
 from ..validation import inside
 
 METADATA_KEY = b"instapd"
@@ -150,6 +151,12 @@ class SnapshotDataset:
     def inside(self, path: Path) -> Path:
         """``path``, once it resolves to a place under the dataset root, and the root and every
         level down to it are the user's own, writable by no one else, and no links."""
+        if ".." not in path.parts:
+            # Below the root, no level is a link (check_tree's walk) and none goes up: such a
+            # path resolves under the root's own resolved place, as inside() would find it.
+            with contextlib.suppress(PrivateFolderError):
+                return check_tree(self.location, path, "SnapshotLocation")
+        # a level went up or was refused: the full check, whose first refusal is the one given
         inside(
             self.location,
             path,
@@ -174,12 +181,13 @@ class SnapshotDataset:
         """``folder`` and its missing parents made 0700 whatever the umask; existing folders
         below the root (instapd's own partitions) readable by the owner only. The root is the
         user's choice and keeps its mode."""
-        make_private_dir(self.inside(folder))
-        tighten(
-            level
-            for level in (folder, *folder.parents)
-            if level.is_relative_to(self.location) and level != self.location
-        )
+        if ".." in folder.parts:
+            self.inside(folder)  # refused, or checked the long way (a level goes up)
+        try:
+            private_tree(self.location, folder, "SnapshotLocation")
+        except PrivateFolderError:
+            self.inside(folder)  # the refusal inside() gives first (a link leading out)
+            raise
 
     def files(self, table: str) -> Iterator[Path]:
         """The data files of ``table``, in path order: the groups' (date, run), then those of

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import registry
 import instapd
 from instapd.private import tighten
 from instapd.sandbox import Sandbox
+from instapd.snapshots import SnapshotDataset
 
 
 def _connect(sandbox: Sandbox, **props: Any) -> instapd.Connection:
@@ -181,3 +182,50 @@ def test_tighten_takes_group_and_others_bits_off_and_follows_no_link(tmp_path: P
     tighten([own, link, tmp_path / "missing"])
     assert _mode(own) == 0o1700
     assert _mode(target) == 0o755
+
+
+def test_snapshot_partitions_an_earlier_version_left_readable_are_tightened(
+    clean_sandbox: Sandbox, account: str, tmp_path: Path
+) -> None:
+    root = tmp_path / "old-snapshots"
+    root.mkdir()
+    root.chmod(0o755)  # the user's own choice: kept
+    _snapshot_into(clean_sandbox, account, root)
+    levels = [root / "table=Stories", *root.glob("table=Stories/date=*"), root / "_runs"]
+    assert len(levels) == 3
+    for level in levels:
+        level.chmod(0o2755)
+    _snapshot_into(clean_sandbox, account, root)
+    assert [_mode(level) for level in levels] == [0o2700] * 3  # setgid kept
+    assert _mode(root) == 0o755
+
+
+def test_a_snapshot_link_leading_outside_is_refused_as_leading_outside(
+    clean_sandbox: Sandbox, account: str, tmp_path: Path
+) -> None:
+    # each write checks its path with one walk of lstat; a refusal is still the one the full
+    # check (links resolved) gives first
+    root, outside = tmp_path / "snapshots", tmp_path / "outside"
+    outside.mkdir(mode=0o700)
+    root.mkdir(mode=0o700)
+    (root / "table=Stories").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(instapd.UsageError, match="leads outside") as e:
+        _snapshot_into(clean_sandbox, account, root)
+    assert not isinstance(e.value, instapd.PrivateFolderError)
+    with pytest.raises(instapd.UsageError, match="leads outside") as e:
+        SnapshotDataset(root).private_folders(root / "table=Stories" / "date=2026-01-02")
+    assert not isinstance(e.value, instapd.PrivateFolderError)
+    assert not list(outside.iterdir())
+
+
+def test_a_snapshot_path_going_up_out_of_the_root_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "snapshots"
+    dataset = SnapshotDataset(root)
+    escaping = root / "table=Media" / ".." / ".." / "elsewhere" / "x.parquet"
+    with pytest.raises(instapd.UsageError, match="leads outside"):
+        dataset.inside(escaping)
+    with pytest.raises(instapd.UsageError, match="leads outside"):
+        dataset.private_folders(escaping.parent)
+    assert not (tmp_path / "elsewhere").exists()
+    staying = root / "table=Media" / ".." / "table=Stories"
+    assert dataset.inside(staying) == staying  # goes up, but not out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,9 @@ class Run:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+_FIELDS = [field.name for field in fields(Run)]
+
+
 def new_run(
     at: datetime,
     tables: tuple[str, ...],
@@ -65,9 +68,7 @@ def _path(dataset: SnapshotDataset, run_id: str) -> Path:
 
 def save(dataset: SnapshotDataset, run: Run) -> None:
     dataset.private_folders(dataset.location / RUNS_FOLDER)
-    data = asdict(run)
-    data["tables"], data["accounts"] = list(run.tables), list(run.accounts)
-    data["competitors"] = list(run.competitors)
+    data = {name: getattr(run, name) for name in _FIELDS}  # asdict() deep-copies each id
     write_private(_path(dataset, run.id), json.dumps(data))
 
 

@@ -142,7 +142,17 @@ def snapshot(
     if plan.competitors:
         rows.extend(snapshot_competitors(connection, dataset, plan, _write))
     runs.save(dataset, dataclasses.replace(plan, done=True))
-    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
+    return summary_frame(rows)
+
+
+def summary_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The summary rows as a frame of ``SUMMARY_COLUMNS`` (a key a row lacks is missing),
+    each column built in its dtype (a frame of objects cast after costs a few ms more)."""
+    columns = {
+        name: pd.array([row.get(name) for row in rows], dtype=kind)
+        for name, kind in SUMMARY_COLUMNS.items()
+    }
+    return pd.DataFrame(columns)
 
 
 def _plan(

@@ -106,3 +106,25 @@ def test_to_arrow_is_from_pandas_table_and_metadata_every_time(tmp_path: Path) -
     back = pd.read_parquet(path)
     assert dict(back.dtypes.drop("snapshot_at")) == dict(frames[2].dtypes)
     assert str(back["snapshot_at"].dtype) == "datetime64[us, UTC]"
+
+
+def test_the_summary_frame_has_its_dtypes_and_missing_keys_missing() -> None:
+    from instapd.snapshots.snapshot import SUMMARY_COLUMNS, summary_frame
+
+    rows = [
+        {"table": "Media", "account": "1", "rows": 3, "path": "/a.parquet", "run": "r",
+         "status": "written"},
+        {"table": "Media", "account": "2", "rows": 0, "path": None, "run": "r",
+         "status": "error", "error": "boom"},
+    ]  # fmt: skip
+    for given in (rows, []):
+        summary = summary_frame(given)
+        assert list(summary.columns) == list(SUMMARY_COLUMNS)
+        assert {k: str(v) for k, v in summary.dtypes.items()} == SUMMARY_COLUMNS
+        assert len(summary) == len(given)
+        assert isinstance(summary.index, pd.RangeIndex)
+    summary = summary_frame(rows)
+    assert summary["rows"].tolist() == [3, 0]
+    assert summary["path"].isna().tolist() == [False, True]
+    assert summary["error"].isna().tolist() == [True, False]
+    assert summary["competitor"].isna().all()

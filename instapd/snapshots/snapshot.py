@@ -321,7 +321,7 @@ def _legacy_written(path: Path, run_id: str) -> int | None:
 def to_arrow(frame: pd.DataFrame, at: datetime) -> pa.Table:
     """The frame plus ``snapshot_at``, as Arrow (lists stay lists, ids stay strings), with the
     pandas metadata ``pa.Table.from_pandas`` gives it (a file read back keeps its dtypes)."""
-    plain = frame.copy(deep=False)
+    plain = pd.DataFrame(frame, copy=False)  # frame.copy() would deep-copy attrs first
     plain.attrs = {}  # pandas deep-copies attrs on every column access pyarrow makes
     stamp = pd.Timestamp(at).tz_convert("UTC").as_unit("us")
     names = list(plain.columns)

@@ -148,9 +148,9 @@ def snapshot(
 def summary_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The summary rows as a frame of ``SUMMARY_COLUMNS`` (a key a row lacks is missing),
     each column built in its dtype (a frame of objects cast after costs a few ms more)."""
+    kinds: dict[str, Any] = SUMMARY_COLUMNS  # pandas-stubs types dtype= by each literal
     columns = {
-        name: pd.array([row.get(name) for row in rows], dtype=kind)
-        for name, kind in SUMMARY_COLUMNS.items()
+        name: pd.array([row.get(name) for row in rows], dtype=kind) for name, kind in kinds.items()
     }
     return pd.DataFrame(columns)
 

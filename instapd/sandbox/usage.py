@@ -15,6 +15,7 @@ every lockout the call meets (minutes). Time is the sandbox's own ``clock``, so 
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -126,6 +127,21 @@ class Usage:
     ) -> dict[str, str]:
         """The usage headers of one call's answer; ``throttled`` (an injected throttle fault)
         reports 100% and ``regain`` minutes."""
+        figures = self.figures(account_id, throttled, regain, user_id=user_id, page_id=page_id)
+        return dict(headers_of(figures))
+
+    def figures(
+        self,
+        account_id: str | None,
+        throttled: bool,
+        regain: int,
+        *,
+        user_id: str | None = None,
+        page_id: str | None = None,
+    ) -> Figures:
+        """What one call's usage headers say, as :func:`headers_of` takes it: the app's
+        percent, each entry's (key, kind, percent), and the wait in minutes. Many calls share
+        them (they change by the percent), so their text is written once per figures."""
         with self._lock:
             now = self.clock()
             app, wait = self._load(self._calls, self.call_limit, now)
@@ -136,31 +152,47 @@ class Usage:
                     self._by_user.get(user_id, _EMPTY), self.user_limit, now
                 )
                 app, wait = max(app, user), max(wait, user_wait)
-            # written as json.dumps writes these dicts (", " and ": "), without its cost per call
-            headers = {
-                "X-App-Usage": f'{{"call_count": {app}, "total_time": {app // 2}, '
-                f'"total_cputime": {app // 3}}}'
-            }
-            entries: dict[str, tuple[str, int]] = {}
-            for key, counts, limit, kind in (
-                (account_id, self._by_account, self.account_limit, "instagram"),
-                (page_id, self._by_page, self.page_limit, "pages"),
-            ):
-                if key:
-                    pct, key_wait = self._load(counts.get(key, _EMPTY), limit, now)
-                    wait = max(wait, key_wait)
-                    entries[key] = (kind, 100 if throttled else pct)
-            if entries:
-                headers["X-Business-Use-Case-Usage"] = (
-                    "{" + ", ".join(self._entry(k, *e, wait) for k, e in entries.items()) + "}"
+            entries: list[tuple[str, str, int]] = []
+            if account_id:
+                pct, key_wait = self._load(
+                    self._by_account.get(account_id, _EMPTY), self.account_limit, now
                 )
-            return headers
+                wait = max(wait, key_wait)
+                entries.append((account_id, "instagram", 100 if throttled else pct))
+            if page_id:
+                pct, key_wait = self._load(self._by_page.get(page_id, _EMPTY), self.page_limit, now)
+                wait = max(wait, key_wait)
+                if page_id == account_id:  # one entry per key, the later kind (a dict's update)
+                    entries.pop()
+                entries.append((page_id, "pages", 100 if throttled else pct))
+            return app, tuple(entries), wait
 
-    @staticmethod
-    def _entry(key: str, kind: str, pct: int, wait: int) -> str:
-        """One ``X-Business-Use-Case-Usage`` entry: its key (an id) and its one-item list."""
-        return (
-            f'{_string(key)}: [{{"type": "{kind}", "call_count": {pct}, '
-            f'"total_cputime": {pct // 3}, "total_time": {pct // 2}, '
-            f'"estimated_time_to_regain_access": {wait}}}]'
+
+#: :meth:`Usage.figures`: the app's percent, each entry's (key, kind, percent), the wait.
+Figures = tuple[int, tuple[tuple[str, str, int], ...], int]
+
+
+@functools.lru_cache(maxsize=4096)
+def headers_of(figures: Figures) -> tuple[tuple[str, str], ...]:
+    """The usage headers that ``figures`` say (name, value), written as ``json.dumps`` writes
+    their dicts (", " and ": "), without its cost per call."""
+    app, entries, wait = figures
+    headers = [
+        (
+            "X-App-Usage",
+            f'{{"call_count": {app}, "total_time": {app // 2}, "total_cputime": {app // 3}}}',
         )
+    ]
+    if entries:
+        written = ", ".join(_entry(key, kind, pct, wait) for key, kind, pct in entries)
+        headers.append(("X-Business-Use-Case-Usage", "{" + written + "}"))
+    return tuple(headers)
+
+
+def _entry(key: str, kind: str, pct: int, wait: int) -> str:
+    """One ``X-Business-Use-Case-Usage`` entry: its key (an id) and its one-item list."""
+    return (
+        f'{_string(key)}: [{{"type": "{kind}", "call_count": {pct}, '
+        f'"total_cputime": {pct // 3}, "total_time": {pct // 2}, '
+        f'"estimated_time_to_regain_access": {wait}}}]'
+    )

@@ -217,7 +217,7 @@ class InsightsModel:
 
     def daily(self, account: str, metric: str, day: date, scale: int) -> int:
         weekday_lift = 1.25 if day.weekday() >= 5 else 1.0
-        final = scale * weekday_lift * (0.5 + _number(account, metric, day))
+        final = scale * weekday_lift * (0.5 + _seeded(f"{account}|{metric}|{day}"))  # _number's
         return int(final * self.settled(day))
 
     def settled(self, day: date) -> float:
@@ -237,33 +237,40 @@ class InsightsModel:
 
     def media_value(self, media: Node, metric: str) -> int:
         """A media item's lifetime value of ``metric``, stable across requests."""
-        posted = media.values.get("timestamp")
-        return self.data.clock.grown(media.id, posted, self._seeded_value(media, metric))
+        media_id = media.id
+        value = self._media_values.get((media_id, metric))
+        if value is None:
+            value = self._seeded_value(media, media_id, metric)
+        return self.data.clock.grown(media_id, media.values.get("timestamp"), value)
 
-    def _seeded_value(self, media: Node, metric: str) -> int:
-        key = (media.id, metric)
-        if key not in self._media_values:
-            self._media_values[key] = self._compute_media_value(media, metric)
-        return self._media_values[key]
+    def _seeded_value(self, media: Node, media_id: str, metric: str) -> int:
+        key = (media_id, metric)
+        value = self._media_values.get(key)
+        if value is None:
+            value = self._media_values[key] = self._compute_media_value(media, media_id, metric)
+        return value
 
-    def _compute_media_value(self, media: Node, metric: str) -> int:
+    def _compute_media_value(self, media: Node, media_id: str, metric: str) -> int:
+        # each seed's text is _number(media_id, ...)'s: the parts joined by "|"
         if metric in ("likes", "total_likes"):
             liked = int(media.values.get("like_count", 0) or 0)
-            return liked or int(30 * _number(media.id, "l"))  # hidden counts still have likes
+            return liked or int(30 * _seeded(f"{media_id}|l"))  # hidden counts still have likes
         if metric in ("comments", "total_comments"):
             return int(media.values.get("comments_count", 0))
-        likes = self._seeded_value(media, "likes")
+        likes = self._seeded_value(media, media_id, "likes")
         if metric in _SCALED:
             multiplier, spread, seed = _SCALED[metric]
-            return likes * multiplier + int(spread * _number(media.id, seed))
+            return likes * multiplier + int(spread * _seeded(f"{media_id}|{seed}"))
         if metric == "total_interactions":
             return sum(
-                self._seeded_value(media, m) for m in ("likes", "comments", "saved", "shares")
+                self._seeded_value(media, media_id, m)
+                for m in ("likes", "comments", "saved", "shares")
             )
         if metric == "ig_reels_video_view_total_time":
-            watch = self._seeded_value(media, "ig_reels_avg_watch_time")
-            return self._seeded_value(media, "views") * watch
-        return int(likes * 0.2 * _number(media.id, metric) + _number(media.id, metric, 2) * 9)
+            watch = self._seeded_value(media, media_id, "ig_reels_avg_watch_time")
+            return self._seeded_value(media, media_id, "views") * watch
+        seed = f"{media_id}|{metric}"
+        return int(likes * 0.2 * _seeded(seed) + _seeded(f"{seed}|2") * 9)
 
 
 #: metric -> (likes multiplier, random spread, seed): a plausible value from the like count.

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import socket
 import threading
 import time
@@ -52,10 +51,20 @@ from .writes import is_write_request
 __all__ = ["DEFAULT_VERSION", "SandboxApp"]
 
 MAX_BATCH = 50
-#: Reads whose answer depends on more than the dataset: time ranges, the hashtag ledger.
-_DYNAMIC = re.compile(
-    r"/(insights|top_media|recent_media|recently_searched_hashtags|ig_hashtag_search)$"
+#: Reads whose answer depends on more than the dataset (time ranges, the hashtag ledger): a
+#: path's last segment, after a "/" (a final newline aside, as a regex's ``$`` allows).
+_DYNAMIC = frozenset(
+    {"insights", "top_media", "recent_media", "recently_searched_hashtags", "ig_hashtag_search"}
 )
+
+
+def _dynamic(path: str) -> bool:
+    """Whether ``path`` ends in ``/`` and one of :data:`_DYNAMIC`."""
+    slash = path.rfind("/")
+    if slash < 0:
+        return False
+    last = path[slash + 1 :]
+    return last in _DYNAMIC or (last[-1:] == "\n" and last[:-1] in _DYNAMIC)
 
 
 def _json(value: Any) -> str:
@@ -360,7 +369,7 @@ class SandboxApp:
 
     def _answer(self, method: str, path: str, call: Call) -> str:
         """The JSON text of a read; reads of the static dataset are kept and served again."""
-        if method != "GET" or _DYNAMIC.search(path) or PublishRoutes.is_dynamic(path):
+        if method != "GET" or _dynamic(path) or PublishRoutes.is_dynamic(path):
             text = _json(self.router.dispatch(method, path, call))
             self._check_size(text, size_bound(text))
             return text

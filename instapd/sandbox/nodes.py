@@ -7,6 +7,7 @@ Data only: :mod:`.data` seeds a dataset, :mod:`.media` adds the media published 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,8 +30,10 @@ class Node:
     values: dict[str, Any]
     edges: dict[str, list[str]] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
+        """``values["id"]`` as text, read once: a node's id never changes (and is read at every
+        render, seed and owner check)."""
         return str(self.values["id"])
 
 

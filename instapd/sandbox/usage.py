@@ -79,20 +79,17 @@ class Usage:
         """Count one call, or refuse it (code 4, 17, 80002 or 32) when a count is over."""
         with self._lock:
             now = self.clock()
+            oldest = now - self.window
             buckets = self._buckets(account_id, user_id, page_id)
             for calls, limit, error in buckets:
-                self._check(calls, limit, now, error)
+                while calls and calls[0] <= oldest:  # _expire, inline: this runs per call
+                    calls.popleft()
+                if len(calls) >= limit:
+                    status, code, message = error
+                    self.refused_by[code] += 1
+                    raise GraphFailure(code, message, status=status, transient=True)
             for calls, _, _ in buckets:
                 calls.append(now)
-
-    def _check(
-        self, calls: deque[float], limit: int, now: float, error: tuple[int, int, str]
-    ) -> None:
-        self._expire(calls, now)
-        if len(calls) >= limit:
-            status, code, message = error
-            self.refused_by[code] += 1
-            raise GraphFailure(code, message, status=status, transient=True)
 
     def _expire(self, calls: deque[float], now: float) -> None:
         while calls and calls[0] <= now - self.window:

@@ -19,10 +19,10 @@ import struct
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from ..catalog import metrics as catalog
+from .call import query_string
 from .failures import GraphFailure
 from .fields import parse_list
 from .nodes import Dataset, Node
@@ -408,8 +408,8 @@ def user_insights(
         previous = {**query, "since": str(since - span), "until": str(since)}
         following = {**query, "since": str(until), "until": str(until + span)}
         body["paging"] = {
-            "previous": f"{link}?{urlencode(previous)}",
-            "next": f"{link}?{urlencode(following)}",
+            "previous": f"{link}?{query_string(previous)}",
+            "next": f"{link}?{query_string(following)}",
         }
     return body
 
@@ -588,22 +588,10 @@ def media_insights(
         raise GraphFailure(100, "(#100) The parameter metric is required")
     if surface is None:
         raise GraphFailure(10, "(#10) Insights are not available for carousel album children")
-    surfaces = media_metrics()
-    for index, metric in enumerate(metrics):
-        retired = retired_in(metric, user=False)
-        if retired is not None and version >= retired:
-            raise GraphFailure(
-                100,
-                f"(#100) Starting from version {retired} and above, the {metric} metric "
-                "is no longer supported. Please refer to the documentation for a list of "
-                "supported metrics.",
-            )
-        if metric not in surfaces:
-            raise GraphFailure(
-                100,
-                f"(#100) metric[{index}] must be one of the following values: "
-                + ", ".join(surfaces),
-            )
+    asked = tuple(metrics)
+    refusal = _media_refusal(asked, version)
+    if refusal is not None:
+        raise GraphFailure(100, refusal)
     if media.values.get("_pre_professional"):
         # Meta answers it in two forms: code 100, and (seen by Airbyte) code 4, no throttle
         code = 4 if int(media.id) % 2 else 100
@@ -613,17 +601,9 @@ def media_insights(
             subcode=2108006,
             type_="IGApiException",
         )
-    for metric in metrics:
-        if surface not in surfaces[metric]:
-            raise GraphFailure(
-                100,
-                f"(#100) The Media Insights API does not support the {metric} metric for this "
-                "media product type.",
-            )
-        if metric in FB_ONLY:
-            raise GraphFailure(
-                100, f"(#100) The metric {metric} requires the media to be shared to Facebook"
-            )
+    refusal = _media_refusal(asked, surface)
+    if refusal is not None:
+        raise GraphFailure(100, refusal)
     if (surface == "STORY" and model.media_value(media, "reach") < 5) or media.values.get(
         "_few_viewers"
     ):
@@ -659,3 +639,53 @@ def media_insights(
             }
         data.append(entry)
     return {"data": data}
+
+
+def _media_refusal(metrics: tuple[str, ...], asked: int | str) -> str | None:
+    """The message of the first code 100 refusal of ``metrics`` (``None``: none) for a
+    ``version`` (an int: retired or unknown metrics) or a ``surface`` (a str: metrics the
+    product has not, or only on Facebook), worked out once per metrics and version or surface
+    while the catalog's tuple is the same (every media of a batch asks the same)."""
+    source = catalog.MEDIA_METRICS
+    kept = _KEPT.get("media_refusals")
+    if kept is None or kept[0][0] is not source or len(kept[1]) > 4096:
+        kept = _KEPT["media_refusals"] = ((source,), {})
+    refusals: dict[tuple[tuple[str, ...], int | str], str | None] = kept[1]
+    key = (metrics, asked)
+    if key not in refusals:
+        refusals[key] = (
+            _version_refusal(metrics, asked)
+            if isinstance(asked, int)
+            else _surface_refusal(metrics, asked)
+        )
+    return refusals[key]
+
+
+def _version_refusal(metrics: tuple[str, ...], version: int) -> str | None:
+    surfaces = media_metrics()
+    for index, metric in enumerate(metrics):
+        retired = retired_in(metric, user=False)
+        if retired is not None and version >= retired:
+            return (
+                f"(#100) Starting from version {retired} and above, the {metric} metric "
+                "is no longer supported. Please refer to the documentation for a list of "
+                "supported metrics."
+            )
+        if metric not in surfaces:
+            return f"(#100) metric[{index}] must be one of the following values: " + ", ".join(
+                surfaces
+            )
+    return None
+
+
+def _surface_refusal(metrics: tuple[str, ...], surface: str) -> str | None:
+    surfaces = media_metrics()
+    for metric in metrics:
+        if surface not in surfaces[metric]:
+            return (
+                f"(#100) The Media Insights API does not support the {metric} metric for this "
+                "media product type."
+            )
+        if metric in FB_ONLY:
+            return f"(#100) The metric {metric} requires the media to be shared to Facebook"
+    return None

@@ -33,6 +33,8 @@ MAX_SPAN = 30 * 86400
 REVISED_HOURS = 24
 RETENTION_DAYS = 90  # user insights, as Meta's guide says; media insights are kept
 MIN_FOLLOWERS = 100
+#: The fields of an insights result (``InstagramInsightsResult``).
+RESULT_FIELDS = frozenset({"id", "name", "period", "values", "title", "description", "total_value"})
 
 
 @dataclass(frozen=True)
@@ -317,8 +319,14 @@ def _stamp(value: str, name: str) -> int:
 
 
 def user_insights(
-    model: InsightsModel, account: Node, params: dict[str, str], version: int, link: str
+    model: InsightsModel,
+    account: Node,
+    params: dict[str, str],
+    version: int,
+    link: str,
+    keep: frozenset[str] = RESULT_FIELDS,
 ) -> dict[str, Any]:
+    """``keep``: the result fields the caller keeps (``fields=``); the others are not written."""
     metrics = _csv(params, "metric")
     if not metrics:
         raise GraphFailure(100, "(#100) The parameter metric is required")
@@ -369,7 +377,7 @@ def user_insights(
     # out of ``data`` ("no data"), and answers online_followers with empty hour maps.
     small = model.followers(account) < MIN_FOLLOWERS
     if any(m in catalog.DEMOGRAPHIC_METRICS for m in metrics):
-        return _demographics(model, account, metrics, params, breakdowns, small)
+        return _demographics(model, account, metrics, params, breakdowns, small, keep)
     now = model.now()
     since, until = _range(params, now)
     days = _days(since, until, now)
@@ -378,8 +386,11 @@ def user_insights(
         spec = known[metric]
         if small and spec.needs_followers and metric != "online_followers":
             continue
-        entry: dict[str, Any] = {"name": metric, "period": period, "title": _title(metric)}
-        entry["description"] = _description(metric)
+        entry: dict[str, Any] = {"name": metric, "period": period}
+        if "title" in keep:
+            entry["title"] = _title(metric)
+        if "description" in keep:
+            entry["description"] = _description(metric)
         entry["id"] = f"{account.id}/insights/{metric}/{period}"
         if metric_type == "time_series":
             if metric in ("follower_count", "online_followers"):
@@ -529,6 +540,7 @@ def _demographics(
     params: dict[str, str],
     breakdowns: list[str],
     small: bool,
+    keep: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Demographics over ``timeframe``; without one, over the whole current audience.
 
@@ -564,16 +576,14 @@ def _demographics(
                     result["dimension_values"] = [timeframe.upper(), *result["dimension_values"]]
             block["results"] = sorted(block["results"], key=lambda r: -r["value"])[:45]
         total.pop("value", None)
-        data.append(
-            {
-                "name": metric,
-                "period": "lifetime",
-                "title": _title(metric),
-                "description": _description(metric),
-                "total_value": total,
-                "id": f"{account.id}/insights/{metric}/lifetime",
-            }
-        )
+        entry: dict[str, Any] = {"name": metric, "period": "lifetime"}
+        if "title" in keep:
+            entry["title"] = _title(metric)
+        if "description" in keep:
+            entry["description"] = _description(metric)
+        entry["total_value"] = total
+        entry["id"] = f"{account.id}/insights/{metric}/lifetime"
+        data.append(entry)
     return {"data": data}
 
 
@@ -581,8 +591,14 @@ def _demographics(
 
 
 def media_insights(
-    model: InsightsModel, media: Node, params: dict[str, str], version: int, surface: str | None
+    model: InsightsModel,
+    media: Node,
+    params: dict[str, str],
+    version: int,
+    surface: str | None,
+    keep: frozenset[str] = RESULT_FIELDS,
 ) -> dict[str, Any]:
+    """``keep``: the result fields the caller keeps (``fields=``); the others are not written."""
     metrics = _csv(params, "metric")
     if not metrics:
         raise GraphFailure(100, "(#100) The parameter metric is required")
@@ -612,14 +628,12 @@ def media_insights(
     data = []
     for metric in metrics:
         value = model.media_value(media, metric)
-        entry: dict[str, Any] = {
-            "name": metric,
-            "period": "lifetime",
-            "values": [{"value": value}],
-            "title": _title(metric),
-            "description": _description(metric),
-            "id": f"{media.id}/insights/{metric}/lifetime",
-        }
+        entry: dict[str, Any] = {"name": metric, "period": "lifetime", "values": [{"value": value}]}
+        if "title" in keep:
+            entry["title"] = _title(metric)
+        if "description" in keep:
+            entry["description"] = _description(metric)
+        entry["id"] = f"{media.id}/insights/{metric}/lifetime"
         if breakdowns:
             if metric not in MEDIA_BREAKDOWNS or breakdowns != [MEDIA_BREAKDOWNS[metric][0]]:
                 raise GraphFailure(100, "An unknown error has occurred.")

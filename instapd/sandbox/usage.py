@@ -91,10 +91,6 @@ class Usage:
             for calls, _, _ in buckets:
                 calls.append(now)
 
-    def _expire(self, calls: deque[float], now: float) -> None:
-        while calls and calls[0] <= now - self.window:
-            calls.popleft()
-
     def percent(self, calls: deque[float], limit: int) -> int:
         return self._load(calls, limit, self.clock())[0]
 
@@ -103,15 +99,7 @@ class Usage:
         return self._load(calls, limit, self.clock())[1]
 
     def _load(self, calls: deque[float], limit: int, now: float) -> tuple[int, int]:
-        """A count's percent of ``limit`` at ``now``, and the minutes until a call would be
-        accepted again (0 when under the limit)."""
-        self._expire(calls, now)
-        count = len(calls)
-        percent = min(100, count * 100 // max(limit, 1))
-        if count < limit:
-            return percent, 0
-        frees = calls[count - limit] + self.window  # when the count drops below the limit
-        return percent, max(1, math.ceil((frees - now) / 60))
+        return _load(calls, limit, now, self.window)
 
     def headers(
         self,
@@ -140,29 +128,42 @@ class Usage:
         percent, each entry's (key, kind, percent), and the wait in minutes. Many calls share
         them (they change by the percent), so their text is written once per figures."""
         with self._lock:
-            now = self.clock()
-            app, wait = self._load(self._calls, self.call_limit, now)
-            app = 100 if throttled else app
-            wait = max(wait, regain if throttled else 0)
+            now, window = self.clock(), self.window
+            app, wait = _load(self._calls, self.call_limit, now, window)
+            if throttled:
+                app, wait = 100, max(wait, regain)
             if user_id:  # a user-token call: X-App-Usage reports the user's usage too
-                user, user_wait = self._load(
-                    self._by_user.get(user_id, _EMPTY), self.user_limit, now
-                )
+                calls = self._by_user.get(user_id, _EMPTY)
+                user, user_wait = _load(calls, self.user_limit, now, window)
                 app, wait = max(app, user), max(wait, user_wait)
             entries: list[tuple[str, str, int]] = []
             if account_id:
-                pct, key_wait = self._load(
-                    self._by_account.get(account_id, _EMPTY), self.account_limit, now
-                )
+                calls = self._by_account.get(account_id, _EMPTY)
+                pct, key_wait = _load(calls, self.account_limit, now, window)
                 wait = max(wait, key_wait)
                 entries.append((account_id, "instagram", 100 if throttled else pct))
             if page_id:
-                pct, key_wait = self._load(self._by_page.get(page_id, _EMPTY), self.page_limit, now)
+                calls = self._by_page.get(page_id, _EMPTY)
+                pct, key_wait = _load(calls, self.page_limit, now, window)
                 wait = max(wait, key_wait)
                 if page_id == account_id:  # one entry per key, the later kind (a dict's update)
                     entries.pop()
                 entries.append((page_id, "pages", 100 if throttled else pct))
             return app, tuple(entries), wait
+
+
+def _load(calls: deque[float], limit: int, now: float, window: float) -> tuple[int, int]:
+    """A count's percent of ``limit`` at ``now`` (its calls older than ``window`` dropped), and
+    the minutes until a call would be accepted again (0 when under the limit)."""
+    oldest = now - window
+    while calls and calls[0] <= oldest:
+        calls.popleft()
+    count = len(calls)
+    percent = min(100, count * 100 // max(limit, 1))
+    if count < limit:
+        return percent, 0
+    frees = calls[count - limit] + window  # when the count drops below the limit
+    return percent, max(1, math.ceil((frees - now) / 60))
 
 
 #: :meth:`Usage.figures`: the app's percent, each entry's (key, kind, percent), the wait.

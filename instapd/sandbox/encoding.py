@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import re
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
@@ -33,7 +32,25 @@ _OPTIONS = (
 #: A float orjson writes otherwise than ``repr``: under 1e-4, as ``0.00001`` (not ``1e-05``) or
 #: ``1e-7`` (not ``1e-07``; exponents of two digits are written alike). Text that merely looks
 #: so is harmless: that answer is only written by the standard library instead.
-_SMALL_FLOAT = re.compile(rb"\de-\d(?!\d)")
+_DIGITS = frozenset(b"0123456789")
+
+
+def _small_float(written: bytes) -> bool:
+    """Whether ``written`` has a digit, ``e-``, one digit and no other (``1e-7``): each ``e-``
+    looked at (a regex search of a whole answer costs more than writing it)."""
+    at = written.find(b"e-")
+    while at >= 0:
+        if (
+            at
+            and written[at - 1] in _DIGITS
+            and written[at + 2 : at + 3].isdigit()
+            and not written[at + 3 : at + 4].isdigit()
+        ):
+            return True
+        at = written.find(b"e-", at + 2)
+    return False
+
+
 _ESCAPING = "instapd-json-ascii"
 
 
@@ -62,7 +79,7 @@ def dumps_bytes(value: Any) -> bytes:
         written = orjson.dumps(value, option=_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError is one
         return _STANDARD(value).encode()
-    if b"0.0000" in written or (b"e-" in written and _SMALL_FLOAT.search(written)):
+    if b"0.0000" in written or _small_float(written):
         return _STANDARD(value).encode()
     if b"\x7f" in written:  # DEL, which ensure_ascii escapes too (rare enough to re-write)
         return _STANDARD(value).encode()

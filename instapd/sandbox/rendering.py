@@ -193,12 +193,11 @@ class Renderer:
         own = tuple(f for f in subfields if f not in extra) if subfields is not None else None
         expires = self.cdn.expiry()  # one expiry for the page's picture links
         data = [
-            {
-                **self.render_node(item, own, call, listed=True, expires=expires),
-                **{f.name: (added or {})[f.name](item) for f in extra},
-            }
-            for item in shown.page
+            self.render_node(item, own, call, listed=True, expires=expires) for item in shown.page
         ]
+        if extra:  # render_node's dicts are the caller's own: the added fields go in them
+            for item, rendered in zip(shown.page, data, strict=True):
+                rendered.update({f.name: (added or {})[f.name](item) for f in extra})
         body: dict[str, Any] = {"data": data}
         if shown.page:
             body["paging"] = paging_block(

@@ -16,14 +16,20 @@ all side by side (longest). The bound assumes every batch request of a level in 
 and no time for the rows themselves (rendering, sending, decoding, typing): ``--floor`` runs each
 size again at 0 ms and prints the difference, the time the round trips cost, against the bound.
 
+``--runs N`` runs each size N times (each in a fresh process) and reports the median run, with
+the range of the seconds: one run on a 2-core machine moves by a tenth of a second or more.
+
     python bench/snapshot_scale.py [--sizes 10,100,1000] [--latency 0.05] [--workers 16] [--floor]
+                                   [--runs 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,10 +61,10 @@ def one(accounts: int, latency: float, workers: int, media: int) -> dict[str, fl
             summary = instapd.snapshot(connection=conn, location=out, workers=workers)
         seconds = time.perf_counter() - start
         return {
-            "client_cpu": round(time.process_time() - client_cpu, 1),
-            "sandbox_cpu": round(server.cpu_seconds() - server_cpu, 1),
+            "client_cpu": round(time.process_time() - client_cpu, 2),
+            "sandbox_cpu": round(server.cpu_seconds() - server_cpu, 2),
             "accounts": accounts,
-            "seconds": round(seconds, 1),
+            "seconds": round(seconds, 2),
             "requests": conn.client.requests_made - sent,
             "rows": int(summary["rows"].sum()),
             "errors": int((summary["status"] == "error").sum()),
@@ -96,6 +102,7 @@ def main() -> None:
     parser.add_argument(
         "--floor", action="store_true", help="also run each size at 0 ms (time not in round trips)"
     )
+    parser.add_argument("--runs", type=int, default=1, help="runs per size; the median is shown")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -108,17 +115,22 @@ def main() -> None:
     ms = f"{args.latency * 1000:.0f} ms"
     print(f"round-trip bound: {total} levels x {ms} = {total * args.latency:.2f} s (tables in "
           f"turn); {longest} x {ms} = {longest * args.latency:.2f} s (side by side)")  # fmt: skip
-    print("| accounts | seconds | requests | rows | client CPU (s) | sandbox CPU (s) "
+    print("| accounts | seconds (range) | requests | rows | client CPU (s) | sandbox CPU (s) "
           "| peak RSS (MiB) | growth over start (MiB) | paced waits (s) | x bound (in turn) "
           "| x bound (side by side) |")  # fmt: skip
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    floors = []
+    floors, medians = [], []
     for size in (int(s) for s in args.sizes.split(",")):
-        result = _run(size, args.latency, args)
+        runs = [_run(size, args.latency, args) for _ in range(args.runs)]
+        result = _median(runs)
         if args.floor:
-            floors.append((size, result["seconds"], _run(size, 0.0, args)["seconds"]))
+            at_zero = _median([_run(size, 0.0, args) for _ in range(args.runs)])
+            floors.append((size, result["seconds"], at_zero["seconds"]))
+        medians.append((size, result["seconds"]))
         growth = result["peak_mib"] - result["baseline_mib"]
-        print(f"| {size:,} | {result['seconds']} | {result['requests']:,} | {result['rows']:,} | "
+        spread = "" if args.runs == 1 else f" ({_range(runs)})"
+        print(f"| {size:,} | {result['seconds']}{spread} | {result['requests']:,} | "
+              f"{result['rows']:,} | "
               f"{result['client_cpu']} | {result['sandbox_cpu']} | {result['peak_mib']} | "
               f"{growth:.1f} | {result['throttle_wait_s']} | "
               f"{_times(result['seconds'], total * args.latency)} | "
@@ -130,11 +142,24 @@ def main() -> None:
             least = result["requests"] / in_flight * args.latency
             print(f"  ({result['requests']:,} requests, {in_flight} at a time: at least "
                   f"{least:.2f} s of round trips, beyond the levels' bound)")  # fmt: skip
+    for (smaller, before), (size, seconds) in itertools.pairwise(medians):
+        print(f"{size:,} accounts take {_times(seconds, before)} x the time of {smaller:,}")
     for size, seconds, floor in floors:
         trips = seconds - floor
         print(f"{size:,} accounts: {seconds} s at {args.latency * 1000:.0f} ms, {floor} s at "
               f"0 ms: {trips:.1f} s of round trips = {trips / (total * args.latency):.1f} x "
               "the bound (in turn)")  # fmt: skip
+
+
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run of the median seconds (its other figures are that run's own)."""
+    ordered = sorted(runs, key=lambda run: run["seconds"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def _range(runs: list[dict[str, float]]) -> str:
+    seconds = [run["seconds"] for run in runs]
+    return f"{min(seconds)}-{max(seconds)}, sd {statistics.pstdev(seconds):.2f}"
 
 
 def _times(seconds: float, bound: float) -> str:

@@ -95,6 +95,14 @@ class Table:
     def filter(self, name: str) -> Filter:
         return next(f for f in self.filters if f.name == name)
 
+    @property
+    def depth(self) -> int:
+        """Requests that must follow one another to read one account's rows (at least): a
+        page of each hop (and the empty page that ends a cursor-only edge), and a media
+        listing before its insights."""
+        ends = sum(hop.cursor_only for hop in self.hops)
+        return max(len(self.hops), 1) + ends + (self.reader == "media_insights")
+
     def start_level(self, filter_name: str) -> int:
         """The hop below the one whose key is ``filter_name``."""
         for index, hop in enumerate(self.hops):

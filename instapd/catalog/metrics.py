@@ -14,6 +14,7 @@ to ask for instead, before any request is made.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 FEED = ("FEED:IMAGE", "FEED:VIDEO", "FEED:CAROUSEL_ALBUM")
 REELS = ("REELS:VIDEO",)
@@ -77,6 +78,7 @@ def retired_metric(name: str, version: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)  # asked once per media item: a few surfaces and versions in all
 def media_metrics_for(
     version: str, product: str, media_type: str, wanted: tuple[str, ...] | None = None
 ) -> tuple[str, ...]:

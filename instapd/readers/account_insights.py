@@ -9,6 +9,7 @@ ranges are split into adjacent windows and stitched back, each day kept once.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,7 +21,11 @@ from .context import ReadContext, Reader, Row
 from .ops import Op, run
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
-MAX_WINDOW = timedelta(days=30) - timedelta(seconds=1)  # the API allows 30 days, inclusive
+#: The longest window the API takes: ``until - since`` at most 30 days (2,592,000 s).
+MAX_WINDOW = timedelta(days=30)
+#: The totals' windows, a second shorter: their rows name each window, and keep the names
+#: they had when every reader's windows were this long.
+TOTALS_WINDOW = MAX_WINDOW - timedelta(seconds=1)
 DEFAULT_RANGE = timedelta(days=30)
 #: How far the API's clock may move during one read before its default window is read again.
 CLOCK_JUMP = timedelta(hours=1)
@@ -51,11 +56,13 @@ def days_in(since: datetime, until: datetime) -> list[date]:
     return days
 
 
-def windows(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
-    """Adjacent windows of at most 30 days covering ``[since, until)``."""
+def windows(
+    since: datetime, until: datetime, most: timedelta = MAX_WINDOW
+) -> list[tuple[datetime, datetime]]:
+    """Adjacent windows of at most ``most`` (30 days) covering ``[since, until)``."""
     edges, start = [], since
     while start < until:
-        end = min(start + MAX_WINDOW, until)
+        end = min(start + most, until)
         edges.append((start, end))
         start = end
     return edges
@@ -86,6 +93,14 @@ def _unix(ts: datetime) -> int:
     return int(ts.timestamp())
 
 
+def _window(start: datetime, end: datetime) -> dict[str, int] | None:
+    """``[start, end)`` as the API's ``(since, until]`` of whole seconds: a day whose
+    ``end_time`` is ``start`` is in, one ending at ``end`` is not (30 days fit one call);
+    None when the window holds no whole second (a range a moment longer than its windows)."""
+    since, until = math.ceil(start.timestamp()) - 1, math.ceil(end.timestamp()) - 1
+    return {"since": since, "until": until} if since < until else None
+
+
 def _metrics(ctx: ReadContext, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(ctx.query.filters.get("metrics") or default)
 
@@ -104,9 +119,8 @@ def read_wide(ctx: ReadContext, now: datetime) -> Iterator[Row]:
     for account in ctx.accounts:
         if metric_type == "time_series":
             for start, end in windows(since, until):
-                # the API's window is (since, until]; ours is [since, until)
-                params = {**base, "since": _unix(start) - 1, "until": _unix(end)}
-                ops.append(Op(account, metrics, params))
+                if window := _window(start, end):
+                    ops.append(Op(account, metrics, {**base, **window}))
         else:
             for day in days_in(since, until):
                 params = {
@@ -167,7 +181,7 @@ def read_totals(ctx: ReadContext, now: datetime) -> Iterator[Row]:
     if per_day:
         spans = [(day_end(d - timedelta(days=1)), day_end(d)) for d in days_in(since, until)]
     else:
-        spans = windows(since, until)
+        spans = windows(since, until, TOTALS_WINDOW)
     ops = [
         Op(account, metrics, {**base, "since": _unix(start), "until": _unix(end)}, (start, end))
         for account in ctx.accounts
@@ -197,40 +211,39 @@ def read_totals(ctx: ReadContext, now: datetime) -> Iterator[Row]:
 
 
 def read_audience(ctx: ReadContext) -> Iterator[Row]:
+    """Rows by account, metric, then audience type; one call per (account, audience type)
+    asks every metric (``metric`` is a comma list), half the calls of one per metric."""
     filters = ctx.query.filters
     timeframe = filters["timeframe"]
+    metrics, audiences = tuple(filters["metrics"]), tuple(filters["audience_type"])
+    params = {"period": "lifetime", "metric_type": "total_value", "timeframe": timeframe}
     ops = [
-        Op(
-            account,
-            (metric,),
-            {
-                "period": "lifetime",
-                "metric_type": "total_value",
-                "timeframe": timeframe,
-                "breakdown": audience,
-            },
-            tag=audience,
-        )
+        Op(account, metrics, {**params, "breakdown": audience}, tag=audience)
         for account in ctx.accounts
-        for metric in filters["metrics"]
-        for audience in filters["audience_type"]
+        for audience in audiences
     ]
+    found: dict[tuple[str, str, str], list[Row]] = {}
     for op, body in run(ctx, ops):
         for entry in body.get("data") or []:
+            rows = found.setdefault((op.owner, entry["name"], op.tag), [])
             for block in (entry.get("total_value") or {}).get("breakdowns") or []:
                 for result in block.get("results") or []:
                     dims = dict(
                         zip(block["dimension_keys"], result["dimension_values"], strict=False)
                     )
                     dims.pop("timeframe", None)
-                    yield {
+                    rows.append({
                         "business_account_id": op.owner,
                         "metric": entry["name"],
                         "timeframe": timeframe,
                         "audience_type": op.tag,
                         **dims,
                         "value": result.get("value"),
-                    }
+                    })  # fmt: skip
+    for account in ctx.accounts:
+        for metric in metrics:
+            for audience in audiences:
+                yield from found.get((account, metric, audience), ())
 
 
 # -- OnlineFollowers: one row per (account, day, hour) ----------------------------------------
@@ -239,16 +252,13 @@ def read_audience(ctx: ReadContext) -> Iterator[Row]:
 @on_api_clock
 def read_online_followers(ctx: ReadContext, now: datetime) -> Iterator[Row]:
     since, until = _range(ctx, now)
+    spans = [w for w in (_window(start, end) for start, end in windows(since, until)) if w]
     ops = [
-        Op(
-            account,
-            ("online_followers",),
-            {"period": "lifetime", "since": _unix(start) - 1, "until": _unix(end)},
-        )
+        Op(account, ("online_followers",), {"period": "lifetime", **span})
         for account in ctx.accounts
-        for start, end in windows(since, until)
+        for span in spans
     ]
-    seen: set[tuple[str, str]] = set()  # windows overlap by a day: its point comes twice
+    seen: set[tuple[str, str]] = set()  # a point two windows both give is kept once
     for op, body in run(ctx, ops):
         owner = op.owner
         for entry in body.get("data") or []:

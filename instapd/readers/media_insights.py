@@ -22,7 +22,8 @@ _LISTING_FIELDS = "id,media_type,media_product_type,timestamp"
 
 def read(ctx: ReadContext) -> Iterator[Row]:
     media: list[Row] = []
-    wanted = ctx.query.filters.get("metrics")
+    chosen = ctx.query.filters.get("metrics")
+    wanted = tuple(chosen) if chosen else None
 
     def ops() -> Iterator[Op]:  # produced while the listing pages; batches leave as they fill
         for row in _media(ctx):

@@ -125,7 +125,9 @@ def snapshot(
     groups = [
         plan.accounts[i : i + BATCH_ACCOUNTS] for i in range(0, len(plan.accounts), BATCH_ACCOUNTS)
     ]
-    tasks = [(table, group) for group in groups for table in plan.tables]
+    # the deepest reads first: a worker that frees up late then starts a one-level read
+    deepest = sorted(plan.tables, key=lambda name: -get_table(name).depth)
+    tasks = [(table, group) for table in deepest for group in groups]
     found: dict[tuple[str, str], dict[str, Any]] = {}
     pool = ThreadPoolExecutor(workers, thread_name_prefix="instapd-snapshot")
     try:

@@ -32,6 +32,7 @@ TABLES = [
     "StoryInsights",
     "AccountInsights",
     "InstagramBusinessProfile",
+    "AudienceInsights",
 ]
 
 

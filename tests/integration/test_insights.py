@@ -177,6 +177,25 @@ def test_audience_and_the_100_follower_rule(
         connection.read("AudienceInsights", account=big, timeframe="last_90_days")
 
 
+def test_audience_asks_every_metric_in_one_call_per_audience_type(
+    connection: instapd.Connection, clean_sandbox: Sandbox
+) -> None:
+    big = clean_sandbox.account_ids[0]
+    start = len(clean_sandbox.app.log)
+    frame = connection.read("AudienceInsights", account=big, audience_type=["age", "gender"])
+    calls = [line for line in clean_sandbox.app.log[start:] if "/insights?" in line]
+    assert len(calls) == 2, calls  # one per audience type, both metrics in each
+    assert all("follower_demographics%2Cengaged_audience_demographics" in c for c in calls)
+    # rows by metric, then audience type, as one call per metric and type would give them
+    blocks = frame[["metric", "audience_type"]].drop_duplicates().values.tolist()
+    assert blocks == [
+        ["follower_demographics", "age"],
+        ["follower_demographics", "gender"],
+        ["engaged_audience_demographics", "age"],
+        ["engaged_audience_demographics", "gender"],
+    ]
+
+
 def test_small_account_has_no_follower_metrics_and_no_refusal(
     connection: instapd.Connection, clean_sandbox: Sandbox
 ) -> None:
@@ -199,10 +218,16 @@ def test_small_account_has_no_follower_metrics_and_no_refusal(
     assert clean_sandbox.requests_served == 3  # one batch per read: nothing probed or re-asked
 
 
-def test_online_followers_hours(connection: instapd.Connection, account: str) -> None:
+def test_online_followers_hours(
+    connection: instapd.Connection, clean_sandbox: Sandbox, account: str
+) -> None:
+    start = len(clean_sandbox.app.log)
     frame = connection.read("OnlineFollowers", account=account)
     assert sorted(set(frame["hour"])) == list(range(24))
     assert frame.groupby("end_time").size().eq(24).all()
+    assert frame["end_time"].nunique() >= 29, "the default 30 days"
+    calls = [line for line in clean_sandbox.app.log[start:] if "/insights?" in line]
+    assert len(calls) == 1, calls  # 30 days fit one call: (since, until] spans 30 days exactly
 
 
 def test_online_followers_over_two_windows_gives_each_hour_once(

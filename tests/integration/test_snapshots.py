@@ -402,3 +402,18 @@ def test_a_snapshot_lets_four_batch_requests_per_worker_be_in_flight(
 ) -> None:
     instapd.snapshot(["Media"], connection=conn, location=tmp_path, workers=3)
     assert conn.client.concurrency == 12, "a group's level of six requests waits for none"
+
+
+def test_a_snapshot_starts_its_deepest_reads_first(
+    agency: Sandbox, conn: instapd.Connection, tmp_path: Path
+) -> None:
+    tables = ["Media", "StoryInsights", "InstagramBusinessProfile", "Tags"]
+    start = len(agency.app.log)
+    instapd.snapshot(tables, connection=conn, location=tmp_path, workers=1)
+    operations = [line for line in agency.app.log[start:] if line.startswith("BATCH ")]
+    edges = [line.split("?")[0].rsplit("/", 1)[-1] for line in operations]
+    firsts = list(dict.fromkeys(edges))  # each kind of operation, as it first came
+    # StoryInsights (stories, then their insights: three levels with the grants), then Tags
+    # (a page, then the empty one), then the one-level reads; one worker takes them in turn
+    assert firsts[:3] == ["stories", "insights", "tags"], firsts
+    assert firsts[3:] == ["media", *agency.account_ids], firsts  # the profiles: by id

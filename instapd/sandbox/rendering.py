@@ -85,7 +85,8 @@ class Renderer:
         if fields is None:
             names = (node_type.list_defaults if listed else None) or node_type.defaults
             fields = [FieldRequest(name) for name in names]
-        fields = tuple(fields)
+        if type(fields) is not tuple:
+            fields = tuple(fields)
         number = self._number(fields)
         key = (node.id, number)
         cached = self._rendered.get(key) if node_type.cacheable else None
@@ -94,10 +95,11 @@ class Renderer:
             if node_type.cacheable and self._is_plain(node.type, number, fields):
                 self._rendered[key] = cached  # plain fields only: nothing depends on the call
         out = dict(cached)
-        for name in CDN_FIELDS:  # signed per call (root, window), never kept
-            if name in out:
-                expires = self.cdn.expiry() if expires is None else expires
-                out[name] = self.cdn.link(call.root, out[name], expires)
+        if not out.keys().isdisjoint(CDN_FIELDS):
+            for name in CDN_FIELDS:  # signed per call (root, window), never kept
+                if name in out:
+                    expires = self.cdn.expiry() if expires is None else expires
+                    out[name] = self.cdn.link(call.root, out[name], expires)
         return out
 
     def _number(self, fields: tuple[FieldRequest, ...]) -> int:

@@ -35,7 +35,9 @@ def split_version(path: str, today: date | None = None) -> tuple[str, list[str]]
     As Meta: an expired version is answered by the oldest one still served; a version Meta never
     released is an unknown path component (code 2500).
     """
-    segments = [s for s in path.split("/") if s]
+    segments = path.strip("/").split("/")  # the non-empty segments, as a filter keeps them
+    if "" in segments:
+        segments = [s for s in segments if s]
     if segments and VERSION.match(segments[0]):
         served = _serving(segments[0], today or datetime.now(UTC).date())
         if served is None:

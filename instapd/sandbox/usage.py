@@ -70,7 +70,10 @@ class Usage:
             (page_id, self._by_page, self.page_limit, PAGE_LIMIT),
         ):
             if key:
-                found.append((counts.setdefault(key, deque()), limit, error))
+                calls = counts.get(key)
+                if calls is None:
+                    calls = counts.setdefault(key, deque())
+                found.append((calls, limit, error))
         return found
 
     def record(

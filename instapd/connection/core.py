@@ -89,6 +89,12 @@ class BaseConnection:
         #: What the last INSERT, UPDATE or DELETE did, row by row (CData's sys_identity).
         self.last_writes: tuple[dict[str, object], ...] = ()
         self._lock = threading.RLock()
+        #: Held while the linked accounts are resolved (memo, ``me/accounts``), so threads using
+        #: a new connection at once read them once; apart from ``_lock``, so the client stays
+        #: free for other threads meanwhile. Taken before ``_lock``, never while holding it.
+        self._accounts_lock = threading.Lock()
+        #: How many times the credentials changed: accounts read before a change are not kept.
+        self._credentials_changes = 0
         check(config)  # proxy and TLS properties: refused here, before any request
 
     # -- what the layers above provide -----------------------------------------------------
@@ -366,6 +372,7 @@ class BaseConnection:
                 self._client.close()
                 self._client = None
             self._accounts = None
+            self._credentials_changes += 1
 
     def use_account(self, account_id: str | None) -> None:
         """Make ``account_id`` the connection's ``BusinessAccountId``."""
@@ -418,31 +425,42 @@ class BaseConnection:
         """The Instagram business accounts linked to the user's Pages (read once, then kept).
 
         The list is also kept in the cache folder, so offline reads can resolve accounts.
+        Threads asking at once wait for the one that reads them (a new connection's first use).
         """
+        with self._accounts_lock:
+            return list(self._linked_accounts())
+
+    def _linked_accounts(self) -> list[LinkedAccount]:
         config = self.config
         if config.instagram_login:
             return self._instagram_account()
         if config.authenticate_as_page:
             self.client  # noqa: B018 - looking up the Page token finds its account too
-            return list(self._accounts or [])
+            return self._accounts or []
+        with self._lock:
+            known, changes = self._accounts, self._credentials_changes
+        if known is not None:
+            return known
         memo = self.account_memo()
         remembering = memo is not None and (config.cache or config.offline)
         source = f"{self.source_name} user {self.identity()}" if remembering else ""
-        if self._accounts is None and memo is not None and remembering:
+        if memo is not None and remembering:
             max_age = None if config.offline else config.cache_max_age
-            known = memo.linked_accounts(source, max_age)
-            self._accounts = remembered(known) if known is not None else None
-            if self._accounts is None and config.offline:
+            kept = memo.linked_accounts(source, max_age)
+            known = remembered(kept) if kept is not None else None
+            if known is None and config.offline:
                 raise OfflineError(
                     "INSTAPD_OFFLINE=1 and the linked accounts were never cached; pass "
                     "account=<id> or read once online."
                 )
-        if self._accounts is None:
-            found = fetch_linked(self.client)
-            self._accounts = found
+        if known is None:
+            known = fetch_linked(self.client)
             if memo is not None and config.cache:
-                memo.remember_accounts(source, [vars(a) for a in found])
-        return list(self._accounts)
+                memo.remember_accounts(source, [vars(a) for a in known])
+        with self._lock:
+            if self._credentials_changes == changes:  # no login or logout meanwhile
+                self._accounts = known
+        return known
 
     def _instagram_account(self) -> list[LinkedAccount]:
         """Instagram Login: the token's user is the account (``/me``); there are no Pages."""

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..connection import BaseConnection
-from ..errors import PublishRuleError, UsageError
+from ..errors import InstapdError, PublishRuleError, UsageError
 from ..publishing import publish
 from .composer_data import KINDS, count_caption, post_fields, quota_left
 from .connecting import connection_and_account
@@ -100,7 +100,7 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
         self.begin()
 
     def _first_reads(self) -> None:
-        self._fetch_previews()
+        self._fetch_previews()  # never raises: what failed is shown in its place
         self._read_quota()
 
     def _account_id(self) -> str:
@@ -141,7 +141,7 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
                 f"<small>{quota_left(self.connection, self._account_id()).words()}</small>"
             )
         except Exception as exc:
-            self.quota.value = f"<small>Could not read the quota: {html.escape(str(exc))}</small>"
+            self.quota.value = f"<small>{_red(f'Could not read the quota: {_said(exc)}')}</small>"
         finally:
             self._quota_read.set()
 
@@ -153,6 +153,8 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
                 if url not in self.previews:
                     self.previews[url] = self.fetcher.preview(url, PREVIEW_SIZE)
             self.preview.value = self._preview_html()
+        except Exception as exc:
+            self.preview.value = _red(f"Could not fetch the previews: {_said(exc)}")
         finally:
             self.republish()
             self._previewed.set()
@@ -188,6 +190,7 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
                 self.check.value = _red(str(exc))
                 return
             self._done.clear()
+            self.error = None
             self.publish_button.disabled = True
         self.states = ["checking the quota"]
         self._show_progress()
@@ -211,9 +214,8 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
             self._read_quota()
         except Exception as exc:
             self.error = exc
-            self._show_progress(
-                f'<span style="color:#b00020">Not published: {html.escape(str(exc))}</span>'
-            )
+            self.states.append("NOT PUBLISHED")
+            self._show_progress(_red(f"Not published: {_said(exc)}"))
         finally:
             self.publish_button.disabled = self._published
             self.republish()  # before done: whoever waits finds the saved view complete
@@ -225,9 +227,10 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
 
     def wait(self, timeout: float | None = 300) -> Composer:
         """Wait for a publish under way (if any), the previews and the quota read after it
-        (reading them first if the composer was never shown)."""
+        (reading them first if the composer was never shown); a publish that failed raises
+        its error (also in ``error``, and shown under the states)."""
         waited = (self._done, self._quota_read, self._previewed)
-        self.wait_for("Publishing had not finished", timeout, *waited)
+        self.wait_for("Publishing had not finished", timeout, *waited, raises=True)
         return self
 
     def static_html(self) -> str:
@@ -241,3 +244,10 @@ class Composer(StaticView, widgets.VBox):  # type: ignore[misc]
 
 def _red(text: str) -> str:
     return f'<span style="color:#b00020">{html.escape(text)}</span>'
+
+
+def _said(error: Exception) -> str:
+    """An error as the widget shows it: instapd's say what to fix; others also say their type
+    (a bare ``'NoneType' object is not iterable`` tells a reader nothing)."""
+    text = str(error) or "no message"
+    return text if isinstance(error, InstapdError) else f"{type(error).__name__}: {text}"

@@ -3,6 +3,7 @@ Publish through the container states to the permalink, once."""
 
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import Iterator
 
@@ -13,7 +14,7 @@ from PIL import Image, ImageStat
 import instapd
 from instapd.errors import PublishRuleError
 from instapd.sandbox import Sandbox
-from instapd.widgets.composer import Composer
+from instapd.widgets.composer import Composer, _said
 from instapd.widgets.composer_data import count_caption, post_fields
 from tests.support import sandbox_connection, writes_logged
 
@@ -143,9 +144,25 @@ def test_a_preview_that_cannot_be_fetched_says_why_and_publish_is_refused_by_met
     assert "[no preview: the server answered 404]" in composer.preview.value
     assert "<img " not in composer.preview.value
     composer.publish()
-    composer.wait()
-    assert isinstance(composer.error, instapd.MediaNotFetchableError)
-    assert "Not published" in composer.progress.value
+    with pytest.raises(instapd.MediaNotFetchableError) as refused:
+        composer.wait()  # the publish's error, as BestTime's and Inbox's wait() raise theirs
+    assert composer.error is refused.value
+    assert composer.states[-1] == "NOT PUBLISHED"
+    assert f"Not published: {html.escape(str(refused.value))}" in composer.progress.value
+    assert "Not published" in composer.static_html()
+    assert not composer.publish_button.disabled  # nothing went out: it may be tried again
+    composer.urls_box.value = box.sample_picture_url(1)
+    composer.publish()
+    assert composer.wait().error is None  # the next publish starts with no error
+    assert composer.states[-1] == "PUBLISHED"
+
+
+def test_an_error_that_is_not_instapd_s_shows_its_type() -> None:
+    assert _said(TypeError("'NoneType' object is not iterable")) == (
+        "TypeError: 'NoneType' object is not iterable"
+    )
+    refused = instapd.MediaNotFetchableError("Fetch failed")
+    assert _said(refused) == str(refused)  # instapd's own say what to fix, with no type
 
 
 def test_a_video_is_not_downloaded_for_a_preview(
@@ -155,3 +172,18 @@ def test_a_video_is_not_downloaded_for_a_preview(
     composer = Composer(connection=connection, kind="reel", urls=[video]).wait()
     assert "[no preview: a video]" in composer.preview.value
     assert not any("pour-over" in line for line in box.app.log)
+
+
+def test_an_account_that_is_not_linked_is_said_in_red_where_it_failed(
+    connection: instapd.Connection, box: Sandbox
+) -> None:
+    composer = Composer(account="nobody.here", connection=connection,
+                        urls=[box.sample_picture_url(1)], caption="x").wait()  # fmt: skip
+    assert '<span style="color:#b00020">Could not read the quota: No linked account is called' in (
+        composer.quota.value
+    )
+    composer.publish()
+    with pytest.raises(instapd.AccountError, match=r"nobody\.here"):
+        composer.wait()
+    assert composer.states == ["checking the quota", "NOT PUBLISHED"]
+    assert writes_logged(box) == []

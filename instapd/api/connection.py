@@ -49,26 +49,6 @@ class Connection(BaseConnection):
             token_url=sandbox.token_url,
         )
 
-    @property
-    def sandbox(self) -> Sandbox:
-        """The embedded :class:`~instapd.sandbox.Sandbox` a ``connect(sandbox=True)`` connection
-        reads, started on first use: its ``sample_picture_url(n)`` are pictures you may publish,
-        its clock (``now``, ``advance``) is the one its data lives by.
-
-        >>> import instapd
-        >>> connection = instapd.connect(sandbox=True)
-        >>> connection.sandbox.sample_picture_url(1).endswith("/samples/picture-1.jpg")
-        True
-
-        A connection to Meta has none: it raises :class:`~instapd.UsageError`.
-        """
-        if not self.config.sandbox:
-            raise UsageError(
-                "This connection reads Meta's Graph API, not the sandbox: make one with "
-                "instapd.connect(sandbox=True) to reach the built-in sandbox."
-            )
-        return shared_sandbox("instagram" if self.config.instagram_login else "facebook")
-
     def account_memo(self) -> AccountMemo:
         """The cache folder keeps the linked accounts, so offline reads can resolve them."""
         from ..cache import QueryCache
@@ -123,6 +103,26 @@ class Connection(BaseConnection):
         from ..cdata.procedures import call
 
         return call(self, procedure, parameters)
+
+    @property
+    def sandbox(self) -> Sandbox:
+        """The embedded :class:`~instapd.sandbox.Sandbox` a ``connect(sandbox=True)`` connection
+        reads, started on first use: its ``sample_picture_url(n)`` are pictures you may publish,
+        its clock (``now``, ``advance``) is the one its data lives by.
+
+        >>> import instapd
+        >>> connection = instapd.connect(sandbox=True)
+        >>> connection.sandbox.sample_picture_url(1).endswith("/samples/picture-1.jpg")
+        True
+
+        A connection to Meta has none: it raises :class:`~instapd.errors.UsageError`.
+        """
+        if not self.config.sandbox:
+            raise UsageError(
+                "This connection reads Meta's Graph API, not the sandbox: make one with "
+                "instapd.connect(sandbox=True) to reach the built-in sandbox."
+            )
+        return shared_sandbox("instagram" if self.config.instagram_login else "facebook")
 
 
 _default: Connection | None = None

@@ -14,13 +14,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_ext"))
 sys.path.insert(0, str(HERE.parent))
 
-# The notebooks run against the in-process sandbox, never a real account, with a throwaway cache
-# and no progress bars; the executing kernels inherit this environment.
-for _name in [n for n in os.environ if n.startswith("INSTAPD_")]:
-    del os.environ[_name]
-os.environ["INSTAPD_SANDBOX"] = "1"
-os.environ["INSTAPD_PROGRESS"] = "0"
-os.environ["INSTAPD_CACHE_DIR"] = tempfile.mkdtemp(prefix="instapd-docs-cache-")
+# The executed pages and notebooks run as the suite's nbval run has them (tests/notebook_env.py):
+# none of your instapd settings or tokens, throwaway folders, no progress bars; the executing
+# kernels inherit this environment. The sandbox is not in it: each page chooses it in a cell
+# the reader sees, as a reader's own copy must.
+from tests.notebook_env import use_notebook_environment  # noqa: E402
+
+use_notebook_environment(Path(tempfile.mkdtemp(prefix="instapd-docs-")))
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(HERE.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
 )

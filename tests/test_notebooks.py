@@ -4,6 +4,7 @@ reader sees, and no secret anywhere."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import jupytext
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 from jupytext.compare import compare_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,3 +122,33 @@ def test_the_kernels_nbval_starts_get_the_runs_environment() -> None:
         cwd=ROOT, env=developer, capture_output=True, text=True, timeout=280,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+#: The modules the API reference documents; a notebook shows a reader only these.
+PUBLIC_MODULES = {"instapd", "instapd.cache", "instapd.sandbox", "instapd.sql", "instapd.sql.dbapi",
+                  "instapd.webhooks", "instapd.widgets"}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_notebook_imports_only_the_public_api(path: Path) -> None:
+    for cell in jupytext.read(path).cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(TransformerManager().transform_cell(cell.source))  # magics as IPython
+        imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        internal = [m for m in imported if m.startswith("instapd") and m not in PUBLIC_MODULES]
+        assert not internal, f"{path.stem} imports {internal}: instapd's internals"
+
+
+#: Where a kernel keeps a cell's code: a warning raised from a cell names it, and GitHub shows it.
+KERNEL_PATH = re.compile(r"ipykernel_\d+")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_output_shows_a_path_of_the_machine_that_ran_it(path: Path) -> None:
+    for cell in jupytext.read(path).cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") + "".join(output.get("traceback", []))
+            found = KERNEL_PATH.search(text)
+            assert found is None, f"{path.stem}: {text[:160]!r}; catch it and print its message"

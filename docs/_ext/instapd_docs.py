@@ -58,7 +58,7 @@ def _heading(title: str, char: str) -> str:
 #: (``local_api``, ``account_memo``) and the plumbing under them stay out of the reference.
 MEMBERS: dict[str, str] = {
     "Connection": "read, insert, update, delete, publish, publish_container, call, accounts, "
-    "logout, close",
+    "sandbox, logout, close",
     "Config": "from_properties",
     "LinkedAccount": "",
     "Sandbox": "start, stop, url, account_ids, now, advance, issue_token, "
@@ -279,16 +279,14 @@ def _sample_connection() -> Any:
         _samples.update(connection=connection, account=account,
                         media_id=str(media["id"].iloc[0]),
                         comment_id=str(comments["id"].iloc[0]))  # fmt: skip
-        _samples.update(_mentions(str(connection.resolve_accounts(account)[0])))
+        _samples.update(_mentions(connection, str(connection.resolve_accounts(account)[0])))
     return _samples["connection"]
 
 
-def _mentions(account: str) -> dict[str, str]:
+def _mentions(connection: Any, account: str) -> dict[str, str]:
     """A media and a comment of other accounts that @mention ``account``, as a webhook would
     name them (MentionedMedia and MentionedComment read nothing else)."""
-    from instapd.api import shared_sandbox
-
-    data = shared_sandbox().dataset
+    data = connection.sandbox.dataset
     username = data[account].values["username"]
     public = [m for a in data.public_ids for m in data[a].edges["media"]]
     media = next(m for m in public if f"@{username}" in str(data[m].values.get("caption", "")))

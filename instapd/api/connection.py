@@ -21,6 +21,8 @@ from .sandbox import shared_sandbox
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..sandbox import Sandbox
+
 __all__ = ["Connection", "connect", "default_connection", "set_default_connection"]
 
 
@@ -37,7 +39,7 @@ class Connection(BaseConnection):
         """The embedded sandbox, started on first use, when ``Sandbox`` is on."""
         if not self.config.sandbox:
             return None
-        sandbox = shared_sandbox("instagram" if self.config.instagram_login else "facebook")
+        sandbox = self.sandbox
         return LocalApi(
             url=sandbox.url,
             token=sandbox.token,
@@ -101,6 +103,26 @@ class Connection(BaseConnection):
         from ..cdata.procedures import call
 
         return call(self, procedure, parameters)
+
+    @property
+    def sandbox(self) -> Sandbox:
+        """The embedded :class:`~instapd.sandbox.Sandbox` a ``connect(sandbox=True)`` connection
+        reads, started on first use: its ``sample_picture_url(n)`` are pictures you may publish,
+        its clock (``now``, ``advance``) is the one its data lives by.
+
+        >>> import instapd
+        >>> connection = instapd.connect(sandbox=True)
+        >>> connection.sandbox.sample_picture_url(1).endswith("/samples/picture-1.jpg")
+        True
+
+        A connection to Meta has none: it raises :class:`~instapd.errors.UsageError`.
+        """
+        if not self.config.sandbox:
+            raise UsageError(
+                "This connection reads Meta's Graph API, not the sandbox: make one with "
+                "instapd.connect(sandbox=True) to reach the built-in sandbox."
+            )
+        return shared_sandbox("instagram" if self.config.instagram_login else "facebook")
 
 
 _default: Connection | None = None

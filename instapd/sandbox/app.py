@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from json.encoder import encode_basestring_ascii as _string  # the encoder's own (ensure_ascii)
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -35,6 +33,7 @@ from .access import authenticate, expire_presented_token
 from .call import DEFAULT_VERSION, VERSION, Call, describe, split_version
 from .cdn import PATH_ROOT, SAMPLES_ROOT, Cdn, sample_answer
 from .changes import grow_followers, grow_likes
+from .encoding import dumps, dumps_bytes, quoted
 from .failures import GraphFailure
 from .faults import APPLY_THEN_DROP, APPLY_THEN_NULL, EXPIRE_TOKEN, GRAPH_FAULTS, Faults
 from .instagram_login import InstagramLogin, InstagramLoginRouter
@@ -45,32 +44,40 @@ from .publishing import UPLOAD_ROOT, PublishRoutes
 from .routing import Router
 from .size import DEFAULT_MAX_OBJECTS, check_size, count_objects, size_bound
 from .tokens import TokenRegistry
-from .usage import Usage
+from .usage import Figures, Usage, headers_of
 from .webhooks import SandboxWebhooks
 from .writes import is_write_request
 
 __all__ = ["DEFAULT_VERSION", "SandboxApp"]
 
 MAX_BATCH = 50
-#: Reads whose answer depends on more than the dataset: time ranges, the hashtag ledger.
-_DYNAMIC = re.compile(
-    r"/(insights|top_media|recent_media|recently_searched_hashtags|ig_hashtag_search)$"
+#: Reads whose answer depends on more than the dataset (time ranges, the hashtag ledger): a
+#: path's last segment, after a "/" (a final newline aside, as a regex's ``$`` allows).
+_DYNAMIC = frozenset(
+    {"insights", "top_media", "recent_media", "recently_searched_hashtags", "ig_hashtag_search"}
 )
-_COMPACT = (",", ":")
-#: Answers are trees the sandbox builds, never circular: no need to check each container.
-_ENCODE = json.JSONEncoder(separators=_COMPACT, check_circular=False).encode
+
+
+def _dynamic(path: str) -> bool:
+    """Whether ``path`` ends in ``/`` and one of :data:`_DYNAMIC`."""
+    slash = path.rfind("/")
+    if slash < 0:
+        return False
+    last = path[slash + 1 :]
+    return last in _DYNAMIC or (last[-1:] == "\n" and last[:-1] in _DYNAMIC)
 
 
 def _json(value: Any) -> str:
     """JSON as Meta sends it: compact, no spaces (smaller and faster to write and read)."""
-    return _ENCODE(value)
+    return dumps(value)
 
 
 @functools.lru_cache(maxsize=4096)
-def _headers_json(headers: tuple[tuple[str, str], ...]) -> str:
-    """A batch answer's ``headers`` list, as ``_json`` writes it; the usage figures change
-    slowly, so most operations' headers are the same text."""
-    return _json([{"name": k, "value": v} for k, v in headers])
+def _headers_json(figures: Figures) -> bytes:
+    """A batch answer's ``headers`` list (the usage headers ``figures`` say, and the type), as
+    ``_json`` writes it; the usage figures change slowly, so most operations share the text."""
+    headers = [*headers_of(figures), ("Content-Type", "application/json")]
+    return dumps_bytes([{"name": k, "value": v} for k, v in headers])
 
 
 LOGIN_ROUTES = ("dialog/oauth", "dialog/decide", "oauth/access_token", "debug_token")
@@ -266,7 +273,7 @@ class SandboxApp:
                 status, code, message = GRAPH_FAULTS[fault]
                 raise GraphFailure(code, message, status=status, transient=True)
             if request.path.startswith(f"/{UPLOAD_ROOT}/") and request.method == "POST":
-                text = _json(
+                text: str | bytes = _json(
                     self.router.publishing.upload(request, request.path.split("/")[1:], call)
                 )
             elif request.method == "POST" and "batch" in call.params:
@@ -297,11 +304,11 @@ class SandboxApp:
             return sample_answer(self.cdn.seed, path[len(SAMPLES_ROOT) + 2 :])
         return None
 
-    def _batch(self, request: Request, call: Call) -> str:
+    def _batch(self, request: Request, call: Call) -> bytes:
         """``POST /`` with ``batch=[...]``: each operation answered as if sent on its own (the
-        JSON array of their answers)."""
+        JSON array of their answers, written as bytes once)."""
         try:
-            operations = json.loads(call.params["batch"])
+            operations = _operations(request, call.params["batch"])
         except ValueError:
             raise GraphFailure(100, "(#100) The batch parameter must be a JSON array") from None
         if not isinstance(operations, list) or not operations:
@@ -312,17 +319,18 @@ class SandboxApp:
             )
         headers = call.params.get("include_headers", "true").lower() != "false"
         asker = _asker(call)
-        return "[" + ",".join(self._operation(op, call, headers, asker) for op in operations) + "]"
+        answers = [self._operation(op, call, headers, asker) for op in operations]
+        return b"[" + b",".join(answers) + b"]"
 
     def _operation(
         self, op: Any, call: Call, include_headers: bool, asker: dict[str, str | None]
-    ) -> str:
+    ) -> bytes:
         """One operation, answered as if sent alone (without the cost of a whole request): the
         JSON of its answer, as ``_json`` writes it, its body a JSON string inside."""
         method = str(op.get("method", "GET")).upper() if isinstance(op, dict) else ""
         if method not in ("GET", "POST", "DELETE"):
             failure = GraphFailure(100, "(#100) Unsupported method in a batch operation")
-            return _json({"code": 400, "headers": [], "body": _json(failure.body())})
+            return dumps_bytes({"code": 400, "headers": [], "body": _json(failure.body())})
         path, _, query = str(op.get("relative_url", "")).lstrip("/").partition("?")
         if not VERSION.match(path.split("/", 1)[0]):
             path = f"{call.version}/{path}"
@@ -335,7 +343,7 @@ class SandboxApp:
         if method != "GET":
             fault = fault or self.faults.pick_write_operation()
         if fault == "null":  # Meta answers null for operations that timed out
-            return "null"
+            return b"null"
         account = self._account_of(path)
         try:
             if fault in GRAPH_FAULTS:
@@ -352,17 +360,16 @@ class SandboxApp:
         except GraphFailure as failure:
             status, text = failure.status, _json(failure.body())
         if fault == APPLY_THEN_NULL:  # applied, but the answer timed out
-            return "null"
-        answer = f'{{"code":{int(status)},"body":{_string(text)}'
+            return b"null"
+        answer = b'{"code":%d,"body":%b' % (status, quoted(text))
         if include_headers:
-            headers = self.usage.headers(account, bool(fault), self.faults.regain_minutes, **asker)
-            headers["Content-Type"] = "application/json"
-            answer += ',"headers":' + _headers_json(tuple(headers.items()))
-        return answer + "}"
+            figures = self.usage.figures(account, bool(fault), self.faults.regain_minutes, **asker)
+            return answer + b',"headers":' + _headers_json(figures) + b"}"
+        return answer + b"}"
 
     def _answer(self, method: str, path: str, call: Call) -> str:
         """The JSON text of a read; reads of the static dataset are kept and served again."""
-        if method != "GET" or _DYNAMIC.search(path) or PublishRoutes.is_dynamic(path):
+        if method != "GET" or _dynamic(path) or PublishRoutes.is_dynamic(path):
             text = _json(self.router.dispatch(method, path, call))
             self._check_size(text, size_bound(text))
             return text
@@ -417,6 +424,16 @@ def _query(text: str) -> dict[str, str]:
     """An operation's query string, parsed once (callers copy it): the operations of a batch
     repeat it, only their paths' ids differ."""
     return dict(parse_qsl(text))
+
+
+def _operations(request: Request, batch: str) -> Any:
+    """A batch's operations: from a JSON body as parsed (not written out and parsed again),
+    else the ``batch`` parameter's JSON text."""
+    if request.is_json:
+        payload = request.get_json(silent=True)  # parsed once, by authenticate
+        if isinstance(payload, dict) and not isinstance(payload.get("batch", ""), str):
+            return payload["batch"]
+    return json.loads(batch)
 
 
 def _asker(call: Call) -> dict[str, str | None]:

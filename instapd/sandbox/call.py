@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from ..catalog.versions import DEFAULT, serving_version
 from .failures import NO_PERMISSION, GraphFailure
@@ -35,7 +35,9 @@ def split_version(path: str, today: date | None = None) -> tuple[str, list[str]]
     As Meta: an expired version is answered by the oldest one still served; a version Meta never
     released is an unknown path component (code 2500).
     """
-    segments = [s for s in path.split("/") if s]
+    segments = path.strip("/").split("/")  # the non-empty segments, as a filter keeps them
+    if "" in segments:
+        segments = [s for s in segments if s]
     if segments and VERSION.match(segments[0]):
         served = _serving(segments[0], today or datetime.now(UTC).date())
         if served is None:
@@ -65,6 +67,24 @@ def require(token: IssuedToken, scopes: tuple[str, ...]) -> None:
         if scope in CODE_200_SCOPES:
             raise GraphFailure(200, f"(#200) Requires {scope} permission", status=403)
     raise GraphFailure(10, NO_PERMISSION, status=403)
+
+
+#: Parameters whose values are secrets: quoted each time, never kept in a cache.
+_SECRET_PARAMS = frozenset({"access_token", "appsecret_proof", "input_token", "client_secret"})
+
+
+def query_string(params: Mapping[str, str]) -> str:
+    """``urlencode(params)`` for str keys and values, the same text, with each value but a
+    secret quoted once: paging links repeat their ``fields`` and ``limit`` on every page."""
+    return "&".join(
+        f"{_quoted(key)}={quote_plus(value) if key in _SECRET_PARAMS else _quoted(value)}"
+        for key, value in params.items()
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    return quote_plus(text)
 
 
 def describe(method: str, path: str, params: Mapping[str, str]) -> str:

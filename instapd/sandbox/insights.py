@@ -19,10 +19,10 @@ import struct
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from ..catalog import metrics as catalog
+from .call import query_string
 from .failures import GraphFailure
 from .fields import parse_list
 from .nodes import Dataset, Node
@@ -33,6 +33,8 @@ MAX_SPAN = 30 * 86400
 REVISED_HOURS = 24
 RETENTION_DAYS = 90  # user insights, as Meta's guide says; media insights are kept
 MIN_FOLLOWERS = 100
+#: The fields of an insights result (``InstagramInsightsResult``).
+RESULT_FIELDS = frozenset({"id", "name", "period", "values", "title", "description", "total_value"})
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,14 @@ def _seeded(text: str) -> float:
     return first / _SPAN
 
 
+def _shares(prefix: str, suffixes: tuple[str, ...]) -> list[float]:
+    """:func:`_seeded` of ``prefix`` and each suffix, in one loop (hour maps and breakdown
+    splits hash a few dozen texts each)."""
+    sha256, first_eight = _sha256, _first_eight
+    return [first_eight(sha256(f"{prefix}{s}".encode()).digest())[0] / _SPAN for s in suffixes]
+
+
+_HOURS = tuple(str(h) for h in range(24))
 _sha256 = hashlib.sha256
 _first_eight = struct.Struct(">Q").unpack_from  # int.from_bytes(digest[:8], "big"), cheaper
 _SPAN = 2**64
@@ -217,7 +227,7 @@ class InsightsModel:
 
     def daily(self, account: str, metric: str, day: date, scale: int) -> int:
         weekday_lift = 1.25 if day.weekday() >= 5 else 1.0
-        final = scale * weekday_lift * (0.5 + _number(account, metric, day))
+        final = scale * weekday_lift * (0.5 + _seeded(f"{account}|{metric}|{day}"))  # _number's
         return int(final * self.settled(day))
 
     def settled(self, day: date) -> float:
@@ -229,7 +239,7 @@ class InsightsModel:
 
     def split(self, total: int, key: str, values: tuple[str, ...], *seed: object) -> list[int]:
         prefix = "|".join(map(str, (*seed, key))) + "|"  # _number(*seed, key, v)'s text
-        weights = [0.2 + _seeded(prefix + v) for v in values]
+        weights = [0.2 + share for share in _shares(prefix, values)]
         whole = sum(weights)
         shares = [int(total * w / whole) for w in weights]
         shares[0] += total - sum(shares)
@@ -237,33 +247,40 @@ class InsightsModel:
 
     def media_value(self, media: Node, metric: str) -> int:
         """A media item's lifetime value of ``metric``, stable across requests."""
-        posted = media.values.get("timestamp")
-        return self.data.clock.grown(media.id, posted, self._seeded_value(media, metric))
+        media_id = media.id
+        value = self._media_values.get((media_id, metric))
+        if value is None:
+            value = self._seeded_value(media, media_id, metric)
+        return self.data.clock.grown(media_id, media.values.get("timestamp"), value)
 
-    def _seeded_value(self, media: Node, metric: str) -> int:
-        key = (media.id, metric)
-        if key not in self._media_values:
-            self._media_values[key] = self._compute_media_value(media, metric)
-        return self._media_values[key]
+    def _seeded_value(self, media: Node, media_id: str, metric: str) -> int:
+        key = (media_id, metric)
+        value = self._media_values.get(key)
+        if value is None:
+            value = self._media_values[key] = self._compute_media_value(media, media_id, metric)
+        return value
 
-    def _compute_media_value(self, media: Node, metric: str) -> int:
+    def _compute_media_value(self, media: Node, media_id: str, metric: str) -> int:
+        # each seed's text is _number(media_id, ...)'s: the parts joined by "|"
         if metric in ("likes", "total_likes"):
             liked = int(media.values.get("like_count", 0) or 0)
-            return liked or int(30 * _number(media.id, "l"))  # hidden counts still have likes
+            return liked or int(30 * _seeded(f"{media_id}|l"))  # hidden counts still have likes
         if metric in ("comments", "total_comments"):
             return int(media.values.get("comments_count", 0))
-        likes = self._seeded_value(media, "likes")
+        likes = self._seeded_value(media, media_id, "likes")
         if metric in _SCALED:
             multiplier, spread, seed = _SCALED[metric]
-            return likes * multiplier + int(spread * _number(media.id, seed))
+            return likes * multiplier + int(spread * _seeded(f"{media_id}|{seed}"))
         if metric == "total_interactions":
             return sum(
-                self._seeded_value(media, m) for m in ("likes", "comments", "saved", "shares")
+                self._seeded_value(media, media_id, m)
+                for m in ("likes", "comments", "saved", "shares")
             )
         if metric == "ig_reels_video_view_total_time":
-            watch = self._seeded_value(media, "ig_reels_avg_watch_time")
-            return self._seeded_value(media, "views") * watch
-        return int(likes * 0.2 * _number(media.id, metric) + _number(media.id, metric, 2) * 9)
+            watch = self._seeded_value(media, media_id, "ig_reels_avg_watch_time")
+            return self._seeded_value(media, media_id, "views") * watch
+        seed = f"{media_id}|{metric}"
+        return int(likes * 0.2 * _seeded(seed) + _seeded(f"{seed}|2") * 9)
 
 
 #: metric -> (likes multiplier, random spread, seed): a plausible value from the like count.
@@ -302,8 +319,14 @@ def _stamp(value: str, name: str) -> int:
 
 
 def user_insights(
-    model: InsightsModel, account: Node, params: dict[str, str], version: int, link: str
+    model: InsightsModel,
+    account: Node,
+    params: dict[str, str],
+    version: int,
+    link: str,
+    keep: frozenset[str] = RESULT_FIELDS,
 ) -> dict[str, Any]:
+    """``keep``: the result fields the caller keeps (``fields=``); the others are not written."""
     metrics = _csv(params, "metric")
     if not metrics:
         raise GraphFailure(100, "(#100) The parameter metric is required")
@@ -354,7 +377,7 @@ def user_insights(
     # out of ``data`` ("no data"), and answers online_followers with empty hour maps.
     small = model.followers(account) < MIN_FOLLOWERS
     if any(m in catalog.DEMOGRAPHIC_METRICS for m in metrics):
-        return _demographics(model, account, metrics, params, breakdowns, small)
+        return _demographics(model, account, metrics, params, breakdowns, small, keep)
     now = model.now()
     since, until = _range(params, now)
     days = _days(since, until, now)
@@ -363,8 +386,11 @@ def user_insights(
         spec = known[metric]
         if small and spec.needs_followers and metric != "online_followers":
             continue
-        entry: dict[str, Any] = {"name": metric, "period": period, "title": _title(metric)}
-        entry["description"] = _description(metric)
+        entry: dict[str, Any] = {"name": metric, "period": period}
+        if "title" in keep:
+            entry["title"] = _title(metric)
+        if "description" in keep:
+            entry["description"] = _description(metric)
         entry["id"] = f"{account.id}/insights/{metric}/{period}"
         if metric_type == "time_series":
             if metric in ("follower_count", "online_followers"):
@@ -393,8 +419,8 @@ def user_insights(
         previous = {**query, "since": str(since - span), "until": str(since)}
         following = {**query, "since": str(until), "until": str(until + span)}
         body["paging"] = {
-            "previous": f"{link}?{urlencode(previous)}",
-            "next": f"{link}?{urlencode(following)}",
+            "previous": f"{link}?{query_string(previous)}",
+            "next": f"{link}?{query_string(following)}",
         }
     return body
 
@@ -443,7 +469,7 @@ def _hour_map(account: str, weekday: int, followers: int) -> dict[str, int]:
     """Online followers by hour on a weekday (callers copy it): a seeded share of
     ``followers``, more in the evening. Thirty days read seven of these."""
     seed = f"{account}|{weekday}|"  # the text _number(account, weekday, h) hashes, built once
-    shares = (_seeded(f"{seed}{h}") for h in range(24))
+    shares = _shares(seed, _HOURS)
     return {
         str(h): int(followers * (0.05 + 0.25 * share) * (1.4 if 17 <= h <= 21 else 1))
         for h, share in enumerate(shares)
@@ -514,6 +540,7 @@ def _demographics(
     params: dict[str, str],
     breakdowns: list[str],
     small: bool,
+    keep: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Demographics over ``timeframe``; without one, over the whole current audience.
 
@@ -549,16 +576,14 @@ def _demographics(
                     result["dimension_values"] = [timeframe.upper(), *result["dimension_values"]]
             block["results"] = sorted(block["results"], key=lambda r: -r["value"])[:45]
         total.pop("value", None)
-        data.append(
-            {
-                "name": metric,
-                "period": "lifetime",
-                "title": _title(metric),
-                "description": _description(metric),
-                "total_value": total,
-                "id": f"{account.id}/insights/{metric}/lifetime",
-            }
-        )
+        entry: dict[str, Any] = {"name": metric, "period": "lifetime"}
+        if "title" in keep:
+            entry["title"] = _title(metric)
+        if "description" in keep:
+            entry["description"] = _description(metric)
+        entry["total_value"] = total
+        entry["id"] = f"{account.id}/insights/{metric}/lifetime"
+        data.append(entry)
     return {"data": data}
 
 
@@ -566,29 +591,23 @@ def _demographics(
 
 
 def media_insights(
-    model: InsightsModel, media: Node, params: dict[str, str], version: int, surface: str | None
+    model: InsightsModel,
+    media: Node,
+    params: dict[str, str],
+    version: int,
+    surface: str | None,
+    keep: frozenset[str] = RESULT_FIELDS,
 ) -> dict[str, Any]:
+    """``keep``: the result fields the caller keeps (``fields=``); the others are not written."""
     metrics = _csv(params, "metric")
     if not metrics:
         raise GraphFailure(100, "(#100) The parameter metric is required")
     if surface is None:
         raise GraphFailure(10, "(#10) Insights are not available for carousel album children")
-    surfaces = media_metrics()
-    for index, metric in enumerate(metrics):
-        retired = retired_in(metric, user=False)
-        if retired is not None and version >= retired:
-            raise GraphFailure(
-                100,
-                f"(#100) Starting from version {retired} and above, the {metric} metric "
-                "is no longer supported. Please refer to the documentation for a list of "
-                "supported metrics.",
-            )
-        if metric not in surfaces:
-            raise GraphFailure(
-                100,
-                f"(#100) metric[{index}] must be one of the following values: "
-                + ", ".join(surfaces),
-            )
+    asked = tuple(metrics)
+    refusal = _media_refusal(asked, version)
+    if refusal is not None:
+        raise GraphFailure(100, refusal)
     if media.values.get("_pre_professional"):
         # Meta answers it in two forms: code 100, and (seen by Airbyte) code 4, no throttle
         code = 4 if int(media.id) % 2 else 100
@@ -598,17 +617,9 @@ def media_insights(
             subcode=2108006,
             type_="IGApiException",
         )
-    for metric in metrics:
-        if surface not in surfaces[metric]:
-            raise GraphFailure(
-                100,
-                f"(#100) The Media Insights API does not support the {metric} metric for this "
-                "media product type.",
-            )
-        if metric in FB_ONLY:
-            raise GraphFailure(
-                100, f"(#100) The metric {metric} requires the media to be shared to Facebook"
-            )
+    refusal = _media_refusal(asked, surface)
+    if refusal is not None:
+        raise GraphFailure(100, refusal)
     if (surface == "STORY" and model.media_value(media, "reach") < 5) or media.values.get(
         "_few_viewers"
     ):
@@ -617,14 +628,12 @@ def media_insights(
     data = []
     for metric in metrics:
         value = model.media_value(media, metric)
-        entry: dict[str, Any] = {
-            "name": metric,
-            "period": "lifetime",
-            "values": [{"value": value}],
-            "title": _title(metric),
-            "description": _description(metric),
-            "id": f"{media.id}/insights/{metric}/lifetime",
-        }
+        entry: dict[str, Any] = {"name": metric, "period": "lifetime", "values": [{"value": value}]}
+        if "title" in keep:
+            entry["title"] = _title(metric)
+        if "description" in keep:
+            entry["description"] = _description(metric)
+        entry["id"] = f"{media.id}/insights/{metric}/lifetime"
         if breakdowns:
             if metric not in MEDIA_BREAKDOWNS or breakdowns != [MEDIA_BREAKDOWNS[metric][0]]:
                 raise GraphFailure(100, "An unknown error has occurred.")
@@ -644,3 +653,53 @@ def media_insights(
             }
         data.append(entry)
     return {"data": data}
+
+
+def _media_refusal(metrics: tuple[str, ...], asked: int | str) -> str | None:
+    """The message of the first code 100 refusal of ``metrics`` (``None``: none) for a
+    ``version`` (an int: retired or unknown metrics) or a ``surface`` (a str: metrics the
+    product has not, or only on Facebook), worked out once per metrics and version or surface
+    while the catalog's tuple is the same (every media of a batch asks the same)."""
+    source = catalog.MEDIA_METRICS
+    kept = _KEPT.get("media_refusals")
+    if kept is None or kept[0][0] is not source or len(kept[1]) > 4096:
+        kept = _KEPT["media_refusals"] = ((source,), {})
+    refusals: dict[tuple[tuple[str, ...], int | str], str | None] = kept[1]
+    key = (metrics, asked)
+    if key not in refusals:
+        refusals[key] = (
+            _version_refusal(metrics, asked)
+            if isinstance(asked, int)
+            else _surface_refusal(metrics, asked)
+        )
+    return refusals[key]
+
+
+def _version_refusal(metrics: tuple[str, ...], version: int) -> str | None:
+    surfaces = media_metrics()
+    for index, metric in enumerate(metrics):
+        retired = retired_in(metric, user=False)
+        if retired is not None and version >= retired:
+            return (
+                f"(#100) Starting from version {retired} and above, the {metric} metric "
+                "is no longer supported. Please refer to the documentation for a list of "
+                "supported metrics."
+            )
+        if metric not in surfaces:
+            return f"(#100) metric[{index}] must be one of the following values: " + ", ".join(
+                surfaces
+            )
+    return None
+
+
+def _surface_refusal(metrics: tuple[str, ...], surface: str) -> str | None:
+    surfaces = media_metrics()
+    for metric in metrics:
+        if surface not in surfaces[metric]:
+            return (
+                f"(#100) The Media Insights API does not support the {metric} metric for this "
+                "media product type."
+            )
+        if metric in FB_ONLY:
+            return f"(#100) The metric {metric} requires the media to be shared to Facebook"
+    return None

@@ -7,11 +7,32 @@ Data only: :mod:`.data` seeds a dataset, :mod:`.media` adds the media published 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from .clock import Clock
+
+
+class _kept:
+    """``functools.cached_property`` without its lock (Python 3.11 takes one lock for every
+    instance): the value is kept in the instance's ``__dict__`` at its first read, so later
+    reads never call it. Two threads reading first both compute the same value."""
+
+    def __init__(self, read: Callable[[Any], str]) -> None:
+        self.read, self.name = read, read.__name__
+        self.__doc__ = read.__doc__
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _kept: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> str: ...
+    def __get__(self, instance: object, owner: type | None = None) -> _kept | str:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.read(instance)
+        return value
 
 
 @dataclass(frozen=True)
@@ -29,8 +50,10 @@ class Node:
     values: dict[str, Any]
     edges: dict[str, list[str]] = field(default_factory=dict)
 
-    @property
+    @_kept
     def id(self) -> str:
+        """``values["id"]`` as text, read once: a node's id never changes (and is read at every
+        render, seed and owner check)."""
         return str(self.values["id"])
 
 

@@ -8,9 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
-from .call import Call
+from .call import Call, query_string
 from .failures import GraphFailure
 from .fields import FieldRequest, format_fields
 from .nodes import Node
@@ -136,4 +135,4 @@ def _link_query(
 
 
 def _link(node_id: str, edge: str, query: dict[str, str], call: Call) -> str:
-    return f"{call.root}/{call.version}/{node_id}/{edge}?{urlencode(query)}"
+    return f"{call.root}/{call.version}/{node_id}/{edge}?{query_string(query)}"

@@ -7,6 +7,7 @@ Renders of plain fields are kept per node and fields (the dataset only changes t
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -55,7 +56,15 @@ class Renderer:
         self.data = dataset
         self.specials: SpecialFields = _NoSpecialFields()
         self.cdn = Cdn()  # picture links are signed per call (root, window), never kept
-        self._rendered: dict[tuple[str, tuple[FieldRequest, ...]], dict[str, Any]] = {}
+        self._rendered: dict[tuple[str, int], dict[str, Any]] = {}
+        #: Each distinct fields tuple's number (renders are kept by node and that number: a
+        #: tuple of requests hashes in Python, an int does not), and whether it is plain by
+        #: node type; the two tuples last numbered, compared by identity (an edge page's items
+        #: share one, their nested owners another).
+        self._numbers: dict[tuple[FieldRequest, ...], int] = {}
+        self._plain: dict[tuple[str, int], bool] = {}
+        self._recent: tuple[tuple[tuple[FieldRequest, ...], int], ...] = ()
+        self._numbering = threading.Lock()
 
     def forget(self) -> None:
         """After the dataset changed (a new post): nothing rendered before may be reused."""
@@ -76,19 +85,41 @@ class Renderer:
         if fields is None:
             names = (node_type.list_defaults if listed else None) or node_type.defaults
             fields = [FieldRequest(name) for name in names]
-        fields = tuple(fields)
-        key = (node.id, fields)
+        if type(fields) is not tuple:
+            fields = tuple(fields)
+        number = self._number(fields)
+        key = (node.id, number)
         cached = self._rendered.get(key) if node_type.cacheable else None
         if cached is None:
             cached = self._render_fields(node, node_type, fields, call)
-            if node_type.cacheable and _plain(node.type, fields):
+            if node_type.cacheable and self._is_plain(node.type, number, fields):
                 self._rendered[key] = cached  # plain fields only: nothing depends on the call
         out = dict(cached)
-        for name in CDN_FIELDS:  # signed per call (root, window), never kept
-            if name in out:
-                expires = self.cdn.expiry() if expires is None else expires
-                out[name] = self.cdn.link(call.root, out[name], expires)
+        if not out.keys().isdisjoint(CDN_FIELDS):
+            for name in CDN_FIELDS:  # signed per call (root, window), never kept
+                if name in out:
+                    expires = self.cdn.expiry() if expires is None else expires
+                    out[name] = self.cdn.link(call.root, out[name], expires)
         return out
+
+    def _number(self, fields: tuple[FieldRequest, ...]) -> int:
+        """The number of ``fields`` (equal tuples, one number), kept for good."""
+        recent = self._recent  # one read: other threads replace it whole
+        for seen, number in recent:
+            if seen is fields:
+                return number
+        found = self._numbers.get(fields)
+        if found is None:
+            with self._numbering:
+                found = self._numbers.setdefault(fields, len(self._numbers))
+        self._recent = ((fields, found), *recent[:1])
+        return found
+
+    def _is_plain(self, node_type: str, number: int, fields: tuple[FieldRequest, ...]) -> bool:
+        plain = self._plain.get((node_type, number))
+        if plain is None:
+            plain = self._plain[(node_type, number)] = _plain(node_type, fields)
+        return plain
 
     def _render_fields(
         self, node: Node, node_type: NodeType, fields: tuple[FieldRequest, ...], call: Call
@@ -164,12 +195,11 @@ class Renderer:
         own = tuple(f for f in subfields if f not in extra) if subfields is not None else None
         expires = self.cdn.expiry()  # one expiry for the page's picture links
         data = [
-            {
-                **self.render_node(item, own, call, listed=True, expires=expires),
-                **{f.name: (added or {})[f.name](item) for f in extra},
-            }
-            for item in shown.page
+            self.render_node(item, own, call, listed=True, expires=expires) for item in shown.page
         ]
+        if extra:  # render_node's dicts are the caller's own: the added fields go in them
+            for item, rendered in zip(shown.page, data, strict=True):
+                rendered.update({f.name: (added or {})[f.name](item) for f in extra})
         body: dict[str, Any] = {"data": data}
         if shown.page:
             body["paging"] = paging_block(

@@ -10,7 +10,7 @@ from .collaboration import CollaborationRoutes
 from .discovery import DiscoveryRoutes
 from .failures import GraphFailure, nonexisting_field, unsupported_get
 from .fields import FieldRequest, FieldSyntaxError, parse_fields
-from .insights import InsightsModel, media_insights, user_insights
+from .insights import RESULT_FIELDS, InsightsModel, media_insights, user_insights
 from .multi import multi_id_read
 from .nodes import Dataset, Node
 from .publishing import PublishRoutes
@@ -18,9 +18,7 @@ from .rendering import Renderer
 from .schema import NODE_TYPES, PERMITTED_TASKS
 from .writes import WriteRoutes, is_write
 
-INSIGHT_RESULT_FIELDS = frozenset(
-    {"id", "name", "period", "values", "title", "description", "total_value"}
-)
+INSIGHT_RESULT_FIELDS = RESULT_FIELDS
 
 
 class Router:
@@ -146,21 +144,36 @@ class Router:
 
     def _insights(self, node: Node, call: Call) -> dict[str, Any]:
         version = int(call.version[1:].split(".")[0])
+        try:  # a syntax error in fields= is answered after the insights' own refusals
+            fields, bad_fields = parse_field_param(call.params.get("fields")), None
+        except GraphFailure as failure:
+            fields, bad_fields = None, failure
+        # field selection works on insights results as on any edge; what it drops is not written
+        wanted = INSIGHT_RESULT_FIELDS if fields is None else _wanted(tuple(fields))
         if node.type == "IGUser":
             link = f"{call.root}/{call.version}/{node.id}/insights"
-            body = user_insights(self.insights, node, call.params, version, link)
+            body = user_insights(self.insights, node, call.params, version, link, wanted)
         else:
             product = node.values.get("media_product_type")
             surface = product if product in ("FEED", "REELS", "STORY") else None
-            body = media_insights(self.insights, node, call.params, version, surface)
-        fields = parse_field_param(call.params.get("fields"))
-        if fields is not None:  # field selection works on insights results as on any edge
-            wanted = {f.name for f in fields} | {"id"}
+            body = media_insights(self.insights, node, call.params, version, surface, wanted)
+        if bad_fields is not None:
+            raise bad_fields
+        if fields is not None:
             unknown = wanted - INSIGHT_RESULT_FIELDS
             if unknown:
                 raise nonexisting_field(sorted(unknown)[0], "InstagramInsightsResult")
-            body["data"] = [{k: v for k, v in e.items() if k in wanted} for e in body["data"]]
+            body["data"] = [
+                e if e.keys() <= wanted else {k: v for k, v in e.items() if k in wanted}
+                for e in body["data"]
+            ]
         return body
+
+
+@functools.lru_cache(maxsize=256)
+def _wanted(fields: tuple[FieldRequest, ...]) -> frozenset[str]:
+    """The result fields ``fields=`` names, and ``id``."""
+    return frozenset(f.name for f in fields) | {"id"}
 
 
 def parse_field_param(text: str | None) -> list[FieldRequest] | None:

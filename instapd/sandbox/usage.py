@@ -15,6 +15,7 @@ every lockout the call meets (minutes). Time is the sandbox's own ``clock``, so 
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -69,7 +70,10 @@ class Usage:
             (page_id, self._by_page, self.page_limit, PAGE_LIMIT),
         ):
             if key:
-                found.append((counts.setdefault(key, deque()), limit, error))
+                calls = counts.get(key)
+                if calls is None:
+                    calls = counts.setdefault(key, deque())
+                found.append((calls, limit, error))
         return found
 
     def record(
@@ -78,24 +82,17 @@ class Usage:
         """Count one call, or refuse it (code 4, 17, 80002 or 32) when a count is over."""
         with self._lock:
             now = self.clock()
+            oldest = now - self.window
             buckets = self._buckets(account_id, user_id, page_id)
             for calls, limit, error in buckets:
-                self._check(calls, limit, now, error)
+                while calls and calls[0] <= oldest:  # _expire, inline: this runs per call
+                    calls.popleft()
+                if len(calls) >= limit:
+                    status, code, message = error
+                    self.refused_by[code] += 1
+                    raise GraphFailure(code, message, status=status, transient=True)
             for calls, _, _ in buckets:
                 calls.append(now)
-
-    def _check(
-        self, calls: deque[float], limit: int, now: float, error: tuple[int, int, str]
-    ) -> None:
-        self._expire(calls, now)
-        if len(calls) >= limit:
-            status, code, message = error
-            self.refused_by[code] += 1
-            raise GraphFailure(code, message, status=status, transient=True)
-
-    def _expire(self, calls: deque[float], now: float) -> None:
-        while calls and calls[0] <= now - self.window:
-            calls.popleft()
 
     def percent(self, calls: deque[float], limit: int) -> int:
         return self._load(calls, limit, self.clock())[0]
@@ -105,15 +102,7 @@ class Usage:
         return self._load(calls, limit, self.clock())[1]
 
     def _load(self, calls: deque[float], limit: int, now: float) -> tuple[int, int]:
-        """A count's percent of ``limit`` at ``now``, and the minutes until a call would be
-        accepted again (0 when under the limit)."""
-        self._expire(calls, now)
-        count = len(calls)
-        percent = min(100, count * 100 // max(limit, 1))
-        if count < limit:
-            return percent, 0
-        frees = calls[count - limit] + self.window  # when the count drops below the limit
-        return percent, max(1, math.ceil((frees - now) / 60))
+        return _load(calls, limit, now, self.window)
 
     def headers(
         self,
@@ -126,41 +115,85 @@ class Usage:
     ) -> dict[str, str]:
         """The usage headers of one call's answer; ``throttled`` (an injected throttle fault)
         reports 100% and ``regain`` minutes."""
-        with self._lock:
-            now = self.clock()
-            app, wait = self._load(self._calls, self.call_limit, now)
-            app = 100 if throttled else app
-            wait = max(wait, regain if throttled else 0)
-            if user_id:  # a user-token call: X-App-Usage reports the user's usage too
-                user, user_wait = self._load(
-                    self._by_user.get(user_id, _EMPTY), self.user_limit, now
-                )
-                app, wait = max(app, user), max(wait, user_wait)
-            # written as json.dumps writes these dicts (", " and ": "), without its cost per call
-            headers = {
-                "X-App-Usage": f'{{"call_count": {app}, "total_time": {app // 2}, '
-                f'"total_cputime": {app // 3}}}'
-            }
-            entries: dict[str, tuple[str, int]] = {}
-            for key, counts, limit, kind in (
-                (account_id, self._by_account, self.account_limit, "instagram"),
-                (page_id, self._by_page, self.page_limit, "pages"),
-            ):
-                if key:
-                    pct, key_wait = self._load(counts.get(key, _EMPTY), limit, now)
-                    wait = max(wait, key_wait)
-                    entries[key] = (kind, 100 if throttled else pct)
-            if entries:
-                headers["X-Business-Use-Case-Usage"] = (
-                    "{" + ", ".join(self._entry(k, *e, wait) for k, e in entries.items()) + "}"
-                )
-            return headers
+        figures = self.figures(account_id, throttled, regain, user_id=user_id, page_id=page_id)
+        return dict(headers_of(figures))
 
-    @staticmethod
-    def _entry(key: str, kind: str, pct: int, wait: int) -> str:
-        """One ``X-Business-Use-Case-Usage`` entry: its key (an id) and its one-item list."""
-        return (
-            f'{_string(key)}: [{{"type": "{kind}", "call_count": {pct}, '
-            f'"total_cputime": {pct // 3}, "total_time": {pct // 2}, '
-            f'"estimated_time_to_regain_access": {wait}}}]'
+    def figures(
+        self,
+        account_id: str | None,
+        throttled: bool,
+        regain: int,
+        *,
+        user_id: str | None = None,
+        page_id: str | None = None,
+    ) -> Figures:
+        """What one call's usage headers say, as :func:`headers_of` takes it: the app's
+        percent, each entry's (key, kind, percent), and the wait in minutes. Many calls share
+        them (they change by the percent), so their text is written once per figures."""
+        with self._lock:
+            now, window = self.clock(), self.window
+            app, wait = _load(self._calls, self.call_limit, now, window)
+            if throttled:
+                app, wait = 100, max(wait, regain)
+            if user_id:  # a user-token call: X-App-Usage reports the user's usage too
+                calls = self._by_user.get(user_id, _EMPTY)
+                user, user_wait = _load(calls, self.user_limit, now, window)
+                app, wait = max(app, user), max(wait, user_wait)
+            entries: list[tuple[str, str, int]] = []
+            if account_id:
+                calls = self._by_account.get(account_id, _EMPTY)
+                pct, key_wait = _load(calls, self.account_limit, now, window)
+                wait = max(wait, key_wait)
+                entries.append((account_id, "instagram", 100 if throttled else pct))
+            if page_id:
+                calls = self._by_page.get(page_id, _EMPTY)
+                pct, key_wait = _load(calls, self.page_limit, now, window)
+                wait = max(wait, key_wait)
+                if page_id == account_id:  # one entry per key, the later kind (a dict's update)
+                    entries.pop()
+                entries.append((page_id, "pages", 100 if throttled else pct))
+            return app, tuple(entries), wait
+
+
+def _load(calls: deque[float], limit: int, now: float, window: float) -> tuple[int, int]:
+    """A count's percent of ``limit`` at ``now`` (its calls older than ``window`` dropped), and
+    the minutes until a call would be accepted again (0 when under the limit)."""
+    oldest = now - window
+    while calls and calls[0] <= oldest:
+        calls.popleft()
+    count = len(calls)
+    percent = min(100, count * 100 // max(limit, 1))
+    if count < limit:
+        return percent, 0
+    frees = calls[count - limit] + window  # when the count drops below the limit
+    return percent, max(1, math.ceil((frees - now) / 60))
+
+
+#: :meth:`Usage.figures`: the app's percent, each entry's (key, kind, percent), the wait.
+Figures = tuple[int, tuple[tuple[str, str, int], ...], int]
+
+
+@functools.lru_cache(maxsize=4096)
+def headers_of(figures: Figures) -> tuple[tuple[str, str], ...]:
+    """The usage headers that ``figures`` say (name, value), written as ``json.dumps`` writes
+    their dicts (", " and ": "), without its cost per call."""
+    app, entries, wait = figures
+    headers = [
+        (
+            "X-App-Usage",
+            f'{{"call_count": {app}, "total_time": {app // 2}, "total_cputime": {app // 3}}}',
         )
+    ]
+    if entries:
+        written = ", ".join(_entry(key, kind, pct, wait) for key, kind, pct in entries)
+        headers.append(("X-Business-Use-Case-Usage", "{" + written + "}"))
+    return tuple(headers)
+
+
+def _entry(key: str, kind: str, pct: int, wait: int) -> str:
+    """One ``X-Business-Use-Case-Usage`` entry: its key (an id) and its one-item list."""
+    return (
+        f'{_string(key)}: [{{"type": "{kind}", "call_count": {pct}, '
+        f'"total_cputime": {pct // 3}, "total_time": {pct // 2}, '
+        f'"estimated_time_to_regain_access": {wait}}}]'
+    )

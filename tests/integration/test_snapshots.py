@@ -417,3 +417,16 @@ def test_a_snapshot_starts_its_deepest_reads_first(
     # (a page, then the empty one), then the one-level reads; one worker takes them in turn
     assert firsts[:3] == ["stories", "insights", "tags"], firsts
     assert firsts[3:] == ["media", *agency.account_ids], firsts  # the profiles: by id
+
+
+def test_a_snapshot_reads_group_after_group_so_its_memory_stays_flat(tmp_path: Path) -> None:
+    """Each group's tables before the next group's: the workers never hold every group of the
+    heaviest table at once."""
+    with Sandbox(accounts=52, media_per_account=(1,)) as box, sandbox_connection(box) as conn:
+        start = len(box.app.log)
+        instapd.snapshot(["Media", "InstagramBusinessProfile"], connection=conn,
+                         location=tmp_path, workers=1)  # fmt: skip
+        operations = [line for line in box.app.log[start:] if line.startswith("BATCH ")]
+    kinds = ["media" if line.split("?")[0].endswith("/media") else "profile" for line in operations]
+    runs = [kind for i, kind in enumerate(kinds) if i == 0 or kinds[i - 1] != kind]
+    assert runs == ["media", "profile", "media", "profile"], runs  # 50 accounts, then 2 more

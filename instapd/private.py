@@ -51,9 +51,15 @@ def tighten(folders: Iterable[Path]) -> None:
     named. Setgid and sticky bits stay; a link is never followed."""
     for folder in folders:
         with contextlib.suppress(OSError):
-            status = folder.lstat()
-            if stat.S_ISDIR(status.st_mode) and status.st_mode & 0o077 and _mine(status):
-                folder.chmod(stat.S_IMODE(status.st_mode) & ~0o077)
+            _tighten_level(folder, folder.lstat())
+
+
+def _tighten_level(level: str | Path, status: os.stat_result) -> None:
+    """Take group and others' bits off ``level`` (``status`` its lstat) when it is a folder of
+    the user's with any of them set."""
+    if stat.S_ISDIR(status.st_mode) and status.st_mode & 0o077 and _mine(status):
+        with contextlib.suppress(OSError):
+            os.chmod(level, stat.S_IMODE(status.st_mode) & ~0o077)
 
 
 def check_tree(root: Path, path: Path, setting: str) -> Path:
@@ -74,9 +80,8 @@ def private_tree(root: Path, folder: Path, setting: str) -> None:
     if len(found) < len(folder.relative_to(root).parts) + 1:
         make_private_dir(folder)  # the levels from the first missing one down
     for depth, level, status in found:
-        if depth and stat.S_ISDIR(status.st_mode) and status.st_mode & 0o077 and _mine(status):
-            with contextlib.suppress(OSError):
-                os.chmod(level, stat.S_IMODE(status.st_mode) & ~0o077)
+        if depth:  # below the root: instapd's own
+            _tighten_level(level, status)
 
 
 def _checked_levels(root: Path, path: Path, setting: str) -> list[tuple[int, str, os.stat_result]]:
